@@ -1,0 +1,48 @@
+# Lightbox: the two README commands are `make run` and `make test`.
+# Everything they need is installed here: the .venv, Python packages, and (as root on
+# Debian/Ubuntu) the system tools the tests use.
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: run test lint bench system-deps venv clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@scripts/check-python.sh "$(PYTHON)"
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+# Tools the tests drive (dcmtk, dicom3tools, xorriso, Xvfb...): installed with apt-get
+# when running as root and missing; otherwise the tests that need them say what to install.
+system-deps:
+	@scripts/install-system-deps.sh
+
+run: venv
+	@disc="$$($(PY) -c 'from app.core.paths import lightbox_home, sample_disc_dir; print(sample_disc_dir(lightbox_home()))')"; \
+	if [ ! -f "$$disc/DICOMDIR" ]; then \
+		echo "Writing a sample disc to $$disc (first run only)..."; \
+		rm -rf "$$disc.partial" "$$disc"; \
+		$(PY) -m app sample-disc "$$disc.partial" --slices 120 && mv "$$disc.partial" "$$disc" || exit 1; \
+	fi; \
+	$(PY) -m app view "$$disc"
+
+lint: venv
+	$(VENV)/bin/ruff check app tests bench
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+test: system-deps venv lint
+	$(PY) -m pytest
+
+bench: system-deps venv
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .import_linter_cache

@@ -1,0 +1,249 @@
+"""The command-line interface: the contract in DESIGN.md, kept thin.
+
+Each command parses its options, drives a job from :mod:`app.services` (or a media
+function), and prints. Exit codes: 0 all done, 1 done with problems that were reported,
+2 bad usage or a source that cannot be read at all. Errors are one plain sentence on
+stderr; ``--debug`` adds the traceback.
+"""
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from app.core.errors import LightboxError, SourceUnreadableError
+from app.core.models import PatientNode, ScanProgress, ScanReport
+from app.media.pydicom_setup import configure_pydicom
+from app.services.scan import health_summary, scan_media
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_UNUSABLE = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lightbox",
+        description="Read, view and keep the discs radiology clinics hand out.",
+    )
+    parser.add_argument("--home", metavar="DIR", help="library, settings and logs folder")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    view = commands.add_parser("view", help="open a disc, folder, ISO, ZIP or file")
+    view.add_argument("path", type=Path, help="what to open")
+
+    scan = commands.add_parser("scan", help="read media without importing: tree and problems")
+    scan.add_argument("path", type=Path, help="mount point, folder, DICOMDIR, ISO, ZIP or file")
+    scan.add_argument("--json", action="store_true", help="print one JSON object")
+
+    sample = commands.add_parser(
+        "sample-disc", help="write a synthetic but valid disc (demo, tests, benchmarks)"
+    )
+    sample.add_argument("out", type=Path, help="folder to create (must be empty or new)")
+    sample.add_argument(
+        "--slices", type=_positive_int, default=120, help="slices in the axial series"
+    )
+    sample.add_argument(
+        "--transfer-syntax",
+        default="explicit",
+        metavar="NAME",
+        help=f"one of: {', '.join(_sample_syntax_names())}",
+    )
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _sample_syntax_names() -> list[str]:
+    from app.media.sample_disc import SUPPORTED_TRANSFER_SYNTAXES
+
+    return list(SUPPORTED_TRANSFER_SYNTAXES)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return the exit code."""
+    configure_pydicom()
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.home:
+        os.environ["LIGHTBOX_HOME"] = str(Path(args.home).expanduser())
+    handlers: dict[str | None, Callable[[argparse.Namespace], int]] = {
+        None: _cmd_gui,
+        "view": _cmd_view,
+        "scan": _cmd_scan,
+        "sample-disc": _cmd_sample_disc,
+    }
+    try:
+        return handlers[args.command](args)
+    except SourceUnreadableError as exc:
+        return _fail(args, exc, EXIT_UNUSABLE)
+    except LightboxError as exc:
+        return _fail(args, exc, EXIT_PROBLEMS)
+    except KeyboardInterrupt:
+        print("Stopped.", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(
+            f"Lightbox failed unexpectedly ({type(exc).__name__}: {exc}). "
+            "Run the same command with --debug to see the details.",
+            file=sys.stderr,
+        )
+        return EXIT_PROBLEMS
+
+
+def _fail(args: argparse.Namespace, exc: Exception, code: int) -> int:
+    if args.debug:
+        traceback.print_exc()
+    print(str(exc), file=sys.stderr)
+    return code
+
+
+def _cmd_gui(args: argparse.Namespace) -> int:
+    from app.gui.app import run_viewer
+
+    return run_viewer(None)
+
+
+def _cmd_view(args: argparse.Namespace) -> int:
+    from app.gui.app import run_viewer
+
+    return run_viewer(args.path)
+
+
+def _cmd_scan(args: argparse.Namespace) -> int:
+    report = _run_scan(args.path, show_progress=not args.json and sys.stderr.isatty())
+    if args.json:
+        json.dump(scan_json(report), sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        print_scan(report, sys.stdout)
+    return EXIT_PROBLEMS if report.problems or report.instances == 0 else EXIT_OK
+
+
+def _run_scan(path: Path, show_progress: bool) -> ScanReport:
+    for item in scan_media(path):
+        if isinstance(item, ScanReport):
+            if show_progress:
+                sys.stderr.write("\r\033[K")
+            return item
+        if show_progress and _worth_redrawing(item):
+            sys.stderr.write(f"\rReading files: {item.done}/{item.total}")
+            sys.stderr.flush()
+    raise AssertionError("scan_media always ends with a report")
+
+
+def _worth_redrawing(progress: ScanProgress) -> bool:
+    return progress.done == progress.total or progress.done % 25 == 0
+
+
+def scan_json(report: ScanReport) -> dict[str, object]:
+    """The ``scan --json`` object of DESIGN.md (plus ``unreferenced`` and ``notes``)."""
+    return {
+        "source": report.source,
+        "kind": report.kind,
+        "instances": report.instances,
+        "patients": [_patient_json(p) for p in report.patients],
+        "problems": [
+            {"path": p.path, "problem": p.problem, "detail": p.detail} for p in report.problems
+        ],
+        "unreferenced": list(report.unreferenced),
+        "notes": list(report.notes),
+    }
+
+
+def _patient_json(patient: PatientNode) -> dict[str, object]:
+    return {
+        "patient_id": patient.patient_id,
+        "patient_name": patient.patient_name,
+        "studies": [
+            {
+                "study_instance_uid": study.study_instance_uid,
+                "study_date": study.study_date,
+                "study_description": study.study_description,
+                "series": [
+                    {
+                        "series_instance_uid": series.series_instance_uid,
+                        "modality": series.modality,
+                        "series_number": series.series_number,
+                        "series_description": series.series_description,
+                        "instances": len(series.instances),
+                    }
+                    for series in study.series
+                ],
+            }
+            for study in patient.studies
+        ],
+    }
+
+
+def _date(value: str) -> str:
+    if len(value) == 8 and value.isdigit():
+        return f"{value[:4]}-{value[4:6]}-{value[6:]}"
+    return value or "date unknown"
+
+
+MAX_PROBLEM_LINES = 25
+
+
+def print_scan(report: ScanReport, out: TextIO) -> None:
+    """Print the human scan report: the tree with counts, the summary, the problems."""
+    how = {"dicomdir": "DICOMDIR", "scan": "no DICOMDIR, files searched", "iso": "ISO image",
+           "zip": "ZIP file"}[report.kind]
+    print(f"{report.source} ({how})", file=out)
+    for patient in report.patients:
+        name = patient.patient_name or "(no name)"
+        print(f"{name}  (ID {patient.patient_id or '-'})", file=out)
+        for study in patient.studies:
+            print(f"  {_date(study.study_date)}  {study.study_description}".rstrip(), file=out)
+            for series in study.series:
+                number = "" if series.series_number is None else f"{series.series_number} "
+                count = len(series.instances)
+                label = f"{series.modality} {series.series_description}".strip()
+                print(
+                    f"    Series {number}{label}: {count} image{'s' if count != 1 else ''}",
+                    file=out,
+                )
+    print(health_summary(report), file=out)
+    if report.problems:
+        print("Problems:", file=out)
+        for problem in report.problems[:MAX_PROBLEM_LINES]:
+            print(f"  {problem.problem:<13} {problem.path}: {problem.detail}", file=out)
+        hidden = len(report.problems) - MAX_PROBLEM_LINES
+        if hidden > 0:
+            print(f"  ... and {hidden} more (use --json for the full list)", file=out)
+
+
+def _cmd_sample_disc(args: argparse.Namespace) -> int:
+    from app.media.sample_disc import write_sample_disc
+
+    def progress(done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            sys.stderr.write(f"\rWriting images: {done}/{total}")
+            sys.stderr.flush()
+
+    try:
+        summary = write_sample_disc(
+            args.out, slices=args.slices, transfer_syntax=args.transfer_syntax, progress=progress
+        )
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_UNUSABLE
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\033[K")
+    print(f"Wrote a sample disc with {summary.instances} images to {summary.out}")
+    return EXIT_OK

@@ -1,0 +1,25 @@
+"""The exception tree: one root, subclasses by cause.
+
+Every message is one plain sentence a patient can read: what happened and what to do.
+The CLI prints it to stderr without a traceback; the GUI shows it in a dialog.
+"""
+
+
+class LightboxError(Exception):
+    """Root of every error Lightbox raises on purpose."""
+
+
+class MediaError(LightboxError):
+    """A disc, folder, ISO image or ZIP file could not be read."""
+
+
+class SourceUnreadableError(MediaError):
+    """The source as a whole cannot be read (missing, not a medium, damaged container)."""
+
+
+class RenderError(LightboxError):
+    """An image could not be turned into pixels on the screen."""
+
+
+class DecodeError(RenderError):
+    """The pixel data of an image cannot be decoded (no decoder, or damaged data)."""

@@ -1,0 +1,189 @@
+"""Plain data shared by every layer: references to instances, the study tree, scan results.
+
+Frozen dataclasses only; no I/O here.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+ProblemKind = Literal[
+    "missing", "unreadable", "not-dicom", "outside-media", "mismatch", "duplicate", "unsupported"
+]
+SourceKind = Literal["dicomdir", "scan", "iso", "zip"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a medium, about one path on it (a media-relative path)."""
+
+    path: str
+    problem: ProblemKind
+    detail: str
+
+
+@dataclass(frozen=True)
+class InstanceRef:
+    """Where one DICOM instance lives on a medium and what it belongs to.
+
+    ``path`` is relative to the medium root, with ``/`` separators. Text values are
+    decoded with the file's character set; missing values are empty strings.
+    """
+
+    path: str
+    sop_instance_uid: str
+    sop_class_uid: str = ""
+    transfer_syntax_uid: str = ""
+    patient_id: str = ""
+    patient_name: str = ""
+    patient_birth_date: str = ""
+    study_instance_uid: str = ""
+    study_date: str = ""
+    study_description: str = ""
+    series_instance_uid: str = ""
+    modality: str = ""
+    series_number: int | None = None
+    series_description: str = ""
+    instance_number: int | None = None
+    number_of_frames: int = 1
+
+
+@dataclass(frozen=True)
+class SeriesNode:
+    """A series and its instances, ordered by instance number."""
+
+    series_instance_uid: str
+    modality: str
+    series_number: int | None
+    series_description: str
+    instances: tuple[InstanceRef, ...]
+
+
+@dataclass(frozen=True)
+class StudyNode:
+    """A study and its series, ordered by series number."""
+
+    study_instance_uid: str
+    study_date: str
+    study_description: str
+    series: tuple[SeriesNode, ...]
+
+    @property
+    def instance_count(self) -> int:
+        """Number of instances in all series of the study."""
+        return sum(len(s.instances) for s in self.series)
+
+
+@dataclass(frozen=True)
+class PatientNode:
+    """A patient (as named on the medium) and their studies, oldest first."""
+
+    patient_id: str
+    patient_name: str
+    patient_birth_date: str
+    studies: tuple[StudyNode, ...]
+
+
+def _number_key(value: int | None) -> tuple[int, int]:
+    return (1, 0) if value is None else (0, value)
+
+
+def build_tree(instances: Iterable[InstanceRef]) -> tuple[PatientNode, ...]:
+    """Group instances into patients, studies and series.
+
+    Patients are told apart by ID *and* name: two people who share an ID on an outside
+    disc must never be merged into one.
+    """
+    patients: dict[tuple[str, str], dict[str, dict[str, list[InstanceRef]]]] = {}
+    for ref in instances:
+        studies = patients.setdefault((ref.patient_id, ref.patient_name), {})
+        series = studies.setdefault(ref.study_instance_uid, {})
+        series.setdefault(ref.series_instance_uid, []).append(ref)
+
+    result = []
+    for (patient_id, patient_name), studies in patients.items():
+        study_nodes = []
+        birth_date = ""
+        for study_uid, series_map in studies.items():
+            series_nodes = []
+            for series_uid, refs in series_map.items():
+                refs.sort(key=lambda r: (_number_key(r.instance_number), r.path))
+                first = refs[0]
+                birth_date = birth_date or first.patient_birth_date
+                series_nodes.append(
+                    SeriesNode(
+                        series_instance_uid=series_uid,
+                        modality=first.modality,
+                        series_number=first.series_number,
+                        series_description=first.series_description,
+                        instances=tuple(refs),
+                    )
+                )
+            series_nodes.sort(key=lambda s: (_number_key(s.series_number), s.series_description))
+            first_series = series_nodes[0].instances[0]
+            study_nodes.append(
+                StudyNode(
+                    study_instance_uid=study_uid,
+                    study_date=first_series.study_date,
+                    study_description=first_series.study_description,
+                    series=tuple(series_nodes),
+                )
+            )
+        study_nodes.sort(key=lambda s: (s.study_date, s.study_description))
+        result.append(
+            PatientNode(
+                patient_id=patient_id,
+                patient_name=patient_name,
+                patient_birth_date=birth_date,
+                studies=tuple(study_nodes),
+            )
+        )
+    result.sort(key=lambda p: (p.patient_name.casefold(), p.patient_id))
+    return tuple(result)
+
+
+@dataclass(frozen=True)
+class ScanProgress:
+    """Progress of a scan: ``done`` of ``total`` files looked at; ``path`` the latest."""
+
+    done: int
+    total: int
+    path: str
+
+
+@dataclass(frozen=True)
+class ScanReport:
+    """The disc health report: what a medium holds and everything wrong with it.
+
+    ``unreferenced`` lists images found on the medium that no DICOMDIR mentions: extra
+    findings, not errors. ``directories`` says which directory files were read and how.
+    """
+
+    source: str
+    kind: SourceKind
+    patients: tuple[PatientNode, ...]
+    problems: tuple[Problem, ...]
+    unreferenced: tuple[str, ...] = ()
+    directories: tuple[str, ...] = ()
+    files_seen: int = 0
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def instances(self) -> int:
+        """Distinct SOP instances that can actually be read from the medium."""
+        return sum(s.instance_count for p in self.patients for s in p.studies)
+
+    @property
+    def series_count(self) -> int:
+        """Number of series on the medium."""
+        return sum(len(s.series) for p in self.patients for s in p.studies)
+
+    def all_instances(self) -> list[InstanceRef]:
+        """Every readable instance, in tree order."""
+        return [
+            ref
+            for p in self.patients
+            for st in p.studies
+            for se in st.series
+            for ref in se.instances
+        ]

@@ -1,0 +1,59 @@
+"""Run service generators off the UI thread; hand their yields back as signals.
+
+Worker code never touches widgets: each ``yield`` becomes a ``progressed`` signal, the
+last value a ``finished`` signal, an exception a ``failed`` signal with one sentence.
+Cancelling sets a flag that the worker checks between yields.
+"""
+
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from app.core.errors import LightboxError
+
+
+class TaskSignals(QObject):
+    progressed = Signal(object)
+    finished = Signal(object)
+    failed = Signal(str)
+
+
+class GeneratorTask(QRunnable):
+    """Drives ``make_job()`` to its end on a pool thread.
+
+    ``is_result`` tells the final item apart from progress items.
+    """
+
+    def __init__(
+        self, make_job: Callable[[], Iterator[Any]], is_result: Callable[[Any], bool]
+    ) -> None:
+        super().__init__()
+        self.signals = TaskSignals()
+        self._make_job = make_job
+        self._is_result = is_result
+        self._cancelled = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+
+    def run(self) -> None:
+        try:
+            for item in self._make_job():
+                if self._cancelled.is_set():
+                    return
+                if self._is_result(item):
+                    self.signals.finished.emit(item)
+                    return
+                self.signals.progressed.emit(item)
+        except LightboxError as exc:
+            self.signals.failed.emit(str(exc))
+        except Exception as exc:
+            self.signals.failed.emit(f"Something went wrong while reading: {exc}")
+
+
+def start_task(task: GeneratorTask) -> GeneratorTask:
+    """Queue ``task`` on the global thread pool and return it (to keep a reference)."""
+    QThreadPool.globalInstance().start(task)
+    return task

@@ -1,0 +1,154 @@
+"""Everything a medium's directory files say, before any image file is read.
+
+:func:`read_directories` reads each DICOMDIR (and the Philips-style DIRFILEs its records
+point to), resolves every Referenced File ID safely against the medium's listing, and
+returns which files are referenced and what is missing or points outside the medium.
+:func:`quick_tree` turns that into the study tree the viewer shows at once.
+"""
+
+import posixpath
+from dataclasses import dataclass, field
+
+from app.core.errors import MediaError
+from app.core.models import InstanceRef, PatientNode, Problem, build_tree
+from app.media.dicomdir import (
+    MAX_DIRECTORY_BYTES,
+    DirectoryFile,
+    DirectoryParseError,
+    DirectoryReference,
+    iter_references,
+    parse_directory,
+)
+from app.media.fileids import FileIdResolver
+from app.media.sources import MediaEntry, MediaSource, OpenedMedium, is_directory_name
+
+# Philips nests DIRFILEs two levels deep; anything much deeper is a loop or an attack.
+MAX_DIRECTORY_NESTING = 8
+
+OUTSIDE_DETAIL = "It points outside the disc, so Lightbox did not open it."
+MISSING_DETAIL = "The DICOMDIR lists this file, but it is not on the disc."
+
+
+@dataclass
+class DirectoryScan:
+    """What the directory files of a medium say.
+
+    ``referenced`` maps media paths of referenced files to their records; ``read`` lists
+    the directory files that were parsed; ``notes`` what looked odd in them.
+    """
+
+    referenced: dict[str, DirectoryReference] = field(default_factory=dict)
+    read: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def directory_starts(medium: OpenedMedium, entries: list[MediaEntry]) -> list[MediaEntry]:
+    """The directory files to begin with: the one the user named, or all found by name."""
+    if medium.directory is not None:
+        return [e for e in entries if e.path == medium.directory]
+    return [e for e in entries if is_directory_name(e.path) and not e.outside]
+
+
+def read_directories(
+    source: MediaSource, starts: list[MediaEntry], resolver: FileIdResolver
+) -> DirectoryScan:
+    """Read each directory file and the DIRFILEs it nests; resolve every reference.
+
+    File IDs are relative to the folder of the directory file that starts the chain
+    (its File-set root); nested DIRFILEs use the same root, as Philips writes them.
+    """
+    scan = DirectoryScan()
+    pending: list[tuple[MediaEntry, str, DirectoryReference | None, int]] = [
+        (entry, posixpath.dirname(entry.path), None, 0) for entry in reversed(starts)
+    ]
+    visited: set[str] = set()
+    while pending:
+        entry, base_dir, via, depth = pending.pop()
+        if entry.path in visited:
+            continue
+        visited.add(entry.path)
+        try:
+            directory = _parse(source, entry)
+        except (OSError, MediaError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            scan.problems.append(
+                Problem(entry.path, "unreadable", f"The DICOMDIR could not be read ({reason}).")
+            )
+            continue
+        except DirectoryParseError as exc:
+            if via is not None:
+                # A record that looked like a pointer to a DIRFILE named an ordinary file.
+                scan.referenced.setdefault(entry.path, via)
+            else:
+                scan.problems.append(
+                    Problem(
+                        entry.path,
+                        "unreadable",
+                        f"The DICOMDIR is damaged ({exc}); the disc was searched file by file.",
+                    )
+                )
+            continue
+        scan.read.append(entry.path)
+        scan.notes.extend(f"{entry.path}: {warning}" for warning in directory.warnings)
+        for reference in iter_references(directory.roots, via.context if via else None):
+            resolution = resolver.resolve(reference.file_id, base_dir)
+            if resolution.status == "outside":
+                scan.problems.append(Problem(resolution.path, "outside-media", OUTSIDE_DETAIL))
+            elif resolution.status == "missing":
+                scan.problems.append(Problem(resolution.path, "missing", MISSING_DETAIL))
+            elif reference.is_directory and resolution.entry is not None:
+                if depth < MAX_DIRECTORY_NESTING:
+                    pending.append((resolution.entry, base_dir, reference, depth + 1))
+            else:
+                scan.referenced.setdefault(resolution.path, reference)
+    return scan
+
+
+def _parse(source: MediaSource, entry: MediaEntry) -> DirectoryFile:
+    with source.open(entry) as stream:
+        data = stream.read(MAX_DIRECTORY_BYTES + 1)
+    return parse_directory(data)
+
+
+def _number(text: str) -> int | None:
+    try:
+        return int(float(text)) if text else None
+    except ValueError:
+        return None
+
+
+def instance_from_reference(path: str, reference: DirectoryReference) -> InstanceRef:
+    """What a directory record (with its ancestors) says about the instance at ``path``."""
+    c = reference.context
+    return InstanceRef(
+        path=path,
+        sop_instance_uid=c.get("ref_sop_instance_uid", ""),
+        sop_class_uid=c.get("ref_sop_class_uid", ""),
+        transfer_syntax_uid=c.get("ref_transfer_syntax_uid", ""),
+        patient_id=c.get("patient_id", ""),
+        patient_name=c.get("patient_name", ""),
+        patient_birth_date=c.get("patient_birth_date", ""),
+        study_instance_uid=c.get("study_instance_uid", ""),
+        study_date=c.get("study_date", ""),
+        study_description=c.get("study_description", ""),
+        series_instance_uid=c.get("series_instance_uid", ""),
+        modality=c.get("modality", ""),
+        series_number=_number(c.get("series_number", "")),
+        series_description=c.get("series_description", ""),
+        instance_number=_number(c.get("instance_number", "")),
+        number_of_frames=max(1, _number(c.get("number_of_frames", "")) or 1),
+    )
+
+
+def quick_tree(medium: OpenedMedium) -> tuple[tuple[PatientNode, ...], DirectoryScan]:
+    """The study tree from the directory files alone: what the viewer shows first.
+
+    Only directory files are read. Instances whose files are missing are left out (and
+    listed as problems). Returns an empty tree when the medium has no directory file.
+    """
+    entries = medium.source.entries()
+    scan = read_directories(medium.source, directory_starts(medium, entries),
+                            FileIdResolver(entries))
+    refs = [instance_from_reference(path, ref) for path, ref in scan.referenced.items()]
+    return build_tree(refs), scan

@@ -1,0 +1,271 @@
+"""Read what a file on a medium is, from its header alone.
+
+The header is parsed once and parsing stops before the pixel data. Whether the pixel data
+is complete is then decided from the element's length (or its fragment item headers)
+against the file size, so a truncated file is found without reading its image.
+"""
+
+import struct
+from dataclasses import dataclass
+from typing import IO
+
+from pydicom import dcmread
+from pydicom.dataset import Dataset
+from pydicom.pixels.decoders.base import get_decoder
+from pydicom.uid import UID
+
+from app.core.models import InstanceRef, ProblemKind
+from app.media.dicomdir import MEDIA_STORAGE_DIRECTORY
+
+PREFIX_BYTES = 132
+_PIXEL_TAGS = frozenset({0x7FE00010, 0x7FE00008, 0x7FE00009})
+_ITEM = 0xFFFEE000
+_SEQ_END = 0xFFFEE0DD
+_UNDEFINED = 0xFFFFFFFF
+_LONG_VRS = frozenset({b"OB", b"OW", b"OF", b"OD", b"OL", b"OV", b"UN", b"SQ", b"UT", b"UC"})
+_NATIVE_SYNTAXES = frozenset(
+    {"1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99"}
+)
+_DEFLATED = "1.2.840.10008.1.2.1.99"
+# Walking fragment headers is cheap, but a hostile file may claim millions of them.
+MAX_FRAGMENTS = 100_000
+
+
+def looks_like_dicom(prefix: bytes) -> bool:
+    """True when the first 132 bytes are a DICOM file: the preamble, or a bare dataset.
+
+    Bare datasets (ACR-NEMA style, no preamble) are accepted when they start with a group
+    0x0002 or 0x0008 element in either byte order, as every such file in the wild does.
+    Everything else (autorun files, viewers, HTML, JPEG) is rejected without parsing.
+    """
+    if len(prefix) >= 132 and prefix[128:132] == b"DICM":
+        return True
+    if len(prefix) < 8:
+        return False
+    little_group, little_elem = struct.unpack_from("<HH", prefix)
+    big_group, big_elem = struct.unpack_from(">HH", prefix)
+    plausible_little = little_group in (0x0002, 0x0008) and little_elem < 0x0200
+    plausible_big = big_group in (0x0002, 0x0008) and big_elem < 0x0200
+    return plausible_little or plausible_big
+
+
+@dataclass(frozen=True)
+class HeaderResult:
+    """What one file turned out to be.
+
+    Exactly one of these holds: ``instance`` is set (a readable instance; ``problem`` may
+    still say ``unsupported``), ``is_directory`` (a DICOMDIR or DIRFILE), or ``problem``
+    says why the file cannot be used (``not-dicom`` or ``unreadable``).
+    """
+
+    instance: InstanceRef | None = None
+    is_directory: bool = False
+    problem: ProblemKind | None = None
+    detail: str = ""
+
+
+def read_header(stream: IO[bytes], size: int, path: str) -> HeaderResult:
+    """Identify the file in ``stream`` (``size`` bytes long) at media path ``path``."""
+    prefix = stream.read(PREFIX_BYTES)
+    if not looks_like_dicom(prefix):
+        return HeaderResult(problem="not-dicom", detail="This is not a DICOM file.")
+    stream.seek(0)
+    try:
+        ds = dcmread(stream, stop_before_pixels=True, force=True)
+        has_pixels, pixel_problem = _pixel_data_problem(stream, ds, size)
+        return _result_from_dataset(ds, path, has_pixels, pixel_problem)
+    except Exception as exc:
+        return HeaderResult(problem="unreadable", detail=f"The file is damaged: {_short(exc)}.")
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().rstrip(".") or type(exc).__name__
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def _text(ds: Dataset, keyword: str) -> str:
+    try:
+        value = ds.get(keyword)
+    except Exception:
+        return ""
+    return "" if value is None else str(value).strip("\0 ")
+
+
+def _int(ds: Dataset, keyword: str) -> int | None:
+    text = _text(ds, keyword)
+    try:
+        return int(float(text)) if text else None
+    except ValueError:
+        return None
+
+
+def _result_from_dataset(
+    ds: Dataset, path: str, has_pixels: bool, pixel_problem: str
+) -> HeaderResult:
+    meta = getattr(ds, "file_meta", None) or Dataset()
+    sop_class = _text(ds, "SOPClassUID") or _text(meta, "MediaStorageSOPClassUID")
+    if sop_class == MEDIA_STORAGE_DIRECTORY or "DirectoryRecordSequence" in ds:
+        return HeaderResult(is_directory=True)
+    if "SOPInstanceUID" not in ds:
+        # pydicom stops quietly at the end of a cut file; what it kept lacks the basics.
+        return HeaderResult(
+            problem="unreadable",
+            detail="The file is damaged or cut short: it has no SOP Instance UID.",
+        )
+    sop_uid = _text(ds, "SOPInstanceUID") or _text(meta, "MediaStorageSOPInstanceUID")
+    if not sop_uid:
+        return HeaderResult(
+            problem="unsupported",
+            detail="Its SOP Instance UID is empty, so Lightbox cannot keep track of it.",
+        )
+    if not has_pixels and _describes_an_image(ds):
+        return HeaderResult(
+            problem="unreadable", detail="The file ends before its image data (it is cut short)."
+        )
+    transfer_syntax = _text(meta, "TransferSyntaxUID")
+    if not transfer_syntax:
+        implicit, little = ds.original_encoding
+        transfer_syntax = (
+            "1.2.840.10008.1.2" if implicit else
+            "1.2.840.10008.1.2.1" if little else "1.2.840.10008.1.2.2"
+        )
+    ref = InstanceRef(
+        path=path,
+        sop_instance_uid=sop_uid,
+        sop_class_uid=sop_class,
+        transfer_syntax_uid=transfer_syntax,
+        patient_id=_text(ds, "PatientID"),
+        patient_name=_text(ds, "PatientName"),
+        patient_birth_date=_text(ds, "PatientBirthDate"),
+        study_instance_uid=_text(ds, "StudyInstanceUID"),
+        study_date=_text(ds, "StudyDate"),
+        study_description=_text(ds, "StudyDescription"),
+        series_instance_uid=_text(ds, "SeriesInstanceUID"),
+        modality=_text(ds, "Modality"),
+        series_number=_int(ds, "SeriesNumber"),
+        series_description=_text(ds, "SeriesDescription"),
+        instance_number=_int(ds, "InstanceNumber"),
+        number_of_frames=max(1, _int(ds, "NumberOfFrames") or 1),
+    )
+    if pixel_problem:
+        return HeaderResult(problem="unreadable", detail=pixel_problem)
+    unsupported = _unsupported_reason(transfer_syntax) if has_pixels else ""
+    if unsupported:
+        return HeaderResult(instance=ref, problem="unsupported", detail=unsupported)
+    return HeaderResult(instance=ref)
+
+
+def _describes_an_image(ds: Dataset) -> bool:
+    """True when the header describes an image (Rows, Columns), which needs pixel data."""
+    return "Rows" in ds and "Columns" in ds
+
+
+def _unsupported_reason(transfer_syntax: str) -> str:
+    if transfer_syntax in _NATIVE_SYNTAXES:
+        return ""
+    try:
+        decoder = get_decoder(transfer_syntax)
+    except (NotImplementedError, ValueError):
+        decoder = None
+    if decoder is not None and decoder.is_available:
+        return ""
+    name = UID(transfer_syntax).name
+    label = f"{name} ({transfer_syntax})" if name != transfer_syntax else transfer_syntax
+    return f"Its images are stored as {label}, which no installed decoder can show."
+
+
+_TRUNCATED = "The file ends in the middle of its image data (it is truncated)."
+
+
+def _pixel_data_problem(stream: IO[bytes], ds: Dataset, size: int) -> tuple[bool, str]:
+    """Return (has pixel data, problem) judged from lengths only; problem '' when complete."""
+    meta = getattr(ds, "file_meta", None)
+    if meta is not None and str(meta.get("TransferSyntaxUID", "")) == _DEFLATED:
+        # Inflated in memory by pydicom: positions no longer match the file.
+        return "Rows" in ds, ""
+    pos = stream.tell()
+    if pos >= size:
+        return False, ""  # No pixel data: SR, RT plan, PDF...
+    implicit, little = ds.original_encoding
+    endian = "<" if little else ">"
+    head = stream.read(12)
+    implicit = bool(implicit)
+    if len(head) < 8:
+        return True, _TRUNCATED
+    group, elem = struct.unpack_from(endian + "HH", head)
+    if (group << 16 | elem) not in _PIXEL_TAGS:
+        return False, ""
+    return True, _pixel_length_problem(stream, ds, head, pos, size, implicit, endian)
+
+
+def _pixel_length_problem(
+    stream: IO[bytes], ds: Dataset, head: bytes, pos: int, size: int, implicit: bool, endian: str
+) -> str:
+    vr = head[4:6]
+    if not implicit and vr.isalpha():
+        if vr in _LONG_VRS:
+            if len(head) < 12:
+                return _TRUNCATED
+            (length,) = struct.unpack_from(endian + "I", head, 8)
+            value_pos = pos + 12
+        else:
+            (length,) = struct.unpack_from(endian + "H", head, 6)
+            value_pos = pos + 8
+    else:
+        (length,) = struct.unpack_from(endian + "I", head, 4)
+        value_pos = pos + 8
+    if length == _UNDEFINED:
+        return _fragments_problem(stream, value_pos, size, endian, _int(ds, "NumberOfFrames") or 1)
+    if value_pos + length > size:
+        return (
+            f"The file is truncated: its image needs {value_pos + length:,} bytes "
+            f"but the file has {size:,}."
+        )
+    expected = _native_pixel_bytes(ds)
+    if expected and length < expected:
+        return (
+            f"The image data is incomplete: {length:,} bytes stored, "
+            f"{expected:,} needed for the image size."
+        )
+    return ""
+
+
+def _native_pixel_bytes(ds: Dataset) -> int:
+    rows, cols = _int(ds, "Rows") or 0, _int(ds, "Columns") or 0
+    bits = _int(ds, "BitsAllocated") or 0
+    samples = _int(ds, "SamplesPerPixel") or 1
+    if _text(ds, "PhotometricInterpretation") == "YBR_FULL_422":
+        samples = 2  # Chroma shared by each pair of pixels: Y Y Cb Cr.
+    frames = max(1, _int(ds, "NumberOfFrames") or 1)
+    pixels = rows * cols * samples * frames
+    if bits == 1:
+        return (pixels + 7) // 8
+    return pixels * (bits // 8)
+
+
+def _fragments_problem(
+    stream: IO[bytes], pos: int, size: int, endian: str, frames: int
+) -> str:
+    """Walk the item headers of encapsulated pixel data, seeking past each fragment."""
+    items = 0
+    header = struct.Struct(endian + "HHI")
+    while items <= MAX_FRAGMENTS:
+        if pos + 8 > size:
+            return "The file is truncated: its compressed image data stops before the end."
+        stream.seek(pos)
+        group, elem, length = header.unpack(stream.read(8))
+        tag = group << 16 | elem
+        if tag == _SEQ_END:
+            fragments = max(0, items - 1)  # The first item is the offset table.
+            if fragments == 0:
+                return "The file holds no compressed image data."
+            if fragments < frames and frames > 1:
+                return f"The file holds {fragments} compressed images, but says it has {frames}."
+            return ""
+        if tag != _ITEM or length == _UNDEFINED:
+            return "The compressed image data is damaged."
+        pos += 8 + length
+        if pos > size:
+            return "The file is truncated: its compressed image data stops before the end."
+        items += 1
+    return "The compressed image data is damaged (too many fragments)."

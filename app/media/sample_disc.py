@@ -1,0 +1,760 @@
+"""A synthetic but valid DICOM disc: one made-up patient, one CT study.
+
+Used by ``lightbox sample-disc``, the demo, the tests and the benchmarks. The study has three
+series, all CT Image Storage in one frame of reference:
+
+1. a single coronal localizer (scout) image, a projection through the phantom;
+2. the main axial series: ``slices`` (N) thin slices, soft-tissue window;
+3. a thick axial reconstruction: ceil(N / 4) slices, lung window.
+
+So a disc holds ``1 + N + ceil(N / 4)`` images plus the DICOMDIR. Both axial series always span
+the same 400 mm of the phantom (top of the chest to the pelvis), so N sets the slice spacing
+(400 / N mm), not the anatomy: scrolling any disc goes through lungs, heart, liver, kidneys,
+bowel and pelvis. The phantom is drawn in Hounsfield units with realistic tissue values, so
+the lung, abdomen and bone window presets each show different structures.
+
+The DICOMDIR is written by pydicom's FileSet (see ``_FreshFileSet`` for how it is kept fast).
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.fileset import DIRECTORY_RECORDERS, FileInstance, FileSet, RecordNode
+from pydicom.pixels.encoders.base import get_encoder
+from pydicom.uid import (
+    UID,
+    CTImageStorage,
+    DeflatedExplicitVRLittleEndian,
+    ExplicitVRLittleEndian,
+    ImplicitVRLittleEndian,
+    JPEG2000Lossless,
+    JPEGLosslessSV1,
+    JPEGLSLossless,
+    RLELossless,
+    generate_uid,
+)
+
+__all__ = ["SUPPORTED_TRANSFER_SYNTAXES", "SampleDiscSummary", "write_sample_disc"]
+
+# Every syntax the command knows by a short name. Only those that can be written with the
+# installed packages end up in SUPPORTED_TRANSFER_SYNTAXES.
+_KNOWN_TRANSFER_SYNTAXES: dict[str, UID] = {
+    "explicit": ExplicitVRLittleEndian,
+    "implicit": ImplicitVRLittleEndian,
+    "deflate": DeflatedExplicitVRLittleEndian,
+    "rle": RLELossless,
+    "jpeg-lossless": JPEGLosslessSV1,
+    "jpeg-ls": JPEGLSLossless,
+    "jpeg2000": JPEG2000Lossless,
+}
+
+
+def _can_encode(uid: UID) -> bool:
+    """Return True if pydicom can write pixel data in `uid` with what is installed."""
+    if not uid.is_compressed:
+        return True  # native and deflated syntaxes need no pixel encoder
+    try:
+        return bool(get_encoder(uid).is_available)
+    except NotImplementedError:  # pydicom has no encoder at all for this syntax
+        return False
+
+
+SUPPORTED_TRANSFER_SYNTAXES: dict[str, UID] = {
+    name: uid for name, uid in _KNOWN_TRANSFER_SYNTAXES.items() if _can_encode(uid)
+}
+"""Short name -> Transfer Syntax UID, for each syntax this installation can write."""
+
+MIN_MATRIX = 8
+MAX_MATRIX = 4096
+MAX_SLICES = 100_000
+
+PATIENT_NAME = "SAMPLE^PATIENT"
+PATIENT_ID = "LIGHTBOX-SAMPLE"
+MANUFACTURER = "Lightbox sample"
+
+# Geometry of the study, in millimetres, patient coordinates (LPS: +x towards the patient's
+# left, +y posterior, +z towards the head). The patient lies head first supine at the
+# isocentre; the axial series start at z = 0 and go down to z = -SCAN_LENGTH.
+SCAN_LENGTH = 400.0
+FIELD_OF_VIEW = 400.0
+SCOUT_TOP = 40.0
+SCOUT_LENGTH = 480.0
+THICK_FACTOR = 4  # thin slices per slice of the thick reconstruction
+
+# HU values are stored as unsigned 12-bit numbers: stored = HU + 1024.
+RESCALE_INTERCEPT = -1024
+MAX_STORED = 4095
+
+# Noise in HU (standard deviation) for thin slices; thick slices and the scout get half.
+NOISE_HU = 12.0
+_NOISE_FIELDS = 7  # precomputed noise images, cycled through the slices
+
+Progress = Callable[[int, int], None]
+HuImage = npt.NDArray[np.int16]
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class SampleDiscSummary:
+    """What `write_sample_disc` wrote."""
+
+    out: Path
+    instances: int
+    study_instance_uid: str
+    series_count: int
+    transfer_syntax_uid: str
+    patient_name: str
+
+
+@dataclass(frozen=True)
+class _Series:
+    number: int
+    description: str
+    image_type: tuple[str, ...]
+    uid: str
+    window: tuple[float, float, str]  # centre, width, explanation
+    kernel: str
+    low_noise: bool  # thick slices average more X-rays, so they are less noisy
+    thickness: float  # mm; 0 for the localizer
+    positions: tuple[float, ...]  # z of each slice, mm; empty for the localizer
+
+
+@dataclass(frozen=True)
+class _Study:
+    study_uid: str
+    frame_of_reference_uid: str
+    date: str
+    time: str
+    series: tuple[_Series, ...]
+
+
+def write_sample_disc(
+    out: Path,
+    slices: int = 120,
+    transfer_syntax: str = "explicit",
+    *,
+    rows: int = 512,
+    columns: int = 512,
+    progress: Progress | None = None,
+    seed: int | None = None,
+) -> SampleDiscSummary:
+    """Write a synthetic CT study as standard DICOM media (files plus DICOMDIR) into `out`.
+
+    `slices` is the number of images in the main axial series; the disc holds
+    ``1 + slices + ceil(slices / 4)`` images in three series (localizer, thin axial, thick
+    axial). `transfer_syntax` is a short name from SUPPORTED_TRANSFER_SYNTAXES or a Transfer
+    Syntax UID. `rows` and `columns` set the image matrix (small ones make quick test discs).
+    `progress(done, total)` is called after each image file is complete. With `seed`, UIDs,
+    dates and noise are the same on every run; without it each run is a new study.
+
+    `out` is created if missing and must be empty otherwise. If writing fails, everything
+    written into `out` is removed again. Raises ValueError for bad arguments.
+    """
+    out = Path(out)
+    transfer_syntax_uid = _resolve_transfer_syntax(transfer_syntax)
+    _check_range("slices", slices, 1, MAX_SLICES)
+    _check_range("rows", rows, MIN_MATRIX, MAX_MATRIX)
+    _check_range("columns", columns, MIN_MATRIX, MAX_MATRIX)
+    created = _prepare_folder(out)
+
+    study = _plan_study(slices, seed)
+    try:
+        count = _write_disc(out, study, transfer_syntax_uid, rows, columns, progress, seed)
+    except BaseException:
+        # Also on KeyboardInterrupt: never leave a half-written disc behind.
+        _remove_written(out, created)
+        raise
+
+    return SampleDiscSummary(
+        out=out,
+        instances=count,
+        study_instance_uid=study.study_uid,
+        series_count=len(study.series),
+        transfer_syntax_uid=str(transfer_syntax_uid),
+        patient_name=PATIENT_NAME,
+    )
+
+
+# --- arguments and output folder ---------------------------------------------------------
+
+
+def _resolve_transfer_syntax(name_or_uid: str) -> UID:
+    key = name_or_uid.strip()
+    uid = _KNOWN_TRANSFER_SYNTAXES.get(key.lower())
+    if uid is None:
+        uid = next((u for u in _KNOWN_TRANSFER_SYNTAXES.values() if u == key), None)
+    supported = ", ".join(SUPPORTED_TRANSFER_SYNTAXES)
+    if uid is None:
+        raise ValueError(f"Unknown transfer syntax {name_or_uid!r}; use one of: {supported}.")
+    if uid not in SUPPORTED_TRANSFER_SYNTAXES.values():
+        name = next(n for n, u in _KNOWN_TRANSFER_SYNTAXES.items() if u == uid)
+        raise ValueError(
+            f"Cannot write {name!r} ({uid.name}): no encoder for it is installed; "
+            f"use one of: {supported}."
+        )
+    return uid
+
+
+def _check_range(name: str, value: int, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(f"{name} must be a whole number from {low} to {high}, not {value!r}.")
+
+
+def _prepare_folder(out: Path) -> bool:
+    """Create `out` or check that it is an empty folder; return True if it was created."""
+    if out.exists():
+        if not out.is_dir():
+            raise ValueError(f"{out} exists and is not a folder; choose a new or empty folder.")
+        if any(out.iterdir()):
+            raise ValueError(f"{out} is not empty; choose a new or empty folder.")
+        return False
+    out.mkdir(parents=True)
+    return True
+
+
+def _remove_written(out: Path, created: bool) -> None:
+    if created:
+        shutil.rmtree(out, ignore_errors=True)
+        return
+    for child in out.iterdir():  # the folder was empty when we started
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
+
+
+# --- the study plan ------------------------------------------------------------------------
+
+
+def _plan_study(slices: int, seed: int | None) -> _Study:
+    uid = _uid_maker(seed)
+    # A fixed date keeps seeded discs byte-for-byte reproducible.
+    when = datetime(2024, 1, 2, 9, 30, 0) if seed is not None else datetime.now()
+
+    thin = SCAN_LENGTH / slices
+    thick_count = math.ceil(slices / THICK_FACTOR)
+    thick = SCAN_LENGTH / thick_count
+    series = (
+        _Series(
+            number=1,
+            description="SCOUT",
+            image_type=("ORIGINAL", "PRIMARY", "LOCALIZER"),
+            uid=uid("series-1"),
+            window=(0.0, 0.0, ""),  # computed from the image
+            kernel="STANDARD",
+            low_noise=True,
+            thickness=0.0,
+            positions=(),
+        ),
+        _Series(
+            number=2,
+            description=f"AXIAL {thin:.3g}MM SOFT TISSUE",
+            image_type=("ORIGINAL", "PRIMARY", "AXIAL"),
+            uid=uid("series-2"),
+            window=(40.0, 400.0, "ABDOMEN"),
+            kernel="STANDARD",
+            low_noise=False,
+            thickness=thin,
+            positions=tuple(-(i + 0.5) * thin for i in range(slices)),
+        ),
+        _Series(
+            number=3,
+            description=f"AXIAL {thick:.3g}MM LUNG",
+            image_type=("DERIVED", "SECONDARY", "AXIAL"),
+            uid=uid("series-3"),
+            window=(-600.0, 1500.0, "LUNG"),
+            kernel="LUNG",
+            low_noise=True,
+            thickness=thick,
+            positions=tuple(-(i + 0.5) * thick for i in range(thick_count)),
+        ),
+    )
+    return _Study(
+        study_uid=uid("study"),
+        frame_of_reference_uid=uid("frame-of-reference"),
+        date=when.strftime("%Y%m%d"),
+        time=when.strftime("%H%M%S"),
+        series=series,
+    )
+
+
+def _uid_maker(seed: int | None) -> Callable[[str], UID]:
+    """Return a function that makes a UID for a name: fresh ones, or derived from `seed`."""
+    if seed is None:
+        return lambda _name: generate_uid()
+    return lambda name: generate_uid(entropy_srcs=["lightbox-sample", str(seed), name])
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def _write_disc(
+    out: Path,
+    study: _Study,
+    transfer_syntax_uid: UID,
+    rows: int,
+    columns: int,
+    progress: Progress | None,
+    seed: int | None,
+) -> int:
+    """Write the DICOMDIR and the image files; return the number of images.
+
+    FileSet stages a copy of every dataset it is given and copies it again into place on
+    write(). Rather than have it write every image twice, it gets only what the directory
+    records need: it chooses the PS3.10 File IDs and writes the DICOMDIR plus small
+    placeholder files, which are then overwritten by the complete images. Those carry the
+    same UIDs, SOP class and transfer syntax, so the DICOMDIR describes them exactly.
+    """
+    uid = _uid_maker(seed)
+    images: list[tuple[_Series, int, Dataset]] = []
+    for series in study.series:
+        for index in range(max(1, len(series.positions))):
+            sop_uid = uid(f"image-{series.number}-{index}")
+            images.append((series, index, _identity(study, series, index, sop_uid)))
+    total = len(images)
+    if progress is not None:
+        progress(0, total)
+
+    file_set = _FreshFileSet()
+    file_set.ID = "LIGHTBOX_SAMPLE"
+    file_set.UID = uid("file-set")
+    for _series, _index, ds in images:
+        ds.file_meta.TransferSyntaxUID = transfer_syntax_uid
+        file_set.add_fresh(ds)
+    file_set.write(out)
+    paths = {str(instance.SOPInstanceUID): instance.path for instance in file_set}
+
+    painter = _Painter(rows, columns, seed)
+    for done, (series, index, ds) in enumerate(images, start=1):
+        _describe_image(ds, study, series, index, rows, columns)
+        pixels, window = painter.image(series, index)
+        _set_pixels(ds, pixels, window, transfer_syntax_uid)
+        ds.save_as(paths[ds.SOPInstanceUID], enforce_file_format=True)
+        if progress is not None:
+            progress(done, total)
+    return total
+
+
+def _identity(study: _Study, series: _Series, index: int, sop_uid: UID) -> Dataset:
+    """Return the attributes that identify one image: all its directory records need."""
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.MediaStorageSOPClassUID = CTImageStorage
+    ds.file_meta.MediaStorageSOPInstanceUID = sop_uid
+    ds.SpecificCharacterSet = "ISO_IR 100"
+    ds.SOPClassUID = CTImageStorage
+    ds.SOPInstanceUID = sop_uid
+    ds.PatientName = PATIENT_NAME
+    ds.PatientID = PATIENT_ID
+    ds.StudyInstanceUID = study.study_uid
+    ds.StudyDate = study.date
+    ds.StudyTime = study.time
+    ds.StudyID = "1"
+    ds.AccessionNumber = "LBSAMPLE1"
+    ds.StudyDescription = "CT CHEST ABDOMEN PELVIS (SYNTHETIC SAMPLE)"
+    ds.Modality = "CT"
+    ds.SeriesInstanceUID = series.uid
+    ds.SeriesNumber = series.number
+    ds.InstanceNumber = index + 1
+    return ds
+
+
+def _describe_image(
+    ds: Dataset, study: _Study, series: _Series, index: int, rows: int, columns: int
+) -> None:
+    """Add the rest of the CT Image IOD, all but the pixel data and the window."""
+    ds.ImageType = list(series.image_type)
+    for prefix in ("Series", "Acquisition", "Content", "InstanceCreation"):
+        setattr(ds, f"{prefix}Date", study.date)
+        setattr(ds, f"{prefix}Time", study.time)
+
+    ds.PatientBirthDate = "19700101"
+    ds.PatientSex = "O"
+    ds.ReferringPhysicianName = "SAMPLE^REFERRER"
+    ds.InstitutionName = "Lightbox sample disc"
+    ds.Manufacturer = MANUFACTURER
+    ds.ManufacturerModelName = "Synthetic phantom"
+
+    ds.BodyPartExamined = "CHESTABDPELVIS"  # not a paired organ, so no Laterality
+    ds.SeriesDescription = series.description
+    ds.PatientPosition = "HFS"
+    ds.FrameOfReferenceUID = study.frame_of_reference_uid
+    ds.PositionReferenceIndicator = ""
+
+    ds.KVP = "120"
+    ds.AcquisitionNumber = 1
+    ds.ConvolutionKernel = series.kernel
+    if series.positions:  # the axial series were scanned with contrast; the scout was not
+        ds.ContrastBolusAgent = "IV CONTRAST (SYNTHETIC)"
+    _set_geometry(ds, series, index, rows, columns)
+
+    # Unsigned 12 bits in 16: HU = stored - 1024.
+    ds.SamplesPerPixel = 1
+    ds.PhotometricInterpretation = "MONOCHROME2"
+    ds.Rows = rows
+    ds.Columns = columns
+    ds.BitsAllocated = 16
+    ds.BitsStored = 12
+    ds.HighBit = 11
+    ds.PixelRepresentation = 0
+    ds.RescaleIntercept = str(RESCALE_INTERCEPT)
+    ds.RescaleSlope = "1"
+    if series.positions:  # dciodvfy: a localizer's values are not HU
+        ds.RescaleType = "HU"
+    ds.LossyImageCompression = "00"
+
+
+def _set_geometry(ds: Dataset, series: _Series, index: int, rows: int, columns: int) -> None:
+    """Set the Image Plane module: where each pixel is in patient space."""
+    col_spacing = FIELD_OF_VIEW / columns
+    x0 = -FIELD_OF_VIEW / 2 + col_spacing / 2  # centre of the first column
+    if not series.positions:
+        # Coronal projection: rows run to the patient's left, columns towards the feet.
+        row_spacing = SCOUT_LENGTH / rows
+        ds.ImageOrientationPatient = ["1", "0", "0", "0", "0", "-1"]
+        ds.ImagePositionPatient = _ds_list([x0, 0.0, SCOUT_TOP - row_spacing / 2])
+        ds.PixelSpacing = _ds_list([row_spacing, col_spacing])
+        ds.SliceThickness = ""
+        return
+
+    z = series.positions[index]
+    y0 = -(rows * col_spacing) / 2 + col_spacing / 2
+    ds.ImageOrientationPatient = ["1", "0", "0", "0", "1", "0"]
+    ds.ImagePositionPatient = _ds_list([x0, y0, z])
+    ds.PixelSpacing = _ds_list([col_spacing, col_spacing])
+    ds.SliceThickness = _format_ds(series.thickness)
+    ds.SpacingBetweenSlices = _format_ds(series.thickness)
+    ds.SliceLocation = _format_ds(z)
+    ds.ReconstructionDiameter = _format_ds(FIELD_OF_VIEW)
+    ds.DataCollectionDiameter = "500"
+
+
+def _set_pixels(
+    ds: Dataset, stored: npt.NDArray[np.uint16], window: tuple[float, float, str], uid: UID
+) -> None:
+    centre, width, explanation = window
+    ds.WindowCenter = _format_ds(centre)
+    ds.WindowWidth = _format_ds(width)
+    ds.WindowCenterWidthExplanation = explanation
+    ds.SmallestImagePixelValue = int(stored.min())
+    ds.LargestImagePixelValue = int(stored.max())
+    ds.PixelData = stored.tobytes()
+    if uid.is_compressed:
+        # compress() only starts from native pixel data, and sets the syntax back to `uid`.
+        ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        # Keep our SOP Instance UID: the DICOMDIR already refers to it.
+        ds.compress(uid, generate_instance_uid=False)
+
+
+def _format_ds(value: float) -> str:
+    """Format a Decimal String: at most 6 decimals, no trailing zeros, never '-0'."""
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _ds_list(values: Sequence[float]) -> list[str]:
+    return [_format_ds(v) for v in values]
+
+
+class _SeriesNode(RecordNode):
+    """A SERIES directory record that finds its children by key in amortised constant time.
+
+    pydicom's ``RecordNode.__contains__`` rebuilds the list of every child's key on each call,
+    and ``FileSet.add`` asks it once per image added to the series. While the disc is being
+    built children are only ever appended, so the keys of new children are added to a set.
+    """
+
+    def __init__(self, record: Dataset) -> None:
+        super().__init__(record)
+        self._child_keys: set[str] = set()
+        self._indexed_list: list[RecordNode] = self.children
+        self._indexed = 0  # how many of the children have their key in the set
+
+    def __contains__(self, key: object) -> bool:
+        if isinstance(key, RecordNode):
+            key = key.key
+        if self.children is not self._indexed_list or len(self.children) < self._indexed:
+            # pydicom replaced or shortened the list (it does so on removal): start again.
+            self._child_keys, self._indexed_list, self._indexed = set(), self.children, 0
+        for child in self.children[self._indexed :]:
+            self._child_keys.add(child.key)
+        self._indexed = len(self.children)
+        return key in self._child_keys
+
+
+class _FreshFileSet(FileSet):
+    """pydicom's FileSet, for instances that are known to be new, added in linear time.
+
+    In pydicom 3.0, ``FileSet.add`` costs O(n) per call, so building a disc is O(n^2):
+    600 images take about 3 s, 10,000 images many minutes. Two scans cause it:
+
+    1. it looks for an earlier copy of the instance by iterating over every instance in
+       the set, and each ``FileInstance`` attribute read walks the record tree (~10 us);
+    2. inserting the IMAGE record asks the SERIES node whether it already has the record,
+       which computes the key of every image in the series.
+
+    The sample disc's SOP Instance UIDs are newly generated, so there is nothing to find:
+    ``add_fresh`` hides the instances from scan 1 and gives each series a ``_SeriesNode``
+    for scan 2. The records are made by pydicom's own DIRECTORY_RECORDERS, and writing
+    (File IDs, offsets, the DICOMDIR encoding) is FileSet's unchanged. A test checks that
+    the result is byte-identical to what plain ``FileSet.add`` writes.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._hide_instances = False
+
+    def __iter__(self) -> Iterator[FileInstance]:
+        if self._hide_instances:
+            return iter(())
+        return super().__iter__()
+
+    def add_fresh(self, ds: Dataset) -> None:
+        """Stage `ds`, whose SOP Instance UID must not be in the set yet."""
+        parent: RecordNode | None = None
+        for record_type in ("PATIENT", "STUDY", "SERIES", "IMAGE"):
+            record = DIRECTORY_RECORDERS[record_type](ds)
+            record.DirectoryRecordType = record_type
+            if "SpecificCharacterSet" in ds:
+                record.SpecificCharacterSet = ds.SpecificCharacterSet
+            if record_type == "IMAGE":
+                record.ReferencedSOPInstanceUIDInFile = ds.SOPInstanceUID
+            node_type = _SeriesNode if record_type == "SERIES" else RecordNode
+            node = node_type(record)
+            if parent is not None:
+                node.parent = parent
+            parent = node
+        assert parent is not None
+
+        self._hide_instances = True
+        try:
+            self.add_custom(ds, parent)
+        finally:
+            self._hide_instances = False
+
+
+# --- the phantom -------------------------------------------------------------------------------
+
+AIR = -1000
+FAT = -100
+VISCERAL_FAT = -80
+MUSCLE = 45
+LUNG = -850
+LIVER = 62
+SPLEEN = 50
+KIDNEY = 160  # enhancing cortex
+BLOOD_CONTRAST = 200
+HEART_WALL = 55
+DISC = 80
+CANCELLOUS_BONE = 450
+CORTICAL_BONE = 950
+RIB = 750
+CSF = 15
+BOWEL = 30
+BLADDER = 8
+
+
+class _Painter:
+    """Draws the images: axial slices of the phantom and the localizer projection."""
+
+    def __init__(self, rows: int, columns: int, seed: int | None) -> None:
+        self.rows = rows
+        self.columns = columns
+        spacing = FIELD_OF_VIEW / columns
+        self.xs = _grid(columns, spacing)
+        self.ys = _grid(rows, spacing)
+        # Generating noise costs more than drawing a slice, so a few fields are made once
+        # and cycled; the anatomy changes from slice to slice, so the repeat is not visible.
+        rng = np.random.default_rng(seed)
+        noise = rng.normal(0.0, NOISE_HU, (_NOISE_FIELDS, rows, columns))
+        self.noise = np.rint(noise).astype(np.int16)
+        self.half_noise = np.rint(noise / 2).astype(np.int16)
+
+    def image(
+        self, series: _Series, index: int
+    ) -> tuple[npt.NDArray[np.uint16], tuple[float, float, str]]:
+        """Return the stored pixel values of one image and its window (centre, width, name)."""
+        if not series.positions:
+            return self._scout()
+        hu = _axial_hu(self.xs, self.ys, series.positions[index])
+        noise = self.half_noise if series.low_noise else self.noise
+        hu += noise[index % _NOISE_FIELDS]
+        return _to_stored(hu), series.window
+
+    def _scout(self) -> tuple[npt.NDArray[np.uint16], tuple[float, float, str]]:
+        # Each row is the sum of attenuation through the body, front to back, at one z: what
+        # a localizer measures. 1.5 mm steps front to back are fine enough for a projection.
+        step = 1.5
+        depth = _grid(int(FIELD_OF_VIEW / step), step)
+        row_spacing = SCOUT_LENGTH / self.rows
+        stored = np.empty((self.rows, self.columns), np.float64)
+        for row in range(self.rows):
+            z = SCOUT_TOP - (row + 0.5) * row_spacing
+            attenuation = np.clip(_axial_hu(self.xs, depth, z) + 1000, 0, None) / 1000.0
+            # mm of water-equivalent tissue, scaled to fill most of the 12 bits
+            stored[row] = attenuation.sum(axis=0) * step * 8.0
+        stored += self.half_noise[0]
+        pixels = np.clip(np.rint(stored), 0, MAX_STORED).astype(np.uint16)
+        low = float(pixels.min()) + RESCALE_INTERCEPT
+        high = float(pixels.max()) + RESCALE_INTERCEPT
+        return pixels, ((low + high) / 2, max(high - low, 1.0), "SCOUT")
+
+
+def _grid(count: int, spacing: float) -> FloatArray:
+    """Return the centres of `count` pixels `spacing` mm apart, centred on 0."""
+    return np.asarray((np.arange(count) + 0.5 - count / 2) * spacing, dtype=np.float64)
+
+
+def _to_stored(hu: HuImage) -> npt.NDArray[np.uint16]:
+    stored = hu.astype(np.int32) - RESCALE_INTERCEPT
+    np.clip(stored, 0, MAX_STORED, out=stored)
+    return stored.astype(np.uint16)
+
+
+def _axial_hu(xs: FloatArray, ys: FloatArray, z: float) -> HuImage:
+    """Return the phantom's Hounsfield values, without noise, on the grid `xs` by `ys` at `z`.
+
+    `xs` (columns) and `ys` (rows) are ascending patient coordinates in mm. The body spans
+    z = 0 (top of the chest) to z = -400 (pelvis); `t` below runs from 1 at the top to 0 at
+    the bottom, and every size is a smooth function of it so that neighbouring slices match.
+    """
+    t = 1.0 + z / SCAN_LENGTH
+    img = np.full((len(ys), len(xs)), AIR, np.int16)
+
+    def ellipse(cx: float, cy: float, ax: float, ay: float, value: int) -> None:
+        _fill_ellipse(img, xs, ys, cx, cy, ax, ay, value)
+
+    a = 150.0 + 12.0 * math.cos(2.0 * math.pi * (t - 0.05))  # half width: shoulders, hips
+    b = 100.0 + 10.0 * math.sin(math.pi * min(max(t, 0.0), 1.0))  # half depth
+    # Later structures are drawn over earlier ones.
+    _draw_trunk(ellipse, a, b)
+    _draw_abdomen(ellipse, t, z, b)
+    _draw_chest(ellipse, t, z, a, b)
+    _draw_spine_and_vessels(ellipse, t, z, b)
+    return img
+
+
+Ellipse = Callable[[float, float, float, float, int], None]  # centre x, y; half axes; HU
+
+
+def _draw_trunk(ellipse: Ellipse, a: float, b: float) -> None:
+    """Skin and subcutaneous fat, the muscle wall, and the fat inside it."""
+    ellipse(0, 0, a, b, FAT)
+    ellipse(0, 0, a - 14, b - 12, MUSCLE)
+    ellipse(0, -4, a - 26, b - 26, VISCERAL_FAT)
+    ellipse(-38, b - 32, 24, 18, MUSCLE)  # paraspinal muscles
+    ellipse(38, b - 32, 24, 18, MUSCLE)
+
+
+def _draw_abdomen(ellipse: Ellipse, t: float, z: float, b: float) -> None:
+    """Liver, spleen, stomach, kidneys, bowel, bladder and pelvic bones."""
+    liver = _bump(t, 0.28, 0.64)
+    ellipse(-55, -5, 85 * liver, 75 * liver, LIVER)
+    ellipse(-40, 15, 10 * liver, 10 * liver, BLOOD_CONTRAST)  # portal vein
+    spleen = _bump(t, 0.40, 0.62)
+    ellipse(85, b - 70, 32 * spleen, 48 * spleen, SPLEEN)
+    stomach = _bump(t, 0.42, 0.60)
+    ellipse(45, -35, 40 * stomach, 30 * stomach, BOWEL)
+    ellipse(45, -52, 28 * stomach, 10 * stomach, AIR + 50)  # gas rises to the front
+    kidneys = _bump(t, 0.22, 0.43)
+    for side in (-1, 1):
+        ellipse(side * 70, b - 58, 26 * kidneys, 36 * kidneys, KIDNEY)
+        ellipse(side * 62, b - 58, 8 * kidneys, 12 * kidneys, VISCERAL_FAT)  # renal sinus
+    bowel = _bump(t, 0.06, 0.38)
+    for k in range(6):  # loops that wander a little from slice to slice
+        cx = -70 + 28 * k + 10 * math.sin(z / 30.0 + k)
+        cy = -40 + 25 * math.cos(z / 45.0 + 2 * k)
+        ellipse(cx, cy, 15 * bowel, 13 * bowel, BOWEL)
+        if k % 2 == 0:
+            ellipse(cx, cy - 5 * bowel, 7 * bowel, 5 * bowel, AIR + 60)
+    bladder = _bump(t, -0.06, 0.14)
+    ellipse(0, -30, 45 * bladder, 35 * bladder, BLADDER)
+    pelvis = _bump(t, -0.10, 0.20)
+    for side in (-1, 1):
+        ellipse(side * 100, b - 45, 45 * pelvis, 14 * pelvis, CORTICAL_BONE)
+        ellipse(side * 100, b - 45, 38 * pelvis, 8 * pelvis, CANCELLOUS_BONE)
+
+
+def _draw_chest(ellipse: Ellipse, t: float, z: float, a: float, b: float) -> None:
+    """Lungs with vessels, the heart with contrast, and ribs."""
+    lungs = _bump(t, 0.55, 0.99)
+    for side in (-1, 1):
+        cx, ax, ay = side * 0.45 * a, 0.33 * a * lungs, 0.78 * b * lungs
+        ellipse(cx, -5, ax, ay, LUNG)
+        for k in range(6):  # vessels near the edges, away from the middle of the lung
+            angle = k * 1.05 + z / 40.0
+            vx, vy = cx + 0.65 * ax * math.cos(angle), -5 + 0.65 * ay * math.sin(angle)
+            ellipse(vx, vy, 3.5 * lungs, 3.5 * lungs, MUSCLE)
+    heart = _bump(t, 0.55, 0.82)
+    ellipse(25, -30, 52 * heart, 44 * heart, HEART_WALL)
+    ellipse(25, -30, 40 * heart, 32 * heart, BLOOD_CONTRAST)
+    ribs = _bump(t, 0.42, 1.02)
+    if ribs == 0:
+        return
+    for side in (-1, 1):
+        for k in range(1, 9):
+            # Ribs run obliquely, so each one crosses the slice only now and then.
+            if math.sin(2.0 * math.pi * z / 25.0 + 0.9 * k) > 0.2:
+                angle = k * math.pi / 9.0
+                rx = side * (a - 20) * math.sin(angle)
+                ry = -(b - 18) * math.cos(angle)
+                ellipse(rx, ry, 7.0 * ribs, 5.0 * ribs, RIB)
+
+
+def _draw_spine_and_vessels(ellipse: Ellipse, t: float, z: float, b: float) -> None:
+    """The aorta and vena cava, and a vertebra or an intervertebral disc."""
+    ellipse(22, b - 82, 12, 12, BLOOD_CONTRAST)  # aorta
+    if t < 0.62:
+        ellipse(-26, b - 80, 11, 11, BLOOD_CONTRAST - 40)  # inferior vena cava
+    spine_y = b - 50
+    if (z % 28.0) < 5.0:  # a disc every 28 mm
+        ellipse(0, spine_y, 18, 16, DISC)
+    else:
+        ellipse(0, spine_y, 18, 16, CORTICAL_BONE)
+        ellipse(0, spine_y, 14, 12, CANCELLOUS_BONE)
+    ellipse(0, spine_y + 24, 12, 9, CORTICAL_BONE)  # posterior arch
+    ellipse(0, spine_y + 22, 7, 6, CSF)  # spinal canal
+    ellipse(0, spine_y + 36, 5, 9, CORTICAL_BONE)  # spinous process
+
+
+def _bump(t: float, start: float, end: float) -> float:
+    """Smooth size factor: 0 outside (start, end), rising to 1 in the middle."""
+    if not start < t < end:
+        return 0.0
+    return math.sqrt(math.sin(math.pi * (t - start) / (end - start)))
+
+
+def _fill_ellipse(
+    img: HuImage,
+    xs: FloatArray,
+    ys: FloatArray,
+    cx: float,
+    cy: float,
+    ax: float,
+    ay: float,
+    value: int,
+) -> None:
+    """Set the pixels inside an axis-aligned ellipse to `value`.
+
+    Only the ellipse's bounding box is computed, and the test is separable
+    (u(x) + v(y) <= 1), so small structures cost almost nothing.
+    """
+    if ax <= 0 or ay <= 0:
+        return
+    c0, c1 = np.searchsorted(xs, (cx - ax, cx + ax))
+    r0, r1 = np.searchsorted(ys, (cy - ay, cy + ay))
+    if c0 >= c1 or r0 >= r1:
+        return
+    u = ((xs[c0:c1] - cx) / ax) ** 2
+    v = ((ys[r0:r1] - cy) / ay) ** 2
+    inside = v[:, None] + u[None, :] <= 1.0
+    np.copyto(img[r0:r1, c0:c1], np.int16(value), where=inside)

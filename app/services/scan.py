@@ -1,0 +1,197 @@
+"""The disc health report as a job: what a medium holds and everything wrong with it.
+
+``scan_media`` reads every directory file first (they are small), then every other file's
+header exactly once, in the order the files lie on the medium. It yields a
+:class:`ScanProgress` per file and finally the :class:`ScanReport`; callers may stop
+iterating at any time to cancel.
+"""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from app.core.errors import MediaError
+from app.core.models import InstanceRef, Problem, ScanProgress, ScanReport, SourceKind, build_tree
+from app.media.dicomdir import DirectoryReference
+from app.media.directories import (
+    OUTSIDE_DETAIL,
+    DirectoryScan,
+    directory_starts,
+    read_directories,
+)
+from app.media.fileids import FileIdResolver
+from app.media.headers import HeaderResult, read_header
+from app.media.sources import MediaEntry, MediaSource, OpenedMedium, open_medium
+
+
+def scan_media(path: Path) -> Iterator[ScanProgress | ScanReport]:
+    """Scan the medium at ``path``; yield progress per file, then the report.
+
+    Raises :class:`~app.core.errors.SourceUnreadableError` before yielding anything when
+    the source cannot be read at all.
+    """
+    medium = open_medium(path)
+    try:
+        yield from _scan(medium, str(path))
+    finally:
+        medium.source.close()
+
+
+def scan_report(path: Path) -> ScanReport:
+    """Run :func:`scan_media` to the end and return only the report."""
+    for item in scan_media(path):
+        if isinstance(item, ScanReport):
+            return item
+    raise AssertionError("scan_media always ends with a report")
+
+
+def _scan(medium: OpenedMedium, label: str) -> Iterator[ScanProgress | ScanReport]:
+    source = medium.source
+    entries = source.entries()
+    starts = directory_starts(medium, entries)
+    directories = read_directories(source, starts, FileIdResolver(entries))
+    problems = directories.problems
+    reported_outside = {p.path for p in problems if p.problem == "outside-media"}
+    directory_paths = set(directories.read) | {e.path for e in starts}
+
+    to_read = [e for e in entries if e.path not in directory_paths]
+    first_copy: dict[str, str] = {}
+    instances: list[InstanceRef] = []
+    unreferenced: list[str] = []
+    for done, entry in enumerate(to_read, start=1):
+        reference = directories.referenced.get(entry.path)
+        if entry.outside:
+            if entry.path not in reported_outside:  # Referenced ones already were.
+                problems.append(Problem(entry.path, "outside-media", OUTSIDE_DETAIL))
+        else:
+            result = _read_entry(source, entry)
+            instance = _judge(entry, result, reference, first_copy, problems)
+            if instance is not None:
+                instances.append(instance)
+                if reference is None and directories.read:
+                    unreferenced.append(entry.path)
+        yield ScanProgress(done, len(to_read), entry.path)
+
+    yield ScanReport(
+        source=label,
+        kind=_kind(source, directories),
+        patients=build_tree(instances),
+        problems=tuple(problems),
+        unreferenced=tuple(unreferenced),
+        directories=tuple(directories.read),
+        files_seen=len(entries),
+        notes=tuple(directories.notes),
+    )
+
+
+def _kind(source: MediaSource, directories: DirectoryScan) -> SourceKind:
+    if source.kind == "iso":
+        return "iso"
+    if source.kind == "zip":
+        return "zip"
+    return "dicomdir" if directories.read else "scan"
+
+
+def _read_entry(source: MediaSource, entry: MediaEntry) -> HeaderResult:
+    try:
+        with source.open(entry) as stream:
+            return read_header(stream, entry.size, entry.path)
+    except (OSError, MediaError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        return HeaderResult(
+            problem="unreadable", detail=f"It could not be read from the disc ({reason})."
+        )
+
+
+def _judge(
+    entry: MediaEntry,
+    result: HeaderResult,
+    reference: DirectoryReference | None,
+    first_copy: dict[str, str],
+    problems: list[Problem],
+) -> InstanceRef | None:
+    """Record what is wrong with one file; return its instance when it counts."""
+    if result.is_directory:
+        return None  # Another directory file (e.g. a spare DICOMDIR copy): not an image.
+    if result.problem == "not-dicom":
+        if reference is not None:  # Unlisted junk (autorun, viewers) is normal on discs.
+            problems.append(Problem(entry.path, "not-dicom", _listed_but(result.detail)))
+        return None
+    if result.instance is None:
+        problems.append(Problem(entry.path, result.problem or "unreadable", result.detail))
+        return None
+    instance = result.instance
+    listed_uid = reference.context.get("ref_sop_instance_uid", "") if reference else ""
+    if listed_uid and listed_uid != instance.sop_instance_uid:
+        problems.append(
+            Problem(
+                entry.path,
+                "mismatch",
+                f"The DICOMDIR lists image {listed_uid} here, "
+                f"but the file holds {instance.sop_instance_uid}.",
+            )
+        )
+    first = first_copy.setdefault(instance.sop_instance_uid, entry.path)
+    if first != entry.path:
+        problems.append(
+            Problem(entry.path, "duplicate", f"This is another copy of {first}; counted once.")
+        )
+        return None
+    if result.problem == "unsupported":
+        problems.append(Problem(entry.path, "unsupported", result.detail))
+    return instance
+
+
+def _listed_but(detail: str) -> str:
+    return f"The DICOMDIR lists this file, but it is not a DICOM file. {detail}".strip()
+
+
+_PROBLEM_PHRASES = {
+    "missing": ("referenced file missing", "referenced files missing"),
+    "unreadable": ("file damaged or unreadable", "files damaged or unreadable"),
+    "not-dicom": ("listed file is not DICOM", "listed files are not DICOM"),
+    "outside-media": (
+        "reference points outside the disc (not opened)",
+        "references point outside the disc (not opened)",
+    ),
+    "mismatch": ("file differs from its DICOMDIR entry", "files differ from their DICOMDIR entry"),
+    "duplicate": ("duplicate copy (counted once)", "duplicate copies (counted once)"),
+    "unsupported": (
+        "image in a format no installed decoder can show",
+        "images in a format no installed decoder can show",
+    ),
+}
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def health_summary(report: ScanReport) -> str:
+    """One line a patient can read: what is on the medium and what is wrong with it.
+
+    For example: "54 images in 2 series; 3 referenced files missing".
+    """
+    if report.instances == 0 and not report.problems:
+        return "No DICOM images were found here."
+    parts = [
+        _plural(report.instances, "image", "images")
+        + " in "
+        + _plural(report.series_count, "series", "series")
+    ]
+    counts: dict[str, int] = {}
+    for problem in report.problems:
+        counts[problem.problem] = counts.get(problem.problem, 0) + 1
+    for kind, (one, many) in _PROBLEM_PHRASES.items():
+        if counts.get(kind):
+            parts.append(_plural(counts[kind], one, many))
+    if report.unreferenced:
+        parts.append(
+            _plural(
+                len(report.unreferenced),
+                "image found that the DICOMDIR does not list",
+                "images found that the DICOMDIR does not list",
+            )
+        )
+    if len(parts) == 1:
+        parts.append("no problems found")
+    return "; ".join(parts)

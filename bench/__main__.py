@@ -1,0 +1,15 @@
+"""`make bench`: every benchmarked path, the app next to its reference floor."""
+
+import sys
+
+from bench import bench_media
+
+
+def main() -> int:
+    print("Lightbox benchmarks (medians of alternating runs; ratio = app / reference)")
+    bench_media.run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""Media reading: the disc health scan, and the quick open from a large DICOMDIR.
+
+1. ``scan`` of a 600-instance sample disc against a bare pydicom loop that reads the same
+   headers (``dcmread(stop_before_pixels=True)``): target at most 1.2x.
+2. Building the study tree from a 10,000-record DICOMDIR alone (what the viewer shows
+   before any image file is read) against ``dcmdump`` of the same DICOMDIR: target at
+   most 3x. Our side runs in the already started application (the viewer is open when a
+   disc is inserted), ``dcmdump`` as the process it is.
+"""
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from pydicom import dcmread
+
+from app.media.directories import quick_tree
+from app.media.pydicom_setup import configure_pydicom
+from app.media.sample_disc import write_sample_disc
+from app.media.sources import open_medium
+from app.services.scan import scan_report
+from bench.harness import compare, run_process
+
+CACHE = Path(tempfile.gettempdir()) / "lightbox-bench"
+
+
+def _disc(name: str, **kwargs: int) -> Path:
+    """A sample disc, written once and kept between runs of ``make bench``."""
+    disc = CACHE / name
+    if not (disc / "DICOMDIR").is_file():
+        shutil.rmtree(disc, ignore_errors=True)
+        print(f"  (writing {name} once: {kwargs})", flush=True)
+        write_sample_disc(disc, **kwargs)  # type: ignore[arg-type]
+    return disc
+
+
+def _bare_header_loop(files: list[Path]) -> None:
+    for path in files:
+        dcmread(path, stop_before_pixels=True).SOPInstanceUID  # noqa: B018
+
+
+def run() -> None:
+    """Run the media benchmarks and print one line each."""
+    configure_pydicom()
+    disc = _disc("scan-600", slices=479)  # 1 scout + 479 thin + 120 thick = 600
+    files = sorted(p for p in disc.rglob("*") if p.is_file() and p.name != "DICOMDIR")
+    report = scan_report(disc)
+    assert report.instances == len(files), "the scan must see every image"
+    compare(
+        f"scan of a {len(files)}-instance sample disc",
+        ("lightbox scan, in process", lambda: scan_report(disc)),
+        ("bare pydicom header loop", lambda: _bare_header_loop(files)),
+        target="<= 1.2x",
+    )
+
+    big = _disc("dicomdir-10k", slices=7999, rows=8, columns=8)  # 10,000 images
+    dcmdump = shutil.which("dcmdump", path="/usr/bin:/usr/local/bin")
+    if dcmdump is None:
+        print("quick open: skipped, dcmdump is not installed (Debian package: dcmtk)")
+        return
+
+    def tree() -> None:
+        medium = open_medium(big)
+        try:
+            patients, _ = quick_tree(medium)
+            assert sum(s.instance_count for p in patients for s in p.studies) >= 10_000
+        finally:
+            medium.source.close()
+
+    compare(
+        "study tree from a 10,000-record DICOMDIR",
+        ("quick open, in process", tree),
+        ("dcmdump DICOMDIR, process", run_process([dcmdump, str(big / "DICOMDIR")])),
+        target="<= 3x",
+    )

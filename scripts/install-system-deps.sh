@@ -1,0 +1,31 @@
+#!/bin/sh
+# Install the Debian/Ubuntu packages the test suite drives, when root and missing.
+# Not root, or not apt: say what is missing; the tests that need a tool then skip with
+# a reason naming its package (and fail under CI=true).
+set -u
+
+# Tools for tests; Qt's runtime libraries for the GUI (present on any desktop, absent
+# on a minimal server image); python3-venv for the .venv on Debian.
+PACKAGES="dcmtk dicom3tools xorriso xvfb libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0
+libxkbcommon-x11-0 libxcb-xkb1 libxcb-render-util0 libxcb-image0 libxcb-shape0 libxcb-randr0
+libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0 iproute2 util-linux"
+
+missing=""
+for pkg in $PACKAGES; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
+done
+if ! python3 -c 'import ensurepip' 2>/dev/null && command -v apt-get >/dev/null 2>&1; then
+    missing="$missing python3-venv"
+fi
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing system packages:$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $missing >/dev/null \
+        || echo "Could not install some of:$missing (tests that need them will say so)." >&2
+else
+    echo "Missing system packages:$missing" >&2
+    echo "Install them with: sudo apt-get install$missing (tests that need them will skip)." >&2
+fi
+exit 0
