@@ -46,14 +46,20 @@ class FileIdResolver:
     """Resolves File IDs against one medium's listing."""
 
     def __init__(self, entries: Iterable[MediaEntry]) -> None:
-        self._exact: dict[str, MediaEntry] = {}
-        self._folded: dict[str, MediaEntry] = {}
-        self._loose: dict[str, MediaEntry] = {}
-        for entry in entries:
-            self._exact[entry.path] = entry
-            # First one wins, so the result does not depend on dict update order.
-            self._folded.setdefault(entry.path.casefold(), entry)
-            self._loose.setdefault(loose_key(entry.path), entry)
+        self._entries = list(entries)
+        self._exact = {entry.path: entry for entry in self._entries}
+        self._folded: dict[str, MediaEntry] | None = None
+        self._loose: dict[str, MediaEntry] | None = None
+
+    def _tolerant_match(self, path: str) -> MediaEntry | None:
+        # Built on first need: a well-made disc never gets here.
+        if self._folded is None or self._loose is None:
+            self._folded, self._loose = {}, {}
+            for entry in self._entries:
+                # First one wins, so the result does not depend on dict update order.
+                self._folded.setdefault(entry.path.casefold(), entry)
+                self._loose.setdefault(loose_key(entry.path), entry)
+        return self._folded.get(path.casefold()) or self._loose.get(loose_key(path))
 
     def resolve(self, components: Sequence[str], base_dir: str = "") -> Resolution:
         """Resolve the components of a Referenced File ID relative to ``base_dir``.
@@ -80,11 +86,7 @@ class FileIdResolver:
         inside_fileset = not base_dir or normalized.startswith(base_dir + "/")
         if absolute or not (inside_root and inside_fileset):
             return Resolution("outside", shown)
-        entry = (
-            self._exact.get(normalized)
-            or self._folded.get(normalized.casefold())
-            or self._loose.get(loose_key(normalized))
-        )
+        entry = self._exact.get(normalized) or self._tolerant_match(normalized)
         if entry is None:
             return Resolution("missing", normalized)
         if entry.outside:

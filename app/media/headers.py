@@ -5,12 +5,16 @@ is complete is then decided from the element's length (or its fragment item head
 against the file size, so a truncated file is found without reading its image.
 """
 
+import functools
 import struct
 from dataclasses import dataclass
 from typing import IO
 
 from pydicom import dcmread
+from pydicom.datadict import tag_for_keyword
+from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
+from pydicom.tag import BaseTag
 from pydicom.pixels.decoders.base import get_decoder
 from pydicom.uid import UID
 
@@ -83,10 +87,33 @@ def _short(exc: Exception) -> str:
     return text if len(text) <= 160 else text[:157] + "..."
 
 
+@functools.cache
+def _tag(keyword: str) -> BaseTag:
+    # A ready BaseTag spares pydicom a conversion on each of ~20 look-ups per file.
+    tag = tag_for_keyword(keyword)
+    assert tag is not None, keyword
+    return BaseTag(tag)
+
+
 def _text(ds: Dataset, keyword: str) -> str:
+    """A text value, read from the raw bytes when they are plain ASCII.
+
+    Converting every element through pydicom's value machinery cost more than parsing
+    the header itself; ASCII needs no character set, so only other text goes through it.
+    """
     try:
-        value = ds.get(keyword)
-    except Exception:
+        elem = ds.get_item(_tag(keyword))
+        if elem is None:
+            return ""
+        if isinstance(elem, RawDataElement):
+            raw = elem.value
+            if raw is None:
+                return ""
+            if raw.isascii():
+                return raw.decode("ascii").strip("\0 ")
+            elem = ds[_tag(keyword)]
+        value = elem.value
+    except Exception:  # noqa: BLE001 - one bad value must not hide the rest of the header
         return ""
     return "" if value is None else str(value).strip("\0 ")
 
@@ -99,14 +126,30 @@ def _int(ds: Dataset, keyword: str) -> int | None:
         return None
 
 
+def _ushort(ds: Dataset, keyword: str) -> int:
+    """An unsigned short (US) value such as Rows; 0 when absent or unreadable."""
+    try:
+        elem = ds.get_item(_tag(keyword))
+        if elem is None:
+            return 0
+        if isinstance(elem, RawDataElement):
+            raw = elem.value or b""
+            if len(raw) < 2:
+                return 0
+            return int.from_bytes(raw[:2], "little" if elem.is_little_endian else "big")
+        return int(elem.value or 0)
+    except Exception:  # noqa: BLE001 - a bad value means "unknown" here
+        return 0
+
+
 def _result_from_dataset(
     ds: Dataset, path: str, has_pixels: bool, pixel_problem: str
 ) -> HeaderResult:
     meta = getattr(ds, "file_meta", None) or Dataset()
     sop_class = _text(ds, "SOPClassUID") or _text(meta, "MediaStorageSOPClassUID")
-    if sop_class == MEDIA_STORAGE_DIRECTORY or "DirectoryRecordSequence" in ds:
+    if sop_class == MEDIA_STORAGE_DIRECTORY or _tag("DirectoryRecordSequence") in ds:
         return HeaderResult(is_directory=True)
-    if "SOPInstanceUID" not in ds:
+    if _tag("SOPInstanceUID") not in ds:
         # pydicom stops quietly at the end of a cut file; what it kept lacks the basics.
         return HeaderResult(
             problem="unreadable",
@@ -157,7 +200,7 @@ def _result_from_dataset(
 
 def _describes_an_image(ds: Dataset) -> bool:
     """True when the header describes an image (Rows, Columns), which needs pixel data."""
-    return "Rows" in ds and "Columns" in ds
+    return _tag("Rows") in ds and _tag("Columns") in ds
 
 
 def _unsupported_reason(transfer_syntax: str) -> str:
@@ -180,9 +223,9 @@ _TRUNCATED = "The file ends in the middle of its image data (it is truncated)."
 def _pixel_data_problem(stream: IO[bytes], ds: Dataset, size: int) -> tuple[bool, str]:
     """Return (has pixel data, problem) judged from lengths only; problem '' when complete."""
     meta = getattr(ds, "file_meta", None)
-    if meta is not None and str(meta.get("TransferSyntaxUID", "")) == _DEFLATED:
+    if meta is not None and _text(meta, "TransferSyntaxUID") == _DEFLATED:
         # Inflated in memory by pydicom: positions no longer match the file.
-        return "Rows" in ds, ""
+        return _describes_an_image(ds), ""
     pos = stream.tell()
     if pos >= size:
         return False, ""  # No pixel data: SR, RT plan, PDF...
@@ -231,9 +274,9 @@ def _pixel_length_problem(
 
 
 def _native_pixel_bytes(ds: Dataset) -> int:
-    rows, cols = _int(ds, "Rows") or 0, _int(ds, "Columns") or 0
-    bits = _int(ds, "BitsAllocated") or 0
-    samples = _int(ds, "SamplesPerPixel") or 1
+    rows, cols = _ushort(ds, "Rows"), _ushort(ds, "Columns")
+    bits = _ushort(ds, "BitsAllocated")
+    samples = _ushort(ds, "SamplesPerPixel") or 1
     if _text(ds, "PhotometricInterpretation") == "YBR_FULL_422":
         samples = 2  # Chroma shared by each pair of pixels: Y Y Cb Cr.
     frames = max(1, _int(ds, "NumberOfFrames") or 1)
