@@ -15,8 +15,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from app.core.errors import LightboxError, SourceUnreadableError
+from app.core.errors import LightboxError, RenderError, SourceUnreadableError
 from app.core.models import PatientNode, ScanProgress, ScanReport
+from app.imaging.presets import preset_names
+from app.imaging.render import render_file_to_png
 from app.media.pydicom_setup import configure_pydicom
 from app.services.scan import health_summary, scan_media
 
@@ -40,6 +42,18 @@ def _parser() -> argparse.ArgumentParser:
     scan = commands.add_parser("scan", help="read media without importing: tree and problems")
     scan.add_argument("path", type=Path, help="mount point, folder, DICOMDIR, ISO, ZIP or file")
     scan.add_argument("--json", action="store_true", help="print one JSON object")
+
+    render = commands.add_parser("render", help="render one frame to a PNG, as the viewer shows it")
+    render.add_argument("file", type=Path, help="a DICOM file")
+    render.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.png")
+    render.add_argument("--frame", type=int, default=0, help="frame number, counting from 0")
+    voi = render.add_mutually_exclusive_group()
+    voi.add_argument("--window", type=float, nargs=2, metavar=("CENTER", "WIDTH"))
+    voi.add_argument("--preset", metavar="NAME", help=f"one of: {', '.join(preset_names())}")
+    voi.add_argument("--minmax", action="store_true", help="window from the pixel range")
+    render.add_argument("--rotate", type=int, choices=(0, 90, 180, 270), default=0)
+    render.add_argument("--flip", choices=("h", "v"))
+    render.add_argument("--zoom", type=float, default=1.0)
 
     sample = commands.add_parser(
         "sample-disc", help="write a synthetic but valid disc (demo, tests, benchmarks)"
@@ -84,11 +98,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         None: _cmd_gui,
         "view": _cmd_view,
         "scan": _cmd_scan,
+        "render": _cmd_render,
         "sample-disc": _cmd_sample_disc,
     }
     try:
         return handlers[args.command](args)
-    except SourceUnreadableError as exc:
+    except (SourceUnreadableError, RenderError) as exc:
         return _fail(args, exc, EXIT_UNUSABLE)
     except LightboxError as exc:
         return _fail(args, exc, EXIT_PROBLEMS)
@@ -226,6 +241,24 @@ def print_scan(report: ScanReport, out: TextIO) -> None:
         hidden = len(report.problems) - MAX_PROBLEM_LINES
         if hidden > 0:
             print(f"  ... and {hidden} more (use --json for the full list)", file=out)
+
+
+def _cmd_render(args: argparse.Namespace) -> int:
+    if not args.file.is_file():
+        raise SourceUnreadableError(f"There is no file at {args.file}.")
+    width, height = render_file_to_png(
+        args.file,
+        args.output,
+        frame=args.frame,
+        window=args.window,
+        preset=args.preset,
+        minmax=args.minmax,
+        rotate=args.rotate,
+        flip=args.flip,
+        zoom=args.zoom,
+    )
+    print(f"Wrote {args.output} ({width} x {height}).")
+    return EXIT_OK
 
 
 def _cmd_sample_disc(args: argparse.Namespace) -> int:

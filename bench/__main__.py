@@ -2,12 +2,13 @@
 
 import sys
 
-from bench import bench_media
+from bench import bench_imaging, bench_media
 
 
 def main() -> int:
     print("Lightbox benchmarks (medians of alternating runs; ratio = app / reference)")
     bench_media.run()
+    bench_imaging.run()
     return 0
 
 

@@ -12,10 +12,10 @@ from typing import IO
 
 from pydicom import dcmread
 from pydicom.datadict import tag_for_keyword
-from pydicom.dataelem import RawDataElement
+from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
-from pydicom.tag import BaseTag
 from pydicom.pixels.decoders.base import get_decoder
+from pydicom.tag import BaseTag
 from pydicom.uid import UID
 
 from app.core.models import InstanceRef, ProblemKind
@@ -102,7 +102,8 @@ def _text(ds: Dataset, keyword: str) -> str:
     the header itself; ASCII needs no character set, so only other text goes through it.
     """
     try:
-        elem = ds.get_item(_tag(keyword))
+        # pydicom types get_item() as converted, but it returns the raw element if unread.
+        elem: DataElement | RawDataElement | None = ds.get_item(_tag(keyword))
         if elem is None:
             return ""
         if isinstance(elem, RawDataElement):
@@ -113,7 +114,7 @@ def _text(ds: Dataset, keyword: str) -> str:
                 return raw.decode("ascii").strip("\0 ")
             elem = ds[_tag(keyword)]
         value = elem.value
-    except Exception:  # noqa: BLE001 - one bad value must not hide the rest of the header
+    except Exception:
         return ""
     return "" if value is None else str(value).strip("\0 ")
 
@@ -129,7 +130,7 @@ def _int(ds: Dataset, keyword: str) -> int | None:
 def _ushort(ds: Dataset, keyword: str) -> int:
     """An unsigned short (US) value such as Rows; 0 when absent or unreadable."""
     try:
-        elem = ds.get_item(_tag(keyword))
+        elem: DataElement | RawDataElement | None = ds.get_item(_tag(keyword))
         if elem is None:
             return 0
         if isinstance(elem, RawDataElement):
@@ -138,7 +139,7 @@ def _ushort(ds: Dataset, keyword: str) -> int:
                 return 0
             return int.from_bytes(raw[:2], "little" if elem.is_little_endian else "big")
         return int(elem.value or 0)
-    except Exception:  # noqa: BLE001 - a bad value means "unknown" here
+    except Exception:
         return 0
 
 
