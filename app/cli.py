@@ -38,6 +38,10 @@ def _parser() -> argparse.ArgumentParser:
 
     view = commands.add_parser("view", help="open a disc, folder, ISO, ZIP or file")
     view.add_argument("path", type=Path, help="what to open")
+    view.add_argument(
+        "--screenshot", type=Path, metavar="PNG",
+        help="save the window once the first image is shown, then exit",
+    )
 
     scan = commands.add_parser("scan", help="read media without importing: tree and problems")
     scan.add_argument("path", type=Path, help="mount point, folder, DICOMDIR, ISO, ZIP or file")
@@ -137,7 +141,7 @@ def _cmd_gui(args: argparse.Namespace) -> int:
 def _cmd_view(args: argparse.Namespace) -> int:
     from app.gui.app import run_viewer
 
-    return run_viewer(args.path)
+    return run_viewer(args.path, args.screenshot)
 
 
 def _cmd_scan(args: argparse.Namespace) -> int:

@@ -2,13 +2,14 @@
 
 import sys
 
-from bench import bench_imaging, bench_media
+from bench import bench_imaging, bench_media, bench_viewer
 
 
 def main() -> int:
     print("Lightbox benchmarks (medians of alternating runs; ratio = app / reference)")
     bench_media.run()
     bench_imaging.run()
+    bench_viewer.run()
     return 0
 
 

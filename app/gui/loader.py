@@ -7,6 +7,7 @@ series) run when nothing in the foreground is waiting. One worker thread: media 
 read in sequence, which is what a CD wants and what pycdlib's shared file handle needs.
 """
 
+import contextlib
 import threading
 from collections.abc import Callable, Hashable
 from typing import Any
@@ -27,6 +28,7 @@ class BackgroundLoader(QObject):
     def __init__(self, is_done: Callable[[Hashable], bool]) -> None:
         super().__init__()
         self._is_done = is_done
+        self._urgent: list[Job] = []
         self._foreground: list[Job] = []
         self._background: list[Job] = []
         self._failures: set[Hashable] = set()
@@ -42,6 +44,12 @@ class BackgroundLoader(QObject):
             self._foreground = list(jobs)
             self._wake.notify()
 
+    def add_urgent(self, job: Job) -> None:
+        """Run ``job`` next, before the wish list (a user asked for it: tags, a report)."""
+        with self._wake:
+            self._urgent.append(job)
+            self._wake.notify()
+
     def add_background(self, jobs: list[Job]) -> None:
         """Queue jobs to run when the foreground is idle."""
         with self._wake:
@@ -51,6 +59,7 @@ class BackgroundLoader(QObject):
     def clear(self) -> None:
         """Drop every waiting job (a new medium was opened)."""
         with self._wake:
+            self._urgent.clear()
             self._foreground.clear()
             self._background.clear()
             self._failures.clear()
@@ -69,7 +78,7 @@ class BackgroundLoader(QObject):
             return self._in_flight is None and self._next_job() is None
 
     def _next_job(self) -> Job | None:
-        for queue in (self._foreground, self._background):
+        for queue in (self._urgent, self._foreground, self._background):
             while queue:
                 key = queue[0][0]
                 if key in self._failures or self._is_done(key):
@@ -97,7 +106,10 @@ class BackgroundLoader(QObject):
             except Exception as exc:
                 self._fail(key, f"This image could not be shown ({type(exc).__name__}: {exc}).")
             else:
-                self.loaded.emit(key, result)
+                try:
+                    self.loaded.emit(key, result)
+                except RuntimeError:
+                    return  # The viewer is gone (closed while this job ran).
             finally:
                 with self._wake:
                     self._in_flight = None
@@ -105,4 +117,5 @@ class BackgroundLoader(QObject):
     def _fail(self, key: Hashable, message: str) -> None:
         with self._wake:
             self._failures.add(key)
-        self.failed.emit(key, message)
+        with contextlib.suppress(RuntimeError):  # The viewer is gone (closed meanwhile).
+            self.failed.emit(key, message)

@@ -156,8 +156,7 @@ def _result_from_dataset(
             problem="unreadable",
             detail="The file is damaged or cut short: it has no SOP Instance UID.",
         )
-    sop_uid = _text(ds, "SOPInstanceUID") or _text(meta, "MediaStorageSOPInstanceUID")
-    if not sop_uid:
+    if not (_text(ds, "SOPInstanceUID") or _text(meta, "MediaStorageSOPInstanceUID")):
         return HeaderResult(
             problem="unsupported",
             detail="Its SOP Instance UID is empty, so Lightbox cannot keep track of it.",
@@ -166,6 +165,18 @@ def _result_from_dataset(
         return HeaderResult(
             problem="unreadable", detail="The file ends before its image data (it is cut short)."
         )
+    ref = instance_from_dataset(ds, path)
+    if pixel_problem:
+        return HeaderResult(problem="unreadable", detail=pixel_problem)
+    unsupported = _unsupported_reason(ref.transfer_syntax_uid) if has_pixels else ""
+    if unsupported:
+        return HeaderResult(instance=ref, problem="unsupported", detail=unsupported)
+    return HeaderResult(instance=ref)
+
+
+def instance_from_dataset(ds: Dataset, path: str) -> InstanceRef:
+    """What a parsed header says about the instance at media path ``path``."""
+    meta = getattr(ds, "file_meta", None) or Dataset()
     transfer_syntax = _text(meta, "TransferSyntaxUID")
     if not transfer_syntax:
         implicit, little = ds.original_encoding
@@ -173,10 +184,10 @@ def _result_from_dataset(
             "1.2.840.10008.1.2" if implicit else
             "1.2.840.10008.1.2.1" if little else "1.2.840.10008.1.2.2"
         )
-    ref = InstanceRef(
+    return InstanceRef(
         path=path,
-        sop_instance_uid=sop_uid,
-        sop_class_uid=sop_class,
+        sop_instance_uid=_text(ds, "SOPInstanceUID") or _text(meta, "MediaStorageSOPInstanceUID"),
+        sop_class_uid=_text(ds, "SOPClassUID") or _text(meta, "MediaStorageSOPClassUID"),
         transfer_syntax_uid=transfer_syntax,
         patient_id=_text(ds, "PatientID"),
         patient_name=_text(ds, "PatientName"),
@@ -191,12 +202,6 @@ def _result_from_dataset(
         instance_number=_int(ds, "InstanceNumber"),
         number_of_frames=max(1, _int(ds, "NumberOfFrames") or 1),
     )
-    if pixel_problem:
-        return HeaderResult(problem="unreadable", detail=pixel_problem)
-    unsupported = _unsupported_reason(transfer_syntax) if has_pixels else ""
-    if unsupported:
-        return HeaderResult(instance=ref, problem="unsupported", detail=unsupported)
-    return HeaderResult(instance=ref)
 
 
 def _describes_an_image(ds: Dataset) -> bool:

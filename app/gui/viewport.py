@@ -1,0 +1,296 @@
+"""The image canvas: draws one prepared frame through the current ViewportState.
+
+Each paint renders the cached frame with the current window (one table build and one
+gather), at screen resolution for large images, wraps it in a QImage without copying,
+and lets QPainter rotate, flip, zoom and pan it. Mouse moves only change the state and
+ask for a repaint; Qt merges repaint requests, so a window/level drag draws only the
+latest position however fast the mouse moves.
+"""
+
+import math
+from dataclasses import replace
+
+import numpy as np
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QStaticText,
+    QTransform,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from app.imaging.luts import LookupTable, Window
+from app.imaging.render import GreyFrame, PreparedFrame, render
+from app.imaging.viewport import ViewportState, dragged_window, orient
+
+ZOOM_STEP = 1.15
+
+
+class ViewportModel(QObject):
+    """The ViewportState of the canvas; ``changed`` fires on every real change."""
+
+    changed = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._state = ViewportState()
+        self.fit = True  # Zoom follows the window size until the user zooms.
+
+    @property
+    def state(self) -> ViewportState:
+        return self._state
+
+    @state.setter
+    def state(self, value: ViewportState) -> None:
+        if value != self._state:
+            self._state = value
+            self.changed.emit()
+
+    def set_fit(self, fit: bool) -> None:
+        if fit != self.fit:
+            self.fit = fit
+            self.changed.emit()
+
+
+def wrap_qimage(pixels: np.ndarray) -> QImage:
+    """A QImage over ``pixels`` without copying them: uint8 grey, uint8 RGB, or uint32
+    0xffRRGGBB (what QPainter draws fastest).
+
+    The caller keeps ``pixels`` alive as long as the QImage is used.
+    """
+    pixels = np.ascontiguousarray(pixels)
+    height, width = pixels.shape[:2]
+    if pixels.dtype == np.uint32:
+        return QImage(pixels.data, width, height, width * 4, QImage.Format.Format_RGB32)
+    if pixels.ndim == 2:
+        return QImage(pixels.data, width, height, width, QImage.Format.Format_Grayscale8)
+    return QImage(pixels.data, width, height, width * 3, QImage.Format.Format_RGB888)
+
+
+# Grey level -> opaque 0xffRRGGBB. Drawing a scaled RGB32 image is about three times
+# faster in Qt's raster engine than drawing the same image in Grayscale8.
+GREY_TO_RGB32 = (np.arange(256, dtype=np.uint32) * 0x010101) | 0xFF000000
+
+
+def _rgb32(rgb: np.ndarray) -> np.ndarray:
+    """uint8 (rows, columns, 3) as uint32 0xffRRGGBB."""
+    packed = rgb[..., 0].astype(np.uint32) << 16
+    packed |= rgb[..., 1].astype(np.uint32) << 8
+    packed |= rgb[..., 2]
+    packed |= 0xFF000000
+    return packed
+
+
+class QtViewport(QWidget):
+    """Draws the current frame, or a message filling the viewport when there is none."""
+
+    step_requested = Signal(int)  # wheel: +1 next slice, -1 previous
+    painted = Signal()  # a frame (not a message) reached the screen
+
+    def __init__(self, model: ViewportModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.model.changed.connect(self.update)
+        self.frame: PreparedFrame | None = None
+        self.message = ""
+        self.overlay_lines: tuple[list[str], list[str], list[str], list[str]] = ([], [], [], [])
+        self._static_source: object = None
+        self._static: list[list[QStaticText]] = []
+        self._layouts: dict[str, QStaticText] = {}
+        self.window_level_mode = False
+        self._drag_start: tuple[QPointF, ViewportState, Qt.MouseButton] | None = None
+        self._last_pos = QPointF()
+        self._pixels: np.ndarray | None = None  # keeps the QImage's memory alive
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(200, 200)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName(self.tr("Image"))
+        self.setMouseTracking(False)
+
+    # -- what to show -------------------------------------------------------------------
+    def show_frame(self, frame: PreparedFrame) -> None:
+        self.frame = frame
+        self.message = ""
+        self.update()
+
+    def show_message(self, message: str) -> None:
+        self.frame = None
+        self.message = message
+        self.update()
+
+    def set_overlays(
+        self, top_left: list[str], top_right: list[str], bottom_left: list[str],
+        bottom_right: list[str],
+    ) -> None:
+        self.overlay_lines = (top_left, top_right, bottom_left, bottom_right)
+        self.update()
+
+    # -- geometry -----------------------------------------------------------------------
+    def _oriented_size(self) -> tuple[int, int]:
+        assert self.frame is not None
+        rows, columns = self.frame.shape
+        if self.model.state.rotation in (90, 270):
+            return rows, columns
+        return columns, rows
+
+    def effective_zoom(self) -> float:
+        """Screen pixels per image pixel: the fit zoom, or the one the user chose."""
+        if self.frame is None:
+            return 1.0
+        if not self.model.fit:
+            return self.model.state.zoom
+        width, height = self._oriented_size()
+        return max(0.01, min(self.width() / width, self.height() / height))
+
+    def current_window(self) -> Window:
+        """The linear window in use now (a VOI LUT counts as its min-max equivalent)."""
+        assert isinstance(self.frame, GreyFrame)
+        resolved = self.frame.resolve(self.model.state.voi)
+        if isinstance(resolved, LookupTable):
+            return self.frame.min_max_window()
+        return resolved
+
+    # -- drawing ------------------------------------------------------------------------
+    def compose_image(self) -> tuple[QImage, int]:
+        """The frame rendered for the current state: (QImage, sampling step)."""
+        assert self.frame is not None
+        zoom = self.effective_zoom()
+        step = max(1, math.floor(1.0 / zoom)) if zoom < 1.0 else 1
+        state = self.model.state
+        if isinstance(self.frame, GreyFrame):
+            pixels = self.frame.render(state.voi, state.invert, step, palette=GREY_TO_RGB32)
+        else:
+            pixels = _rgb32(render(self.frame, state.voi, state.invert, step=step))
+        # Turned and flipped here, exactly, rather than by QPainter, whose fast paths
+        # may shift a rotated image by a pixel.
+        self._pixels = np.ascontiguousarray(
+            orient(pixels, state.rotation, state.flip_h, state.flip_v)
+        )
+        return wrap_qimage(self._pixels), step
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("black"))
+        if self.frame is None:
+            self._paint_message(painter)
+            painter.end()
+            return
+        image, step = self.compose_image()
+        state = self.model.state
+        zoom = self.effective_zoom()
+        transform = QTransform()
+        transform.translate(self.width() / 2 + state.pan[0], self.height() / 2 + state.pan[1])
+        transform.scale(zoom * step, zoom * step)
+        painter.setTransform(transform)
+        # Smooth when shrinking; when enlarging, radiologists want to see the pixels.
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, zoom * step < 1.0)
+        painter.drawImage(QPointF(-image.width() / 2, -image.height() / 2), image)
+        painter.resetTransform()
+        self._paint_overlays(painter)
+        painter.end()
+        self.painted.emit()
+
+    def _paint_message(self, painter: QPainter) -> None:
+        if not self.message:
+            return
+        font = QFont(self.font())
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        painter.setFont(font)
+        painter.setPen(QColor("#e0e0e0"))
+        margin = self.width() * 0.1
+        area = QRectF(margin, 0, self.width() - 2 * margin, self.height())
+        painter.drawText(area, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                         self.message)
+
+    def _paint_overlays(self, painter: QPainter) -> None:
+        painter.setFont(self.font())
+        line = painter.fontMetrics().height()
+        margin = 8
+        corners = ((False, False), (True, False), (False, True), (True, True))
+        for texts, (right, bottom) in zip(self._static_lines(), corners, strict=True):
+            for i, text in enumerate(texts):
+                row = len(texts) - 1 - i if bottom else i
+                y = self.height() - margin - (row + 1) * line if bottom else margin + row * line
+                x = self.width() - margin - text.size().width() if right else margin
+                # A dark shadow keeps the text readable on a white image.
+                painter.setPen(QColor(0, 0, 0, 200))
+                painter.drawStaticText(QPointF(x + 1, y + 1), text)
+                painter.setPen(QColor("#f0f0f0"))
+                painter.drawStaticText(QPointF(x, y), text)
+
+    def _static_lines(self) -> list[list[QStaticText]]:
+        # Each distinct line is laid out once, not on every repaint of a drag or scroll.
+        if self._static_source != self.overlay_lines:
+            self._static_source = self.overlay_lines
+            if len(self._layouts) > 256:
+                self._layouts.clear()
+            self._static = [[self._layout(t) for t in lines] for lines in self.overlay_lines]
+        return self._static
+
+    def _layout(self, text: str) -> QStaticText:
+        laid_out = self._layouts.get(text)
+        if laid_out is None:
+            laid_out = QStaticText(text)
+            laid_out.prepare(font=self.font())
+            self._layouts[text] = laid_out
+        return laid_out
+
+    # -- mouse --------------------------------------------------------------------------
+    def _is_window_drag(self, button: Qt.MouseButton) -> bool:
+        if not isinstance(self.frame, GreyFrame):
+            return False
+        if button == Qt.MouseButton.RightButton:
+            return True
+        return button == Qt.MouseButton.LeftButton and self.window_level_mode
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self._drag_start = (event.position(), self.model.state, event.button())
+        self._last_pos = event.position()
+        if self._is_window_drag(event.button()):
+            # Start from the window on screen (a file default becomes explicit).
+            self.model.state = self.model.state.with_voi(self.current_window())
+            self._drag_start = (event.position(), self.model.state, event.button())
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._drag_start is None or self.frame is None:
+            return
+        start, start_state, button = self._drag_start
+        if self._is_window_drag(button):
+            assert isinstance(self.frame, GreyFrame) and isinstance(start_state.voi, Window)
+            low, high = self.frame.value_range
+            delta = event.position() - start
+            window = dragged_window(start_state.voi, delta.x(), delta.y(), high - low)
+            self.model.state = start_state.with_voi(window)
+        elif button in (Qt.MouseButton.LeftButton, Qt.MouseButton.MiddleButton):
+            delta = event.position() - self._last_pos
+            self.model.state = self.model.state.panned(delta.x(), delta.y())
+        self._last_pos = event.position()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self._drag_start = None
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        notches = event.angleDelta().y() / 120
+        if not notches:
+            return
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.zoom_by(ZOOM_STEP ** notches)
+        else:
+            self.step_requested.emit(-1 if notches > 0 else 1)
+
+    def zoom_by(self, factor: float) -> None:
+        """Zoom relative to what is on screen now (leaving fit mode)."""
+        current = self.effective_zoom()
+        self.model.fit = False
+        self.model.state = replace(self.model.state, zoom=current).zoomed(factor)
+
+    def actual_size(self) -> None:
+        """One image pixel per screen pixel."""
+        self.model.fit = False
+        self.model.state = replace(self.model.state, zoom=1.0)

@@ -1,0 +1,230 @@
+"""What the viewer reads from one medium, each piece as a small job for its loader thread.
+
+Opening is quick: the directory files give the study tree before any image file is read.
+Files the directories do not list are identified one by one afterwards, so the first
+image is never held up by a full scan. Frames are decoded one at a time.
+
+A :class:`MediumReader` is used from one thread only (the viewer's loader): media are read
+in sequence, as a CD wants and as pycdlib's shared file handle requires.
+"""
+
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+from PIL import Image
+from pydicom import dcmread
+from pydicom.dataset import Dataset
+
+from app.core.errors import MediaError
+from app.core.models import InstanceRef, PatientNode, Problem, build_tree
+from app.imaging.decode import DicomImage, open_image
+from app.imaging.documents import document_kind, pdf_bytes, sr_text
+from app.imaging.render import PreparedFrame, prepare_frame, render
+from app.media.directories import directory_starts, instance_from_reference, read_directories
+from app.media.fileids import FileIdResolver
+from app.media.headers import instance_from_dataset, read_header
+from app.media.sources import MediaEntry, OpenedMedium, is_directory_name, open_medium
+
+# Multi-frame files are decoded frame by frame: keep a few open instead of re-reading
+# their headers for every frame.
+OPEN_IMAGES = 4
+
+
+@dataclass(frozen=True)
+class OpenedDisc:
+    """The first look at a medium: the tree its directories give, and what to read next.
+
+    ``listed`` are the instances the directory files name (their files exist);
+    ``unlisted`` the other files, in physical order, still to be identified.
+    """
+
+    label: str
+    listed: tuple[InstanceRef, ...]
+    problems: tuple[Problem, ...]
+    unlisted: tuple[str, ...]
+    has_directory: bool
+
+
+@dataclass(frozen=True)
+class LoadedFrame:
+    """A decoded, prepared frame, how many frames its file holds, and what its header
+    says (which is more than a DICOMDIR record: series descriptions, birth dates)."""
+
+    frame: PreparedFrame
+    frames_in_file: int
+    instance: InstanceRef
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held, for the frame cache."""
+        return self.frame.nbytes
+
+
+@dataclass(frozen=True)
+class Document:
+    """A report: ``kind`` ``sr`` with ``text``, or ``pdf`` with ``data``."""
+
+    kind: str
+    text: str = ""
+    data: bytes = b""
+
+
+class MediumReader:
+    """Reads one medium for the viewer. Not thread-safe: one loader thread uses it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._medium: OpenedMedium | None = None
+        self._entries: dict[str, MediaEntry] = {}
+        self._open: OrderedDict[str, tuple[IO[bytes], DicomImage]] = OrderedDict()
+
+    def open(self) -> OpenedDisc:
+        """Open the medium and read its directory files (no image file is read).
+
+        Raises SourceUnreadableError when the medium cannot be read at all.
+        """
+        medium = open_medium(self.path)
+        self._medium = medium
+        entries = medium.source.entries()
+        self._entries = {e.path: e for e in entries}
+        scan = read_directories(
+            medium.source, directory_starts(medium, entries), FileIdResolver(entries)
+        )
+        listed = tuple(
+            instance_from_reference(path, ref) for path, ref in scan.referenced.items()
+        )
+        skip = set(scan.referenced) | set(scan.read)
+        unlisted = tuple(
+            e.path
+            for e in entries
+            if e.path not in skip and not e.outside and not is_directory_name(e.path)
+        )
+        return OpenedDisc(
+            label=str(self.path),
+            listed=listed,
+            problems=tuple(scan.problems),
+            unlisted=unlisted,
+            has_directory=bool(scan.read),
+        )
+
+    def _entry(self, path: str) -> MediaEntry:
+        entry = self._entries.get(path)
+        if entry is None or self._medium is None:
+            raise MediaError(f"{path} is not on this disc.")
+        return entry
+
+    def _stream(self, path: str) -> IO[bytes]:
+        assert self._medium is not None
+        return self._medium.source.open(self._entry(path))
+
+    def identify(self, path: str) -> InstanceRef | None:
+        """Read one file's header: the instance it holds, or None (junk, damaged)."""
+        entry = self._entry(path)
+        try:
+            with self._stream(path) as stream:
+                result = read_header(stream, entry.size, path)
+        except (OSError, MediaError):
+            return None
+        return result.instance
+
+    def _image(self, path: str) -> DicomImage:
+        held = self._open.get(path)
+        if held is not None:
+            self._open.move_to_end(path)
+            return held[1]
+        stream = self._stream(path)
+        try:
+            image = open_image(stream)
+        except BaseException:
+            stream.close()
+            raise
+        self._open[path] = (stream, image)
+        while len(self._open) > OPEN_IMAGES:
+            _, (old_stream, _old) = self._open.popitem(last=False)
+            old_stream.close()
+        return image
+
+    def load_frame(self, path: str, frame: int) -> LoadedFrame:
+        """Decode frame ``frame`` of the file at ``path`` and prepare it for drawing.
+
+        Raises DecodeError (one sentence) when it cannot be decoded.
+        """
+        image = self._image(path)
+        return LoadedFrame(
+            prepare_frame(image, frame),
+            image.number_of_frames,
+            instance_from_dataset(image.header, path),
+        )
+
+    def thumbnail(self, path: str, frame: int, size: int) -> tuple[np.ndarray, InstanceRef]:
+        """A small picture of one frame in its default window, at most ``size`` a side,
+        and what the file's header says about the instance."""
+        loaded = self.load_frame(path, frame)
+        prepared = loaded.frame
+        rows, columns = prepared.shape
+        step = max(1, min(rows, columns) // (size * 2))
+        pixels = render(prepared, step=step)
+        picture = Image.fromarray(pixels)
+        picture.thumbnail((size, size), Image.Resampling.BILINEAR)
+        return np.asarray(picture), loaded.instance
+
+    def dataset(self, path: str) -> Dataset:
+        """The header of the file at ``path`` (everything before the pixel data)."""
+        with self._stream(path) as stream:
+            return dcmread(stream, stop_before_pixels=True, force=True)
+
+    def document(self, path: str, sop_class_uid: str, modality: str) -> Document:
+        """The report held by the file at ``path``: SR as text, PDF as bytes."""
+        kind = document_kind(sop_class_uid, modality)
+        with self._stream(path) as stream:
+            ds = dcmread(stream, force=True)
+        if kind == "pdf":
+            return Document("pdf", data=pdf_bytes(ds))
+        return Document("sr", text=sr_text(ds))
+
+    def close(self) -> None:
+        """Close every open file and the medium."""
+        for stream, _ in self._open.values():
+            stream.close()
+        self._open.clear()
+        if self._medium is not None:
+            self._medium.source.close()
+            self._medium = None
+
+
+def tree_of(instances: list[InstanceRef]) -> tuple[PatientNode, ...]:
+    """The patient / study / series tree of ``instances`` (one per SOP Instance UID)."""
+    seen: set[str] = set()
+    unique = []
+    for ref in instances:
+        if ref.sop_instance_uid and ref.sop_instance_uid in seen:
+            continue
+        seen.add(ref.sop_instance_uid)
+        unique.append(ref)
+    return build_tree(unique)
+
+
+def enrich(instances: list[InstanceRef], header: InstanceRef) -> bool:
+    """Fill in what a DICOMDIR record left out (descriptions, birth date) from a header.
+
+    Series-level fields go to every instance of the header's series, study-level fields
+    to every instance of its study. Returns True when anything changed.
+    """
+    changed = False
+    for i, ref in enumerate(instances):
+        updates: dict[str, object] = {}
+        if ref.series_instance_uid == header.series_instance_uid:
+            for name in ("series_description", "modality", "series_number"):
+                if not getattr(ref, name) and getattr(header, name):
+                    updates[name] = getattr(header, name)
+        if ref.study_instance_uid == header.study_instance_uid:
+            for name in ("study_description", "study_date", "patient_birth_date"):
+                if not getattr(ref, name) and getattr(header, name):
+                    updates[name] = getattr(header, name)
+        if updates:
+            instances[i] = replace(ref, **updates)  # type: ignore[arg-type]
+            changed = True
+    return changed

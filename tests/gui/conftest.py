@@ -1,0 +1,36 @@
+"""GUI fixtures: an isolated settings home, and sample discs written once per session."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from app.gui.main_window import MainWindow
+from app.media.sample_disc import write_sample_disc
+
+
+@pytest.fixture(autouse=True)
+def lightbox_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Settings (geometry, recent items) go to a fresh folder, never the user's."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("LIGHTBOX_HOME", str(home))
+    return home
+
+
+@pytest.fixture(scope="session")
+def ct_disc(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 120-slice 256x256 sample CT disc (151 images)."""
+    disc = tmp_path_factory.mktemp("gui") / "disc"
+    write_sample_disc(disc, slices=120, rows=256, columns=256, seed=7)
+    return disc
+
+
+@pytest.fixture
+def window(qtbot: QtBot) -> Iterator[MainWindow]:
+    main = MainWindow()
+    qtbot.addWidget(main)
+    main.resize(1000, 700)
+    main.show()
+    yield main
+    main.close()
