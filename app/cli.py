@@ -15,12 +15,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from app.core.errors import LightboxError, RenderError, SourceUnreadableError
+from app.cli_progress import ProgressPrinter
+from app.core.errors import LibraryError, LightboxError, RenderError, SourceUnreadableError
 from app.core.models import PatientNode, ScanProgress, ScanReport
+from app.core.paths import lightbox_home
 from app.imaging.presets import preset_names
 from app.imaging.render import render_file_to_png
+from app.library.library import Library, StudyRow
 from app.media.pydicom_setup import configure_pydicom
+from app.services.importing import ImportReport, import_media
 from app.services.scan import health_summary, scan_media
+from app.services.verification import VerifyReport, verify_library
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -58,6 +63,20 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--rotate", type=int, choices=(0, 90, 180, 270), default=0)
     render.add_argument("--flip", choices=("h", "v"))
     render.add_argument("--zoom", type=float, default=1.0)
+
+    importer = commands.add_parser("import", help="import media into the library")
+    importer.add_argument("path", type=Path, help="mount point, folder, DICOMDIR, ISO, ZIP or file")
+    importer.add_argument("--json", action="store_true", help="print one JSON object at the end")
+
+    library = commands.add_parser("library", help="list, check or delete what the library holds")
+    library_commands = library.add_subparsers(dest="library_command", metavar="ACTION")
+    library_commands.required = True
+    listing = library_commands.add_parser("list", help="the studies in the library")
+    listing.add_argument("--json", action="store_true", help="print one JSON object")
+    library_commands.add_parser("verify", help="check every stored file against its hash")
+    delete = library_commands.add_parser("delete", help="delete a study and its files")
+    delete.add_argument("study", metavar="STUDY_UID")
+    delete.add_argument("--yes", action="store_true", help="really delete (no question asked)")
 
     sample = commands.add_parser(
         "sample-disc", help="write a synthetic but valid disc (demo, tests, benchmarks)"
@@ -103,16 +122,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         "view": _cmd_view,
         "scan": _cmd_scan,
         "render": _cmd_render,
+        "import": _cmd_import,
+        "library": _cmd_library,
         "sample-disc": _cmd_sample_disc,
     }
     try:
         return handlers[args.command](args)
-    except (SourceUnreadableError, RenderError) as exc:
+    except (SourceUnreadableError, RenderError, LibraryError) as exc:
         return _fail(args, exc, EXIT_UNUSABLE)
     except LightboxError as exc:
         return _fail(args, exc, EXIT_PROBLEMS)
     except KeyboardInterrupt:
         print("Stopped.", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except BrokenPipeError:
+        # The reader went away (| head): not an error worth a sentence.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_PROBLEMS
     except Exception as exc:
         if args.debug:
@@ -245,6 +270,129 @@ def print_scan(report: ScanReport, out: TextIO) -> None:
         hidden = len(report.problems) - MAX_PROBLEM_LINES
         if hidden > 0:
             print(f"  ... and {hidden} more (use --json for the full list)", file=out)
+
+
+def _open_library() -> Library:
+    return Library(lightbox_home())
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    with _open_library() as library:
+        report = _run_import(args.path, library, args.json)
+    if args.json:
+        json.dump(import_json(report), sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        print_import(report, sys.stdout)
+    return EXIT_PROBLEMS if report.failed else EXIT_OK
+
+
+def _run_import(path: Path, library: Library, quiet: bool) -> ImportReport:
+    bar = ProgressPrinter(sys.stderr, quiet)
+    for item in import_media(path, library):
+        if isinstance(item, ImportReport):
+            bar.finish()
+            return item
+        bar.update(item)
+    raise AssertionError("import_media always ends with a report")
+
+
+def import_json(report: ImportReport) -> dict[str, object]:
+    """The ``import --json`` object of DESIGN.md (plus ``conflicts`` and ``stopped``)."""
+    return {
+        "imported": report.imported,
+        "already_present": report.already_present,
+        "failed": [{"path": f.path, "error": f.error} for f in report.failed],
+        "conflicts": report.conflicts,
+        "stopped": report.stopped,
+    }
+
+
+def print_import(report: ImportReport, out: TextIO) -> None:
+    """The human import result: counts, then every failure in plain words."""
+    print(
+        f"Imported {report.imported} images from {report.source}; "
+        f"{report.already_present} were already in the library; {len(report.failed)} failed.",
+        file=out,
+    )
+    if report.stopped:
+        print(report.stopped, file=out)
+    for failure in report.failed[:MAX_PROBLEM_LINES]:
+        print(f"  {failure.path}: {failure.error}", file=out)
+    hidden = len(report.failed) - MAX_PROBLEM_LINES
+    if hidden > 0:
+        print(f"  ... and {hidden} more (use --json for the full list)", file=out)
+    if not report.stopped:
+        print("Every imported image is safely stored: the disc can be ejected.", file=out)
+
+
+def _cmd_library(args: argparse.Namespace) -> int:
+    with _open_library() as library:
+        if args.library_command == "list":
+            rows = library.list_studies()
+            if args.json:
+                json.dump({"studies": [_study_json(r) for r in rows]}, sys.stdout,
+                          ensure_ascii=False, indent=1)
+                sys.stdout.write("\n")
+            else:
+                _print_studies(rows, sys.stdout)
+            return EXIT_OK
+        if args.library_command == "verify":
+            return _verify(library)
+        if not args.yes:
+            print("Deleting a study removes its images from this computer; "
+                  "add --yes to really delete it.", file=sys.stderr)
+            return EXIT_UNUSABLE
+        removed = library.delete_study(args.study)
+        print(f"Deleted the study and its {removed} images.")
+        return EXIT_OK
+
+
+def _study_json(row: StudyRow) -> dict[str, object]:
+    return {
+        "study_instance_uid": row.study_instance_uid,
+        "patient_id": row.patient_id,
+        "patient_name": row.patient_name,
+        "study_date": row.study_date,
+        "modalities": list(row.modalities),
+        "series": row.series,
+        "instances": row.instances,
+        "uploads": row.uploads,
+    }
+
+
+def _print_studies(rows: list[StudyRow], out: TextIO) -> None:
+    if not rows:
+        print("The library is empty: import a disc with 'lightbox import PATH'.", file=out)
+        return
+    for row in rows:
+        print(
+            f"{_date(row.study_date)}  {row.patient_name or '(no name)'} ({row.patient_id})  "
+            f"{'/'.join(row.modalities)}  {row.study_description}  "
+            f"{row.series} series, {row.instances} images  {row.study_instance_uid}",
+            file=out,
+        )
+
+
+def _verify(library: Library) -> int:
+    report = None
+    for item in verify_library(library):
+        if isinstance(item, VerifyReport):
+            report = item
+        elif sys.stderr.isatty() and (item.done % 100 == 0 or item.done == item.total):
+            sys.stderr.write(f"\rChecking files: {item.done}/{item.total}")
+            sys.stderr.flush()
+    assert report is not None
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\033[K")
+    if not report.problems:
+        print(f"All {report.checked} stored images are present and unchanged.")
+        return EXIT_OK
+    print(f"{len(report.problems)} of {report.checked} stored images are not as imported:")
+    for problem in report.problems:
+        what = "is missing" if problem.problem == "missing" else "has changed"
+        print(f"  {problem.sop_instance_uid}: its file {problem.file} {what}")
+    return EXIT_PROBLEMS
 
 
 def _cmd_render(args: argparse.Namespace) -> int:

@@ -23,3 +23,11 @@ class RenderError(LightboxError):
 
 class DecodeError(RenderError):
     """The pixel data of an image cannot be decoded (no decoder, or damaged data)."""
+
+
+class LibraryError(LightboxError):
+    """The local library could not be read or written."""
+
+
+class DiskFullError(LibraryError):
+    """The disk holding the library has no room for what is being imported."""

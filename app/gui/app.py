@@ -37,6 +37,8 @@ def run_viewer(path: Path | None, screenshot: Path | None = None) -> int:
     window.show()
     if path is not None:
         window.open_path(path)
+    else:
+        window.show_library()
     if screenshot is None:
         return int(app.exec())
 

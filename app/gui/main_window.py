@@ -36,12 +36,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.models import PatientNode, SeriesNode
+from app.core.models import InstanceRef, PatientNode, SeriesNode
+from app.core.paths import lightbox_home
 from app.gui.browser import SeriesBrowser, display_date, display_name
+from app.gui.import_dialog import ImportDialog
+from app.gui.library_view import LibraryView
+from app.gui.media_monitor import MediaMonitor
 from app.gui.preferences import PreferencesDialog, cache_budget_bytes
 from app.gui.session import ViewerSession
 from app.gui.settings import app_settings
 from app.gui.tag_browser import TagBrowser
+from app.gui.tasks import GeneratorTask, start_task
 from app.gui.viewport import QtViewport, ViewportModel
 from app.imaging.documents import document_kind
 from app.imaging.frame_cache import FrameCache
@@ -50,6 +55,9 @@ from app.imaging.presets import PRESETS
 from app.imaging.render import GreyFrame
 from app.imaging.slices import SeriesSlices
 from app.imaging.viewport import ViewportState
+from app.library.library import Library
+from app.media.directories import quick_tree
+from app.media.sources import open_medium
 from app.services.viewing import Document, LoadedFrame, OpenedDisc
 
 PREFETCH_AHEAD = 8
@@ -114,13 +122,25 @@ class MainWindow(QMainWindow):
         controls.addWidget(self.play_button)
         controls.addWidget(self.fps)
         controls.addWidget(self.slider, 1)
-        central = QWidget()
-        layout = QVBoxLayout(central)
+        viewer_page = QWidget()
+        layout = QVBoxLayout(viewer_page)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.controls)
-        self.setCentralWidget(central)
+        self.library_view = LibraryView()
+        self.library_view.open_requested.connect(self.open_study)
+        self.library_view.import_requested.connect(self._import_folder)
+        self.library_view.delete_requested.connect(self._delete_study)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.library_view)
+        self.pages.addWidget(viewer_page)
+        self.viewer_page = viewer_page
+        self.setCentralWidget(self.pages)
+        self._dialogs: list[ImportDialog] = []
+        self._offered: set[str] = set()
+        self.monitor = MediaMonitor()
+        self.monitor.inserted.connect(self._on_media_inserted)
 
         self.browser = SeriesBrowser()
         self.browser.series_selected.connect(self.show_series)
@@ -129,8 +149,10 @@ class MainWindow(QMainWindow):
         dock.setWidget(self.browser)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        self.browser_dock = dock
 
         self.summary = QLabel(self.tr("Open a disc, folder, ISO image or ZIP file."))
+        self.library_view.loaded.connect(self.summary.setText)
         self.summary.setAccessibleName(self.tr("Status"))
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
@@ -172,10 +194,20 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu(self.tr("Open &recent"))
         self._refresh_recent()
         file_menu.addSeparator()
+        self._action(file_menu, self.tr("&Import disc or folder..."), "Ctrl+I",
+                     self._import_folder)
+        self._action(file_menu, self.tr("Import ISO or &ZIP file..."), "Ctrl+Alt+I",
+                     self._import_file)
+        self._action(file_menu, self.tr("Import the &open disc"), "Ctrl+Shift+I",
+                     self._import_open_disc)
+        file_menu.addSeparator()
         self._action(file_menu, self.tr("&Preferences..."), "Ctrl+,", self._preferences)
         self._action(file_menu, self.tr("&Quit"), QKeySequence(key.Quit), self.close)
 
         view = bar.addMenu(self.tr("&View"))
+        self.action_library = self._action(view, self.tr("&Library"), "Ctrl+B",
+                                           self.toggle_library, checkable=True)
+        view.addSeparator()
         self._action(view, self.tr("Zoom &in"), "Ctrl+=", lambda: self.viewport.zoom_by(1.25))
         self._action(view, self.tr("Zoom &out"), "Ctrl+-", lambda: self.viewport.zoom_by(0.8))
         self._action(view, self.tr("&Fit to window"), "F", lambda: self.model.set_fit(True))
@@ -220,7 +252,7 @@ class MainWindow(QMainWindow):
                      lambda: self.fps.setValue(self.fps.value() - 2))
 
         help_menu = bar.addMenu(self.tr("&Help"))
-        self._action(help_menu, self.tr("&About Lightbox"), None, self._about)
+        self._action(help_menu, self.tr("&About Lightbox"), "F1", self._about)
 
     def _build_window_menu(self) -> None:
         """The window menu for the frame on screen: its own windows, presets, min-max."""
@@ -267,8 +299,47 @@ class MainWindow(QMainWindow):
         if name:
             self.open_path(Path(name))
 
+    def show_library(self) -> None:
+        """Show the library page (and reload it)."""
+        self.pages.setCurrentWidget(self.library_view)
+        self.browser_dock.hide()
+        self.action_library.setChecked(True)
+        self.library_view.refresh()
+
+    def show_viewer(self) -> None:
+        self.pages.setCurrentWidget(self.viewer_page)
+        self.browser_dock.show()
+        self.action_library.setChecked(False)
+
+    def toggle_library(self) -> None:
+        if self.pages.currentWidget() is self.library_view:
+            self.show_viewer()
+        else:
+            self.show_library()
+
     def open_path(self, path: Path) -> None:
         """Open a disc, folder, ISO, ZIP, DICOMDIR or single file."""
+        self._start_session(path, ())
+        self._remember_recent(path)
+
+    def open_study(self, study_uid: str) -> None:
+        """Open a study of the library in the viewer."""
+        home = lightbox_home()
+        task = GeneratorTask(lambda: iter([_study_refs(home, study_uid)]), lambda _item: True)
+        task.signals.finished.connect(self._open_library_study)
+        task.signals.failed.connect(lambda message: self.summary.setText(message))
+        self._library_task = start_task(task)
+
+    def _open_library_study(self, found: tuple[Path, tuple[InstanceRef, ...]]) -> None:
+        root, refs = found
+        if not refs:
+            self.summary.setText(self.tr("That study is no longer in the library."))
+            return
+        self._start_session(root, refs)
+        self.setWindowTitle(self.tr("Lightbox — library"))
+
+    def _start_session(self, path: Path, known: tuple[InstanceRef, ...]) -> None:
+        self.show_viewer()
         self._close_session()
         self.cache.clear()
         self.slices = None
@@ -277,7 +348,7 @@ class MainWindow(QMainWindow):
         self.viewport.show_message(self.tr("Reading {0}...").format(path))
         self.summary.setText(self.tr("Reading {0}...").format(path))
         self.setWindowTitle(self.tr("Lightbox — {0}").format(path.name or str(path)))
-        session = ViewerSession(path, self.cache)
+        session = ViewerSession(path, self.cache, known)
         session.opened.connect(self._on_opened)
         session.open_failed.connect(self._on_open_failed)
         session.tree_changed.connect(self._on_tree)
@@ -289,7 +360,6 @@ class MainWindow(QMainWindow):
         session.document_loaded.connect(self._on_document)
         session.request_failed.connect(lambda message: self.summary.setText(message))
         self.session = session
-        self._remember_recent(path)
 
     def _close_session(self) -> None:
         self.cine.stop()
@@ -595,6 +665,87 @@ class MainWindow(QMainWindow):
                     "images correctly.\n\nFree software under the GNU GPL, version 3 or later."),
         )
 
+    # -- importing, deleting, inserted media -------------------------------------------
+    def _import_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Import a disc or folder"))
+        if folder:
+            self.import_path(Path(folder))
+
+    def _import_file(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(
+            self, self.tr("Import an ISO image, ZIP file or DICOMDIR"), "",
+            self.tr("Disc images and archives (*.iso *.zip DICOMDIR *.dcmdir);;All files (*)"),
+        )
+        if name:
+            self.import_path(Path(name))
+
+    def _import_open_disc(self) -> None:
+        if self.session is not None and not self.session.reader.is_library:
+            self.import_path(self.session.path)
+
+    def import_path(self, path: Path, start_now: bool = False) -> ImportDialog:
+        """Show the import dialog for ``path`` (non-modal: the viewer stays usable)."""
+        dialog = ImportDialog(path, self, start_now=start_now, privacy=self.privacy)
+        dialog.import_finished.connect(lambda _report: self._refresh_library())
+        dialog.finished.connect(lambda _code, d=dialog: self._dialogs.remove(d))
+        self._dialogs.append(dialog)
+        dialog.show()
+        return dialog
+
+    def _refresh_library(self) -> None:
+        if self.pages.currentWidget() is self.library_view:
+            self.library_view.refresh()
+
+    def _delete_study(self, study_uid: str, what: str) -> None:
+        answer = QMessageBox.question(
+            self,
+            self.tr("Delete study"),
+            self.tr("Delete {0} from this computer? The images on the original disc are "
+                    "not affected.").format(what),
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        home = lightbox_home()
+        task = GeneratorTask(lambda: iter([_delete(home, study_uid)]), lambda _item: True)
+        task.signals.finished.connect(lambda _n: self.library_view.refresh())
+        task.signals.failed.connect(lambda message: QMessageBox.warning(
+            self, self.tr("Delete study"), message))
+        self._library_task = start_task(task)
+
+    def _on_media_inserted(self, mount_point: str) -> None:
+        if mount_point in self._offered:
+            return
+        self._offered.add(mount_point)
+        path = Path(mount_point)
+        if _bool_setting(self.settings, "media/auto_import"):
+            self.import_path(path, start_now=True)
+            return
+        task = GeneratorTask(lambda: iter([_quick_look(path)]), lambda _item: True)
+        task.signals.finished.connect(lambda look, p=path: self._offer_import(p, look))
+        self._library_task = start_task(task)
+
+    def _offer_import(self, path: Path, look: tuple[int, str, str]) -> None:
+        images, name, date = look
+        who = self.tr("a patient (name hidden)") if self.privacy else (display_name(name) or
+                                                                         self.tr("no name"))
+        box = QMessageBox(self)
+        box.setWindowTitle(self.tr("A disc with medical images"))
+        box.setText(self.tr("Import {0} images of {1}, {2}?").format(
+            images, who, display_date(date) or self.tr("date unknown")))
+        import_button = box.addButton(self.tr("Import"), QMessageBox.ButtonRole.AcceptRole)
+        view_button = box.addButton(self.tr("View"), QMessageBox.ButtonRole.ActionRole)
+        box.addButton(self.tr("Not now"), QMessageBox.ButtonRole.RejectRole)
+        box.setModal(False)
+
+        def chosen() -> None:
+            if box.clickedButton() is import_button:
+                self.import_path(path, start_now=True)
+            elif box.clickedButton() is view_button:
+                self.open_path(path)
+
+        box.finished.connect(lambda _code: chosen())
+        box.show()
+
     # -- recent items, drag and drop, closing -------------------------------------------
     def _remember_recent(self, path: Path) -> None:
         recent = [str(path.resolve())] + [
@@ -629,9 +780,37 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
+        self.monitor.stop()
         self._close_session()
         self._temp_dir.cleanup()
         super().closeEvent(event)
+
+
+def _study_refs(home: Path, study_uid: str) -> tuple[Path, tuple[InstanceRef, ...]]:
+    with Library(home) as library:
+        return library.store.root, tuple(library.study_instances(study_uid))
+
+
+def _delete(home: Path, study_uid: str) -> int:
+    with Library(home) as library:
+        return library.delete_study(study_uid)
+
+
+def _quick_look(path: Path) -> tuple[int, str, str]:
+    """Images, first patient name and study date a new disc's DICOMDIR lists."""
+    medium = open_medium(path)
+    try:
+        patients, _scan = quick_tree(medium)
+    finally:
+        medium.source.close()
+    images = sum(st.instance_count for p in patients for st in p.studies)
+    first = patients[0] if patients else None
+    date = first.studies[0].study_date if first and first.studies else ""
+    return images, first.patient_name if first else "", date
+
+
+def _bool_setting(settings: QSettings, key: str) -> bool:
+    return str(settings.value(key, "false")).lower() in ("true", "1")
 
 
 def _int_setting(settings: QSettings, key: str, default: int) -> int:

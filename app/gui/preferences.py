@@ -1,7 +1,14 @@
 """Preferences: the few settings a user may want to change."""
 
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QSpinBox, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QSpinBox,
+    QWidget,
+)
 
 from app.imaging.frame_cache import DEFAULT_BUDGET_BYTES
 
@@ -32,6 +39,13 @@ class PreferencesDialog(QDialog):
         self.budget.setToolTip(
             self.tr("Decoded images are kept in memory so scrolling back is instant.")
         )
+        self.auto_import = QCheckBox(
+            self.tr("Import discs and USB sticks with medical images as soon as they are "
+                    "inserted (for front desks)")
+        )
+        self.auto_import.setChecked(
+            str(settings.value("media/auto_import", "false")).lower() in ("true", "1")
+        )
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -39,8 +53,10 @@ class PreferencesDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QFormLayout(self)
         layout.addRow(self.tr("Memory for decoded images:"), self.budget)
+        layout.addRow(self.auto_import)
         layout.addRow(buttons)
 
     def _save(self) -> None:
         self.settings.setValue("cache/budget_mb", self.budget.value())
+        self.settings.setValue("media/auto_import", self.auto_import.isChecked())
         self.accept()

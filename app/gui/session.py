@@ -43,11 +43,16 @@ class ViewerSession(QObject):
     document_loaded = Signal(str, object)  # path, Document
     request_failed = Signal(str)  # a tag or report request that failed: one sentence
 
-    def __init__(self, path: Path, cache: FrameCache[tuple[str, int], LoadedFrame]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        cache: FrameCache[tuple[str, int], LoadedFrame],
+        known: tuple[InstanceRef, ...] = (),
+    ) -> None:
         super().__init__()
         self.path = path
         self.cache = cache
-        self.reader = MediumReader(path)
+        self.reader = MediumReader(path, known)
         self.instances: list[InstanceRef] = []
         self.patients: tuple[PatientNode, ...] = ()
         self.disc: OpenedDisc | None = None

@@ -18,6 +18,7 @@ class TaskSignals(QObject):
     progressed = Signal(object)
     finished = Signal(object)
     failed = Signal(str)
+    cancelled = Signal()
 
 
 class GeneratorTask(QRunnable):
@@ -34,14 +35,18 @@ class GeneratorTask(QRunnable):
         self._make_job = make_job
         self._is_result = is_result
         self._cancelled = threading.Event()
+        self.setAutoDelete(False)  # Python owns it: the caller keeps a reference.
 
     def cancel(self) -> None:
         self._cancelled.set()
 
     def run(self) -> None:
+        job: Iterator[Any] | None = None
         try:
-            for item in self._make_job():
+            job = self._make_job()
+            for item in job:
                 if self._cancelled.is_set():
+                    self.signals.cancelled.emit()
                     return
                 if self._is_result(item):
                     self.signals.finished.emit(item)
@@ -50,7 +55,13 @@ class GeneratorTask(QRunnable):
         except LightboxError as exc:
             self.signals.failed.emit(str(exc))
         except Exception as exc:
-            self.signals.failed.emit(f"Something went wrong while reading: {exc}")
+            self.signals.failed.emit(f"Something went wrong: {type(exc).__name__}: {exc}.")
+        finally:
+            # Close the job here, on this thread: its own clean-up (locks, open media)
+            # runs now, not whenever the garbage collector gets to it.
+            close = getattr(job, "close", None)
+            if close is not None:
+                close()
 
 
 def start_task(task: GeneratorTask) -> GeneratorTask:

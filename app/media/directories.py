@@ -152,3 +152,26 @@ def quick_tree(medium: OpenedMedium) -> tuple[tuple[PatientNode, ...], Directory
                             FileIdResolver(entries))
     refs = [instance_from_reference(path, ref) for path, ref in scan.referenced.items()]
     return build_tree(refs), scan
+
+
+@dataclass
+class MediumPlan:
+    """What to read on a medium, in physical order, once its directories are known.
+
+    ``files`` are all files except the directory files already read; ``reported_outside``
+    the paths already reported as leading outside the medium.
+    """
+
+    directories: DirectoryScan
+    files: list[MediaEntry]
+    reported_outside: set[str]
+
+
+def plan_medium(medium: OpenedMedium) -> MediumPlan:
+    """Read the directory files of ``medium`` and list everything else to read."""
+    entries = medium.source.entries()
+    starts = directory_starts(medium, entries)
+    directories = read_directories(medium.source, starts, FileIdResolver(entries))
+    skip = set(directories.read) | {e.path for e in starts}
+    outside = {p.path for p in directories.problems if p.problem == "outside-media"}
+    return MediumPlan(directories, [e for e in entries if e.path not in skip], outside)

@@ -12,13 +12,7 @@ from pathlib import Path
 from app.core.errors import MediaError
 from app.core.models import InstanceRef, Problem, ScanProgress, ScanReport, SourceKind, build_tree
 from app.media.dicomdir import DirectoryReference
-from app.media.directories import (
-    OUTSIDE_DETAIL,
-    DirectoryScan,
-    directory_starts,
-    read_directories,
-)
-from app.media.fileids import FileIdResolver
+from app.media.directories import OUTSIDE_DETAIL, DirectoryScan, plan_medium
 from app.media.headers import HeaderResult, read_header
 from app.media.sources import MediaEntry, MediaSource, OpenedMedium, open_medium
 
@@ -46,21 +40,17 @@ def scan_report(path: Path) -> ScanReport:
 
 def _scan(medium: OpenedMedium, label: str) -> Iterator[ScanProgress | ScanReport]:
     source = medium.source
-    entries = source.entries()
-    starts = directory_starts(medium, entries)
-    directories = read_directories(source, starts, FileIdResolver(entries))
+    plan = plan_medium(medium)
+    directories = plan.directories
     problems = directories.problems
-    reported_outside = {p.path for p in problems if p.problem == "outside-media"}
-    directory_paths = set(directories.read) | {e.path for e in starts}
-
-    to_read = [e for e in entries if e.path not in directory_paths]
+    to_read = plan.files
     first_copy: dict[str, str] = {}
     instances: list[InstanceRef] = []
     unreferenced: list[str] = []
     for done, entry in enumerate(to_read, start=1):
         reference = directories.referenced.get(entry.path)
         if entry.outside:
-            if entry.path not in reported_outside:  # Referenced ones already were.
+            if entry.path not in plan.reported_outside:  # Referenced ones already were.
                 problems.append(Problem(entry.path, "outside-media", OUTSIDE_DETAIL))
         else:
             result = _read_entry(source, entry)
@@ -78,7 +68,7 @@ def _scan(medium: OpenedMedium, label: str) -> Iterator[ScanProgress | ScanRepor
         problems=tuple(problems),
         unreferenced=tuple(unreferenced),
         directories=tuple(directories.read),
-        files_seen=len(entries),
+        files_seen=len(source.entries()),
         notes=tuple(directories.notes),
     )
 

@@ -26,7 +26,13 @@ from app.imaging.render import PreparedFrame, prepare_frame, render
 from app.media.directories import directory_starts, instance_from_reference, read_directories
 from app.media.fileids import FileIdResolver
 from app.media.headers import instance_from_dataset, read_header
-from app.media.sources import MediaEntry, OpenedMedium, is_directory_name, open_medium
+from app.media.sources import (
+    ListedFolderSource,
+    MediaEntry,
+    OpenedMedium,
+    is_directory_name,
+    open_medium,
+)
 
 # Multi-frame files are decoded frame by frame: keep a few open instead of re-reading
 # their headers for every frame.
@@ -73,19 +79,34 @@ class Document:
 
 
 class MediumReader:
-    """Reads one medium for the viewer. Not thread-safe: one loader thread uses it."""
+    """Reads one medium for the viewer. Not thread-safe: one loader thread uses it.
 
-    def __init__(self, path: Path) -> None:
+    ``known`` instances (from the library's index) are shown as they are: their files are
+    opened by path under ``path`` and nothing else there is read or listed.
+    """
+
+    def __init__(self, path: Path, known: tuple[InstanceRef, ...] = ()) -> None:
         self.path = path
+        self._known = known
         self._medium: OpenedMedium | None = None
         self._entries: dict[str, MediaEntry] = {}
         self._open: OrderedDict[str, tuple[IO[bytes], DicomImage]] = OrderedDict()
+
+    @property
+    def is_library(self) -> bool:
+        """True when this reads studies of the library, not a disc."""
+        return bool(self._known)
 
     def open(self) -> OpenedDisc:
         """Open the medium and read its directory files (no image file is read).
 
         Raises SourceUnreadableError when the medium cannot be read at all.
         """
+        if self._known:
+            source = ListedFolderSource(self.path, [ref.path for ref in self._known])
+            self._medium = OpenedMedium(source)
+            self._entries = {e.path: e for e in source.entries()}
+            return OpenedDisc(str(self.path), self._known, (), (), has_directory=True)
         medium = open_medium(self.path)
         self._medium = medium
         entries = medium.source.entries()

@@ -1,0 +1,314 @@
+"""The local library: an SQLite index of patients, studies, series and instances, and the
+file store that holds every instance.
+
+An instance is identified by its SOP Instance UID. Its file is stored (synced, renamed)
+before its index row is committed, so the index never names a file that is not there.
+One process writes at a time (a lock file); any number may read (SQLite WAL).
+"""
+
+import contextlib
+import os
+import sqlite3
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from app.core.errors import DiskFullError, LibraryError
+from app.core.models import InstanceRef
+from app.library.schema import SCHEMA_VERSION, migrate
+from app.library.store import FileStore
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class StoredInstance:
+    """An instance in the library: where its file is and what it must hash to."""
+
+    sop_instance_uid: str
+    file: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class StudyRow:
+    """One line of the study list."""
+
+    study_instance_uid: str
+    patient_id: str
+    patient_name: str
+    patient_birth_date: str
+    study_date: str
+    study_description: str
+    modalities: tuple[str, ...]
+    series: int
+    instances: int
+    source: str
+    uploads: dict[str, str]
+
+
+class Library:
+    """The library under ``home`` (``library.sqlite`` and ``store/``)."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        try:
+            home.mkdir(parents=True, exist_ok=True)
+            self.store = FileStore(home / "store")
+            self._db = sqlite3.connect(home / "library.sqlite", timeout=30,
+                                       isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode = WAL")
+            # FULL: a committed import survives a power cut, not only a crash.
+            self._db.execute("PRAGMA synchronous = FULL")
+            self._db.execute("PRAGMA foreign_keys = ON")
+            version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                raise LibraryError(
+                    f"The library in {home} was written by a newer Lightbox; update Lightbox "
+                    "to open it."
+                )
+            migrate(self._db)
+        except (sqlite3.Error, OSError) as exc:
+            raise LibraryError(f"The library in {home} cannot be opened: {exc}.") from exc
+        self._lock_fd: int | None = None
+
+    def close(self) -> None:
+        """Close the index (and release the writer lock)."""
+        self.release_writer()
+        self._db.close()
+
+    def __enter__(self) -> "Library":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing ---------------------------------------------------------------------
+    def acquire_writer(self) -> None:
+        """Become the one process that writes; clean what an interrupted import left.
+
+        Raises LibraryError when another import is running.
+        """
+        if self._lock_fd is not None:
+            return
+        fd = os.open(self.home / "writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            _lock(fd)
+        except OSError:
+            os.close(fd)
+            raise LibraryError(
+                "Another import into this library is running; wait for it to finish."
+            ) from None
+        self._lock_fd = fd
+        self.store.clear_staging()
+
+    def release_writer(self) -> None:
+        """Let other processes write."""
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if "full" in str(exc):
+                raise DiskFullError(
+                    "The disk holding the library is full; free some space and import "
+                    "again: nothing already imported is lost."
+                ) from exc
+            raise LibraryError(f"The library index could not be written: {exc}.") from exc
+
+    def add_source(self, label: str, kind: str) -> int:
+        """Record a medium imports come from; its id."""
+        with self._transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO sources (label, kind, imported_at) VALUES (?, ?, ?)",
+                (label, kind, _now()),
+            )
+        return int(cursor.lastrowid or 0)
+
+    def find(self, sop_instance_uid: str) -> StoredInstance | None:
+        """The stored instance with this UID, if any."""
+        row = self._db.execute(
+            "SELECT sop_uid, file, size, sha256 FROM instances WHERE sop_uid = ?",
+            (sop_instance_uid,),
+        ).fetchone()
+        return StoredInstance(*row) if row else None
+
+    def add_instance(
+        self, ref: InstanceRef, file: str, size: int, sha256: str, source: int | None
+    ) -> None:
+        """Index a stored instance (its patient, study and series as needed), atomically."""
+        with self._transaction() as db:
+            patient = _upsert(
+                db,
+                "SELECT id FROM patients WHERE patient_id = ? AND patient_name = ?",
+                (ref.patient_id, ref.patient_name),
+                "INSERT INTO patients (patient_id, patient_name, birth_date) VALUES (?, ?, ?)",
+                (ref.patient_id, ref.patient_name, ref.patient_birth_date),
+            )
+            study_uid = ref.study_instance_uid or f"unknown-study-{patient}"
+            study = _upsert(
+                db,
+                "SELECT id FROM studies WHERE study_uid = ?",
+                (study_uid,),
+                "INSERT INTO studies (study_uid, patient, study_date, study_description, source)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (study_uid, patient, ref.study_date, ref.study_description, source),
+            )
+            series_uid = ref.series_instance_uid or f"unknown-series-{study}"
+            series = _upsert(
+                db,
+                "SELECT id FROM series WHERE series_uid = ?",
+                (series_uid,),
+                "INSERT INTO series (series_uid, study, modality, series_number,"
+                " series_description) VALUES (?, ?, ?, ?, ?)",
+                (series_uid, study, ref.modality, ref.series_number, ref.series_description),
+            )
+            db.execute(
+                "INSERT INTO instances (sop_uid, series, sop_class, transfer_syntax,"
+                " instance_number, frames, file, size, sha256, source, imported_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (ref.sop_instance_uid, series, ref.sop_class_uid, ref.transfer_syntax_uid,
+                 ref.instance_number, ref.number_of_frames, file, size, sha256, source, _now()),
+            )
+
+    def add_conflict(
+        self, sop_instance_uid: str, file: str, size: int, sha256: str, source: int | None
+    ) -> None:
+        """Keep a different version of an instance already stored (never replace it)."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO conflicts (sop_uid, file, size, sha256, source, found_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (sop_instance_uid, file, size, sha256, source, _now()),
+            )
+
+    def delete_study(self, study_instance_uid: str) -> int:
+        """Remove a study: its rows first (one transaction), then its files. Returns the
+        number of images removed; LibraryError when there is no such study."""
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT id, instance_count FROM studies WHERE study_uid = ?",
+                (study_instance_uid,),
+            ).fetchone()
+            if row is None:
+                raise LibraryError(f"There is no study {study_instance_uid} in the library.")
+            files = [
+                f for (f,) in db.execute(
+                    "SELECT i.file FROM instances i JOIN series s ON i.series = s.id"
+                    " WHERE s.study = ?", (row[0],),
+                )
+            ]
+            db.execute("DELETE FROM studies WHERE id = ?", (row[0],))
+            db.execute(
+                "DELETE FROM patients WHERE id NOT IN (SELECT patient FROM studies)"
+            )
+        for file in files:
+            self.store.remove(file)
+        return int(row[1])
+
+    # -- reading ---------------------------------------------------------------------
+    def list_studies(self, search: str = "") -> list[StudyRow]:
+        """Every study, newest first; ``search`` filters on name, ID, description, date."""
+        where, params = "", ()
+        if search:
+            where = (
+                " WHERE p.patient_name LIKE ?1 OR p.patient_id LIKE ?1"
+                " OR st.study_description LIKE ?1 OR st.study_date LIKE ?1"
+            )
+            params = (f"%{search}%",)  # type: ignore[assignment]
+        rows = self._db.execute(
+            "SELECT st.id, st.study_uid, p.patient_id, p.patient_name, p.birth_date,"
+            " st.study_date, st.study_description, st.series_count, st.instance_count,"
+            " COALESCE(src.label, ''),"
+            " (SELECT GROUP_CONCAT(DISTINCT se.modality) FROM series se WHERE se.study = st.id)"
+            " FROM studies st JOIN patients p ON st.patient = p.id"
+            " LEFT JOIN sources src ON st.source = src.id" + where +
+            " ORDER BY st.study_date DESC, p.patient_name",
+            params,
+        ).fetchall()
+        uploads = self._upload_states()
+        return [
+            StudyRow(
+                study_instance_uid=r[1], patient_id=r[2], patient_name=r[3],
+                patient_birth_date=r[4], study_date=r[5], study_description=r[6],
+                modalities=tuple(m for m in (r[10] or "").split(",") if m),
+                series=r[7], instances=r[8], source=r[9],
+                uploads={
+                    account: "complete" if done >= r[8] else ("partial" if done else "none")
+                    for account, done in uploads.get(r[0], {}).items()
+                },
+            )
+            for r in rows
+        ]
+
+    def _upload_states(self) -> dict[int, dict[str, int]]:
+        states: dict[int, dict[str, int]] = {}
+        for study, account, confirmed in self._db.execute(
+            "SELECT se.study, u.account, SUM(u.state = 'confirmed') FROM uploads u"
+            " JOIN instances i ON u.instance = i.id JOIN series se ON i.series = se.id"
+            " GROUP BY se.study, u.account"
+        ):
+            states.setdefault(study, {})[account] = int(confirmed or 0)
+        return states
+
+    def study_instances(self, study_instance_uid: str) -> list[InstanceRef]:
+        """The instances of one study, as the viewer opens them (paths in the store)."""
+        rows = self._db.execute(
+            "SELECT i.file, i.sop_uid, i.sop_class, i.transfer_syntax, p.patient_id,"
+            " p.patient_name, p.birth_date, st.study_uid, st.study_date,"
+            " st.study_description, se.series_uid, se.modality, se.series_number,"
+            " se.series_description, i.instance_number, i.frames"
+            " FROM instances i JOIN series se ON i.series = se.id"
+            " JOIN studies st ON se.study = st.id JOIN patients p ON st.patient = p.id"
+            " WHERE st.study_uid = ?",
+            (study_instance_uid,),
+        ).fetchall()
+        return [InstanceRef(*row) for row in rows]
+
+    def stored_instances(self) -> Iterator[StoredInstance]:
+        """Every stored instance (for verification)."""
+        yield from (
+            StoredInstance(*row)
+            for row in self._db.execute("SELECT sop_uid, file, size, sha256 FROM instances")
+        )
+
+    def count_instances(self) -> int:
+        """How many instances the library holds."""
+        return int(self._db.execute("SELECT COUNT(*) FROM instances").fetchone()[0])
+
+
+def _lock(fd: int) -> None:
+    """Take an exclusive lock on ``fd`` without waiting; OSError when it is held."""
+    if sys.platform == "win32":
+        import msvcrt
+
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _upsert(
+    db: sqlite3.Connection, select: str, key: tuple[object, ...], insert: str,
+    values: tuple[object, ...],
+) -> int:
+    row = db.execute(select, key).fetchone()
+    if row is not None:
+        return int(row[0])
+    return int(db.execute(insert, values).lastrowid or 0)

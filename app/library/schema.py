@@ -1,0 +1,119 @@
+"""The library's SQLite schema and its forward migrations.
+
+``PRAGMA user_version`` holds the schema version; opening a library runs every migration
+above it, each in its own transaction. Counts of series and images are kept by triggers,
+so listing studies stays instant with hundreds of thousands of images.
+"""
+
+import sqlite3
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: patients, studies, series, instances, their media and per-account upload state.
+    """
+    CREATE TABLE sources (
+        id INTEGER PRIMARY KEY,
+        label TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        imported_at TEXT NOT NULL
+    );
+    CREATE TABLE patients (
+        id INTEGER PRIMARY KEY,
+        patient_id TEXT NOT NULL,
+        patient_name TEXT NOT NULL,
+        birth_date TEXT NOT NULL DEFAULT '',
+        UNIQUE (patient_id, patient_name)
+    );
+    CREATE TABLE studies (
+        id INTEGER PRIMARY KEY,
+        study_uid TEXT NOT NULL UNIQUE,
+        patient INTEGER NOT NULL REFERENCES patients(id) ON DELETE CASCADE,
+        study_date TEXT NOT NULL DEFAULT '',
+        study_description TEXT NOT NULL DEFAULT '',
+        source INTEGER REFERENCES sources(id) ON DELETE SET NULL,
+        series_count INTEGER NOT NULL DEFAULT 0,
+        instance_count INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX studies_patient ON studies(patient);
+    CREATE INDEX studies_date ON studies(study_date);
+    CREATE TABLE series (
+        id INTEGER PRIMARY KEY,
+        series_uid TEXT NOT NULL UNIQUE,
+        study INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+        modality TEXT NOT NULL DEFAULT '',
+        series_number INTEGER,
+        series_description TEXT NOT NULL DEFAULT '',
+        instance_count INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX series_study ON series(study);
+    CREATE TABLE instances (
+        id INTEGER PRIMARY KEY,
+        sop_uid TEXT NOT NULL UNIQUE,
+        series INTEGER NOT NULL REFERENCES series(id) ON DELETE CASCADE,
+        sop_class TEXT NOT NULL DEFAULT '',
+        transfer_syntax TEXT NOT NULL DEFAULT '',
+        instance_number INTEGER,
+        frames INTEGER NOT NULL DEFAULT 1,
+        file TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        source INTEGER REFERENCES sources(id) ON DELETE SET NULL,
+        imported_at TEXT NOT NULL
+    );
+    CREATE INDEX instances_series ON instances(series);
+    CREATE TABLE conflicts (
+        id INTEGER PRIMARY KEY,
+        sop_uid TEXT NOT NULL,
+        file TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        source INTEGER REFERENCES sources(id) ON DELETE SET NULL,
+        found_at TEXT NOT NULL,
+        UNIQUE (sop_uid, sha256)
+    );
+    CREATE TABLE uploads (
+        instance INTEGER NOT NULL REFERENCES instances(id) ON DELETE CASCADE,
+        account TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('confirmed', 'failed')),
+        reason TEXT NOT NULL DEFAULT '',
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (instance, account)
+    );
+    CREATE INDEX uploads_account ON uploads(account, state);
+
+    CREATE TRIGGER instance_added AFTER INSERT ON instances BEGIN
+        UPDATE series SET instance_count = instance_count + 1 WHERE id = NEW.series;
+        UPDATE studies SET instance_count = instance_count + 1
+            WHERE id = (SELECT study FROM series WHERE id = NEW.series);
+    END;
+    CREATE TRIGGER instance_removed AFTER DELETE ON instances BEGIN
+        UPDATE series SET instance_count = instance_count - 1 WHERE id = OLD.series;
+        UPDATE studies SET instance_count = instance_count - 1
+            WHERE id = (SELECT study FROM series WHERE id = OLD.series);
+    END;
+    CREATE TRIGGER series_added AFTER INSERT ON series BEGIN
+        UPDATE studies SET series_count = series_count + 1 WHERE id = NEW.study;
+    END;
+    CREATE TRIGGER series_removed AFTER DELETE ON series BEGIN
+        UPDATE studies SET series_count = series_count - 1 WHERE id = OLD.study;
+    END;
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(connection: sqlite3.Connection) -> None:
+    """Bring the database to SCHEMA_VERSION, one migration per transaction.
+
+    A database from a newer Lightbox is left alone (LibraryError from the caller).
+    """
+    version = int(connection.execute("PRAGMA user_version").fetchone()[0])
+    for number in range(version + 1, SCHEMA_VERSION + 1):
+        # One transaction per migration: it applies whole or not at all.
+        try:
+            connection.executescript(
+                "BEGIN;" + MIGRATIONS[number - 1] + f"PRAGMA user_version = {number};COMMIT;"
+            )
+        except sqlite3.Error:
+            connection.rollback()
+            raise

@@ -1,0 +1,224 @@
+"""Import a medium into the library: every image safe on the computer, in one pass.
+
+Each file is read from the medium once, in the order the files lie on it: its bytes are
+hashed and written to the store's staging area in the same pass, its header is parsed
+from the copy, then the copy is synced and renamed into place before the index row is
+committed. A failure (a scratched sector, a damaged file, a path leading off the disc) is
+recorded and the import goes on; a full disk stops it before anything is damaged.
+Running the same import again completes an interrupted one exactly.
+"""
+
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.core.errors import DiskFullError, MediaError
+from app.library.library import Library
+from app.library.store import StagedFile
+from app.media.directories import OUTSIDE_DETAIL, MediumPlan, plan_medium
+from app.media.headers import HeaderResult, read_header
+from app.media.sources import MediaEntry, MediaSource, open_medium
+
+NOT_IMPORTED_DISK_FULL = "Not imported: the disk holding the library is full."
+
+
+@dataclass(frozen=True)
+class ImportProgress:
+    """Where an import is: files looked at, bytes read, and what became of them."""
+
+    done: int
+    total: int
+    path: str
+    bytes_done: int
+    bytes_total: int
+    elapsed: float
+    imported: int
+    already_present: int
+    failed: int
+
+    @property
+    def megabytes_per_second(self) -> float:
+        """Reading speed so far."""
+        return self.bytes_done / 1e6 / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def eta_seconds(self) -> float | None:
+        """Seconds left at the speed so far; None before there is a speed."""
+        if self.bytes_done <= 0 or self.elapsed <= 0:
+            return None
+        return (self.bytes_total - self.bytes_done) * self.elapsed / self.bytes_done
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds + 0.5), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def describe(progress: ImportProgress) -> str:
+    """Progress in plain words: "45/300 files, 12.3 MB/s, 0:21 left"."""
+    text = f"{progress.done}/{progress.total} files, {progress.megabytes_per_second:.1f} MB/s"
+    eta = progress.eta_seconds
+    if eta is not None and progress.done < progress.total:
+        text += f", {_duration(eta)} left"
+    return text
+
+
+@dataclass(frozen=True)
+class ImportFailure:
+    """A file that was not imported, and why, in one sentence."""
+
+    path: str
+    error: str
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """The outcome. Every imported file is stored and synced: the medium may be ejected.
+
+    ``stopped`` is the sentence that ended the import early (a full disk), else "".
+    """
+
+    source: str
+    imported: int
+    already_present: int
+    failed: tuple[ImportFailure, ...]
+    conflicts: int
+    study_instance_uids: tuple[str, ...]
+    stopped: str = ""
+
+
+@dataclass
+class _Tally:
+    imported: int = 0
+    already_present: int = 0
+    conflicts: int = 0
+
+
+def import_media(source: Path, library: Library) -> Iterator[ImportProgress | ImportReport]:
+    """Import everything readable at ``source`` into ``library``.
+
+    Yields an ImportProgress per file and finally the ImportReport. Raises
+    SourceUnreadableError (nothing yielded) when the source cannot be read at all, and
+    LibraryError when another import holds the library. Stop iterating to cancel: what
+    is imported stays imported.
+    """
+    medium = open_medium(source)
+    try:
+        library.acquire_writer()
+        try:
+            yield from _import(medium.source, str(source), library, plan_medium(medium))
+        finally:
+            library.store.clear_staging()
+            library.release_writer()
+    finally:
+        medium.source.close()
+
+
+def _import(
+    media_source: MediaSource, label: str, library: Library, plan: MediumPlan
+) -> Iterator[ImportProgress | ImportReport]:
+    failures = [
+        ImportFailure(p.path, p.detail)
+        for p in plan.directories.problems
+        if p.problem in ("missing", "outside-media")
+    ]
+    source_id = library.add_source(label, media_source.kind)
+    tally = _Tally()
+    studies: dict[str, None] = {}
+    files: list[MediaEntry] = plan.files
+    total_bytes = sum(e.size for e in files)
+    started = time.monotonic()
+    bytes_done = 0
+    stopped = ""
+    for done, entry in enumerate(files, start=1):
+        if stopped:
+            failures.append(ImportFailure(entry.path, NOT_IMPORTED_DISK_FULL))
+            continue
+        if entry.outside:
+            if entry.path not in plan.reported_outside:
+                failures.append(ImportFailure(entry.path, OUTSIDE_DETAIL))
+        else:
+            try:
+                failure = _import_one(media_source, entry, library, source_id, tally, studies,
+                                      entry.path in plan.directories.referenced)
+            except DiskFullError as exc:
+                stopped = str(exc)
+                failures.append(ImportFailure(entry.path, NOT_IMPORTED_DISK_FULL))
+            else:
+                if failure is not None:
+                    failures.append(failure)
+        bytes_done += entry.size
+        yield ImportProgress(
+            done, len(files), entry.path, bytes_done, total_bytes,
+            time.monotonic() - started, tally.imported, tally.already_present, len(failures),
+        )
+    yield ImportReport(
+        source=label,
+        imported=tally.imported,
+        already_present=tally.already_present,
+        failed=tuple(failures),
+        conflicts=tally.conflicts,
+        study_instance_uids=tuple(studies),
+        stopped=stopped,
+    )
+
+
+def _import_one(
+    media_source: MediaSource,
+    entry: MediaEntry,
+    library: Library,
+    source_id: int,
+    tally: _Tally,
+    studies: dict[str, None],
+    referenced: bool,
+) -> ImportFailure | None:
+    """Copy, check and index one file; the failure, or None when all went well."""
+    library.store.ensure_room(entry.size)
+    try:
+        with media_source.open(entry) as stream:
+            staged = library.store.stage(stream, f"{os.getpid()}-{entry.order}-{id(entry)}")
+    except DiskFullError:
+        raise
+    except (OSError, MediaError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        return ImportFailure(entry.path, f"It could not be read from the disc ({reason}).")
+    result = _header_of(staged, entry.path)
+    instance = result.instance
+    if instance is None:
+        library.store.discard(staged)
+        if result.is_directory or (result.problem == "not-dicom" and not referenced):
+            return None  # A spare DICOMDIR, or the viewer program and autorun files.
+        if result.problem == "not-dicom":
+            return ImportFailure(
+                entry.path, "The DICOMDIR lists this file, but it is not a DICOM file."
+            )
+        return ImportFailure(entry.path, result.detail)
+    existing = library.find(instance.sop_instance_uid)
+    if existing is not None and existing.sha256 == staged.sha256:
+        library.store.discard(staged)
+        tally.already_present += 1
+        studies.setdefault(instance.study_instance_uid)
+        return None
+    file = library.store.commit(staged)
+    if existing is not None:
+        library.add_conflict(instance.sop_instance_uid, file, staged.size, staged.sha256,
+                             source_id)
+        tally.conflicts += 1
+        return ImportFailure(
+            entry.path,
+            "The library already holds a different version of this image; both are kept, "
+            "the stored one is unchanged.",
+        )
+    library.add_instance(instance, file, staged.size, staged.sha256, source_id)
+    tally.imported += 1
+    studies.setdefault(instance.study_instance_uid)
+    return None
+
+
+def _header_of(staged: StagedFile, path: str) -> HeaderResult:
+    # Parsed from the copy just written (in the page cache), not read from the disc again.
+    with open(staged.temp, "rb") as copy:
+        return read_header(copy, staged.size, path)
