@@ -39,10 +39,10 @@ lint: venv
 	$(VENV)/bin/lint-imports
 
 test: system-deps venv lint
-	$(PY) -m pytest
+	scripts/isolated.sh $(PY) -m pytest
 
 bench: system-deps venv
-	$(PY) -m bench
+	scripts/isolated.sh $(PY) -m bench
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .import_linter_cache

@@ -16,7 +16,18 @@ from pathlib import Path
 from typing import TextIO
 
 from app.cli_progress import ProgressPrinter
-from app.core.errors import LibraryError, LightboxError, RenderError, SourceUnreadableError
+from app.cloud.accounts import Account, AccountBook, AuthKind, check_url
+from app.cloud.credentials import forget_secret, load_secret, save_secret
+from app.cloud.dicomweb import DicomWebClient
+from app.core.errors import (
+    AccountError,
+    AuthError,
+    CredentialStoreError,
+    LibraryError,
+    LightboxError,
+    RenderError,
+    SourceUnreadableError,
+)
 from app.core.models import PatientNode, ScanProgress, ScanReport
 from app.core.paths import lightbox_home
 from app.imaging.presets import preset_names
@@ -25,6 +36,7 @@ from app.library.library import Library, StudyRow
 from app.media.pydicom_setup import configure_pydicom
 from app.services.importing import ImportReport, import_media
 from app.services.scan import health_summary, scan_media
+from app.services.uploading import UploadReport, upload_studies
 from app.services.verification import VerifyReport, verify_library
 
 EXIT_OK = 0
@@ -78,6 +90,29 @@ def _parser() -> argparse.ArgumentParser:
     delete.add_argument("study", metavar="STUDY_UID")
     delete.add_argument("--yes", action="store_true", help="really delete (no question asked)")
 
+    account = commands.add_parser("account", help="cloud accounts (secrets go to the OS keyring)")
+    account_commands = account.add_subparsers(dest="account_command", metavar="ACTION")
+    account_commands.required = True
+    add = account_commands.add_parser("add", help="add or replace an account")
+    add.add_argument("name")
+    add.add_argument("--url", required=True, help="the DICOMweb base URL (https://...)")
+    add.add_argument("--username", default="", help="for HTTP Basic authentication")
+    secret = add.add_mutually_exclusive_group(required=True)
+    secret.add_argument("--password-stdin", action="store_true",
+                        help="read the password from standard input")
+    secret.add_argument("--token-stdin", action="store_true",
+                        help="read a bearer token from standard input")
+    account_commands.add_parser("list", help="the accounts (no secrets shown)")
+    remove = account_commands.add_parser("remove", help="remove an account and its secret")
+    remove.add_argument("name")
+    test = account_commands.add_parser("test", help="check the address and the credentials")
+    test.add_argument("name")
+
+    upload = commands.add_parser("upload", help="upload studies from the library")
+    upload.add_argument("studies", nargs="+", metavar="STUDY_UID")
+    upload.add_argument("--account", required=True, metavar="NAME")
+    upload.add_argument("--json", action="store_true", help="print one JSON object at the end")
+
     sample = commands.add_parser(
         "sample-disc", help="write a synthetic but valid disc (demo, tests, benchmarks)"
     )
@@ -123,12 +158,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "scan": _cmd_scan,
         "render": _cmd_render,
         "import": _cmd_import,
+        "account": _cmd_account,
+        "upload": _cmd_upload,
         "library": _cmd_library,
         "sample-disc": _cmd_sample_disc,
     }
     try:
         return handlers[args.command](args)
-    except (SourceUnreadableError, RenderError, LibraryError) as exc:
+    except (SourceUnreadableError, RenderError, LibraryError, AccountError, AuthError,
+            CredentialStoreError) as exc:
         return _fail(args, exc, EXIT_UNUSABLE)
     except LightboxError as exc:
         return _fail(args, exc, EXIT_PROBLEMS)
@@ -393,6 +431,80 @@ def _verify(library: Library) -> int:
         what = "is missing" if problem.problem == "missing" else "has changed"
         print(f"  {problem.sop_instance_uid}: its file {problem.file} {what}")
     return EXIT_PROBLEMS
+
+
+def _cmd_account(args: argparse.Namespace) -> int:
+    book = AccountBook(lightbox_home())
+    if args.account_command == "list":
+        accounts = book.all()
+        if not accounts:
+            print("No accounts yet: add one with 'lightbox account add NAME --url URL'.")
+        for item in accounts:
+            who = f" as {item.username}" if item.username else ""
+            print(f"{item.name}: {item.url} ({item.auth}{who})")
+        return EXIT_OK
+    if args.account_command == "remove":
+        book.remove(args.name)
+        forget_secret(args.name)
+        print(f"Removed the account {args.name} and its secret.")
+        return EXIT_OK
+    if args.account_command == "test":
+        item = book.get(args.name)
+        DicomWebClient(item, load_secret(item.name)).test()
+        print(f"The account {item.name} works: {item.url} accepted the credentials.")
+        return EXIT_OK
+    secret = sys.stdin.readline().rstrip("\r\n")
+    if not secret:
+        raise SystemExit("lightbox account add: the password or token on stdin is empty")
+    auth: AuthKind = "bearer" if args.token_stdin else "basic"
+    if auth == "basic" and not args.username:
+        raise SystemExit("lightbox account add: --password-stdin needs --username")
+    item = Account(args.name, check_url(args.url), auth, args.username)
+    save_secret(item.name, secret)  # First: an account without its secret is useless.
+    book.add(item)
+    print(f"Added the account {item.name} ({item.url}); its secret is in the password store.")
+    return EXIT_OK
+
+
+def _cmd_upload(args: argparse.Namespace) -> int:
+    account = AccountBook(lightbox_home()).get(args.account)
+    secret = load_secret(account.name)
+    with _open_library() as library:
+        report = None
+        bar = ProgressPrinter(sys.stderr, args.json)
+        for item in upload_studies(args.studies, account, library,
+                                   lambda: DicomWebClient(account, secret)):
+            if isinstance(item, UploadReport):
+                report = item
+            else:
+                bar.update_upload(item)
+        bar.finish()
+    assert report is not None
+    if args.json:
+        json.dump(upload_json(report), sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        for study in report.studies:
+            print(f"{study.study_instance_uid}: {study.confirmed} of {study.total} images "
+                  f"confirmed by {report.account} ({study.sent} sent now).")
+            for uid, reason in study.failed[:MAX_PROBLEM_LINES]:
+                print(f"  {uid}: {reason}")
+    return EXIT_OK if all(s.complete for s in report.studies) else EXIT_PROBLEMS
+
+
+def upload_json(report: UploadReport) -> dict[str, object]:
+    """The ``upload --json`` object of DESIGN.md."""
+    return {
+        "studies": [
+            {
+                "study_instance_uid": s.study_instance_uid,
+                "sent": s.sent,
+                "confirmed": s.confirmed,
+                "failed": [{"sop_instance_uid": uid, "reason": why} for uid, why in s.failed],
+            }
+            for s in report.studies
+        ]
+    }
 
 
 def _cmd_render(args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ import time
 from typing import TextIO
 
 from app.services.importing import ImportProgress, describe
+from app.services.uploading import UploadProgress, describe_upload
 
 BAR_WIDTH = 28
 # When not on a terminal (a log, a script): one line at most this often.
@@ -32,6 +33,17 @@ class ProgressPrinter:
         if now - self._last_line >= LINE_EVERY_SECONDS or progress.done == progress.total:
             self._last_line = now
             print(f"Importing: {describe(progress)}", file=self._out, flush=True)
+
+    def update_upload(self, progress: UploadProgress) -> None:
+        """Upload progress, drawn the same way as import progress."""
+        if self._quiet:
+            return
+        text = describe_upload(progress)
+        if self._tty:
+            self._out.write(f"\r{text}\033[K")
+            self._out.flush()
+        else:
+            print(f"Uploading: {text}", file=self._out, flush=True)
 
     def finish(self) -> None:
         if self._tty and not self._quiet:

@@ -2,7 +2,7 @@
 
 import sys
 
-from bench import bench_imaging, bench_media, bench_viewer
+from bench import bench_imaging, bench_import, bench_media, bench_viewer
 
 
 def main() -> int:
@@ -10,6 +10,7 @@ def main() -> int:
     bench_media.run()
     bench_imaging.run()
     bench_viewer.run()
+    bench_import.run()
     return 0
 
 

@@ -31,3 +31,19 @@ class LibraryError(LightboxError):
 
 class DiskFullError(LibraryError):
     """The disk holding the library has no room for what is being imported."""
+
+
+class UploadError(LightboxError):
+    """Images could not be sent to a cloud account or a PACS."""
+
+
+class AuthError(UploadError):
+    """The server refused the credentials (wrong password, expired token)."""
+
+
+class CredentialStoreError(UploadError):
+    """There is no safe place (OS keyring) to keep a password or token."""
+
+
+class AccountError(UploadError):
+    """An account is missing, misnamed or set up wrongly (e.g. plain HTTP to the internet)."""

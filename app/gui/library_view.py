@@ -10,18 +10,22 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from app.cloud.accounts import AccountBook
+from app.core.errors import LightboxError
 from app.core.paths import lightbox_home
 from app.gui.browser import display_date, display_name
 from app.gui.tasks import GeneratorTask, start_task
 from app.library.library import Library, StudyRow
 
 UID_ROLE = Qt.ItemDataRole.UserRole + 1
+NEW_ACCOUNT = "<new>"  # Not a valid account name: "add an account first".
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
@@ -35,6 +39,7 @@ class LibraryView(QWidget):
     open_requested = Signal(str)  # study UID
     import_requested = Signal()
     delete_requested = Signal(str, str)  # study UID, description for the question
+    upload_requested = Signal(list, str)  # study UIDs, account name (or NEW_ACCOUNT)
 
     COLUMNS = ("Patient", "Birth date", "Study date", "Modality", "Description", "Images",
                "Source", "Uploaded")
@@ -63,7 +68,7 @@ class LibraryView(QWidget):
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(2, Qt.SortOrder.DescendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(
@@ -83,10 +88,15 @@ class LibraryView(QWidget):
         self.open_button.clicked.connect(self._open)
         self.delete_button = QPushButton(self.tr("&Delete..."))
         self.delete_button.clicked.connect(self._delete)
+        self.upload_button = QPushButton(self.tr("&Upload to..."))
+        self.upload_menu = QMenu(self)
+        self.upload_menu.aboutToShow.connect(self._fill_upload_menu)
+        self.upload_button.setMenu(self.upload_menu)
         buttons = QHBoxLayout()
         buttons.addWidget(self.search, 1)
         buttons.addWidget(import_button)
         buttons.addWidget(self.open_button)
+        buttons.addWidget(self.upload_button)
         buttons.addWidget(self.delete_button)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
@@ -140,14 +150,37 @@ class LibraryView(QWidget):
         self.privacy = hidden
         self.show_rows(self.rows)
 
+    def selected_studies(self) -> list[str]:
+        return [str(i.data(UID_ROLE)) for i in self.table.selectionModel().selectedRows()]
+
     def selected_study(self) -> str:
-        indexes = self.table.selectionModel().selectedRows()
-        return str(indexes[0].data(UID_ROLE)) if indexes else ""
+        chosen = self.selected_studies()
+        return chosen[0] if len(chosen) == 1 else ""
 
     def _update_buttons(self) -> None:
-        chosen = bool(self.selected_study())
-        self.open_button.setEnabled(chosen)
-        self.delete_button.setEnabled(chosen)
+        one = bool(self.selected_study())
+        self.open_button.setEnabled(one)
+        self.delete_button.setEnabled(one)
+        self.upload_button.setEnabled(bool(self.selected_studies()))
+
+    def _fill_upload_menu(self) -> None:
+        self.upload_menu.clear()
+        try:
+            accounts = AccountBook(lightbox_home()).all()
+        except LightboxError:
+            accounts = []
+        for account in accounts:
+            action = self.upload_menu.addAction(account.name)
+            action.triggered.connect(
+                lambda _=False, name=account.name: self.upload_requested.emit(
+                    self.selected_studies(), name)
+            )
+        if accounts:
+            self.upload_menu.addSeparator()
+        new = self.upload_menu.addAction(self.tr("Add an account..."))
+        new.triggered.connect(
+            lambda: self.upload_requested.emit(self.selected_studies(), NEW_ACCOUNT)
+        )
 
     def _open(self) -> None:
         uid = self.selected_study()

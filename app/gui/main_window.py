@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMenu,
@@ -36,17 +37,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.cloud.accounts import Account, AccountBook
+from app.core.errors import LightboxError
 from app.core.models import InstanceRef, PatientNode, SeriesNode
 from app.core.paths import lightbox_home
+from app.gui.account_dialog import AccountDialog
 from app.gui.browser import SeriesBrowser, display_date, display_name
 from app.gui.import_dialog import ImportDialog
-from app.gui.library_view import LibraryView
+from app.gui.library_view import NEW_ACCOUNT, LibraryView
 from app.gui.media_monitor import MediaMonitor
 from app.gui.preferences import PreferencesDialog, cache_budget_bytes
 from app.gui.session import ViewerSession
 from app.gui.settings import app_settings
 from app.gui.tag_browser import TagBrowser
 from app.gui.tasks import GeneratorTask, start_task
+from app.gui.upload_dialog import UploadDialog, skip_confirmation_key
 from app.gui.viewport import QtViewport, ViewportModel
 from app.imaging.documents import document_kind
 from app.imaging.frame_cache import FrameCache
@@ -55,7 +60,7 @@ from app.imaging.presets import PRESETS
 from app.imaging.render import GreyFrame
 from app.imaging.slices import SeriesSlices
 from app.imaging.viewport import ViewportState
-from app.library.library import Library
+from app.library.library import Library, StudyRow
 from app.media.directories import quick_tree
 from app.media.sources import open_medium
 from app.services.viewing import Document, LoadedFrame, OpenedDisc
@@ -132,12 +137,14 @@ class MainWindow(QMainWindow):
         self.library_view.open_requested.connect(self.open_study)
         self.library_view.import_requested.connect(self._import_folder)
         self.library_view.delete_requested.connect(self._delete_study)
+        self.library_view.upload_requested.connect(self.upload)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.library_view)
         self.pages.addWidget(viewer_page)
         self.viewer_page = viewer_page
         self.setCentralWidget(self.pages)
         self._dialogs: list[ImportDialog] = []
+        self._upload_dialogs: list[UploadDialog] = []
         self._offered: set[str] = set()
         self.monitor = MediaMonitor()
         self.monitor.inserted.connect(self._on_media_inserted)
@@ -200,6 +207,8 @@ class MainWindow(QMainWindow):
                      self._import_file)
         self._action(file_menu, self.tr("Import the &open disc"), "Ctrl+Shift+I",
                      self._import_open_disc)
+        self._action(file_menu, self.tr("&Upload what is open..."), "Ctrl+U",
+                     self._upload_open)
         file_menu.addSeparator()
         self._action(file_menu, self.tr("&Preferences..."), "Ctrl+,", self._preferences)
         self._action(file_menu, self.tr("&Quit"), QKeySequence(key.Quit), self.close)
@@ -712,6 +721,64 @@ class MainWindow(QMainWindow):
             self, self.tr("Delete study"), message))
         self._library_task = start_task(task)
 
+    def upload(self, study_uids: list[str], account_name: str) -> None:
+        """Upload studies of the library to ``account_name``; "" asks which (offering to
+        add one the first time), NEW_ACCOUNT adds one first."""
+        if not study_uids:
+            return
+        book = AccountBook(lightbox_home())
+        try:
+            accounts = book.all()
+            account = book.get(account_name) if account_name not in ("", NEW_ACCOUNT) else None
+        except LightboxError as exc:
+            QMessageBox.warning(self, self.tr("Upload"), str(exc))
+            return
+        if account is None and account_name == "" and len(accounts) == 1:
+            account = accounts[0]
+        elif account is None and account_name == "" and accounts:
+            names = [a.name for a in accounts]
+            name, ok = QInputDialog.getItem(self, self.tr("Upload"),
+                                            self.tr("Upload to which account?"), names, 0, False)
+            if not ok:
+                return
+            account = accounts[names.index(name)]
+        if account is None:
+            dialog = AccountDialog(self)
+            if not dialog.exec() or dialog.account is None:
+                return
+            account = dialog.account
+        home = lightbox_home()
+        task = GeneratorTask(lambda: iter([_upload_plan(home, study_uids)]), lambda _i: True)
+        task.signals.finished.connect(lambda plan, a=account: self._confirm_upload(a, plan))
+        task.signals.failed.connect(lambda message: QMessageBox.warning(
+            self, self.tr("Upload"), message))
+        self._library_task = start_task(task)
+
+    def _confirm_upload(self, account: Account,
+                        plan: tuple[list[StudyRow], dict[str, int]]) -> None:
+        rows, sizes = plan
+        dialog = UploadDialog(rows, sizes, account, self.settings, self)
+        dialog.upload_finished.connect(lambda _report: self._refresh_library())
+        self._upload_dialogs.append(dialog)
+        dialog.finished.connect(lambda _code, d=dialog: self._upload_dialogs.remove(d))
+        dialog.show()
+        if _bool_setting(self.settings, skip_confirmation_key(account.name)):
+            dialog.start()
+
+    def _upload_open(self) -> None:
+        """Upload the disc or study on screen: a disc is imported first, automatically."""
+        if self.session is None:
+            self.upload(self.library_view.selected_studies(), "")
+            return
+        if self.session.reader.is_library:
+            uids = sorted({ref.study_instance_uid for ref in self.session.instances})
+            self.upload(uids, "")
+            return
+        dialog = self.import_path(self.session.path, start_now=True)
+        dialog.import_finished.connect(
+            lambda report: self.upload(list(report.study_instance_uids), "") if report else None
+        )
+
     def _on_media_inserted(self, mount_point: str) -> None:
         if mount_point in self._offered:
             return
@@ -789,6 +856,15 @@ class MainWindow(QMainWindow):
 def _study_refs(home: Path, study_uid: str) -> tuple[Path, tuple[InstanceRef, ...]]:
     with Library(home) as library:
         return library.store.root, tuple(library.study_instances(study_uid))
+
+
+def _upload_plan(home: Path, study_uids: list[str]) -> tuple[list[StudyRow], dict[str, int]]:
+    """The rows and byte sizes of the studies about to be uploaded."""
+    with Library(home) as library:
+        wanted = set(study_uids)
+        rows = [r for r in library.list_studies() if r.study_instance_uid in wanted]
+        sizes = {uid: library.study_size(uid)[1] for uid in study_uids}
+    return rows, sizes
 
 
 def _delete(home: Path, study_uid: str) -> int:

@@ -10,7 +10,7 @@ import contextlib
 import os
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -68,6 +68,7 @@ class Library:
             self._db.execute("PRAGMA foreign_keys = ON")
             version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
             if version > SCHEMA_VERSION:
+                self._db.close()
                 raise LibraryError(
                     f"The library in {home} was written by a newer Lightbox; update Lightbox "
                     "to open it."
@@ -123,8 +124,8 @@ class Library:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
-            if "full" in str(exc):
+        except sqlite3.Error as exc:
+            if isinstance(exc, sqlite3.OperationalError) and "full" in str(exc):
                 raise DiskFullError(
                     "The disk holding the library is full; free some space and import "
                     "again: nothing already imported is lost."
@@ -210,9 +211,17 @@ class Library:
             files = [
                 f for (f,) in db.execute(
                     "SELECT i.file FROM instances i JOIN series s ON i.series = s.id"
-                    " WHERE s.study = ?", (row[0],),
+                    " WHERE s.study = ?"
+                    " UNION SELECT c.file FROM conflicts c WHERE c.sop_uid IN"
+                    " (SELECT i.sop_uid FROM instances i JOIN series s ON i.series = s.id"
+                    " WHERE s.study = ?)", (row[0], row[0]),
                 )
             ]
+            # Other versions kept as conflicts go with the study they belong to.
+            db.execute(
+                "DELETE FROM conflicts WHERE sop_uid IN (SELECT i.sop_uid FROM instances i"
+                " JOIN series s ON i.series = s.id WHERE s.study = ?)", (row[0],),
+            )
             db.execute("DELETE FROM studies WHERE id = ?", (row[0],))
             db.execute(
                 "DELETE FROM patients WHERE id NOT IN (SELECT patient FROM studies)"
@@ -279,6 +288,66 @@ class Library:
             (study_instance_uid,),
         ).fetchall()
         return [InstanceRef(*row) for row in rows]
+
+    def pending_uploads(self, study_instance_uid: str, account: str) -> list[StoredInstance]:
+        """The instances of a study the account has not confirmed yet."""
+        rows = self._db.execute(
+            "SELECT i.sop_uid, i.file, i.size, i.sha256 FROM instances i"
+            " JOIN series se ON i.series = se.id JOIN studies st ON se.study = st.id"
+            " LEFT JOIN uploads u ON u.instance = i.id AND u.account = ?"
+            " WHERE st.study_uid = ? AND (u.state IS NULL OR u.state != 'confirmed')"
+            " ORDER BY se.series_number, i.instance_number, i.id",
+            (account, study_instance_uid),
+        ).fetchall()
+        return [StoredInstance(*row) for row in rows]
+
+    def study_size(self, study_instance_uid: str) -> tuple[int, int]:
+        """(images, bytes) of a study; (0, 0) when there is no such study."""
+        row = self._db.execute(
+            "SELECT COUNT(*), COALESCE(SUM(i.size), 0) FROM instances i"
+            " JOIN series se ON i.series = se.id JOIN studies st ON se.study = st.id"
+            " WHERE st.study_uid = ?",
+            (study_instance_uid,),
+        ).fetchone()
+        return int(row[0]), int(row[1])
+
+    def confirmed_count(self, study_instance_uid: str, account: str) -> int:
+        """How many instances of a study the account has confirmed."""
+        row = self._db.execute(
+            "SELECT COUNT(*) FROM uploads u JOIN instances i ON u.instance = i.id"
+            " JOIN series se ON i.series = se.id JOIN studies st ON se.study = st.id"
+            " WHERE st.study_uid = ? AND u.account = ? AND u.state = 'confirmed'",
+            (study_instance_uid, account),
+        ).fetchone()
+        return int(row[0])
+
+    def record_uploads(
+        self, account: str, confirmed: Iterable[str], failed: dict[str, str]
+    ) -> None:
+        """Store what the server said, in one transaction: confirmed stays confirmed."""
+        now = _now()
+        with self._transaction() as db:
+            db.executemany(
+                "INSERT INTO uploads (instance, account, state, reason, updated_at)"
+                " SELECT id, ?, 'confirmed', '', ? FROM instances WHERE sop_uid = ?"
+                " ON CONFLICT (instance, account) DO UPDATE SET state = 'confirmed',"
+                " reason = '', updated_at = excluded.updated_at",
+                [(account, now, uid) for uid in confirmed],
+            )
+            db.executemany(
+                "INSERT INTO uploads (instance, account, state, reason, updated_at)"
+                " SELECT id, ?, 'failed', ?, ? FROM instances WHERE sop_uid = ?"
+                " ON CONFLICT (instance, account) DO UPDATE SET state = 'failed',"
+                " reason = excluded.reason, updated_at = excluded.updated_at"
+                " WHERE uploads.state != 'confirmed'",
+                [(account, reason, now, uid) for uid, reason in failed.items()],
+            )
+
+    def study_exists(self, study_instance_uid: str) -> bool:
+        """True when the library holds this study."""
+        return self._db.execute(
+            "SELECT 1 FROM studies WHERE study_uid = ?", (study_instance_uid,)
+        ).fetchone() is not None
 
     def stored_instances(self) -> Iterator[StoredInstance]:
         """Every stored instance (for verification)."""

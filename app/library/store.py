@@ -94,6 +94,11 @@ class FileStore:
                     "again: nothing already imported is lost."
                 ) from exc
             raise
+        except BaseException:
+            # Streams fail in their own ways too (a damaged ZIP member raises BadZipFile):
+            # no half copy may stay behind, whatever stopped it.
+            temp.unlink(missing_ok=True)
+            raise
         return StagedFile(temp, digest.hexdigest(), size)
 
     def commit(self, staged: StagedFile) -> str:
@@ -103,10 +108,14 @@ class FileStore:
         """
         relative = self.relative(staged.sha256)
         final = self.path(relative)
-        if final.exists():
-            staged.temp.unlink(missing_ok=True)
-            return relative
         try:
+            if final.exists():
+                staged.temp.unlink(missing_ok=True)
+                # An import killed between its rename and its folder sync leaves a whole
+                # file whose name may not be on the disk yet: sync before the index names it.
+                _fsync_dir(final.parent)
+                _fsync_dir(final.parent.parent)
+                return relative
             with open(staged.temp, "rb+") as fh:
                 os.fsync(fh.fileno())
             new_folder = not final.parent.exists()

@@ -107,7 +107,8 @@ def read_directories(
 
 def _parse(source: MediaSource, entry: MediaEntry) -> DirectoryFile:
     with source.open(entry) as stream:
-        data = stream.read(MAX_DIRECTORY_BYTES + 1)
+        # The listed size bounds the read: no huge buffer for a small DICOMDIR.
+        data = stream.read(min(entry.size, MAX_DIRECTORY_BYTES) + 1)
     return parse_directory(data)
 
 

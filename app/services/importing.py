@@ -10,6 +10,8 @@ Running the same import again completes an interrupted one exactly.
 
 import os
 import time
+import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +24,10 @@ from app.media.headers import HeaderResult, read_header
 from app.media.sources import MediaEntry, MediaSource, open_medium
 
 NOT_IMPORTED_DISK_FULL = "Not imported: the disk holding the library is full."
+# What reading one file of a medium may raise: the OS (EIO from a scratched disc), the
+# media layer, and a damaged ZIP member (bad CRC, corrupt or cut-off compressed data),
+# which zipfile reports in its own types rather than as OSError.
+_READ_ERRORS = (OSError, MediaError, zipfile.BadZipFile, zlib.error, EOFError)
 
 
 @dataclass(frozen=True)
@@ -182,7 +188,7 @@ def _import_one(
             staged = library.store.stage(stream, f"{os.getpid()}-{entry.order}-{id(entry)}")
     except DiskFullError:
         raise
-    except (OSError, MediaError) as exc:
+    except _READ_ERRORS as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         return ImportFailure(entry.path, f"It could not be read from the disc ({reason}).")
     result = _header_of(staged, entry.path)

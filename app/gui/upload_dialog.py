@@ -1,0 +1,218 @@
+"""Upload studies to a cloud account: say exactly what leaves the computer, then send it
+with progress per study, pause, resume, cancel, and the server's reasons for failures."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Signal
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QStackedWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.cloud.accounts import Account
+from app.cloud.credentials import load_secret
+from app.cloud.dicomweb import DicomWebClient
+from app.core.paths import lightbox_home
+from app.gui.browser import display_date, display_name
+from app.gui.tasks import GeneratorTask, start_task
+from app.library.library import Library, StudyRow
+from app.services.uploading import (
+    UploadProgress,
+    UploadReport,
+    describe_upload,
+    upload_studies,
+)
+
+
+def _upload_job(home: Path, studies: list[str], account: Account
+                ) -> Iterator[UploadProgress | UploadReport]:
+    secret = load_secret(account.name)
+    with Library(home) as library:
+        yield from upload_studies(studies, account, library,
+                                  lambda: DicomWebClient(account, secret))
+
+
+def skip_confirmation_key(account: str) -> str:
+    return f"upload/skip_confirmation/{account}"
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:,.0f} MB" if size >= 1e6 else f"{size / 1e3:,.0f} kB"
+
+
+class UploadDialog(QDialog):
+    upload_finished = Signal(object)  # UploadReport
+
+    def __init__(self, rows: list[StudyRow], sizes: dict[str, int], account: Account,
+                 settings: QSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rows = rows
+        self.account = account
+        self.settings = settings
+        self.report: UploadReport | None = None
+        self._task: GeneratorTask | None = None
+        self._pending = [r.study_instance_uid for r in rows]
+        self.setWindowTitle(self.tr("Upload to {0}").format(account.name))
+        self.resize(640, 440)
+        self.pages = QStackedWidget()
+
+        # 1. What leaves the computer.
+        images = sum(r.instances for r in rows)
+        size = sum(sizes.values())
+        summary = QLabel(self.tr(
+            "These images will be sent to {0} ({1}): {2} images, {3}."
+        ).format(account.name, account.url, images, _megabytes(size)))
+        summary.setWordWrap(True)
+        listing = QListWidget()
+        listing.setAccessibleName(self.tr("Studies to upload"))
+        for row in rows:
+            listing.addItem(self.tr("{0} ({1}), {2} {3}: {4} images").format(
+                display_name(row.patient_name) or self.tr("(no name)"), row.patient_id,
+                display_date(row.study_date), row.study_description, row.instances))
+        self.skip = QCheckBox(self.tr("Don't ask again for {0}").format(account.name))
+        first = QWidget()
+        layout = QVBoxLayout(first)
+        layout.addWidget(summary)
+        layout.addWidget(listing, 1)
+        layout.addWidget(self.skip)
+        self.pages.addWidget(first)
+
+        # 2. Progress, per study.
+        self.progress = QTreeWidget()
+        self.progress.setHeaderLabels([self.tr("Study"), self.tr("Progress")])
+        self.progress.setAccessibleName(self.tr("Upload progress per study"))
+        self.progress.setColumnWidth(0, 260)
+        self._items: dict[str, QTreeWidgetItem] = {}
+        for row in rows:
+            label = f"{display_date(row.study_date)} {row.study_description}".strip()
+            item = QTreeWidgetItem([label, self.tr("waiting")])
+            self.progress.addTopLevelItem(item)
+            self._items[row.study_instance_uid] = item
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.failures = QListWidget()
+        self.failures.setAccessibleName(self.tr("Images the server did not accept"))
+        self.failures.hide()
+        second = QWidget()
+        layout = QVBoxLayout(second)
+        layout.addWidget(self.progress, 1)
+        layout.addWidget(self.status)
+        layout.addWidget(self.failures, 1)
+        self.pages.addWidget(second)
+
+        self.buttons = QDialogButtonBox()
+        self.send_button = QPushButton(self.tr("&Upload"))
+        self.send_button.clicked.connect(self.start)
+        self.pause_button = QPushButton(self.tr("&Pause"))
+        self.pause_button.clicked.connect(self.pause_or_resume)
+        self.pause_button.hide()
+        self.retry_button = QPushButton(self.tr("&Retry failed"))
+        self.retry_button.clicked.connect(self.retry_failed)
+        self.retry_button.hide()
+        self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.close_button.clicked.connect(self.cancel)
+        for button in (self.send_button, self.pause_button, self.retry_button):
+            self.buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
+        outer = QVBoxLayout(self)
+        outer.addWidget(self.pages, 1)
+        outer.addWidget(self.buttons)
+
+    # -- running ----------------------------------------------------------------------
+    def start(self) -> None:
+        if self.skip.isChecked():
+            self.settings.setValue(skip_confirmation_key(self.account.name), True)
+        self.pages.setCurrentIndex(1)
+        self.send_button.hide()
+        self.retry_button.hide()
+        self.failures.clear()
+        self.failures.hide()
+        self.pause_button.setText(self.tr("&Pause"))
+        self.pause_button.show()
+        self.close_button.setText(self.tr("Cancel"))
+        self._run(list(self._pending))
+
+    def _run(self, studies: list[str]) -> None:
+        home, account = lightbox_home(), self.account
+        task = GeneratorTask(lambda: _upload_job(home, studies, account),
+                             lambda item: isinstance(item, UploadReport))
+        task.signals.progressed.connect(self._on_progress)
+        task.signals.finished.connect(self._on_finished)
+        task.signals.failed.connect(self._on_failed)
+        task.signals.cancelled.connect(self._on_paused)
+        self._task = start_task(task)
+        self.status.setText(self.tr("Uploading..."))
+
+    def _on_progress(self, item: UploadProgress) -> None:
+        row = self._items.get(item.study_instance_uid)
+        if row is not None:
+            row.setText(1, describe_upload(item))
+        self.status.setText(self.tr("Uploading to {0}...").format(self.account.name))
+
+    def _on_finished(self, report: UploadReport) -> None:
+        self._task = None
+        self.report = report
+        self.pause_button.hide()
+        self.close_button.setText(self.tr("Close"))
+        self._pending = [s.study_instance_uid for s in report.studies if not s.complete]
+        for study in report.studies:
+            row = self._items.get(study.study_instance_uid)
+            if row is not None:
+                row.setText(1, self.tr("{0} of {1} images confirmed").format(
+                    study.confirmed, study.total))
+            for uid, reason in study.failed:
+                self.failures.addItem(f"{uid}: {reason}")
+        if self._pending:
+            failed = sum(len(s.failed) for s in report.studies)
+            self.status.setText(self.tr(
+                "{0} images were not accepted by {1}; the reasons are below."
+            ).format(failed, self.account.name))
+            self.failures.show()
+            self.retry_button.show()
+        else:
+            self.status.setText(self.tr("Done: {0} confirmed every image.").format(
+                self.account.name))
+        QApplication.alert(self)  # The notification: the taskbar entry asks for attention.
+        self.upload_finished.emit(report)
+
+    def _on_failed(self, message: str) -> None:
+        self._task = None
+        self.pause_button.hide()
+        self.status.setText(message)
+        self.retry_button.show()
+        self.close_button.setText(self.tr("Close"))
+
+    def _on_paused(self) -> None:
+        self._task = None
+        self.pause_button.setText(self.tr("&Resume"))
+        self.pause_button.setEnabled(True)
+        self.status.setText(self.tr(
+            "Paused. Everything the server confirmed is recorded; Resume sends the rest."
+        ))
+
+    def pause_or_resume(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self.pause_button.setEnabled(False)
+            self.status.setText(self.tr("Pausing after the images being sent now..."))
+        else:
+            self.pause_button.setText(self.tr("&Pause"))
+            self._run(list(self._pending))
+
+    def retry_failed(self) -> None:
+        self.start()
+
+    def cancel(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        self.reject()
