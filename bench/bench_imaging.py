@@ -10,10 +10,8 @@ at most 1.5x the floor. (The Qt side adds the QImage wrap to both.)
 """
 
 import shutil
-import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +23,7 @@ from app.imaging.luts import Window
 from app.imaging.render import GreyFrame, prepare_frame
 from app.media.pydicom_setup import configure_pydicom
 from app.media.sample_disc import write_sample_disc
-from bench.harness import compare
+from bench.harness import compare, percentiles, recorded
 
 CACHE = Path(tempfile.gettempdir()) / "lightbox-bench"
 LARGE_ROWS, LARGE_COLUMNS = 4096, 3328
@@ -85,23 +83,6 @@ def _prepared(path: Path) -> GreyFrame:
     return frame
 
 
-def _recorded(fn: Callable[[], object], times: list[float]) -> Callable[[], object]:
-    """``fn``, recording each call's duration for the percentiles."""
-
-    def run() -> object:
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-        return result
-
-    return run
-
-
-def _percentiles(times: list[float]) -> tuple[float, float]:
-    cuts = statistics.quantiles(times, n=20, method="inclusive")
-    return statistics.median(times), cuts[18]
-
-
 def _drag(name: str, frame: GreyFrame, runs: int) -> None:
     """Alternate app and floor over ``runs`` drag events; print medians, p50/p95, ratio."""
     base = frame.resolve(None)
@@ -124,14 +105,14 @@ def _drag(name: str, frame: GreyFrame, runs: int) -> None:
     floor_times: list[float] = []
     compare(
         f"W/L drag frame at {frame.shape[1]} × {frame.shape[0]} ({name})",
-        ("table + gather", _recorded(app, app_times)),
-        ("one numpy LUT gather", _recorded(floor, floor_times)),
+        ("table + gather", recorded(app, app_times)),
+        ("one numpy LUT gather", recorded(floor, floor_times)),
         target="<= 1.5x",
         runs=runs,
         warmup=3,
     )
-    app_p50, app_p95 = _percentiles(app_times[3:])
-    floor_p50, floor_p95 = _percentiles(floor_times[3:])
+    app_p50, app_p95 = percentiles(app_times[3:])
+    floor_p50, floor_p95 = percentiles(floor_times[3:])
     print(
         f"  app p50 {app_p50 * 1000:.3f} ms, p95 {app_p95 * 1000:.3f} ms | "
         f"floor p50 {floor_p50 * 1000:.3f} ms, p95 {floor_p95 * 1000:.3f} ms | "

@@ -11,7 +11,6 @@
 """
 
 import os
-import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -30,7 +29,7 @@ from app.imaging.luts import Window
 from app.imaging.render import GreyFrame
 from bench.bench_imaging import _large_image
 from bench.bench_media import _disc
-from bench.harness import compare
+from bench.harness import compare, p50_p95, recorded
 
 TIMEOUT_S = 60.0
 
@@ -46,11 +45,6 @@ def _wait(condition: Callable[[], bool], signal: SignalInstance) -> None:
             raise TimeoutError("the viewer did not get there in time")
         loop.exec()
     signal.disconnect(loop.quit)
-
-
-def _percentiles(times: list[float]) -> str:
-    p95 = statistics.quantiles(times, n=20, method="inclusive")[18]
-    return f"p50 {statistics.median(times) * 1000:.2f} ms, p95 {p95 * 1000:.2f} ms"
 
 
 def _first_image_floor(disc: Path) -> None:
@@ -119,25 +113,15 @@ def _uncached_scroll(disc: Path) -> None:
     floor_times: list[float] = []
     compare(
         "uncached scroll frame, 512 x 512 CT",
-        ("step to painted", _recorded(app, app_times)),
-        ("pydicom decode + one LUT gather", _recorded(floor, floor_times)),
+        ("step to painted", recorded(app, app_times)),
+        ("pydicom decode + one LUT gather", recorded(floor, floor_times)),
         target="<= 1.5x",
         runs=40,
         warmup=2,
     )
-    print(f"  app {_percentiles(app_times)} | floor {_percentiles(floor_times)}", flush=True)
+    print(f"  app {p50_p95(app_times)} | floor {p50_p95(floor_times)}", flush=True)
     window.close()
     main_window_module.PREFETCH_AHEAD = 8
-
-
-def _recorded(fn: Callable[[], object], times: list[float]) -> Callable[[], object]:
-    def run() -> object:
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-        return result
-
-    return run
 
 
 def _drag(name: str, target: Path, runs: int) -> None:
@@ -177,18 +161,18 @@ def _drag(name: str, target: Path, runs: int) -> None:
     rows, columns = frame.shape
     compare(
         f"W/L drag frame at {columns} x {rows} ({name})",
-        ("new window rendered and wrapped", _recorded(compose, app_times)),
-        ("LUT gather + QImage wrap", _recorded(floor, floor_times)),
+        ("new window rendered and wrapped", recorded(compose, app_times)),
+        ("LUT gather + QImage wrap", recorded(floor, floor_times)),
         target="<= 1.5x",
         runs=runs,
         warmup=3,
     )
     paint_times: list[float] = []
     for _ in range(runs):
-        _recorded(repaint, paint_times)()
+        recorded(repaint, paint_times)()
     print(
-        f"  app {_percentiles(app_times[3:])} | floor {_percentiles(floor_times[3:])} | "
-        f"whole repaint in a 1200 x 800 window (draw + overlays) {_percentiles(paint_times)}",
+        f"  app {p50_p95(app_times[3:])} | floor {p50_p95(floor_times[3:])} | "
+        f"whole repaint in a 1200 x 800 window (draw + overlays) {p50_p95(paint_times)}",
         flush=True,
     )
     window.close()

@@ -71,3 +71,27 @@ def compare(
     )
     print(result.line(), flush=True)
     return result
+
+
+def recorded(fn: Callable[[], object], times: list[float]) -> Callable[[], object]:
+    """``fn``, appending each call's duration to ``times`` (for percentiles)."""
+
+    def run() -> object:
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+        return result
+
+    return run
+
+
+def percentiles(times: list[float]) -> tuple[float, float]:
+    """(p50, p95) of ``times``."""
+    cuts = statistics.quantiles(times, n=20, method="inclusive")
+    return statistics.median(times), cuts[18]
+
+
+def p50_p95(times: list[float]) -> str:
+    """"p50 1.23 ms, p95 2.34 ms"."""
+    p50, p95 = percentiles(times)
+    return f"p50 {p50 * 1000:.2f} ms, p95 {p95 * 1000:.2f} ms"

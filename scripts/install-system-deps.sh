@@ -8,7 +8,8 @@ set -u
 # on a minimal server image); python3-venv for the .venv on Debian.
 PACKAGES="dcmtk dicom3tools xorriso xvfb libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0
 libxkbcommon-x11-0 libxcb-xkb1 libxcb-render-util0 libxcb-image0 libxcb-shape0 libxcb-randr0
-libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0 iproute2 util-linux"
+libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0 iproute2 util-linux curl
+orthanc orthanc-dicomweb"
 
 missing=""
 for pkg in $PACKAGES; do
@@ -22,8 +23,16 @@ fi
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing system packages:$missing"
     export DEBIAN_FRONTEND=noninteractive
+    # Packages such as orthanc would start a server listening on every interface: keep
+    # services from starting while installing (the tests start their own, isolated).
+    guard=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+        guard=yes
+    fi
     apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $missing >/dev/null \
         || echo "Could not install some of:$missing (tests that need them will say so)." >&2
+    [ -n "$guard" ] && rm -f /usr/sbin/policy-rc.d
 else
     echo "Missing system packages:$missing" >&2
     echo "Install them with: sudo apt-get install$missing (tests that need them will skip)." >&2

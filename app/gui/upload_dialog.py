@@ -70,21 +70,21 @@ class UploadDialog(QDialog):
         # 1. What leaves the computer.
         images = sum(r.instances for r in rows)
         size = sum(sizes.values())
-        summary = QLabel(self.tr(
+        self.summary = QLabel(self.tr(
             "These images will be sent to {0} ({1}): {2} images, {3}."
         ).format(account.name, account.url, images, _megabytes(size)))
-        summary.setWordWrap(True)
-        listing = QListWidget()
-        listing.setAccessibleName(self.tr("Studies to upload"))
+        self.summary.setWordWrap(True)
+        self.listing = QListWidget()
+        self.listing.setAccessibleName(self.tr("Studies to upload"))
         for row in rows:
-            listing.addItem(self.tr("{0} ({1}), {2} {3}: {4} images").format(
+            self.listing.addItem(self.tr("{0} ({1}), {2} {3}: {4} images").format(
                 display_name(row.patient_name) or self.tr("(no name)"), row.patient_id,
                 display_date(row.study_date), row.study_description, row.instances))
         self.skip = QCheckBox(self.tr("Don't ask again for {0}").format(account.name))
         first = QWidget()
         layout = QVBoxLayout(first)
-        layout.addWidget(summary)
-        layout.addWidget(listing, 1)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.listing, 1)
         layout.addWidget(self.skip)
         self.pages.addWidget(first)
 

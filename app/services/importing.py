@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.core.errors import DiskFullError, MediaError
+from app.core.progress import duration, megabytes_per_second, seconds_left
 from app.library.library import Library
 from app.library.store import StagedFile
 from app.media.directories import OUTSIDE_DETAIL, MediumPlan, plan_medium
@@ -47,20 +48,12 @@ class ImportProgress:
     @property
     def megabytes_per_second(self) -> float:
         """Reading speed so far."""
-        return self.bytes_done / 1e6 / self.elapsed if self.elapsed > 0 else 0.0
+        return megabytes_per_second(self.bytes_done, self.elapsed)
 
     @property
     def eta_seconds(self) -> float | None:
         """Seconds left at the speed so far; None before there is a speed."""
-        if self.bytes_done <= 0 or self.elapsed <= 0:
-            return None
-        return (self.bytes_total - self.bytes_done) * self.elapsed / self.bytes_done
-
-
-def _duration(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds + 0.5), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+        return seconds_left(self.bytes_done, self.bytes_total, self.elapsed)
 
 
 def describe(progress: ImportProgress) -> str:
@@ -68,7 +61,7 @@ def describe(progress: ImportProgress) -> str:
     text = f"{progress.done}/{progress.total} files, {progress.megabytes_per_second:.1f} MB/s"
     eta = progress.eta_seconds
     if eta is not None and progress.done < progress.total:
-        text += f", {_duration(eta)} left"
+        text += f", {duration(eta)} left"
     return text
 
 

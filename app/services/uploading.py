@@ -10,13 +10,14 @@ growing, jittered pauses (bounded); a refused password stops everything at once.
 import random
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from app.cloud.accounts import Account
 from app.cloud.dicomweb import DicomWebClient, RetryableError, StowFile, StowOutcome
 from app.core.errors import AuthError, UploadError
+from app.core.progress import duration, megabytes_per_second, seconds_left
 from app.library.library import Library, StoredInstance
 
 BATCH_INSTANCES = 50
@@ -45,14 +46,12 @@ class UploadProgress:
     @property
     def megabytes_per_second(self) -> float:
         """Upload speed so far."""
-        return self.bytes_done / 1e6 / self.elapsed if self.elapsed > 0 else 0.0
+        return megabytes_per_second(self.bytes_done, self.elapsed)
 
     @property
     def eta_seconds(self) -> float | None:
         """Seconds left at the speed so far."""
-        if self.bytes_done <= 0 or self.elapsed <= 0:
-            return None
-        return (self.bytes_total - self.bytes_done) * self.elapsed / self.bytes_done
+        return seconds_left(self.bytes_done, self.bytes_total, self.elapsed)
 
 
 def describe_upload(progress: UploadProgress) -> str:
@@ -61,8 +60,7 @@ def describe_upload(progress: UploadProgress) -> str:
             f"{progress.megabytes_per_second:.1f} MB/s")
     eta = progress.eta_seconds
     if eta is not None and progress.bytes_done < progress.bytes_total:
-        minutes, seconds = divmod(int(eta + 0.5), 60)
-        text += f", {minutes}:{seconds:02d} left"
+        text += f", {duration(eta)} left"
     if progress.failed:
         text += f", {progress.failed} failed"
     if progress.note:
@@ -139,14 +137,16 @@ def upload_studies(
     *,
     connections: int = CONNECTIONS,
     max_attempts: int = MAX_ATTEMPTS,
-    sleep: Callable[[float], None] = time.sleep,
-) -> Iterator[UploadProgress | UploadReport]:
+    sleep: Callable[[float], None] | None = None,
+) -> Generator[UploadProgress | UploadReport, None, None]:
     """Upload the studies ``study_uids`` of ``library`` to ``account``.
 
     ``make_client`` gives each connection its own client (one requests Session each).
     Yields UploadProgress after every batch (and every retry pause), finally the
     UploadReport. Raises AuthError when the credentials are refused and UploadError for
-    an unknown study. Stop iterating to pause or cancel: what was confirmed stays so.
+    an unknown study. Stop iterating to pause or cancel (close the generator): what was
+    confirmed stays so, and no batch is tried again. ``sleep`` pauses before a retry
+    (default: a wait that a cancel cuts short).
     """
     for uid in study_uids:
         if not library.study_exists(uid):
@@ -167,7 +167,7 @@ def _upload_study(
     make_client: ClientFactory,
     connections: int,
     max_attempts: int,
-    sleep: Callable[[float], None],
+    sleep: Callable[[float], None] | None,
 ) -> Generator[UploadProgress, None, _StudyState]:
     total, _size = library.study_size(uid)
     pending = library.pending_uploads(uid, account.name)
@@ -179,6 +179,8 @@ def _upload_study(
     started = time.monotonic()
     local = threading.local()
     notes: list[str] = []
+    # Set when the generator is closed or fails: threads still retrying give up at once.
+    stopped = threading.Event()
 
     def client() -> DicomWebClient:
         if not hasattr(local, "client"):
@@ -188,6 +190,8 @@ def _upload_study(
     def send(group: list[StoredInstance]) -> StowOutcome:
         files = [StowFile(i.sop_instance_uid, library.store.path(i.file), i.size) for i in group]
         for attempt in range(1, max_attempts + 1):
+            if stopped.is_set():
+                return StowOutcome(frozenset())  # Nobody is waiting for the verdict.
             try:
                 return client().store(files)
             except RetryableError as exc:
@@ -196,7 +200,10 @@ def _upload_study(
                     return StowOutcome(frozenset(), {f.sop_instance_uid: reason for f in files})
                 pause = pause_before(attempt + 1, exc.retry_after)
                 notes.append(f"{exc} Trying again in {pause:.0f} s.")
-                sleep(pause)
+                if sleep is None:
+                    stopped.wait(pause)
+                else:
+                    sleep(pause)
         raise AssertionError("unreachable")
 
     executor = ThreadPoolExecutor(max_workers=max(1, connections),
@@ -225,7 +232,9 @@ def _upload_study(
         executor.shutdown(wait=False, cancel_futures=True)
         raise
     finally:
-        # Batches not started are dropped; one in flight ends on its own, and its verdict
-        # is simply not recorded: those images are sent again next time, harmlessly.
+        # Batches not started are dropped; one in flight ends on its own (no retry), and
+        # its verdict is simply not recorded: those images are sent again next time,
+        # harmlessly.
+        stopped.set()
         executor.shutdown(wait=False, cancel_futures=True)
     return state
