@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QMainWindow,
     QMenu,
@@ -37,21 +36,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.cloud.accounts import Account, AccountBook
-from app.core.errors import LightboxError
 from app.core.models import InstanceRef, PatientNode, SeriesNode
 from app.core.paths import lightbox_home
-from app.gui.account_dialog import AccountDialog
 from app.gui.browser import SeriesBrowser, display_date, display_name
 from app.gui.import_dialog import ImportDialog
-from app.gui.library_view import NEW_ACCOUNT, LibraryView
+from app.gui.library_view import LibraryView
 from app.gui.media_monitor import MediaMonitor
 from app.gui.preferences import PreferencesDialog, cache_budget_bytes
 from app.gui.session import ViewerSession
 from app.gui.settings import app_settings
 from app.gui.tag_browser import TagBrowser
 from app.gui.tasks import GeneratorTask, start_task
-from app.gui.upload_dialog import UploadDialog, skip_confirmation_key
+from app.gui.transfers import Transfers
 from app.gui.viewport import QtViewport, ViewportModel
 from app.imaging.documents import document_kind
 from app.imaging.frame_cache import FrameCache
@@ -60,9 +56,7 @@ from app.imaging.presets import PRESETS
 from app.imaging.render import GreyFrame
 from app.imaging.slices import SeriesSlices
 from app.imaging.viewport import ViewportState
-from app.library.library import Library, StudyRow
-from app.media.directories import quick_tree
-from app.media.sources import open_medium
+from app.library.library import Library
 from app.services.viewing import Document, LoadedFrame, OpenedDisc
 
 PREFETCH_AHEAD = 8
@@ -135,19 +129,18 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.controls)
         self.library_view = LibraryView()
         self.library_view.open_requested.connect(self.open_study)
-        self.library_view.import_requested.connect(self._import_folder)
-        self.library_view.delete_requested.connect(self._delete_study)
+        self.transfers = Transfers(self, self.settings, lambda: self.privacy, self.open_path)
+        self.transfers.library_changed.connect(self._refresh_library)
+        self.library_view.import_requested.connect(self.transfers.import_folder)
+        self.library_view.delete_requested.connect(self.transfers.delete_study)
         self.library_view.upload_requested.connect(self.upload)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.library_view)
         self.pages.addWidget(viewer_page)
         self.viewer_page = viewer_page
         self.setCentralWidget(self.pages)
-        self._dialogs: list[ImportDialog] = []
-        self._upload_dialogs: list[UploadDialog] = []
-        self._offered: set[str] = set()
         self.monitor = MediaMonitor()
-        self.monitor.inserted.connect(self._on_media_inserted)
+        self.monitor.inserted.connect(self.transfers.offer_inserted)
 
         self.browser = SeriesBrowser()
         self.browser.series_selected.connect(self.show_series)
@@ -202,9 +195,9 @@ class MainWindow(QMainWindow):
         self._refresh_recent()
         file_menu.addSeparator()
         self._action(file_menu, self.tr("&Import disc or folder..."), "Ctrl+I",
-                     self._import_folder)
+                     self.transfers.import_folder)
         self._action(file_menu, self.tr("Import ISO or &ZIP file..."), "Ctrl+Alt+I",
-                     self._import_file)
+                     self.transfers.import_file)
         self._action(file_menu, self.tr("Import the &open disc"), "Ctrl+Shift+I",
                      self._import_open_disc)
         self._action(file_menu, self.tr("&Upload what is open..."), "Ctrl+U",
@@ -674,144 +667,31 @@ class MainWindow(QMainWindow):
                     "images correctly.\n\nFree software under the GNU GPL, version 3 or later."),
         )
 
-    # -- importing, deleting, inserted media -------------------------------------------
-    def _import_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, self.tr("Import a disc or folder"))
-        if folder:
-            self.import_path(Path(folder))
+    # -- importing, uploading (the flows live in Transfers) -----------------------------
+    def import_path(self, path: Path, start_now: bool = False) -> ImportDialog:
+        """Show the import dialog for ``path`` (non-modal: the viewer stays usable)."""
+        return self.transfers.import_path(path, start_now)
 
-    def _import_file(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(
-            self, self.tr("Import an ISO image, ZIP file or DICOMDIR"), "",
-            self.tr("Disc images and archives (*.iso *.zip DICOMDIR *.dcmdir);;All files (*)"),
-        )
-        if name:
-            self.import_path(Path(name))
+    def upload(self, study_uids: list[str], account_name: str) -> None:
+        """Upload studies of the library (see Transfers.upload)."""
+        self.transfers.upload(study_uids, account_name)
 
     def _import_open_disc(self) -> None:
         if self.session is not None and not self.session.reader.is_library:
             self.import_path(self.session.path)
 
-    def import_path(self, path: Path, start_now: bool = False) -> ImportDialog:
-        """Show the import dialog for ``path`` (non-modal: the viewer stays usable)."""
-        dialog = ImportDialog(path, self, start_now=start_now, privacy=self.privacy)
-        dialog.import_finished.connect(lambda _report: self._refresh_library())
-        dialog.finished.connect(lambda _code, d=dialog: self._dialogs.remove(d))
-        self._dialogs.append(dialog)
-        dialog.show()
-        return dialog
-
-    def _refresh_library(self) -> None:
-        if self.pages.currentWidget() is self.library_view:
-            self.library_view.refresh()
-
-    def _delete_study(self, study_uid: str, what: str) -> None:
-        answer = QMessageBox.question(
-            self,
-            self.tr("Delete study"),
-            self.tr("Delete {0} from this computer? The images on the original disc are "
-                    "not affected.").format(what),
-        )
-        if answer != QMessageBox.StandardButton.Yes:
-            return
-        home = lightbox_home()
-        task = GeneratorTask(lambda: iter([_delete(home, study_uid)]), lambda _item: True)
-        task.signals.finished.connect(lambda _n: self.library_view.refresh())
-        task.signals.failed.connect(lambda message: QMessageBox.warning(
-            self, self.tr("Delete study"), message))
-        self._library_task = start_task(task)
-
-    def upload(self, study_uids: list[str], account_name: str) -> None:
-        """Upload studies of the library to ``account_name``; "" asks which (offering to
-        add one the first time), NEW_ACCOUNT adds one first."""
-        if not study_uids:
-            return
-        book = AccountBook(lightbox_home())
-        try:
-            accounts = book.all()
-            account = book.get(account_name) if account_name not in ("", NEW_ACCOUNT) else None
-        except LightboxError as exc:
-            QMessageBox.warning(self, self.tr("Upload"), str(exc))
-            return
-        if account is None and account_name == "" and len(accounts) == 1:
-            account = accounts[0]
-        elif account is None and account_name == "" and accounts:
-            names = [a.name for a in accounts]
-            name, ok = QInputDialog.getItem(self, self.tr("Upload"),
-                                            self.tr("Upload to which account?"), names, 0, False)
-            if not ok:
-                return
-            account = accounts[names.index(name)]
-        if account is None:
-            dialog = AccountDialog(self)
-            if not dialog.exec() or dialog.account is None:
-                return
-            account = dialog.account
-        home = lightbox_home()
-        task = GeneratorTask(lambda: iter([_upload_plan(home, study_uids)]), lambda _i: True)
-        task.signals.finished.connect(lambda plan, a=account: self._confirm_upload(a, plan))
-        task.signals.failed.connect(lambda message: QMessageBox.warning(
-            self, self.tr("Upload"), message))
-        self._library_task = start_task(task)
-
-    def _confirm_upload(self, account: Account,
-                        plan: tuple[list[StudyRow], dict[str, int]]) -> None:
-        rows, sizes = plan
-        dialog = UploadDialog(rows, sizes, account, self.settings, self)
-        dialog.upload_finished.connect(lambda _report: self._refresh_library())
-        self._upload_dialogs.append(dialog)
-        dialog.finished.connect(lambda _code, d=dialog: self._upload_dialogs.remove(d))
-        dialog.show()
-        if _bool_setting(self.settings, skip_confirmation_key(account.name)):
-            dialog.start()
-
     def _upload_open(self) -> None:
         """Upload the disc or study on screen: a disc is imported first, automatically."""
         if self.session is None:
             self.upload(self.library_view.selected_studies(), "")
-            return
-        if self.session.reader.is_library:
-            uids = sorted({ref.study_instance_uid for ref in self.session.instances})
-            self.upload(uids, "")
-            return
-        dialog = self.import_path(self.session.path, start_now=True)
-        dialog.import_finished.connect(
-            lambda report: self.upload(list(report.study_instance_uids), "") if report else None
-        )
+        elif self.session.reader.is_library:
+            self.upload(sorted({ref.study_instance_uid for ref in self.session.instances}), "")
+        else:
+            self.transfers.import_then_upload(self.session.path)
 
-    def _on_media_inserted(self, mount_point: str) -> None:
-        if mount_point in self._offered:
-            return
-        self._offered.add(mount_point)
-        path = Path(mount_point)
-        if _bool_setting(self.settings, "media/auto_import"):
-            self.import_path(path, start_now=True)
-            return
-        task = GeneratorTask(lambda: iter([_quick_look(path)]), lambda _item: True)
-        task.signals.finished.connect(lambda look, p=path: self._offer_import(p, look))
-        self._library_task = start_task(task)
-
-    def _offer_import(self, path: Path, look: tuple[int, str, str]) -> None:
-        images, name, date = look
-        who = self.tr("a patient (name hidden)") if self.privacy else (display_name(name) or
-                                                                         self.tr("no name"))
-        box = QMessageBox(self)
-        box.setWindowTitle(self.tr("A disc with medical images"))
-        box.setText(self.tr("Import {0} images of {1}, {2}?").format(
-            images, who, display_date(date) or self.tr("date unknown")))
-        import_button = box.addButton(self.tr("Import"), QMessageBox.ButtonRole.AcceptRole)
-        view_button = box.addButton(self.tr("View"), QMessageBox.ButtonRole.ActionRole)
-        box.addButton(self.tr("Not now"), QMessageBox.ButtonRole.RejectRole)
-        box.setModal(False)
-
-        def chosen() -> None:
-            if box.clickedButton() is import_button:
-                self.import_path(path, start_now=True)
-            elif box.clickedButton() is view_button:
-                self.open_path(path)
-
-        box.finished.connect(lambda _code: chosen())
-        box.show()
+    def _refresh_library(self) -> None:
+        if self.pages.currentWidget() is self.library_view:
+            self.library_view.refresh()
 
     # -- recent items, drag and drop, closing -------------------------------------------
     def _remember_recent(self, path: Path) -> None:
@@ -856,37 +736,6 @@ class MainWindow(QMainWindow):
 def _study_refs(home: Path, study_uid: str) -> tuple[Path, tuple[InstanceRef, ...]]:
     with Library(home) as library:
         return library.store.root, tuple(library.study_instances(study_uid))
-
-
-def _upload_plan(home: Path, study_uids: list[str]) -> tuple[list[StudyRow], dict[str, int]]:
-    """The rows and byte sizes of the studies about to be uploaded."""
-    with Library(home) as library:
-        wanted = set(study_uids)
-        rows = [r for r in library.list_studies() if r.study_instance_uid in wanted]
-        sizes = {uid: library.study_size(uid)[1] for uid in study_uids}
-    return rows, sizes
-
-
-def _delete(home: Path, study_uid: str) -> int:
-    with Library(home) as library:
-        return library.delete_study(study_uid)
-
-
-def _quick_look(path: Path) -> tuple[int, str, str]:
-    """Images, first patient name and study date a new disc's DICOMDIR lists."""
-    medium = open_medium(path)
-    try:
-        patients, _scan = quick_tree(medium)
-    finally:
-        medium.source.close()
-    images = sum(st.instance_count for p in patients for st in p.studies)
-    first = patients[0] if patients else None
-    date = first.studies[0].study_date if first and first.studies else ""
-    return images, first.patient_name if first else "", date
-
-
-def _bool_setting(settings: QSettings, key: str) -> bool:
-    return str(settings.value(key, "false")).lower() in ("true", "1")
 
 
 def _int_setting(settings: QSettings, key: str, default: int) -> int:

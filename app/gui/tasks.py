@@ -19,6 +19,7 @@ class TaskSignals(QObject):
     finished = Signal(object)
     failed = Signal(str)
     cancelled = Signal()
+    ended = Signal()  # Always last, whatever happened.
 
 
 class GeneratorTask(QRunnable):
@@ -62,9 +63,16 @@ class GeneratorTask(QRunnable):
             close = getattr(job, "close", None)
             if close is not None:
                 close()
+            self.signals.ended.emit()
+
+
+# Tasks stay referenced here until they end: Python must not free a task the pool runs.
+_RUNNING: set[GeneratorTask] = set()
 
 
 def start_task(task: GeneratorTask) -> GeneratorTask:
-    """Queue ``task`` on the global thread pool and return it (to keep a reference)."""
+    """Queue ``task`` on the global thread pool; it is kept alive until it has ended."""
+    _RUNNING.add(task)
+    task.signals.ended.connect(lambda: _RUNNING.discard(task))
     QThreadPool.globalInstance().start(task)
     return task

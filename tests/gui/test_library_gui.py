@@ -106,8 +106,8 @@ def test_inserted_disc_is_offered_for_import(
     assert box.text() == "Import 50 images of Citizen, Jan, 2020-09-13?"
     import_button = next(b for b in box.findChildren(QPushButton) if b.text() == "Import")
     import_button.click()
-    qtbot.waitUntil(lambda: bool(window._dialogs), timeout=TIMEOUT)
-    dialog = window._dialogs[0]
+    qtbot.waitUntil(lambda: bool(window.transfers.import_dialogs), timeout=TIMEOUT)
+    dialog = window.transfers.import_dialogs[0]
     qtbot.waitUntil(lambda: dialog.report is not None, timeout=TIMEOUT)
     assert dialog.report is not None and dialog.report.imported == 50
 
@@ -117,8 +117,8 @@ def test_front_desk_setting_imports_without_asking(
 ) -> None:
     window.settings.setValue("media/auto_import", True)
     window.monitor.inserted.emit(str(corpus / "discs/clunie_charset"))
-    qtbot.waitUntil(lambda: bool(window._dialogs), timeout=TIMEOUT)
-    dialog = window._dialogs[0]
+    qtbot.waitUntil(lambda: bool(window.transfers.import_dialogs), timeout=TIMEOUT)
+    dialog = window.transfers.import_dialogs[0]
     qtbot.waitUntil(lambda: dialog.report is not None, timeout=TIMEOUT)
     assert dialog.report is not None and dialog.report.imported == 11
     assert not _visible_offers(window)
