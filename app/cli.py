@@ -455,10 +455,10 @@ def _cmd_account(args: argparse.Namespace) -> int:
         return EXIT_OK
     secret = sys.stdin.readline().rstrip("\r\n")
     if not secret:
-        raise SystemExit("lightbox account add: the password or token on stdin is empty")
+        raise AccountError("The password or token on standard input is empty.")
     auth: AuthKind = "bearer" if args.token_stdin else "basic"
     if auth == "basic" and not args.username:
-        raise SystemExit("lightbox account add: --password-stdin needs --username")
+        raise AccountError("A password needs a user name: add --username.")
     item = Account(args.name, check_url(args.url), auth, args.username)
     save_secret(item.name, secret)  # First: an account without its secret is useless.
     book.add(item)

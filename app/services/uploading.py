@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from app.cloud.accounts import Account
 from app.cloud.dicomweb import DicomWebClient, RetryableError, StowFile, StowOutcome
-from app.core.errors import AuthError, UploadError
+from app.core.errors import AuthError, LibraryError
 from app.core.progress import duration, megabytes_per_second, seconds_left
 from app.library.library import Library, StoredInstance
 
@@ -143,14 +143,14 @@ def upload_studies(
 
     ``make_client`` gives each connection its own client (one requests Session each).
     Yields UploadProgress after every batch (and every retry pause), finally the
-    UploadReport. Raises AuthError when the credentials are refused and UploadError for
+    UploadReport. Raises AuthError when the credentials are refused and LibraryError for
     an unknown study. Stop iterating to pause or cancel (close the generator): what was
     confirmed stays so, and no batch is tried again. ``sleep`` pauses before a retry
     (default: a wait that a cancel cuts short).
     """
     for uid in study_uids:
         if not library.study_exists(uid):
-            raise UploadError(f"There is no study {uid} in the library.")
+            raise LibraryError(f"There is no study {uid} in the library.")
     results = []
     for uid in study_uids:
         state = yield from _upload_study(uid, account, library, make_client, connections,
@@ -194,6 +194,9 @@ def _upload_study(
                 return StowOutcome(frozenset())  # Nobody is waiting for the verdict.
             try:
                 return client().store(files)
+            except AuthError:
+                stopped.set()  # The other connections stop now, not at their next batch.
+                raise
             except RetryableError as exc:
                 if attempt == max_attempts:
                     reason = f"{exc} It was tried {max_attempts} times."
