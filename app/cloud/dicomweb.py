@@ -16,7 +16,7 @@ from typing import Any
 import requests
 
 from app.cloud.accounts import Account
-from app.core.errors import AuthError, UploadError
+from app.core.errors import AuthError, RetryableError, UploadError
 
 CHUNK = 1024 * 1024
 CONNECT_TIMEOUT_S = 10.0
@@ -38,14 +38,6 @@ FAILURE_REASONS = {
     0xB000: "the server stored it with changes",
     0xB007: "the server stored it with changes",
 }
-
-
-class RetryableError(UploadError):
-    """A failure worth trying again: no connection, a timeout, 408, 429, 5xx."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,26 @@
 """The exception tree: one root, subclasses by cause.
 
 Every message is one plain sentence a patient can read: what happened and what to do.
-The CLI prints it to stderr without a traceback; the GUI shows it in a dialog.
+The CLI prints it to stderr without a traceback and exits with the error's ``exit_code``
+(DESIGN.md: 1 done with problems that were reported, 2 bad usage or a source that cannot be
+read at all); the GUI shows it in a dialog.
 """
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_UNUSABLE = 2
 
 
 class LightboxError(Exception):
     """Root of every error Lightbox raises on purpose."""
+
+    exit_code = EXIT_PROBLEMS
+
+
+class UsageError(LightboxError):
+    """The command was asked for something it cannot do as asked (no such path, no display)."""
+
+    exit_code = EXIT_UNUSABLE
 
 
 class MediaError(LightboxError):
@@ -16,9 +30,13 @@ class MediaError(LightboxError):
 class SourceUnreadableError(MediaError):
     """The source as a whole cannot be read (missing, not a medium, damaged container)."""
 
+    exit_code = EXIT_UNUSABLE
+
 
 class RenderError(LightboxError):
     """An image could not be turned into pixels on the screen."""
+
+    exit_code = EXIT_UNUSABLE
 
 
 class DecodeError(RenderError):
@@ -27,6 +45,8 @@ class DecodeError(RenderError):
 
 class LibraryError(LightboxError):
     """The local library could not be read or written."""
+
+    exit_code = EXIT_UNUSABLE
 
 
 class DiskFullError(LibraryError):
@@ -37,13 +57,28 @@ class UploadError(LightboxError):
     """Images could not be sent to a cloud account or a PACS."""
 
 
+class RetryableError(UploadError):
+    """A failure that may pass if the same request is sent again later (connection lost,
+    timeout, 408, 429, 5xx); ``retry_after`` is the server's hint in seconds, if any."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class AuthError(UploadError):
     """The server refused the credentials (wrong password, expired token)."""
+
+    exit_code = EXIT_UNUSABLE
 
 
 class CredentialStoreError(UploadError):
     """There is no safe place (OS keyring) to keep a password or token."""
 
+    exit_code = EXIT_UNUSABLE
+
 
 class AccountError(UploadError):
     """An account is missing, misnamed or set up wrongly (e.g. plain HTTP to the internet)."""
+
+    exit_code = EXIT_UNUSABLE

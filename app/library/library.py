@@ -115,6 +115,22 @@ class Library:
             self._lock_fd = None
 
     @contextlib.contextmanager
+    def writing(self, busy: str) -> Iterator[None]:
+        """Hold the writer lock for one change of files and index (taken here unless this
+        Library holds it already); LibraryError(``busy``) when another process writes."""
+        held = self._lock_fd is not None
+        if not held:
+            try:
+                self.acquire_writer()
+            except LibraryError:
+                raise LibraryError(busy) from None
+        try:
+            yield
+        finally:
+            if not held:
+                self.release_writer()
+
+    @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         try:
             self._db.execute("BEGIN IMMEDIATE")
@@ -200,7 +216,13 @@ class Library:
 
     def delete_study(self, study_instance_uid: str) -> int:
         """Remove a study: its rows first (one transaction), then its files. Returns the
-        number of images removed; LibraryError when there is no such study."""
+        number of images removed; LibraryError when there is no such study or when an
+        import is writing (its new rows could otherwise name files this removes)."""
+        with self.writing("The library is busy importing; delete the study when the import "
+                          "has finished."):
+            return self._delete_study(study_instance_uid)
+
+    def _delete_study(self, study_instance_uid: str) -> int:
         with self._transaction() as db:
             row = db.execute(
                 "SELECT id, instance_count FROM studies WHERE study_uid = ?",

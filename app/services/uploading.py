@@ -15,8 +15,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from app.cloud.accounts import Account
-from app.cloud.dicomweb import DicomWebClient, RetryableError, StowFile, StowOutcome
-from app.core.errors import AuthError, LibraryError
+from app.cloud.dicomweb import DicomWebClient, StowFile, StowOutcome
+from app.core.errors import AuthError, LibraryError, RetryableError
 from app.core.progress import duration, megabytes_per_second, seconds_left
 from app.library.library import Library, StoredInstance
 

@@ -1,0 +1,135 @@
+"""The library as the CLI and the GUI see it: one façade over the index, the store and the
+jobs that change them.
+
+Each call opens the library for its own duration, so a call may run on any thread (the
+GUI runs them on its worker pool). Jobs (:meth:`LibraryService.import_media`,
+:meth:`LibraryService.upload`, :meth:`LibraryService.verify`) are generators that open the
+library when they start and close it when they end. Every change of files and index goes
+through the library's one writer lock (imports and deletions); upload state is one SQLite
+transaction per batch and touches no file, so an upload may run beside an import.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.cloud.accounts import Account
+from app.cloud.dicomweb import DicomWebClient
+from app.core.models import InstanceRef
+from app.core.paths import lightbox_home
+from app.library.library import Library, StudyRow
+from app.services.importing import ImportProgress, ImportReport
+from app.services.importing import import_media as _import_media
+from app.services.uploading import UploadProgress, UploadReport, upload_studies
+from app.services.verification import VerifyProgress, VerifyReport, verify_library
+
+__all__ = ["LibraryService", "LibrarySummary", "StudyRow", "UploadPlan"]
+
+
+@dataclass(frozen=True)
+class LibrarySummary:
+    """What the status bar says about the library."""
+
+    studies: int
+    images: int
+
+
+@dataclass(frozen=True)
+class UploadPlan:
+    """Exactly what an upload would send: the studies, and per study the images and bytes
+    the account has not confirmed yet."""
+
+    account: str
+    rows: tuple[StudyRow, ...]
+    pending_images: dict[str, int]
+    pending_bytes: dict[str, int]
+
+    @property
+    def images(self) -> int:
+        """Images still to send, all studies together."""
+        return sum(self.pending_images.values())
+
+    @property
+    def bytes(self) -> int:
+        """Bytes still to send, all studies together."""
+        return sum(self.pending_bytes.values())
+
+    @property
+    def patients(self) -> int:
+        """How many different patients the upload carries (shown before anything leaves)."""
+        return len({(r.patient_id, r.patient_name) for r in self.rows})
+
+
+class LibraryService:
+    """The library under ``home`` (LIGHTBOX_HOME by default)."""
+
+    def __init__(self, home: Path | None = None) -> None:
+        self.home = home if home is not None else lightbox_home()
+
+    def _open(self) -> Library:
+        return Library(self.home)
+
+    # -- reading ---------------------------------------------------------------------
+    def studies(self, search: str = "", patient_id: str | None = None) -> list[StudyRow]:
+        """Every study, newest first; ``search`` filters on name, ID, description and date,
+        ``patient_id`` keeps one patient's studies."""
+        with self._open() as library:
+            rows = library.list_studies(search)
+        if patient_id is not None:
+            rows = [r for r in rows if r.patient_id == patient_id]
+        return rows
+
+    def studies_by_uid(self, study_uids: list[str]) -> list[StudyRow]:
+        """The rows of these studies, in the order asked (unknown UIDs are left out)."""
+        by_uid = {r.study_instance_uid: r for r in self.studies()}
+        return [by_uid[uid] for uid in study_uids if uid in by_uid]
+
+    def summary(self) -> LibrarySummary:
+        """How many studies and images the library holds."""
+        with self._open() as library:
+            rows = library.list_studies()
+        return LibrarySummary(len(rows), sum(r.instances for r in rows))
+
+    def study_contents(self, study_instance_uid: str) -> tuple[Path, list[InstanceRef]]:
+        """The store folder and the instances of one study (paths relative to that folder),
+        as the viewer opens a library study."""
+        with self._open() as library:
+            return library.store.root, library.study_instances(study_instance_uid)
+
+    def upload_plan(self, study_uids: list[str], account: str) -> UploadPlan:
+        """What uploading these studies to ``account`` would send now."""
+        with self._open() as library:
+            rows = tuple(r for r in library.list_studies() if r.study_instance_uid in
+                         set(study_uids))
+            images: dict[str, int] = {}
+            sizes: dict[str, int] = {}
+            for uid in study_uids:
+                pending = library.pending_uploads(uid, account)
+                images[uid] = len(pending)
+                sizes[uid] = sum(p.size for p in pending)
+        return UploadPlan(account, rows, images, sizes)
+
+    # -- changing --------------------------------------------------------------------
+    def delete_study(self, study_instance_uid: str) -> int:
+        """Remove a study and its files; the number of images removed."""
+        with self._open() as library:
+            return library.delete_study(study_instance_uid)
+
+    def import_media(self, source: Path) -> Iterator[ImportProgress | ImportReport]:
+        """Import everything readable at ``source`` (see services.importing)."""
+        with self._open() as library:
+            yield from _import_media(source, library)
+
+    def upload(
+        self, study_uids: list[str], account: Account,
+        make_client: Callable[[], DicomWebClient],
+    ) -> Iterator[UploadProgress | UploadReport]:
+        """Upload studies to ``account`` (see services.uploading); ``make_client`` gives one
+        client per connection (AccountsService.client_factory)."""
+        with self._open() as library:
+            yield from upload_studies(study_uids, account, library, make_client)
+
+    def verify(self) -> Iterator[VerifyProgress | VerifyReport]:
+        """Check every stored file against its recorded hash."""
+        with self._open() as library:
+            yield from verify_library(library)
