@@ -7,7 +7,8 @@ binary stream (a file in a folder, an ISO image member, a ZIP member: all the sa
 
 Decoders are pydicom 3 and its plugins (pylibjpeg-libjpeg, -openjpeg, -rle), except for
 baseline JPEG, which Pillow decodes: its colour conversion is the one dcmtk uses, while
-pylibjpeg's libjpeg is up to 9 levels off on subsampled chroma.
+pylibjpeg's libjpeg is up to 9 levels off on subsampled chroma; and JPEG XL, which
+pydicom 3.0 lacks (``app.imaging.jxl``).
 """
 
 import os
@@ -27,6 +28,7 @@ from rle.rle import decode_segment
 
 from app.core.errors import DecodeError
 from app.imaging.jpeg import decode_baseline, repair_sequential_scan
+from app.imaging.jxl import JPEG_XL_SYNTAXES, decode_jxl
 from app.imaging.syntaxes import (
     DEFLATED,
     EXPLICIT_BIG,
@@ -216,6 +218,10 @@ class DicomImage:
                 return frame
         if syntax == RLE and layout.bits_allocated == 1:
             return self._decode_rle_bits(index)
+        if syntax in JPEG_XL_SYNTAXES:
+            return self._decode_jxl(index)
+        if _reads_natively(layout) and not self._pixels.encapsulated and not self._pixels.buffer:
+            return self._decode_native(index)
         try:
             return self._decode_with_plugins(index, self._source())
         except Exception:
@@ -247,6 +253,46 @@ class DicomImage:
             raise DecodeError(f"The image data of frame {index} is incomplete.")
         bits = np.unpackbits(data, bitorder="little")[:pixels]
         return DecodedFrame(index, bits.reshape(layout.rows, layout.columns), layout.photometric)
+
+    def _decode_native(self, index: int) -> DecodedFrame:
+        """One plain little-endian grey frame, read straight into an array.
+
+        Scrolling through a CT series is one such frame per file: pydicom's decoder
+        machinery (option checks, a copy to fix unused bits) costs more than the read.
+        Bits above Bits Stored are dealt with by ``render.stored_values`` as for every
+        decoder.
+        """
+        layout = self._layout
+        itemsize = layout.bits_allocated // 8
+        size = layout.rows * layout.columns * itemsize
+        self._stream.seek(self._pixels.value_offset + index * size)
+        # Writable, as pydicom's arrays are, and no extra copy where the stream allows.
+        data = bytearray(size)
+        readinto = getattr(self._stream, "readinto", None)
+        if readinto is not None:
+            got = int(readinto(data))
+        else:
+            data = bytearray(self._stream.read(size))
+            got = len(data)
+        if got < size:
+            raise DecodeError(f"The image data of frame {index} is incomplete.")
+        dtype = np.dtype(f"<{'i' if layout.is_signed else 'u'}{itemsize}")
+        pixels = np.frombuffer(data, dtype=dtype).reshape(layout.rows, layout.columns)
+        return DecodedFrame(index, _within_bits_stored(pixels, layout), layout.photometric)
+
+    def _decode_jxl(self, index: int) -> DecodedFrame:
+        layout = self._layout
+        pixels, photometric = decode_jxl(
+            self._encoded_frame(index),
+            layout.transfer_syntax_uid,
+            layout.rows,
+            layout.columns,
+            layout.samples_per_pixel,
+            layout.photometric,
+            layout.bits_stored,
+            layout.is_signed,
+        )
+        return DecodedFrame(index, pixels, photometric)
 
     def _source(self) -> IO[bytes] | bytes:
         """The pixel data value: the stream positioned at it, or the bytes of it."""
@@ -505,6 +551,34 @@ def _layout(header: Dataset, syntax: str, pixels: _PixelElement) -> PixelLayout:
         number_of_frames=max(1, _int(header, "NumberOfFrames", 1)),
         transfer_syntax_uid=syntax,
         pixel_keyword=keyword,
+    )
+
+
+def _within_bits_stored(pixels: np.ndarray, layout: PixelLayout) -> np.ndarray:
+    """``pixels`` with the bits above Bits Stored cleared, or sign-extended when signed,
+    as pydicom's decoders return them; one min/max pass when they already are."""
+    bits = layout.bits_stored
+    if bits >= layout.bits_allocated:
+        return pixels
+    low = -(1 << (bits - 1)) if layout.is_signed else 0
+    high = (1 << (bits - 1)) - 1 if layout.is_signed else (1 << bits) - 1
+    if int(pixels.min()) >= low and int(pixels.max()) <= high:
+        return pixels
+    masked = pixels.astype(np.int32) & ((1 << bits) - 1)
+    if layout.is_signed:
+        masked = np.where(masked > high, masked - (1 << bits), masked)
+    return masked.astype(pixels.dtype)
+
+
+def _reads_natively(layout: PixelLayout) -> bool:
+    """True for frames ``_decode_native`` reads: uncompressed little-endian grey integers
+    of 8 or 16 bits (most CT, MR, CR slices)."""
+    return (
+        layout.transfer_syntax_uid in (EXPLICIT_LITTLE, IMPLICIT_LITTLE)
+        and layout.pixel_keyword == "PixelData"
+        and layout.samples_per_pixel == 1
+        and layout.bits_allocated in (8, 16)
+        and layout.photometric in ("MONOCHROME1", "MONOCHROME2")
     )
 
 
