@@ -140,3 +140,24 @@ def dataset_ushort(ds: Dataset, keyword: str) -> int:
         return to_int(elem.value) or 0
     except Exception:
         return 0
+
+
+def element_value(ds: Dataset, key: str | int) -> object:
+    """The converted value of an element given by keyword or tag; None when absent or when
+    pydicom cannot convert it (a damaged value must not break the reader)."""
+    try:
+        return ds.get(key)
+    except Exception:
+        return None
+
+
+def element_int(ds: Dataset, key: str | int, default: int) -> int:
+    """The integer value of an element (IS, US, SS, text), range-checked; ``default`` when
+    absent or unusable. Multi-valued elements give their first value."""
+    number = to_int(element_value(ds, key))
+    return default if number is None else number
+
+
+def element_text(ds: Dataset, key: str | int) -> str:
+    """The text of an element without padding; ``""`` when absent or unreadable."""
+    return to_text(element_value(ds, key))

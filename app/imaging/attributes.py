@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from pydicom.dataset import Dataset
 
+from app.core.dicom_values import element_text
 from app.imaging.luts import LookupTable, ModalityTransform, VoiFunction, Window
 
 
@@ -44,7 +45,7 @@ def grey_attributes(header: Dataset, frame: int, photometric: str, signed: bool)
     # PS3.3 C.11.6: the shape is applied "other than to account for the Photometric
     # Interpretation", so MONOCHROME1 is inverted whatever it says (dcmtk lets a stray
     # IDENTITY undo that; a MONOCHROME1 chest with black bones helps nobody).
-    shape = _text(header, "PresentationLUTShape").upper()
+    shape = element_text(header, "PresentationLUTShape").upper()
     inverse = photometric == "MONOCHROME1" or shape == "INVERSE"
     return GreyAttributes(
         modality=modality,
@@ -79,14 +80,6 @@ def _first_item(groups: Iterable[Dataset], keyword: str) -> Dataset | None:
         if sequence:
             return sequence[0]  # type: ignore[no-any-return]
     return None
-
-
-def _text(dataset: Dataset, keyword: str) -> str:
-    try:
-        value = dataset.get(keyword)
-    except Exception:
-        return ""
-    return "" if value is None else str(value).strip("\0 ")
 
 
 def _numbers(dataset: Dataset, keyword: str) -> list[float]:
@@ -139,7 +132,7 @@ def _windows(source: Dataset) -> tuple[Window, ...]:
     centers = _numbers(source, "WindowCenter")
     widths = _numbers(source, "WindowWidth")
     explanations = _strings(source, "WindowCenterWidthExplanation")
-    function = _voi_function(_text(source, "VOILUTFunction"))
+    function = _voi_function(element_text(source, "VOILUTFunction"))
     windows = []
     for position, (center, width) in enumerate(zip(centers, widths, strict=False)):
         if width <= 0 or (width < 1 and function != "SIGMOID"):
@@ -187,7 +180,7 @@ def _lookup_table(item: Dataset, signed: bool, little: bool) -> LookupTable | No
         first_mapped=first,
         bits=bits,
         data=data,
-        explanation=_text(item, "LUTExplanation"),
+        explanation=element_text(item, "LUTExplanation"),
     )
 
 

@@ -26,6 +26,7 @@ from pydicom.pixels.decoders.base import get_decoder
 from pydicom.uid import UID
 from rle.rle import decode_segment
 
+from app.core.dicom_values import element_int
 from app.core.errors import DecodeError
 from app.imaging.jpeg import decode_baseline, repair_sequential_scan
 from app.imaging.jxl import JPEG_XL_SYNTAXES, decode_jxl
@@ -504,27 +505,15 @@ def _pixels_in_memory(dataset: Dataset) -> _PixelElement:
     raise DecodeError(_no_image_message(dataset))
 
 
-def _int(header: Dataset, keyword: str, default: int) -> int:
-    try:
-        value = header.get(keyword)
-        if value is None or value == "":
-            return default
-        if not isinstance(value, str | bytes | int | float):
-            value = value[0]  # Multi-valued where one value belongs: take the first.
-        return int(float(str(value).strip("\0 ")))
-    except (ValueError, TypeError, IndexError, KeyError):
-        return default
-
-
 def _layout(header: Dataset, syntax: str, pixels: _PixelElement) -> PixelLayout:
-    rows = _int(header, "Rows", 0)
-    columns = _int(header, "Columns", 0)
+    rows = element_int(header, "Rows", 0)
+    columns = element_int(header, "Columns", 0)
     if rows <= 0 or columns <= 0:
         raise DecodeError(
             "The file is damaged: it does not say how many rows and columns its image has."
         )
-    samples = _int(header, "SamplesPerPixel", 1)
-    bits_allocated = _int(header, "BitsAllocated", 0)
+    samples = element_int(header, "SamplesPerPixel", 1)
+    bits_allocated = element_int(header, "BitsAllocated", 0)
     keyword = pixels.keyword
     if keyword != "PixelData":
         bits_allocated = 32 if keyword == "FloatPixelData" else 64
@@ -532,7 +521,7 @@ def _layout(header: Dataset, syntax: str, pixels: _PixelElement) -> PixelLayout:
         raise DecodeError(
             f"This image packs each pixel into {bits_allocated} bits, which Lightbox cannot decode."
         )
-    bits_stored = _int(header, "BitsStored", bits_allocated)
+    bits_stored = element_int(header, "BitsStored", bits_allocated)
     if not 1 <= bits_stored <= bits_allocated:
         bits_stored = bits_allocated
     default_pi = "MONOCHROME2" if samples == 1 else "RGB"
@@ -545,10 +534,10 @@ def _layout(header: Dataset, syntax: str, pixels: _PixelElement) -> PixelLayout:
         samples_per_pixel=samples,
         bits_allocated=bits_allocated,
         bits_stored=bits_stored,
-        pixel_representation=1 if _int(header, "PixelRepresentation", 0) == 1 else 0,
+        pixel_representation=1 if element_int(header, "PixelRepresentation", 0) == 1 else 0,
         photometric=photometric.upper(),
-        planar_configuration=1 if _int(header, "PlanarConfiguration", 0) == 1 else 0,
-        number_of_frames=max(1, _int(header, "NumberOfFrames", 1)),
+        planar_configuration=1 if element_int(header, "PlanarConfiguration", 0) == 1 else 0,
+        number_of_frames=max(1, element_int(header, "NumberOfFrames", 1)),
         transfer_syntax_uid=syntax,
         pixel_keyword=keyword,
     )

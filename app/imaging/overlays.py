@@ -9,6 +9,8 @@ every frame of a multi-frame image; a multi-frame overlay starts at its Image Fr
 import numpy as np
 from pydicom.dataset import Dataset
 
+from app.core.dicom_values import element_int
+
 OVERLAY_VALUE = 255
 _FIRST_GROUP = 0x6000
 _LAST_GROUP = 0x601E
@@ -46,21 +48,11 @@ def _overlay_plane(header: Dataset, group: int, frame: int) -> np.ndarray | None
     data = header.overlay_array(group)
     if data.ndim == 2:
         return data.astype(bool)
-    first = _int(header, group << 16 | 0x0051, 1) - 1
+    first = element_int(header, group << 16 | 0x0051, 1) - 1
     position = frame - first
     if not 0 <= position < data.shape[0]:
         return None
     return data[position].astype(bool)  # type: ignore[no-any-return]
-
-
-def _int(header: Dataset, tag: int, default: int) -> int:
-    if tag not in header:
-        return default
-    value = header[tag].value
-    try:
-        return int(value[0] if isinstance(value, list | tuple) else value)
-    except (TypeError, ValueError, IndexError):
-        return default
 
 
 def _origin(header: Dataset, group: int) -> tuple[int, int]:

@@ -84,6 +84,11 @@ def unsupported_reason(syntax: str) -> str:
     return f"This image is stored as {syntax_label(syntax)}, which no installed decoder can read."
 
 
+def can_decode(syntax: str) -> bool:
+    """True when frames in ``syntax`` can be decoded here (for the media readers' verdict)."""
+    return not unsupported_reason(syntax)
+
+
 def preferred_plugin(syntax: str) -> str:
     """The pydicom decoding plugin to try first for ``syntax`` ("" lets pydicom choose)."""
     # pylibjpeg's RLE is several times faster than pydicom's own; openjpeg handles more

@@ -6,6 +6,7 @@ against the file size, so a truncated file is found without reading its image.
 """
 
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO
 
@@ -71,8 +72,15 @@ class HeaderResult:
     detail: str = ""
 
 
-def read_header(stream: IO[bytes], size: int, path: str) -> HeaderResult:
-    """Identify the file in ``stream`` (``size`` bytes long) at media path ``path``."""
+def read_header(
+    stream: IO[bytes], size: int, path: str, decodable: Callable[[str], bool] | None = None
+) -> HeaderResult:
+    """Identify the file in ``stream`` (``size`` bytes long) at media path ``path``.
+
+    ``decodable(transfer_syntax)`` says whether the application can show images in that
+    syntax (the imaging layer knows its own decoders, e.g. JPEG XL); without it, pydicom's
+    installed decoders decide.
+    """
     prefix = stream.read(PREFIX_BYTES)
     if not looks_like_dicom(prefix):
         return HeaderResult(problem="not-dicom", detail="This is not a DICOM file.")
@@ -80,7 +88,7 @@ def read_header(stream: IO[bytes], size: int, path: str) -> HeaderResult:
     try:
         ds = dcmread(stream, stop_before_pixels=True, force=True)
         has_pixels, pixel_problem = _pixel_data_problem(stream, ds, size)
-        return _result_from_dataset(ds, path, has_pixels, pixel_problem)
+        return _result_from_dataset(ds, path, has_pixels, pixel_problem, decodable)
     except Exception as exc:
         return HeaderResult(problem="unreadable", detail=f"The file is damaged: {_short(exc)}.")
 
@@ -91,7 +99,8 @@ def _short(exc: Exception) -> str:
 
 
 def _result_from_dataset(
-    ds: Dataset, path: str, has_pixels: bool, pixel_problem: str
+    ds: Dataset, path: str, has_pixels: bool, pixel_problem: str,
+    decodable: Callable[[str], bool] | None,
 ) -> HeaderResult:
     meta = getattr(ds, "file_meta", None) or Dataset()
     sop_class = dataset_text(ds, "SOPClassUID") or dataset_text(meta, "MediaStorageSOPClassUID")
@@ -115,7 +124,8 @@ def _result_from_dataset(
     ref = instance_from_dataset(ds, path)
     if pixel_problem:
         return HeaderResult(problem="unreadable", detail=pixel_problem)
-    unsupported = _unsupported_reason(ref.transfer_syntax_uid) if has_pixels else ""
+    unsupported = (_unsupported_reason(ref.transfer_syntax_uid, decodable) if has_pixels
+                   else "")
     if unsupported:
         return HeaderResult(instance=ref, problem="unsupported", detail=unsupported)
     return HeaderResult(instance=ref)
@@ -160,15 +170,19 @@ def _describes_an_image(ds: Dataset) -> bool:
     return keyword_tag("Rows") in ds and keyword_tag("Columns") in ds
 
 
-def _unsupported_reason(transfer_syntax: str) -> str:
+def _unsupported_reason(transfer_syntax: str, decodable: Callable[[str], bool] | None) -> str:
     if transfer_syntax in _NATIVE_SYNTAXES:
         return ""
-    try:
-        decoder = get_decoder(transfer_syntax)
-    except (NotImplementedError, ValueError):
-        decoder = None
-    if decoder is not None and decoder.is_available:
-        return ""
+    if decodable is not None:
+        if decodable(transfer_syntax):
+            return ""
+    else:
+        try:
+            decoder = get_decoder(transfer_syntax)
+        except (NotImplementedError, ValueError):
+            decoder = None
+        if decoder is not None and decoder.is_available:
+            return ""
     name = UID(transfer_syntax).name
     label = f"{name} ({transfer_syntax})" if name != transfer_syntax else transfer_syntax
     return f"Its images are stored as {label}, which no installed decoder can show."

@@ -20,6 +20,7 @@ from typing import Literal
 from app.core.errors import DiskFullError, MediaError
 from app.core.models import InstanceRef
 from app.core.progress import duration, megabytes_per_second, seconds_left
+from app.imaging.syntaxes import can_decode
 from app.library.library import Library
 from app.library.store import StagedFile
 from app.media.dicomdir import DirectoryReference
@@ -316,4 +317,4 @@ def _import_one(
 def _header_of(staged: StagedFile, path: str) -> HeaderResult:
     # Parsed from the copy just written (in the page cache), not read from the disc again.
     with open(staged.temp, "rb") as copy:
-        return read_header(copy, staged.size, path)
+        return read_header(copy, staged.size, path, can_decode)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from app.core.errors import MediaError
 from app.core.models import InstanceRef, Problem, ScanProgress, ScanReport, SourceKind, build_tree
+from app.imaging.syntaxes import can_decode
 from app.media.dicomdir import DirectoryReference
 from app.media.directories import OUTSIDE_DETAIL, DirectoryScan, plan_medium
 from app.media.headers import HeaderResult, read_header
@@ -85,7 +86,7 @@ def read_entry(source: MediaSource, entry: MediaEntry) -> HeaderResult:
     """Identify one file of a medium; a read error becomes an ``unreadable`` result."""
     try:
         with source.open(entry) as stream:
-            return read_header(stream, entry.size, entry.path)
+            return read_header(stream, entry.size, entry.path, can_decode)
     except (OSError, MediaError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         return HeaderResult(

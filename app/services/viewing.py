@@ -23,6 +23,7 @@ from app.core.models import InstanceRef, PatientNode, Problem, build_tree
 from app.imaging.decode import DicomImage, open_image
 from app.imaging.documents import document_kind, pdf_bytes, sr_text
 from app.imaging.render import PreparedFrame, prepare_frame, render
+from app.imaging.syntaxes import can_decode
 from app.media.directories import plan_medium
 from app.media.headers import instance_from_dataset, read_header
 from app.media.sources import ListedFolderSource, MediaEntry, OpenedMedium, open_medium
@@ -140,7 +141,7 @@ class MediumReader:
         entry = self._entry(path)
         try:
             with self._stream(path) as stream:
-                result = read_header(stream, entry.size, path)
+                result = read_header(stream, entry.size, path, can_decode)
         except (OSError, MediaError):
             return None
         return result.instance

@@ -84,3 +84,14 @@ def test_directory_files_are_recognised(corpus: Path) -> None:
 )
 def test_junk_is_rejected_from_the_first_bytes(prefix: bytes) -> None:
     assert not looks_like_dicom(prefix)
+
+
+def test_the_application_decides_what_it_can_decode(corpus: Path) -> None:
+    """pydicom alone has no JPEG XL decoder; the imaging layer's verdict makes it an image."""
+    from app.imaging.syntaxes import can_decode
+
+    path = corpus / "files" / "jpeg_xl" / "will-jxl.dcm"
+    with open(path, "rb") as stream:
+        result = read_header(stream, path.stat().st_size, path.name, can_decode)
+    assert result.instance is not None
+    assert result.problem is None, result.detail
