@@ -62,6 +62,7 @@ class LoadedFrame:
     frame: PreparedFrame
     frames_in_file: int
     instance: InstanceRef
+    burned_in_annotation: str = ""  # (0028,0301): "YES" when the pixels carry text
 
     @property
     def nbytes(self) -> int:
@@ -178,6 +179,7 @@ class MediumReader:
             prepare_frame(image, frame),
             image.number_of_frames,
             instance_from_dataset(image.header, path),
+            str(image.header.get("BurnedInAnnotation", "") or ""),
         )
 
     def thumbnail(self, path: str, frame: int, size: int) -> tuple[np.ndarray, InstanceRef]:
