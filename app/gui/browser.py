@@ -11,17 +11,25 @@ from app.gui.viewport import wrap_qimage
 from app.services.privacy import Privacy
 from app.services.viewer_text import (
     counts_text,
-    display_date,
     display_name,
     is_document,
     is_unattributed,
     series_counts,
     series_label,
 )
+from app.services.viewer_text import display_date as spoken_date
 
 __all__ = ["SeriesBrowser", "display_date", "display_name"]  # the dialogs import these here
 
 SERIES_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def display_date(value: str) -> str:
+    """YYYYMMDD as YYYY-MM-DD, as the library and transfer dialogs still show it (their
+    owner moves them to app.services.viewer_text.display_date, "12 Mar 2024")."""
+    if len(value) == 8 and value.isdigit():
+        return f"{value[:4]}-{value[4:6]}-{value[6:]}"
+    return value
 
 
 class SeriesBrowser(QTreeWidget):
@@ -68,7 +76,7 @@ class SeriesBrowser(QTreeWidget):
             patient_item.setFont(0, bold)
             self.addTopLevelItem(patient_item)
             for study in patient.studies:
-                label = f"{display_date(study.study_date)}  {study.study_description}".strip()
+                label = f"{spoken_date(study.study_date)}  {study.study_description}".strip()
                 counts = counts_text(*series_counts(study.series))
                 study_item = QTreeWidgetItem([f"{label}\n{counts}" if label else counts])
                 patient_item.addChild(study_item)
