@@ -187,6 +187,15 @@ def _axial_slice(disc: Path) -> Path:
     raise RuntimeError("The sample disc has no axial series.")
 
 
+def run_scroll(repeats: int = 1) -> None:
+    """Only the uncached scroll benchmark: ``python -m bench.bench_viewer scroll [N]``."""
+    application = QApplication.instance() or QApplication([])
+    disc = _disc("viewer-500", slices=500)
+    for _ in range(repeats):
+        _uncached_scroll(disc)
+    del application
+
+
 def run() -> None:
     """Run the viewer benchmarks and print their lines."""
     application = QApplication.instance() or QApplication([])
@@ -196,3 +205,12 @@ def run() -> None:
     _drag("sample-disc CT", _axial_slice(disc), runs=200)
     _drag("synthetic 16-bit", _large_image(), runs=60)
     del application
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:2] == ["scroll"]:
+        run_scroll(int(sys.argv[2]) if len(sys.argv) > 2 else 1)
+    else:
+        run()

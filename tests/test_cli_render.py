@@ -25,7 +25,7 @@ def test_writes_the_pipeline_pixels(
 @pytest.mark.parametrize(
     ("name", "extra", "words"),
     [
-        ("files/jpeg_xl/will-jxl.dcm", [], "1.2.840.10008.1.2.4.111"),
+        ("files/deflate/liver_deflate.dcm", [], "1.2.840.10008.1.2.8.1"),
         ("files/signed/CT_small.dcm", ["--preset", "nonsense"], "nonsense"),
         ("files/signed/CT_small.dcm", ["--frame", "5"], "frame"),
         ("no/such/file.dcm", [], "There is no file at"),

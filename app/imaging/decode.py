@@ -7,7 +7,8 @@ binary stream (a file in a folder, an ISO image member, a ZIP member: all the sa
 
 Decoders are pydicom 3 and its plugins (pylibjpeg-libjpeg, -openjpeg, -rle), except for
 baseline JPEG, which Pillow decodes: its colour conversion is the one dcmtk uses, while
-pylibjpeg's libjpeg is up to 9 levels off on subsampled chroma.
+pylibjpeg's libjpeg is up to 9 levels off on subsampled chroma; and JPEG XL, which
+pydicom 3.0 lacks (``app.imaging.jxl``).
 """
 
 import os
@@ -27,6 +28,7 @@ from rle.rle import decode_segment
 
 from app.core.errors import DecodeError
 from app.imaging.jpeg import decode_baseline, repair_sequential_scan
+from app.imaging.jxl import JPEG_XL_SYNTAXES, decode_jxl
 from app.imaging.syntaxes import (
     DEFLATED,
     EXPLICIT_BIG,
@@ -216,6 +218,8 @@ class DicomImage:
                 return frame
         if syntax == RLE and layout.bits_allocated == 1:
             return self._decode_rle_bits(index)
+        if syntax in JPEG_XL_SYNTAXES:
+            return self._decode_jxl(index)
         try:
             return self._decode_with_plugins(index, self._source())
         except Exception:
@@ -247,6 +251,20 @@ class DicomImage:
             raise DecodeError(f"The image data of frame {index} is incomplete.")
         bits = np.unpackbits(data, bitorder="little")[:pixels]
         return DecodedFrame(index, bits.reshape(layout.rows, layout.columns), layout.photometric)
+
+    def _decode_jxl(self, index: int) -> DecodedFrame:
+        layout = self._layout
+        pixels, photometric = decode_jxl(
+            self._encoded_frame(index),
+            layout.transfer_syntax_uid,
+            layout.rows,
+            layout.columns,
+            layout.samples_per_pixel,
+            layout.photometric,
+            layout.bits_stored,
+            layout.is_signed,
+        )
+        return DecodedFrame(index, pixels, photometric)
 
     def _source(self) -> IO[bytes] | bytes:
         """The pixel data value: the stream positioned at it, or the bytes of it."""

@@ -1,14 +1,14 @@
 """Window presets as data, and the list of windows the viewer offers for a frame.
 
 CT presets are in Hounsfield units, as radiologists set them. The list offered for a frame
-is: the file's own windows and VOI LUTs (with their explanations), the presets for its
-modality, min-max, and invert.
+is: the file's own windows and VOI LUTs (with their explanations), min-max, then the
+presets for its modality (``window_choices``).
 """
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Literal
 
-from app.imaging.attributes import GreyAttributes
 from app.imaging.luts import MIN_MAX, LookupTable, Voi, Window
 
 
@@ -61,46 +61,65 @@ def preset_names() -> list[str]:
     return [preset.name for presets in PRESETS.values() for preset in presets]
 
 
-ChoiceKind = Literal["file-window", "file-lut", "preset", "min-max", "invert"]
+ChoiceKind = Literal["file-window", "file-lut", "min-max", "preset"]
+# Number keys 1-8 pick the first eight choices, in menu order.
+CHOICE_KEYS = 8
 
 
 @dataclass(frozen=True)
 class WindowChoice:
-    """One entry of the viewer's window menu.
+    """One entry of the viewer's Window menu, in the order the menu lists them.
 
-    ``voi`` is what to render with; it is None for ``invert``, which toggles the polarity
-    of whatever window is in use instead.
+    ``label`` is what the menu shows; ``explanation`` one sentence for a tooltip or status
+    line; ``voi`` what to render with (``ViewportState.with_voi``); ``key`` the number key
+    (1-8) that picks it, None for choices past the eighth.
     """
 
     kind: ChoiceKind
     label: str
     explanation: str
-    voi: Voi | None
+    voi: Voi
+    key: int | None = None
 
 
-def window_choices(attributes: GreyAttributes, modality: str) -> list[WindowChoice]:
-    """The windows to offer for a frame: the file's own, presets, min-max, then invert."""
+def window_choices(
+    modality: str,
+    windows: Sequence[Window] = (),
+    voi_luts: Sequence[LookupTable] = (),
+) -> list[WindowChoice]:
+    """The Window menu for an image of ``modality`` with its own ``windows`` (Window
+    Center/Width pairs) and VOI LUTs, in order:
+
+    1. the file's windows, then its VOI LUTs, each named by its explanation, else
+       "Window 1", "Window 2"... (numbered across both);
+    2. min-max;
+    3. the presets of that modality only: the Hounsfield presets for CT, none for MR,
+       US, XA, CR, DX, PT and the rest, where HU values mean nothing.
+
+    The first eight carry the number keys 1-8. Invert is not a window; it toggles the
+    polarity of whichever window is in use.
+    """
     choices: list[WindowChoice] = []
-    for number, window in enumerate(attributes.windows, start=1):
-        label = window.explanation or f"File window {number}"
+    number = 0
+    for window in windows:
+        number += 1
         choices.append(
             WindowChoice(
                 "file-window",
-                label,
+                window.explanation.strip() or f"Window {number}",
                 f"Window {number} stored in the file: centre {window.center:g}, "
                 f"width {window.width:g}.",
                 window,
             )
         )
-    for number, lut in enumerate(attributes.voi_luts, start=1):
-        choices.append(_lut_choice(number, lut))
-    for preset in presets_for(modality):
+    for lut in voi_luts:
+        number += 1
         choices.append(
             WindowChoice(
-                "preset",
-                preset.label,
-                f"{modality.upper()} preset: centre {preset.center:g}, width {preset.width:g}.",
-                preset.window,
+                "file-lut",
+                lut.explanation.strip() or f"Window {number}",
+                f"VOI lookup table stored in the file ({len(lut.data)} entries).",
+                lut,
             )
         )
     choices.append(
@@ -111,17 +130,17 @@ def window_choices(attributes: GreyAttributes, modality: str) -> list[WindowChoi
             MIN_MAX,
         )
     )
-    choices.append(
-        WindowChoice("invert", "Invert", "Swaps black and white in the current window.", None)
-    )
-    return choices
-
-
-def _lut_choice(number: int, lut: LookupTable) -> WindowChoice:
-    label = lut.explanation or f"File VOI LUT {number}"
-    return WindowChoice(
-        "file-lut",
-        label,
-        f"VOI lookup table {number} stored in the file ({len(lut.data)} entries).",
-        lut,
-    )
+    for preset in presets_for(modality):
+        choices.append(
+            WindowChoice(
+                "preset",
+                preset.label,
+                f"{modality.strip().upper()} preset: centre {preset.center:g}, "
+                f"width {preset.width:g}.",
+                preset.window,
+            )
+        )
+    return [
+        replace(choice, key=position) if position <= CHOICE_KEYS else choice
+        for position, choice in enumerate(choices, start=1)
+    ]

@@ -278,7 +278,8 @@ def available_windows(frame: PreparedFrame) -> list[WindowChoice]:
     """The windows to offer for ``frame`` (none for colour frames)."""
     if isinstance(frame, ColourFrame):
         return []
-    return window_choices(frame.attributes, frame.modality)
+    attributes = frame.attributes
+    return window_choices(frame.modality, attributes.windows, attributes.voi_luts)
 
 
 def choose_voi(

@@ -1,11 +1,19 @@
 """Transfer syntaxes: names people can read, and which decoder reads each.
 
 Decoders are pydicom 3's, with its plugins (pylibjpeg-libjpeg, -openjpeg, -rle) and
-Pillow; what none of them reads is named in the message the viewer shows instead.
+Pillow, plus Lightbox's own backends for what pydicom lacks (JPEG XL), registered below
+by label with an availability check; what none of them reads is named in the message the
+viewer shows instead.
 """
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from pydicom.pixels.decoders.base import get_decoder
 from pydicom.uid import UID
+
+from app.imaging.jxl import BACKEND_LABEL as JXL_LABEL
+from app.imaging.jxl import JPEG_XL_SYNTAXES, jxl_available
 
 IMPLICIT_LITTLE = "1.2.840.10008.1.2"
 EXPLICIT_LITTLE = "1.2.840.10008.1.2.1"
@@ -33,6 +41,28 @@ _SYNTAX_NAMES = {
 }
 
 
+
+
+@dataclass(frozen=True)
+class Backend:
+    """A decoder of Lightbox's own for syntaxes pydicom cannot read."""
+
+    label: str
+    is_available: Callable[[], bool]
+
+
+# Checked before pydicom's decoders. JPEG XL: see app/imaging/jxl.py for why imagecodecs.
+OWN_BACKENDS: dict[str, Backend] = {
+    syntax: Backend(JXL_LABEL, jxl_available) for syntax in sorted(JPEG_XL_SYNTAXES)
+}
+
+
+def own_backend(syntax: str) -> Backend | None:
+    """Lightbox's own installed decoder for ``syntax``; None when pydicom's are the ones."""
+    backend = OWN_BACKENDS.get(syntax)
+    return backend if backend is not None and backend.is_available() else None
+
+
 def syntax_label(transfer_syntax_uid: str) -> str:
     """A transfer syntax as people read it: its name and its UID, e.g. ``JPEG XL (1.2...)``."""
     name = _SYNTAX_NAMES.get(transfer_syntax_uid) or UID(transfer_syntax_uid).name
@@ -43,7 +73,7 @@ def syntax_label(transfer_syntax_uid: str) -> str:
 
 def unsupported_reason(syntax: str) -> str:
     """Why frames in ``syntax`` cannot be decoded here, in one sentence; "" when they can."""
-    if syntax in NATIVE_SYNTAXES:
+    if syntax in NATIVE_SYNTAXES or own_backend(syntax) is not None:
         return ""
     try:
         available = get_decoder(syntax).is_available

@@ -172,15 +172,15 @@ def test_undecodable_image_shows_its_message_and_the_app_stays_usable(
 ) -> None:
     folder = tmp_path / "mixed"
     folder.mkdir()
-    shutil.copy(corpus / "files/jpeg_xl/will-jxl.dcm", folder / "JXL")
+    shutil.copy(corpus / "files/deflate/liver_deflate.dcm", folder / "SEG")
     shutil.copy(corpus / "files/signed/CT_small.dcm", folder / "CT")
     window.open_path(folder)
     qtbot.waitUntil(lambda: len(window.browser.all_series()) == 2, timeout=TIMEOUT)
-    bad = next(s for s in window.browser.all_series() if s.modality == "US")
+    bad = next(s for s in window.browser.all_series() if s.modality == "SEG")
     good = next(s for s in window.browser.all_series() if s.modality == "CT")
     window.browser.select_series(bad.series_instance_uid)
-    qtbot.waitUntil(lambda: "JPEG XL" in window.viewport.message, timeout=TIMEOUT)
-    assert "1.2.840.10008.1.2.4.111" in window.viewport.message
+    qtbot.waitUntil(lambda: "Deflated" in window.viewport.message, timeout=TIMEOUT)
+    assert "1.2.840.10008.1.2.8.1" in window.viewport.message
     window.browser.select_series(good.series_instance_uid)
     qtbot.waitUntil(lambda: isinstance(window.viewport.frame, GreyFrame), timeout=TIMEOUT)
     assert window.viewport.message == ""

@@ -7,6 +7,9 @@ Every file under ``corpus/files`` is listed with the reference it is checked aga
 - ``PYDICOM``: dcmtk cannot decode it (JPEG 2000, HTJ2K, odd JPEG-LS, float pixels,
   segmented palettes, a header without Pixel Representation): pydicom's own decoded array
   through the same arithmetic, written out again here, is the reference.
+- ``CODEC``: JPEG XL, which neither dcmtk 3.6.7 nor pydicom 3.0 decodes: the codec's
+  own decode of the same codestream (imagecodecs) is the reference
+  (tests/imaging/test_jxl.py).
 - ``OWN``: neither decodes it (one-bit RLE segmentation); checked for plausibility only.
 - ``UNSUPPORTED``: no installed decoder reads its transfer syntax: DecodeError naming it.
 - ``NO_IMAGE``: no pixel data (reports, plans, waveforms): DecodeError.
@@ -22,6 +25,7 @@ from PIL import Image
 DCMTK = "dcmtk"
 PYDICOM = "pydicom"
 OWN = "own"
+CODEC = "codec"
 UNSUPPORTED = "unsupported"
 NO_IMAGE = "no-image"
 DAMAGED = "damaged"
@@ -99,7 +103,7 @@ CORPUS_FILES = {
     "jpeg_ls/MR_small_jpeg_ls_lossless.dcm": DCMTK,
     "jpeg_ls/SC_rgb_jls_lossy_line.dcm": DCMTK,
     "jpeg_ls/SC_rgb_jls_lossy_sample.dcm": DCMTK,
-    "jpeg_xl/will-jxl.dcm": UNSUPPORTED,
+    "jpeg_xl/will-jxl.dcm": CODEC,
     "monochrome1/CR-MONO1-10-chest": DCMTK,
     "monochrome1/CR-ModalitySequenceLUT.dcm": DCMTK,
     "monochrome1/Monochrome1-Jpeg.dcm": DCMTK,
