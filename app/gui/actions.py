@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar, QWidget
 
+from app.imaging.luts import Window
 from app.imaging.presets import WindowChoice
 
 if TYPE_CHECKING:
@@ -122,22 +123,18 @@ def fill_window_menu(w: "MainWindow", choices: list[WindowChoice]) -> None:
     w.action_wl_mode.setChecked(w.viewport.window_level_mode)
     menu.addSeparator()
     add_action(w, menu, w.tr("File's own window"), "0", w.viewer.file_window)
-    number = 0
     for choice in choices:
-        if choice.kind == "min-max":
-            shortcut: str | None = "M"
-        elif choice.kind == "invert":
-            menu.addSeparator()
-            shortcut = "I"
-        else:
-            number += 1
-            shortcut = str(number) if number <= 9 else None
         text = choice.label
-        if choice.kind == "preset" and choice.voi is not None:
-            text = f"{choice.label} ({choice.voi.center:g} / {choice.voi.width:g})"  # type: ignore[union-attr]
+        if choice.kind == "preset" and isinstance(choice.voi, Window):
+            text = f"{choice.label} ({choice.voi.center:g} / {choice.voi.width:g})"
+        shortcut = str(choice.key) if choice.key is not None else None
         action = add_action(w, menu, text, shortcut,
                             lambda _=False, c=choice: w.viewer.choose_window(c))
+        if choice.kind == "min-max":
+            action.setShortcuts([QKeySequence(k) for k in ("M", shortcut) if k])
         action.setToolTip(choice.explanation)
+    menu.addSeparator()
+    add_action(w, menu, w.tr("&Invert"), "I", w.viewer.invert)
 
 
 def key_help(bar: QMenuBar) -> str:

@@ -16,6 +16,7 @@ from app.core.models import InstanceRef, PatientNode, SeriesNode
 from app.core.observable import Event
 from app.imaging.frame_cache import FrameCache
 from app.imaging.luts import LookupTable
+from app.imaging.orientation import markers_for_view
 from app.imaging.presets import WindowChoice, window_choices
 from app.imaging.render import GreyFrame
 from app.imaging.slices import SeriesSlices, Slice
@@ -369,15 +370,17 @@ class ViewerModel:
         modality only, min-max, invert."""
         frame = self.loaded.frame if self.loaded is not None else None
         if isinstance(frame, GreyFrame):
-            return window_choices(frame.attributes, self.modality())
-        return [WindowChoice("invert", "Invert", "Swaps black and white.", None)]
+            attributes = frame.attributes
+            return window_choices(self.modality(), attributes.windows, attributes.voi_luts)
+        return []
 
     def choose_window(self, choice: WindowChoice) -> None:
-        """Apply a window choice (invert toggles polarity instead)."""
-        if choice.kind == "invert":
-            self._set_state(self.state.toggled_invert())
-        else:
-            self._set_state(self.state.with_voi(choice.voi))
+        """Render with the window of ``choice``."""
+        self._set_state(self.state.with_voi(choice.voi))
+
+    def invert(self) -> None:
+        """Swap black and white in whichever window is in use."""
+        self._set_state(self.state.toggled_invert())
 
     def file_window(self) -> None:
         """Back to the file's own default window."""
@@ -471,12 +474,14 @@ class ViewerModel:
         return [f"C {resolved.center:.0f}  W {resolved.width:.0f}"]
 
     def markers(self) -> Markers:
-        """Orientation letters for each side of the viewport.
-
-        Seam: the imaging branch's marker function (Image Orientation Patient turned by
-        rotation and flips) fills this in; until it is merged no letters are shown.
-        """
-        return Markers()
+        """Orientation letters for each side of the viewport, following rotation and flips
+        (none when the image does not say how it lies in the patient)."""
+        if not self.frame_is_current() or self.loaded is None:
+            return Markers()
+        found = markers_for_view(self.loaded.image_orientation, self.state)
+        if found is None:
+            return Markers()
+        return Markers(found.top, found.right, found.bottom, found.left)
 
 
 def _file_windows(loaded: LoadedFrame) -> object:

@@ -290,7 +290,7 @@ def test_window_menu_offers_ct_presets_on_ct_only(
     _open(window, qtbot, corpus / "files/big_endian/MR_small_bigendian.dcm")
     qtbot.waitUntil(lambda: not any("Lung" in t for t in _window_menu_texts(window)),
                     timeout=TIMEOUT)
-    texts = _window_menu_texts(window)
+    texts = [t.replace("&", "") for t in _window_menu_texts(window)]
     assert "Min-max" in texts and "Invert" in texts
     assert not any(t.startswith(("Brain", "Bone", "Abdomen")) for t in texts)
 

@@ -1,5 +1,6 @@
 """The viewer model without Qt: navigation, cine, privacy, overlay text, window choices."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -179,7 +180,7 @@ def test_window_choices_fit_the_modality(corpus: Path) -> None:
     ct = _model([_ref("2.1", 0)])
     ct.frame_loaded(("2.1/0", 0), _loaded(corpus / "files/signed/CT_small.dcm", "2.1/0", "CT"))
     labels = [c.label for c in ct.window_choices()]
-    assert "Lung" in labels and labels[-2:] == ["Min-max", "Invert"]
+    assert "Lung" in labels and labels.index("Min-max") < labels.index("Lung")
     mr = _model([_ref("2.1", 0, "MR")])
     offered: list[list[str]] = []
     mr.window_choices_changed.connect(lambda cs: offered.append([c.kind for c in cs]))
@@ -190,6 +191,8 @@ def test_window_choices_fit_the_modality(corpus: Path) -> None:
     lung = next(c for c in ct.window_choices() if c.label == "Lung")
     ct.choose_window(lung)
     assert ct.state.voi == lung.voi
+    ct.invert()
+    assert ct.state.invert
     assert "C -600  W 1500" in ct.overlay().bottom_left
 
 
@@ -219,3 +222,13 @@ def test_texts_for_people() -> None:
     assert series_label(tree[0].studies[0].series[0]) == "1 · CT scan · Series 2.1"
     unknown = build_tree([_ref("2.1", 0, patient_id="", patient_name="")])
     assert is_unattributed(unknown[0]) and not is_unattributed(tree[0])
+
+
+def test_markers_follow_rotation(corpus: Path) -> None:
+    model = _model([_ref("2.1", 0)])
+    loaded = _loaded(corpus / "files/signed/CT_small.dcm", "2.1/0", "CT")
+    model.frame_loaded(("2.1/0", 0), replace(loaded, image_orientation=(1, 0, 0, 0, 1, 0)))
+    assert (model.markers().left, model.markers().right) == ("R", "L")
+    assert (model.markers().top, model.markers().bottom) == ("A", "P")
+    model.rotate(90)
+    assert (model.markers().top, model.markers().right) == ("R", "A")
