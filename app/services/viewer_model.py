@@ -15,20 +15,18 @@ from typing import Literal
 from app.core.models import InstanceRef, PatientNode, SeriesNode
 from app.core.observable import Event
 from app.imaging.frame_cache import FrameCache
-from app.imaging.luts import LookupTable
 from app.imaging.orientation import markers_for_view
 from app.imaging.presets import WindowChoice, window_choices
 from app.imaging.render import GreyFrame
 from app.imaging.slices import SeriesSlices, Slice
 from app.imaging.viewport import MAX_ZOOM, MIN_ZOOM, ViewportState
-from app.services.privacy import BURNED_IN_NOTICE, Privacy, may_show_name_in_pixels
+from app.services.privacy import Privacy
+from app.services.viewer_overlay import overlay_of
 from app.services.viewer_text import (
     Markers,
     Overlay,
-    display_date,
     display_name,
     is_document,
-    modality_words,
     series_document_kind,
 )
 from app.services.viewing import LoadedFrame
@@ -422,56 +420,7 @@ class ViewerModel:
     def overlay(self) -> Overlay:
         """The corner text for the current position (empty when switched off), and the
         burned-in-name notice when privacy is on and the picture may show the name."""
-        if self.slices is None:
-            return Overlay()
-        current = self.slices.current
-        ref = current.instance
-        if self.frame_is_current() and self.loaded is not None:
-            # The header of the image on screen knows more than a DICOMDIR record.
-            ref = _merged(self.loaded.instance, ref)
-        burned_in = self.loaded.burned_in_annotation if self.loaded else ""
-        notice = ""
-        if self.privacy.hidden and may_show_name_in_pixels(ref.modality or self.modality(),
-                                                           burned_in):
-            notice = BURNED_IN_NOTICE
-        if not self.overlay_visible:
-            return Overlay(notice=notice)
-        show = self.privacy.show
-        top_left = [show(display_name(ref.patient_name)) or "(no name)"]
-        if ref.patient_id:
-            top_left.append(f"ID {show(ref.patient_id)}")
-        if ref.patient_birth_date:
-            top_left.append(f"Born {show(display_date(ref.patient_birth_date))}")
-        series = self.slices.series
-        number = ref.series_number if ref.series_number is not None else series.series_number
-        what = [str(number)] if number is not None else []
-        what += [w for w in (modality_words(ref.modality or series.modality),
-                             ref.series_description or series.series_description) if w]
-        top_right = [f"{display_date(ref.study_date)}  {ref.study_description}".strip(),
-                     " · ".join(what)]
-        position = f"Image {self.slices.index + 1} / {len(self.slices)}"
-        if ref.number_of_frames > 1 or current.frame:
-            position += f"  (frame {current.frame + 1})"
-        bottom_left = [position, *self._window_text()]
-        bottom_right = [f"Zoom {self.effective_zoom() * 100:.0f}%"]
-        turns = [f"rotated {self.state.rotation}°"] if self.state.rotation else []
-        if self.state.flip_h or self.state.flip_v:
-            turns.append("flipped")
-        if self.state.invert:
-            turns.append("inverted")
-        if turns:
-            bottom_right.append(", ".join(turns))
-        return Overlay(tuple(t for t in top_left if t), tuple(t for t in top_right if t),
-                       tuple(bottom_left), tuple(bottom_right), notice)
-
-    def _window_text(self) -> list[str]:
-        frame = self.loaded.frame if self.loaded is not None else None
-        if not isinstance(frame, GreyFrame):
-            return []
-        resolved = frame.resolve(self.state.voi)
-        if isinstance(resolved, LookupTable):
-            return ["VOI LUT from the file"]
-        return [f"C {resolved.center:.0f}  W {resolved.width:.0f}"]
+        return overlay_of(self)
 
     def markers(self) -> Markers:
         """Orientation letters for each side of the viewport, following rotation and flips
@@ -490,11 +439,3 @@ def _file_windows(loaded: LoadedFrame) -> object:
         return (frame.attributes.windows, len(frame.attributes.voi_luts))
     return None
 
-
-def _merged(header: InstanceRef, record: InstanceRef) -> InstanceRef:
-    """``header`` with its empty fields taken from ``record``."""
-    updates = {name: getattr(record, name) for name in (
-        "patient_id", "patient_name", "patient_birth_date", "study_date", "study_description",
-        "modality", "series_number", "series_description",
-    ) if getattr(header, name) in ("", None) and getattr(record, name) not in ("", None)}
-    return replace(header, **updates) if updates else header
