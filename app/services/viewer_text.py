@@ -103,15 +103,9 @@ def series_label(series: SeriesNode) -> str:
 
 
 def is_unattributed(patient: PatientNode) -> bool:
-    """True when the images cannot be attributed to a person (no name and no ID).
-
-    Seam: the media branch adds an explicit field to PatientNode for this; until it lands
-    the absence of both identifiers is the rule.
-    """
-    flag = getattr(patient, "unattributed", None)
-    if isinstance(flag, bool):
-        return flag
-    return not patient.patient_id.strip() and not patient.patient_name.strip()
+    """True for the node of images that cannot be attributed to any patient (views say
+    so instead of showing "(no name)")."""
+    return patient.unattributed
 
 
 @dataclass(frozen=True)
