@@ -8,17 +8,18 @@ latest position however fast the mouse moves.
 """
 
 import math
-from dataclasses import replace
 
 import numpy as np
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
+    QFontMetricsF,
     QImage,
     QMouseEvent,
     QPainter,
     QPaintEvent,
+    QResizeEvent,
     QStaticText,
     QTransform,
     QWheelEvent,
@@ -28,34 +29,53 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from app.imaging.luts import LookupTable, Window
 from app.imaging.render import GreyFrame, PreparedFrame, render
 from app.imaging.viewport import ViewportState, dragged_window, orient
+from app.services.viewer_model import ViewerModel
+from app.services.viewer_text import Markers, Overlay
 
 ZOOM_STEP = 1.15
+MARGIN = 8
+# Sizes tried for corner text that would otherwise cover a small image's own corners.
+OVERLAY_SCALES = (1.0, 0.85, 0.7)
+OUTLINE = ((-1, -1), (0, -1), (1, -1), (-1, 0), (1, 0), (-1, 1), (0, 1), (1, 1))
+
+
+def _draw_outlined(painter: QPainter, at: QPointF, text: QStaticText, scale: float) -> None:
+    """Light text with a dark outline: legible on black and on a white image alike."""
+    painter.save()
+    painter.translate(at)
+    painter.scale(scale, scale)
+    painter.setPen(QColor(0, 0, 0, 230))
+    for dx, dy in OUTLINE:
+        painter.drawStaticText(QPointF(dx, dy), text)
+    painter.setPen(QColor("#f4f4f4"))
+    painter.drawStaticText(QPointF(0, 0), text)
+    painter.restore()
 
 
 class ViewportModel(QObject):
-    """The ViewportState of the canvas; ``changed`` fires on every real change."""
+    """Qt face of a ViewerModel's viewport state: ``changed`` fires on every real change."""
 
     changed = Signal()
 
-    def __init__(self) -> None:
+    def __init__(self, viewer: ViewerModel | None = None) -> None:
         super().__init__()
-        self._state = ViewportState()
-        self.fit = True  # Zoom follows the window size until the user zooms.
+        self.viewer = viewer if viewer is not None else ViewerModel()
+        self.viewer.view_changed.connect(lambda _state: self.changed.emit())
 
     @property
     def state(self) -> ViewportState:
-        return self._state
+        return self.viewer.state
 
     @state.setter
     def state(self, value: ViewportState) -> None:
-        if value != self._state:
-            self._state = value
-            self.changed.emit()
+        self.viewer.set_state(value)
+
+    @property
+    def fit(self) -> bool:
+        return self.viewer.fit
 
     def set_fit(self, fit: bool) -> None:
-        if fit != self.fit:
-            self.fit = fit
-            self.changed.emit()
+        self.viewer.set_fit(fit)
 
 
 def wrap_qimage(pixels: np.ndarray) -> QImage:
@@ -100,6 +120,8 @@ class QtViewport(QWidget):
         self.frame: PreparedFrame | None = None
         self.message = ""
         self.overlay_lines: tuple[list[str], list[str], list[str], list[str]] = ([], [], [], [])
+        self.notice = ""
+        self.markers = Markers()
         self._static_source: object = None
         self._static: list[list[QStaticText]] = []
         self._layouts: dict[str, QStaticText] = {}
@@ -124,11 +146,11 @@ class QtViewport(QWidget):
         self.message = message
         self.update()
 
-    def set_overlays(
-        self, top_left: list[str], top_right: list[str], bottom_left: list[str],
-        bottom_right: list[str],
-    ) -> None:
-        self.overlay_lines = (top_left, top_right, bottom_left, bottom_right)
+    def set_overlay(self, overlay: Overlay, markers: Markers | None = None) -> None:
+        """The corner text, the notice and the orientation letters to draw."""
+        self.overlay_lines = tuple(list(c) for c in overlay.corners)  # type: ignore[assignment]
+        self.notice = overlay.notice
+        self.markers = markers if markers is not None else Markers()
         self.update()
 
     # -- geometry -----------------------------------------------------------------------
@@ -141,12 +163,24 @@ class QtViewport(QWidget):
 
     def effective_zoom(self) -> float:
         """Screen pixels per image pixel: the fit zoom, or the one the user chose."""
+        return self.model.viewer.effective_zoom()
+
+    def image_rect(self) -> QRectF:
+        """Where the image lies on screen now."""
         if self.frame is None:
-            return 1.0
-        if not self.model.fit:
-            return self.model.state.zoom
-        width, height = self._oriented_size()
-        return max(0.01, min(self.width() / width, self.height() / height))
+            return QRectF()
+        rows, columns = self.frame.shape
+        if self.model.state.rotation in (90, 270):
+            rows, columns = columns, rows
+        zoom = self.effective_zoom()
+        pan = self.model.state.pan
+        width, height = columns * zoom, rows * zoom
+        return QRectF(self.width() / 2 + pan[0] - width / 2,
+                      self.height() / 2 + pan[1] - height / 2, width, height)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self.model.viewer.set_view_size(self.width(), self.height())
+        super().resizeEvent(event)
 
     def current_window(self) -> Window:
         """The linear window in use now (a VOI LUT counts as its min-max equivalent)."""
@@ -210,19 +244,64 @@ class QtViewport(QWidget):
 
     def _paint_overlays(self, painter: QPainter) -> None:
         painter.setFont(self.font())
-        line = painter.fontMetrics().height()
-        margin = 8
-        corners = ((False, False), (True, False), (False, True), (True, True))
-        for texts, (right, bottom) in zip(self._static_lines(), corners, strict=True):
+        line = QFontMetricsF(self.font()).height()
+        image = self.image_rect()
+        for index, texts in enumerate(self._static_lines()):
+            if not texts:
+                continue
+            right, bottom = index in (1, 3), index in (2, 3)
+            width = max(t.size().width() for t in texts)
+            scale = self._corner_scale(right, bottom, width, line * len(texts), image)
             for i, text in enumerate(texts):
                 row = len(texts) - 1 - i if bottom else i
-                y = self.height() - margin - (row + 1) * line if bottom else margin + row * line
-                x = self.width() - margin - text.size().width() if right else margin
-                # A dark shadow keeps the text readable on a white image.
-                painter.setPen(QColor(0, 0, 0, 200))
-                painter.drawStaticText(QPointF(x + 1, y + 1), text)
-                painter.setPen(QColor("#f0f0f0"))
-                painter.drawStaticText(QPointF(x, y), text)
+                y = (self.height() - MARGIN - (row + 1) * line * scale if bottom
+                     else MARGIN + row * line * scale)
+                x = self.width() - MARGIN - text.size().width() * scale if right else MARGIN
+                _draw_outlined(painter, QPointF(x, y), text, scale)
+        self._paint_markers(painter, line)
+        if self.notice:
+            self._paint_notice(painter)
+
+    def _corner_scale(self, right: bool, bottom: bool, width: float, height: float,
+                      image: QRectF) -> float:
+        """Full size when the image reaches into the corner anyway (text over the image is
+        unavoidable there); otherwise the largest size that keeps off the picture's own
+        corners (small images often carry their own text there)."""
+        x = self.width() - MARGIN if right else MARGIN
+        y = self.height() - MARGIN if bottom else MARGIN
+        if image.contains(QPointF(x, y)):
+            return 1.0
+        for scale in OVERLAY_SCALES:
+            w, h = width * scale, height * scale
+            block = QRectF(x - w if right else x, y - h if bottom else y, w, h)
+            if not block.intersects(image):
+                return scale
+        return OVERLAY_SCALES[-1]
+
+    def _paint_markers(self, painter: QPainter, line: float) -> None:
+        markers = self.markers
+        middle_x, middle_y = self.width() / 2, self.height() / 2
+        for letters, (x, y) in (
+            (markers.top, (middle_x, MARGIN)),
+            (markers.bottom, (middle_x, self.height() - MARGIN - line)),
+            (markers.left, (MARGIN, middle_y - line / 2)),
+            (markers.right, (self.width() - MARGIN, middle_y - line / 2)),
+        ):
+            if not letters:
+                continue
+            text = self._layout(letters)
+            width = text.size().width()
+            left = x - width / 2 if x == middle_x else (x - width if x > middle_x else x)
+            _draw_outlined(painter, QPointF(left, y), text, 1.0)
+
+    def _paint_notice(self, painter: QPainter) -> None:
+        width = min(self.width() - 2 * MARGIN, 420)
+        area = QRectF((self.width() - width) / 2, MARGIN, width, self.height() / 3)
+        flags = Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap
+        bounds = painter.boundingRect(area, flags, self.notice).adjusted(-6, -4, 6, 4)
+        painter.fillRect(bounds, QColor(0, 0, 0, 170))
+        painter.setPen(QColor("#ffd27f"))
+        painter.drawText(area, flags, self.notice)
 
     def _static_lines(self) -> list[list[QStaticText]]:
         # Each distinct line is laid out once, not on every repaint of a drag or scroll.
@@ -286,11 +365,8 @@ class QtViewport(QWidget):
 
     def zoom_by(self, factor: float) -> None:
         """Zoom relative to what is on screen now (leaving fit mode)."""
-        current = self.effective_zoom()
-        self.model.fit = False
-        self.model.state = replace(self.model.state, zoom=current).zoomed(factor)
+        self.model.viewer.zoom_by(factor)
 
     def actual_size(self) -> None:
         """One image pixel per screen pixel."""
-        self.model.fit = False
-        self.model.state = replace(self.model.state, zoom=1.0)
+        self.model.viewer.actual_size()

@@ -22,6 +22,7 @@ from app.core.errors import MediaError
 from app.core.models import InstanceRef, PatientNode, Problem, build_tree
 from app.imaging.decode import DicomImage, open_image
 from app.imaging.documents import document_kind, pdf_bytes, sr_text
+from app.imaging.orientation import image_orientation
 from app.imaging.render import PreparedFrame, prepare_frame, render
 from app.imaging.syntaxes import can_decode
 from app.media.directories import plan_medium
@@ -60,6 +61,8 @@ class LoadedFrame:
     frame: PreparedFrame
     frames_in_file: int
     instance: InstanceRef
+    burned_in_annotation: str = ""  # (0028,0301): "YES" when the pixels carry text
+    image_orientation: tuple[float, ...] | None = None  # row then column cosines
 
     @property
     def nbytes(self) -> int:
@@ -173,6 +176,8 @@ class MediumReader:
             prepare_frame(image, frame),
             image.number_of_frames,
             instance_from_dataset(image.header, path),
+            str(image.header.get("BurnedInAnnotation", "") or ""),
+            image_orientation(image.header, frame),
         )
 
     def thumbnail(self, path: str, frame: int, size: int) -> tuple[np.ndarray, InstanceRef]:

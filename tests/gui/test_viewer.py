@@ -226,3 +226,112 @@ def test_geometry_and_recent_items_are_remembered(
     assert (second.width(), second.height()) == (700, 500)
     assert second._recent()[0] == str(ct_disc.resolve())
     second.close()
+
+
+def _all_text(window: MainWindow) -> str:
+    return " ".join(" ".join(lines) for lines in window.viewport.overlay_lines)
+
+
+def test_privacy_hides_name_id_and_birth_date_in_overlay_and_title(
+    window: MainWindow, qtbot: QtBot, ct_disc: Path
+) -> None:
+    _open(window, qtbot, ct_disc)
+    assert "SAMPLE, PATIENT" in window.windowTitle()
+    qtbot.keyClick(window, Qt.Key.Key_P)
+    assert window.privacy.hidden and window.action_privacy.isChecked()
+    shown = _all_text(window)
+    assert "SAMPLE, PATIENT" not in shown and "LIGHTBOX-SAMPLE" not in shown
+    assert "Born" in shown
+    assert "(hidden)" in shown
+    assert "SAMPLE, PATIENT" not in window.windowTitle() and "disc" in window.windowTitle()
+
+
+def test_overlay_switches_off_with_o(window: MainWindow, qtbot: QtBot, ct_disc: Path) -> None:
+    _open(window, qtbot, ct_disc)
+    assert "Image 1 / 120" in _all_text(window)
+    qtbot.keyClick(window, Qt.Key.Key_O)
+    assert _all_text(window).strip() == "" and not window.action_overlay.isChecked()
+    qtbot.keyClick(window, Qt.Key.Key_O)
+    assert "Image 1 / 120" in _all_text(window)
+
+
+def test_zoom_in_the_overlay_follows_a_resize(
+    window: MainWindow, qtbot: QtBot, ct_disc: Path
+) -> None:
+    _open(window, qtbot, ct_disc)
+    before = window.viewport.overlay_lines[3][0]
+    window.resize(1400, 1000)
+    qtbot.waitUntil(lambda: window.viewport.overlay_lines[3][0] != before, timeout=TIMEOUT)
+    zoom = window.viewer.effective_zoom()
+    assert window.viewport.overlay_lines[3][0] == f"Zoom {zoom * 100:.0f}%"
+
+
+def test_burned_in_notice_on_an_ultrasound_with_privacy_on(
+    window: MainWindow, qtbot: QtBot, corpus: Path
+) -> None:
+    window.privacy.set_hidden(True)
+    _open(window, qtbot, corpus / "files/big_endian/ExplVR_BigEnd.dcm")
+    qtbot.waitUntil(lambda: window.viewport.notice != "", timeout=TIMEOUT)
+    assert "written into the image" in window.viewport.notice
+    window.privacy.set_hidden(False)
+    assert window.viewport.notice == ""
+
+
+def _window_menu_texts(window: MainWindow) -> list[str]:
+    return [a.text() for a in window.window_menu.actions() if a.text()]
+
+
+def test_window_menu_offers_ct_presets_on_ct_only(
+    window: MainWindow, qtbot: QtBot, corpus: Path
+) -> None:
+    _open(window, qtbot, corpus / "files/signed/CT_small.dcm")
+    qtbot.waitUntil(lambda: any("Lung" in t for t in _window_menu_texts(window)),
+                    timeout=TIMEOUT)
+    _open(window, qtbot, corpus / "files/big_endian/MR_small_bigendian.dcm")
+    qtbot.waitUntil(lambda: not any("Lung" in t for t in _window_menu_texts(window)),
+                    timeout=TIMEOUT)
+    texts = [t.replace("&", "") for t in _window_menu_texts(window)]
+    assert "Min-max" in texts and "Invert" in texts
+    assert not any(t.startswith(("Brain", "Bone", "Abdomen")) for t in texts)
+
+
+def test_f1_help_lists_every_key(window: MainWindow, qtbot: QtBot) -> None:
+    text = window.help_text()
+    for action in window.actions():
+        keys = action.shortcut().toString()
+        if keys:
+            assert keys in text, keys
+    assert "<p>" in text and "Space" in text and "F1" in text
+
+
+def test_reports_count_as_documents(
+    window: MainWindow, qtbot: QtBot, corpus: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    shutil.copy(corpus / "files/signed/CT_small.dcm", folder / "CT")
+    shutil.copy(corpus / "files/non_image/test-SR.dcm", folder / "SR")
+    window.open_path(folder)
+    qtbot.waitUntil(lambda: len(window.browser.all_series()) == 2, timeout=TIMEOUT)
+    texts = []
+    for i in range(window.browser.topLevelItemCount()):
+        patient = window.browser.topLevelItem(i)
+        for j in range(patient.childCount()):
+            study = patient.child(j)
+            texts.append(study.text(0))
+            texts += [study.child(k).text(0) for k in range(study.childCount())]
+    joined = " | ".join(texts)
+    assert "1 document" in joined and "1 image" in joined
+
+
+def test_pdf_message_says_what_happened_and_the_pdf_can_be_saved(
+    window: MainWindow, qtbot: QtBot, corpus: Path, tmp_path: Path
+) -> None:
+    window.page.open_externally = lambda _url: False
+    window.open_path(corpus / "files/non_image/sample-pdf.dcm")
+    qtbot.waitUntil(lambda: "PDF" in window.report_view.toPlainText()
+                    and "Opening" not in window.report_view.toPlainText(), timeout=TIMEOUT)
+    assert "No PDF viewer could be opened" in window.report_view.toPlainText()
+    target = tmp_path / "report.pdf"
+    assert window.page.save_pdf(str(target))
+    assert target.read_bytes().startswith(b"%PDF")
