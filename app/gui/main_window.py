@@ -57,6 +57,7 @@ from app.imaging.render import GreyFrame
 from app.imaging.slices import SeriesSlices
 from app.imaging.viewport import ViewportState
 from app.library.library import Library
+from app.services.privacy import Privacy
 from app.services.viewing import Document, LoadedFrame, OpenedDisc
 
 PREFETCH_AHEAD = 8
@@ -127,10 +128,11 @@ class MainWindow(QMainWindow):
         layout.setSpacing(0)
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.controls)
-        self.library_view = LibraryView()
+        self.privacy_state = Privacy()  # The one "hide who this is" state my views observe.
+        self.library_view = LibraryView(self.privacy_state)
         self.library_view.open_requested.connect(self.open_study)
-        self.transfers = Transfers(self, self.settings, lambda: self.privacy, self.open_path)
-        self.transfers.library_changed.connect(self._refresh_library)
+        self.transfers = Transfers(self, self.settings, self.privacy_state, self.open_path)
+        self.transfers.library_changed.connect(self.library_view.refresh)
         self.library_view.import_requested.connect(self.transfers.import_folder)
         self.library_view.delete_requested.connect(self.transfers.delete_study)
         self.library_view.upload_requested.connect(self.upload)
@@ -152,7 +154,9 @@ class MainWindow(QMainWindow):
         self.browser_dock = dock
 
         self.summary = QLabel(self.tr("Open a disc, folder, ISO image or ZIP file."))
-        self.library_view.loaded.connect(self.summary.setText)
+        self.library_view.summary_changed.connect(
+            lambda text: self.summary.setText(text)
+            if self.pages.currentWidget() is self.library_view else None)
         self.summary.setAccessibleName(self.tr("Status"))
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
@@ -162,6 +166,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.progress)
 
         self._build_actions()
+        self.action_privacy.toggled.connect(self.privacy_state.set_hidden)
         self.play_button.setDefaultAction(self.action_play)
         self.resize(1200, 800)
         geometry = self.settings.value("window/geometry")
@@ -200,7 +205,7 @@ class MainWindow(QMainWindow):
                      self.transfers.import_file)
         self._action(file_menu, self.tr("Import the &open disc"), "Ctrl+Shift+I",
                      self._import_open_disc)
-        self._action(file_menu, self.tr("&Upload what is open..."), "Ctrl+U",
+        self._action(file_menu, self.tr("&Upload selected or open..."), "Ctrl+U",
                      self._upload_open)
         file_menu.addSeparator()
         self._action(file_menu, self.tr("&Preferences..."), "Ctrl+,", self._preferences)
@@ -636,8 +641,8 @@ class MainWindow(QMainWindow):
 
     def _on_dataset(self, path: str, dataset: object) -> None:
         if self._tag_browser is None:
-            self._tag_browser = TagBrowser(self)
-        self._tag_browser.show_dataset(path, dataset, hide_names=self.privacy)
+            self._tag_browser = TagBrowser(self.privacy_state, self)
+        self._tag_browser.show_dataset(path, dataset)
         self._tag_browser.show()
         self._tag_browser.raise_()
 
@@ -681,8 +686,9 @@ class MainWindow(QMainWindow):
             self.import_path(self.session.path)
 
     def _upload_open(self) -> None:
-        """Upload the disc or study on screen: a disc is imported first, automatically."""
-        if self.session is None:
+        """Upload what is in front of the user: on the library page the selected studies;
+        in the viewer the study or disc on screen (a disc is imported first)."""
+        if self.pages.currentWidget() is self.library_view or self.session is None:
             self.upload(self.library_view.selected_studies(), "")
         elif self.session.reader.is_library:
             self.upload(sorted({ref.study_instance_uid for ref in self.session.instances}), "")

@@ -96,19 +96,28 @@ class _Tally:
     conflicts: int = 0
 
 
-def import_media(source: Path, library: Library) -> Iterator[ImportProgress | ImportReport]:
+# Which patients to import: (Patient ID, Patient's Name) as the medium has them, the key
+# build_tree groups by; ("", "") are the images that name no patient.
+PatientKey = tuple[str, str]
+
+
+def import_media(
+    source: Path, library: Library, patients: set[PatientKey] | None = None
+) -> Iterator[ImportProgress | ImportReport]:
     """Import everything readable at ``source`` into ``library``.
 
     Yields an ImportProgress per file and finally the ImportReport. Raises
     SourceUnreadableError (nothing yielded) when the source cannot be read at all, and
     LibraryError when another import holds the library. Stop iterating to cancel: what
-    is imported stays imported.
+    is imported stays imported. ``patients`` (None: all) keeps only the images of those
+    patients; the others are read but left out, neither stored nor failures.
     """
     medium = open_medium(source)
     try:
         library.acquire_writer()
         try:
-            yield from _import(medium.source, str(source), library, plan_medium(medium))
+            yield from _import(medium.source, str(source), library, plan_medium(medium),
+                               patients)
         finally:
             library.store.clear_staging()
             library.release_writer()
@@ -117,7 +126,8 @@ def import_media(source: Path, library: Library) -> Iterator[ImportProgress | Im
 
 
 def _import(
-    media_source: MediaSource, label: str, library: Library, plan: MediumPlan
+    media_source: MediaSource, label: str, library: Library, plan: MediumPlan,
+    patients: set[PatientKey] | None = None,
 ) -> Iterator[ImportProgress | ImportReport]:
     failures = [
         ImportFailure(p.path, p.detail)
@@ -142,7 +152,7 @@ def _import(
         else:
             try:
                 failure = _import_one(media_source, entry, library, source_id, tally, studies,
-                                      entry.path in plan.directories.referenced)
+                                      entry.path in plan.directories.referenced, patients)
             except DiskFullError as exc:
                 stopped = str(exc)
                 failures.append(ImportFailure(entry.path, NOT_IMPORTED_DISK_FULL))
@@ -173,8 +183,10 @@ def _import_one(
     tally: _Tally,
     studies: dict[str, None],
     referenced: bool,
+    patients: set[PatientKey] | None = None,
 ) -> ImportFailure | None:
-    """Copy, check and index one file; the failure, or None when all went well."""
+    """Copy, check and index one file; the failure, or None when all went well (or when
+    the file belongs to a patient not chosen)."""
     library.store.ensure_room(entry.size)
     try:
         with media_source.open(entry) as stream:
@@ -195,6 +207,9 @@ def _import_one(
                 entry.path, "The DICOMDIR lists this file, but it is not a DICOM file."
             )
         return ImportFailure(entry.path, result.detail)
+    if patients is not None and (instance.patient_id, instance.patient_name) not in patients:
+        library.store.discard(staged)
+        return None
     existing = library.find(instance.sop_instance_uid)
     if existing is not None and existing.sha256 == staged.sha256:
         library.store.discard(staged)

@@ -1,0 +1,183 @@
+"""What is wrong with a disc and what an import achieved, in words a patient can read.
+
+Qt-free, so the import dialog, the CLI and tests say the same sentences. A disc whose
+DICOMDIR lists images that are not on it is *incomplete*: that is said first, once, with a
+count ("378 of 433 images listed on this disc are missing"), and the file-by-file list is
+grouped by kind behind it, never 378 identical lines. After an import, "safe to eject" is
+said only when every image was stored.
+"""
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from app.core.models import PatientNode, Problem, ScanReport
+from app.services.importing import ImportFailure, ImportReport
+
+# Headings of the groups in the details, by problem kind (the order they are shown in).
+KIND_TITLES = {
+    "missing": "Listed on the disc but not there",
+    "unreadable": "Damaged or unreadable",
+    "not-dicom": "Listed as images but not DICOM files",
+    "outside-media": "Pointing outside the disc (not opened)",
+    "mismatch": "Different from what the DICOMDIR says",
+    "duplicate": "Copies of the same image (counted once)",
+    "unsupported": "In a format no installed decoder can show",
+}
+
+NEW_COPY = "Ask the clinic for a new copy."
+SEX_WORDS = {"M": "male", "F": "female", "O": "other"}
+UNATTRIBUTED = "Images not linked to any patient"
+
+
+@dataclass(frozen=True)
+class ProblemGroup:
+    """Files with the same problem: a heading, the one sentence that explains it, and
+    the paths in natural order."""
+
+    title: str
+    detail: str
+    paths: tuple[str, ...]
+
+    @property
+    def heading(self) -> str:
+        """"Listed on the disc but not there (378)"."""
+        return f"{self.title} ({len(self.paths)})"
+
+
+@dataclass(frozen=True)
+class DiscCompleteness:
+    """How many images the disc's directory lists and how many of those cannot be had."""
+
+    listed: int
+    missing: int
+    damaged: int
+
+    @property
+    def incomplete(self) -> bool:
+        """True when images the disc should hold are not there or cannot be read."""
+        return self.missing > 0 or self.damaged > 0
+
+    @property
+    def sentence(self) -> str:
+        """The first thing the import dialog says about an incomplete disc ("" if whole)."""
+        if self.missing and self.damaged:
+            return (f"{self.missing} of {self.listed} images listed on this disc are missing "
+                    f"and {_count(self.damaged, 'file is', 'files are')} damaged: this disc "
+                    f"is incomplete. {NEW_COPY}")
+        if self.missing:
+            return (f"{self.missing} of {self.listed} images listed on this disc are "
+                    f"missing: this disc is incomplete. {NEW_COPY}")
+        if self.damaged:
+            return (f"{_count(self.damaged, 'file', 'files')} on this disc "
+                    f"{'is' if self.damaged == 1 else 'are'} damaged and cannot be read: "
+                    f"this disc is incomplete. {NEW_COPY}")
+        return ""
+
+
+def completeness(report: ScanReport) -> DiscCompleteness:
+    """Listed, missing and damaged images of a scanned disc."""
+    missing = sum(1 for p in report.problems if p.problem == "missing")
+    damaged = sum(1 for p in report.problems if p.problem == "unreadable")
+    listed = report.instances - len(report.unreferenced) + missing
+    return DiscCompleteness(listed=max(listed, missing), missing=missing, damaged=damaged)
+
+
+def _natural(path: str) -> list[object]:
+    return [int(part) if part.isdigit() else part.casefold()
+            for part in re.split(r"(\d+)", path)]
+
+
+def group_problems(problems: Iterable[Problem]) -> list[ProblemGroup]:
+    """The problems of a scan grouped by kind, in the order of :data:`KIND_TITLES`."""
+    by_kind: dict[str, list[Problem]] = {}
+    for problem in problems:
+        by_kind.setdefault(problem.problem, []).append(problem)
+    groups = []
+    for kind in sorted(by_kind, key=lambda k: list(KIND_TITLES).index(k)
+                       if k in KIND_TITLES else len(KIND_TITLES)):
+        items = by_kind[kind]
+        details = {p.detail for p in items}
+        detail = items[0].detail if len(details) == 1 else ""
+        groups.append(ProblemGroup(KIND_TITLES.get(kind, kind), detail,
+                                   tuple(sorted((p.path for p in items), key=_natural))))
+    return groups
+
+
+def group_failures(failures: Iterable[ImportFailure]) -> list[ProblemGroup]:
+    """Files that were not imported, grouped by their reason (the largest group first)."""
+    by_reason: dict[str, list[str]] = {}
+    for failure in failures:
+        by_reason.setdefault(failure.error, []).append(failure.path)
+    return [ProblemGroup(_title_of(reason), reason, tuple(sorted(paths, key=_natural)))
+            for reason, paths in sorted(by_reason.items(), key=lambda kv: -len(kv[1]))]
+
+
+def _title_of(reason: str) -> str:
+    if "not on the disc" in reason:
+        return KIND_TITLES["missing"]
+    if "could not be read" in reason:
+        return KIND_TITLES["unreadable"]
+    return reason.rstrip(".")
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """What an import achieved, in two sentences: what is stored, and whether the disc may
+    be ejected (or what to do instead)."""
+
+    stored: str
+    eject: str
+    all_stored: bool
+
+
+def import_outcome(report: ImportReport, left_out: int = 0) -> ImportOutcome:
+    """The sentences after an import; ``left_out`` counts the images of patients the user
+    chose not to import (not a failure)."""
+    stored = report.imported + report.already_present
+    text = (f"{_count(stored, 'image is', 'images are')} stored on this computer "
+            f"({report.imported} new, {report.already_present} already in the library).")
+    if left_out:
+        text += (f" {_count(left_out, 'image', 'images')} of patients you did not choose "
+                 f"{'was' if left_out == 1 else 'were'} left on the disc.")
+    failed = len(report.failed)
+    if report.stopped:
+        return ImportOutcome(text, f"{report.stopped} Not everything is stored: keep the disc.",
+                             False)
+    if not failed:
+        eject = ("Safe to eject: every image you chose is stored on this computer."
+                 if left_out else "Safe to eject: every image is stored on this computer.")
+        return ImportOutcome(text, eject, True)
+    missing = sum(1 for f in report.failed if "not on the disc" in f.error)
+    verb = "is" if failed == 1 else "are"
+    text += f" {_count(failed, 'file', 'files')} listed on the disc {verb} not."
+    if missing:
+        eject = (f"Not everything is stored: {missing} of the images listed on this disc are "
+                 f"not on it. Keep the disc and {NEW_COPY[0].lower()}{NEW_COPY[1:]}")
+    else:
+        eject = ("Not everything is stored: keep the disc. Importing it again may read "
+                 "the files that failed; the list is under Details.")
+    return ImportOutcome(text, eject, False)
+
+
+def sex_words(code: str) -> str:
+    """Patient's Sex (M/F/O) as a word; "" when unknown."""
+    return SEX_WORDS.get(code.strip().upper(), "")
+
+
+def is_unattributed(patient: PatientNode) -> bool:
+    """True for the node holding images that name no patient at all."""
+    return bool(getattr(patient, "unattributed", False)) or not (
+        patient.patient_id or patient.patient_name)
+
+
+def patients_sentence(patients: Iterable[PatientNode]) -> str:
+    """"This disc holds images of 2 different patients." ("" for one patient)."""
+    real = [p for p in patients if not is_unattributed(p)]
+    if len(real) > 1:
+        return f"This disc holds images of {len(real)} different patients."
+    return ""
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
