@@ -140,7 +140,7 @@ def _positive_int(text: str) -> int:
 
 
 def _sample_syntax_names() -> list[str]:
-    from app.media.sample_disc import SUPPORTED_TRANSFER_SYNTAXES
+    from app.samples.disc_writer import SUPPORTED_TRANSFER_SYNTAXES
 
     return list(SUPPORTED_TRANSFER_SYNTAXES)
 
@@ -526,7 +526,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
 
 def _cmd_sample_disc(args: argparse.Namespace) -> int:
-    from app.media.sample_disc import write_sample_disc
+    from app.samples.disc_writer import write_sample_disc
 
     def progress(done: int, total: int) -> None:
         if sys.stderr.isatty():

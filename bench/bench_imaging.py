@@ -22,7 +22,7 @@ from app.imaging.decode import open_image
 from app.imaging.luts import Window
 from app.imaging.render import GreyFrame, prepare_frame
 from app.media.pydicom_setup import configure_pydicom
-from app.media.sample_disc import write_sample_disc
+from app.samples.disc_writer import write_sample_disc
 from bench.harness import compare, percentiles, recorded
 
 CACHE = Path(tempfile.gettempdir()) / "lightbox-bench"

@@ -33,7 +33,7 @@ from pydicom import dcmread
 
 from app.library.library import Library
 from app.media.pydicom_setup import configure_pydicom
-from app.media.sample_disc import write_sample_disc
+from app.samples.disc_writer import write_sample_disc
 from app.services.importing import ImportReport, import_media
 from bench.harness import Comparison
 

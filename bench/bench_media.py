@@ -17,8 +17,8 @@ from pydicom import dcmread
 
 from app.media.directories import quick_tree
 from app.media.pydicom_setup import configure_pydicom
-from app.media.sample_disc import write_sample_disc
 from app.media.sources import open_medium
+from app.samples.disc_writer import write_sample_disc
 from app.services.scan import scan_report
 from bench.harness import compare, run_process
 

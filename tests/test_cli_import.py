@@ -24,7 +24,7 @@ from app.cli import main
 from app.library.library import Library
 from app.library.store import RESERVE_BYTES
 from app.media.directories import MISSING_DETAIL
-from app.media.sample_disc import write_sample_disc
+from app.samples.disc_writer import write_sample_disc
 from tests.conftest import REPO
 from tests.library.helpers import (
     SAMPLE_ID,

@@ -76,12 +76,33 @@ class StudyNode:
 
 @dataclass(frozen=True)
 class PatientNode:
-    """A patient (as named on the medium) and their studies, oldest first."""
+    """A patient (as named on the medium) and their studies, oldest first.
+
+    ``unattributed`` is True for the images that cannot be attributed to any patient:
+    their headers carry neither Patient ID nor Patient's Name. Such a node is not a
+    patient (views say "Images not linked to a patient", never "(no name)") and it
+    sorts after every real patient.
+    """
 
     patient_id: str
     patient_name: str
     patient_birth_date: str
     studies: tuple[StudyNode, ...]
+    unattributed: bool = False
+
+
+SeriesKey = tuple[str, str, int | None, str]
+
+
+def series_key(ref: InstanceRef) -> SeriesKey:
+    """What tells the series of ``ref`` apart from others of its study.
+
+    The Series Instance UID when there is one; without it, the modality, series number
+    and description, so that two series lacking UIDs are never merged into one.
+    """
+    if ref.series_instance_uid:
+        return (ref.series_instance_uid, "", None, "")
+    return ("", ref.modality, ref.series_number, ref.series_description)
 
 
 def _number_key(value: int | None) -> tuple[int, int]:
@@ -92,13 +113,15 @@ def build_tree(instances: Iterable[InstanceRef]) -> tuple[PatientNode, ...]:
     """Group instances into patients, studies and series.
 
     Patients are told apart by ID *and* name: two people who share an ID on an outside
-    disc must never be merged into one.
+    disc must never be merged into one. Instances with neither go to one node marked
+    ``unattributed``. Instances without a Series Instance UID are grouped by what else
+    they say of their series, so two such series are never shown as one.
     """
-    patients: dict[tuple[str, str], dict[str, dict[str, list[InstanceRef]]]] = {}
+    patients: dict[tuple[str, str], dict[str, dict[SeriesKey, list[InstanceRef]]]] = {}
     for ref in instances:
         studies = patients.setdefault((ref.patient_id, ref.patient_name), {})
         series = studies.setdefault(ref.study_instance_uid, {})
-        series.setdefault(ref.series_instance_uid, []).append(ref)
+        series.setdefault(series_key(ref), []).append(ref)
 
     result = []
     for (patient_id, patient_name), studies in patients.items():
@@ -106,13 +129,13 @@ def build_tree(instances: Iterable[InstanceRef]) -> tuple[PatientNode, ...]:
         birth_date = ""
         for study_uid, series_map in studies.items():
             series_nodes = []
-            for series_uid, refs in series_map.items():
+            for refs in series_map.values():
                 refs.sort(key=lambda r: (_number_key(r.instance_number), r.path))
                 first = refs[0]
                 birth_date = birth_date or first.patient_birth_date
                 series_nodes.append(
                     SeriesNode(
-                        series_instance_uid=series_uid,
+                        series_instance_uid=first.series_instance_uid,
                         modality=first.modality,
                         series_number=first.series_number,
                         series_description=first.series_description,
@@ -136,9 +159,10 @@ def build_tree(instances: Iterable[InstanceRef]) -> tuple[PatientNode, ...]:
                 patient_name=patient_name,
                 patient_birth_date=birth_date,
                 studies=tuple(study_nodes),
+                unattributed=not (patient_id or patient_name),
             )
         )
-    result.sort(key=lambda p: (p.patient_name.casefold(), p.patient_id))
+    result.sort(key=lambda p: (p.unattributed, p.patient_name.casefold(), p.patient_id))
     return tuple(result)
 
 

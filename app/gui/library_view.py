@@ -31,12 +31,6 @@ DESCRIPTION_COLUMN = 5
 IMAGES_COLUMN = 6
 
 
-def missing_on_source(row: StudyRow) -> int:
-    """Images the medium listed but that could not be imported (0 when the library does
-    not record it yet)."""
-    return int(getattr(row, "missing_on_source", 0) or 0)
-
-
 def summary_text(summary: LibrarySummary) -> str:
     """"3 studies, 512 images in the library"."""
     studies = "1 study" if summary.studies == 1 else f"{summary.studies} studies"
@@ -150,11 +144,9 @@ class LibraryView(QWidget):
             patient_id = show(row.patient_id)
             birth = show(display_date(row.patient_birth_date))
             uploaded = ", ".join(f"{account}: {state}" for account, state in row.uploads.items())
-            missing = missing_on_source(row)
-            complete = getattr(row, "complete", not missing)
-            flag = "" if complete else (
-                self.tr("Incomplete: {0} images missing on the disc").format(missing)
-                if missing else self.tr("Incomplete"))
+            missing = row.missing_on_source
+            flag = "" if row.complete else self.tr(
+                "Incomplete: {0} images missing on the disc").format(missing)
             cells = [
                 (name, name.casefold()),
                 (patient_id, patient_id),

@@ -37,7 +37,12 @@ class StoredInstance:
 
 @dataclass(frozen=True)
 class StudyRow:
-    """One line of the study list."""
+    """One line of the study list.
+
+    ``missing_on_source`` counts images that a medium this study was imported from
+    listed (in its DICOMDIR) but that could not be imported (missing, unreadable...) and
+    are still not in the library; a later import that stores them brings it down.
+    """
 
     study_instance_uid: str
     patient_id: str
@@ -50,6 +55,12 @@ class StudyRow:
     instances: int
     source: str
     uploads: dict[str, str]
+    missing_on_source: int = 0
+
+    @property
+    def complete(self) -> bool:
+        """True when every image its media listed is in the library."""
+        return self.missing_on_source == 0
 
 
 class Library:
@@ -202,6 +213,34 @@ class Library:
                 (ref.sop_instance_uid, series, ref.sop_class_uid, ref.transfer_syntax_uid,
                  ref.instance_number, ref.number_of_frames, file, size, sha256, source, _now()),
             )
+            # Stored from any medium, it is no longer missing from any study.
+            db.execute("DELETE FROM missing_on_source WHERE image_key = ?",
+                       (ref.sop_instance_uid,))
+
+    def record_missing_on_source(
+        self,
+        missing: Iterable[tuple[str, str]],
+        stored: Iterable[tuple[str, str]],
+        source: int | None,
+    ) -> None:
+        """Record what an import's medium listed: ``missing`` (study UID, image key)
+        pairs it could not store, ``stored`` pairs it did (or found already stored).
+
+        The image key is the SOP Instance UID, or ``"file:" + media path`` when the
+        listing names none. A stored pair clears what an earlier import noted.
+        """
+        now = _now()
+        with self._transaction() as db:
+            db.executemany(
+                "DELETE FROM missing_on_source WHERE study_uid = ? AND image_key = ?",
+                list(stored),
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO missing_on_source (study_uid, image_key, source,"
+                " noted_at) SELECT ?1, ?2, ?3, ?4"
+                " WHERE NOT EXISTS (SELECT 1 FROM instances WHERE sop_uid = ?2)",
+                [(study, key, source, now) for study, key in missing],
+            )
 
     def add_conflict(
         self, sop_instance_uid: str, file: str, size: int, sha256: str, source: int | None
@@ -245,6 +284,8 @@ class Library:
                 " JOIN series s ON i.series = s.id WHERE s.study = ?)", (row[0],),
             )
             db.execute("DELETE FROM studies WHERE id = ?", (row[0],))
+            db.execute("DELETE FROM missing_on_source WHERE study_uid = ?",
+                       (study_instance_uid,))
             db.execute(
                 "DELETE FROM patients WHERE id NOT IN (SELECT patient FROM studies)"
             )
@@ -266,7 +307,8 @@ class Library:
             "SELECT st.id, st.study_uid, p.patient_id, p.patient_name, p.birth_date,"
             " st.study_date, st.study_description, st.series_count, st.instance_count,"
             " COALESCE(src.label, ''),"
-            " (SELECT GROUP_CONCAT(DISTINCT se.modality) FROM series se WHERE se.study = st.id)"
+            " (SELECT GROUP_CONCAT(DISTINCT se.modality) FROM series se WHERE se.study = st.id),"
+            " (SELECT COUNT(*) FROM missing_on_source m WHERE m.study_uid = st.study_uid)"
             " FROM studies st JOIN patients p ON st.patient = p.id"
             " LEFT JOIN sources src ON st.source = src.id" + where +
             " ORDER BY st.study_date DESC, p.patient_name",
@@ -278,7 +320,7 @@ class Library:
                 study_instance_uid=r[1], patient_id=r[2], patient_name=r[3],
                 patient_birth_date=r[4], study_date=r[5], study_description=r[6],
                 modalities=tuple(m for m in (r[10] or "").split(",") if m),
-                series=r[7], instances=r[8], source=r[9],
+                series=r[7], instances=r[8], source=r[9], missing_on_source=int(r[11]),
                 uploads={
                     account: "complete" if done >= r[8] else ("partial" if done else "none")
                     for account, done in uploads.get(r[0], {}).items()
@@ -364,6 +406,13 @@ class Library:
                 " WHERE uploads.state != 'confirmed'",
                 [(account, reason, now, uid) for uid, reason in failed.items()],
             )
+
+    def missing_on_source(self, study_instance_uid: str) -> int:
+        """How many images listed on this study's media are not in the library."""
+        row = self._db.execute(
+            "SELECT COUNT(*) FROM missing_on_source WHERE study_uid = ?", (study_instance_uid,)
+        ).fetchone()
+        return int(row[0])
 
     def study_exists(self, study_instance_uid: str) -> bool:
         """True when the library holds this study."""

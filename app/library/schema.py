@@ -97,6 +97,19 @@ MIGRATIONS: tuple[str, ...] = (
         UPDATE studies SET series_count = series_count - 1 WHERE id = OLD.study;
     END;
     """,
+    # 2: completeness. Images a medium listed (in a DICOMDIR) that were not stored, per
+    # study; image_key is the SOP Instance UID, or "file:" + the media path when the
+    # record names no UID. A row goes when that image is stored.
+    """
+    CREATE TABLE missing_on_source (
+        study_uid TEXT NOT NULL,
+        image_key TEXT NOT NULL,
+        source INTEGER REFERENCES sources(id) ON DELETE SET NULL,
+        noted_at TEXT NOT NULL,
+        PRIMARY KEY (study_uid, image_key)
+    );
+    CREATE INDEX missing_on_source_key ON missing_on_source(image_key);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pydicom.charset import convert_encodings, decode_bytes
 from pydicom.valuerep import PersonName
 
+from app.core.dicom_values import to_text
+
 MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
 MAX_DIRECTORY_BYTES = 256 * 1024 * 1024
 MAX_NESTING = 16
@@ -335,27 +337,23 @@ def _decode_record(
         elif tag == _LOWER_OFFSET:
             record.lower_offset = reader.u32(value)
         elif tag == _RECORD_TYPE:
-            record.record_type = _text(value).upper()
+            record.record_type = to_text(value).upper()
         elif tag == _FILE_ID:
             # Empty components are kept: a leading one means an absolute path.
-            text = _text(value)
+            text = to_text(value)
             record.file_id = tuple(p.strip() for p in text.split("\\")) if text else ()
         elif tag in _TEXT_TAGS:
             if tag in _NEEDS_CHARSET and not value.isascii():
                 text = _decode_text(value, record_charset, person=tag == 0x00100010)
             else:
-                text = _text(value)
+                text = to_text(value)
             if text:
                 record.values[_TEXT_TAGS[tag]] = text
     return record
 
 
-def _text(value: bytes) -> str:
-    return value.decode("latin-1").strip("\0 ")
-
-
 def _split_text(value: bytes) -> list[str]:
-    return [p.strip() for p in _text(value).split("\\")]
+    return [p.strip() for p in to_text(value).split("\\")]
 
 
 def _decode_text(value: bytes, charset: list[str] | None, person: bool) -> str:

@@ -3,12 +3,18 @@
 :func:`read_directories` reads each DICOMDIR (and the Philips-style DIRFILEs its records
 point to), resolves every Referenced File ID safely against the medium's listing, and
 returns which files are referenced and what is missing or points outside the medium.
-:func:`quick_tree` turns that into the study tree the viewer shows at once.
+
+:func:`plan_medium` is the one place that decides which files a medium holds: the files
+its directories list, the files they do not list, and the files never read as images
+(the directory files themselves). ``scan``, the importer, the viewer and the quick tree
+all read a medium through it, so they can never disagree about what is on it.
+:func:`quick_tree` turns the plan into the study tree the viewer shows at once.
 """
 
 import posixpath
 from dataclasses import dataclass, field
 
+from app.core.dicom_values import person_name, to_int
 from app.core.errors import MediaError
 from app.core.models import InstanceRef, PatientNode, Problem, build_tree
 from app.media.dicomdir import (
@@ -33,11 +39,14 @@ MISSING_DETAIL = "The DICOMDIR lists this file, but it is not on the disc."
 class DirectoryScan:
     """What the directory files of a medium say.
 
-    ``referenced`` maps media paths of referenced files to their records; ``read`` lists
-    the directory files that were parsed; ``notes`` what looked odd in them.
+    ``referenced`` maps media paths of referenced files to their records; ``not_found``
+    the paths of listed files that are missing or lead outside the medium to theirs;
+    ``read`` lists the directory files that were parsed; ``notes`` what looked odd in them.
     """
 
     referenced: dict[str, DirectoryReference] = field(default_factory=dict)
+    # Listed files that are not there (or lead off the medium): what their records said.
+    not_found: dict[str, DirectoryReference] = field(default_factory=dict)
     read: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
@@ -95,8 +104,12 @@ def read_directories(
             resolution = resolver.resolve(reference.file_id, base_dir)
             if resolution.status == "outside":
                 scan.problems.append(Problem(resolution.path, "outside-media", OUTSIDE_DETAIL))
+                if not reference.is_directory:
+                    scan.not_found.setdefault(resolution.path, reference)
             elif resolution.status == "missing":
                 scan.problems.append(Problem(resolution.path, "missing", MISSING_DETAIL))
+                if not reference.is_directory:
+                    scan.not_found.setdefault(resolution.path, reference)
             elif reference.is_directory and resolution.entry is not None:
                 if depth < MAX_DIRECTORY_NESTING:
                     pending.append((resolution.entry, base_dir, reference, depth + 1))
@@ -112,13 +125,6 @@ def _parse(source: MediaSource, entry: MediaEntry) -> DirectoryFile:
     return parse_directory(data)
 
 
-def _number(text: str) -> int | None:
-    try:
-        return int(float(text)) if text else None
-    except ValueError:
-        return None
-
-
 def instance_from_reference(path: str, reference: DirectoryReference) -> InstanceRef:
     """What a directory record (with its ancestors) says about the instance at ``path``."""
     c = reference.context
@@ -128,17 +134,91 @@ def instance_from_reference(path: str, reference: DirectoryReference) -> Instanc
         sop_class_uid=c.get("ref_sop_class_uid", ""),
         transfer_syntax_uid=c.get("ref_transfer_syntax_uid", ""),
         patient_id=c.get("patient_id", ""),
-        patient_name=c.get("patient_name", ""),
+        patient_name=person_name(c.get("patient_name", "")),
         patient_birth_date=c.get("patient_birth_date", ""),
         study_instance_uid=c.get("study_instance_uid", ""),
         study_date=c.get("study_date", ""),
         study_description=c.get("study_description", ""),
         series_instance_uid=c.get("series_instance_uid", ""),
         modality=c.get("modality", ""),
-        series_number=_number(c.get("series_number", "")),
+        series_number=to_int(c.get("series_number", "")),
         series_description=c.get("series_description", ""),
-        instance_number=_number(c.get("instance_number", "")),
-        number_of_frames=max(1, _number(c.get("number_of_frames", "")) or 1),
+        instance_number=to_int(c.get("instance_number", "")),
+        number_of_frames=max(1, to_int(c.get("number_of_frames", "")) or 1),
+    )
+
+
+def is_placeable(ref: InstanceRef) -> bool:
+    """True when a directory record alone says where its image belongs in the tree.
+
+    A record without its SOP Instance UID, study or series UID, or without any patient
+    (an IMAGE record with no PATIENT parent, as some discs write), would make a phantom
+    patient or series; such files are identified from their own headers instead.
+    """
+    return bool(
+        ref.sop_instance_uid
+        and ref.study_instance_uid
+        and ref.series_instance_uid
+        and (ref.patient_id or ref.patient_name)
+    )
+
+
+@dataclass
+class MediumPlan:
+    """Which files a medium holds, decided once for scan, the importer and the viewer.
+
+    ``files`` are the files to read, in the order they lie on the medium: every file
+    except the directory files already read (``skipped``). It includes files that lead
+    outside the medium; they are never opened, only reported (``reported_outside`` are
+    those the directories already reported). A file in ``files`` is *listed* when a
+    directory record names it, else *unlisted*.
+    """
+
+    directories: DirectoryScan
+    files: list[MediaEntry]
+    reported_outside: set[str]
+    skipped: tuple[str, ...] = ()
+
+    def is_listed(self, path: str) -> bool:
+        """True when a directory record names the file at ``path``."""
+        return path in self.directories.referenced
+
+    @property
+    def listed_count(self) -> int:
+        """How many image files the directories list, present or not."""
+        return len(self.directories.referenced) + len(self.directories.not_found)
+
+    def quick_instances(self) -> tuple[list[InstanceRef], list[MediaEntry]]:
+        """What the directories alone place in the tree, and the files left to identify.
+
+        The first list holds the instances of listed files whose records are complete
+        (:func:`is_placeable`); the second every other file on the medium whose header
+        must be read to know what it is (unlisted files, and listed ones whose records
+        say too little), in physical order. Files outside the medium are in neither.
+        """
+        placed: list[InstanceRef] = []
+        placed_paths: set[str] = set()
+        for path, reference in self.directories.referenced.items():
+            ref = instance_from_reference(path, reference)
+            if is_placeable(ref):
+                placed.append(ref)
+                placed_paths.add(path)
+        to_identify = [e for e in self.files if not e.outside and e.path not in placed_paths]
+        return placed, to_identify
+
+
+def plan_medium(medium: OpenedMedium) -> MediumPlan:
+    """Read the directory files of ``medium`` and decide what else there is to read."""
+    entries = medium.source.entries()
+    starts = directory_starts(medium, entries)
+    directories = read_directories(medium.source, starts, FileIdResolver(entries))
+    skip = set(directories.read) | {e.path for e in starts}
+    outside = {p.path for p in directories.problems if p.problem == "outside-media"}
+    return MediumPlan(
+        directories,
+        [e for e in entries if e.path not in skip],
+        outside,
+        tuple(e.path for e in entries if e.path in skip),
     )
 
 
@@ -146,33 +226,9 @@ def quick_tree(medium: OpenedMedium) -> tuple[tuple[PatientNode, ...], Directory
     """The study tree from the directory files alone: what the viewer shows first.
 
     Only directory files are read. Instances whose files are missing are left out (and
-    listed as problems). Returns an empty tree when the medium has no directory file.
+    listed as problems), and so are those whose records say too little to place them
+    (:func:`is_placeable`). Returns an empty tree when the medium has no directory file.
     """
-    entries = medium.source.entries()
-    scan = read_directories(medium.source, directory_starts(medium, entries),
-                            FileIdResolver(entries))
-    refs = [instance_from_reference(path, ref) for path, ref in scan.referenced.items()]
-    return build_tree(refs), scan
-
-
-@dataclass
-class MediumPlan:
-    """What to read on a medium, in physical order, once its directories are known.
-
-    ``files`` are all files except the directory files already read; ``reported_outside``
-    the paths already reported as leading outside the medium.
-    """
-
-    directories: DirectoryScan
-    files: list[MediaEntry]
-    reported_outside: set[str]
-
-
-def plan_medium(medium: OpenedMedium) -> MediumPlan:
-    """Read the directory files of ``medium`` and list everything else to read."""
-    entries = medium.source.entries()
-    starts = directory_starts(medium, entries)
-    directories = read_directories(medium.source, starts, FileIdResolver(entries))
-    skip = set(directories.read) | {e.path for e in starts}
-    outside = {p.path for p in directories.problems if p.problem == "outside-media"}
-    return MediumPlan(directories, [e for e in entries if e.path not in skip], outside)
+    plan = plan_medium(medium)
+    placed, _to_identify = plan.quick_instances()
+    return build_tree(placed), plan.directories

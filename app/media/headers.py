@@ -5,19 +5,22 @@ is complete is then decided from the element's length (or its fragment item head
 against the file size, so a truncated file is found without reading its image.
 """
 
-import functools
 import struct
 from dataclasses import dataclass
 from typing import IO
 
 from pydicom import dcmread
-from pydicom.datadict import tag_for_keyword
-from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.pixels.decoders.base import get_decoder
-from pydicom.tag import BaseTag
 from pydicom.uid import UID
 
+from app.core.dicom_values import (
+    dataset_int,
+    dataset_text,
+    dataset_ushort,
+    keyword_tag,
+    person_name,
+)
 from app.core.models import InstanceRef, ProblemKind
 from app.media.dicomdir import MEDIA_STORAGE_DIRECTORY
 
@@ -87,76 +90,20 @@ def _short(exc: Exception) -> str:
     return text if len(text) <= 160 else text[:157] + "..."
 
 
-@functools.cache
-def _tag(keyword: str) -> BaseTag:
-    # A ready BaseTag spares pydicom a conversion on each of ~20 look-ups per file.
-    tag = tag_for_keyword(keyword)
-    assert tag is not None, keyword
-    return BaseTag(tag)
-
-
-def _text(ds: Dataset, keyword: str) -> str:
-    """A text value, read from the raw bytes when they are plain ASCII.
-
-    Converting every element through pydicom's value machinery cost more than parsing
-    the header itself; ASCII needs no character set, so only other text goes through it.
-    """
-    try:
-        # pydicom types get_item() as converted, but it returns the raw element if unread.
-        elem: DataElement | RawDataElement | None = ds.get_item(_tag(keyword))
-        if elem is None:
-            return ""
-        if isinstance(elem, RawDataElement):
-            raw = elem.value
-            if raw is None:
-                return ""
-            if raw.isascii():
-                return raw.decode("ascii").strip("\0 ")
-            elem = ds[_tag(keyword)]
-        value = elem.value
-    except Exception:
-        return ""
-    return "" if value is None else str(value).strip("\0 ")
-
-
-def _int(ds: Dataset, keyword: str) -> int | None:
-    text = _text(ds, keyword)
-    try:
-        return int(float(text)) if text else None
-    except ValueError:
-        return None
-
-
-def _ushort(ds: Dataset, keyword: str) -> int:
-    """An unsigned short (US) value such as Rows; 0 when absent or unreadable."""
-    try:
-        elem: DataElement | RawDataElement | None = ds.get_item(_tag(keyword))
-        if elem is None:
-            return 0
-        if isinstance(elem, RawDataElement):
-            raw = elem.value or b""
-            if len(raw) < 2:
-                return 0
-            return int.from_bytes(raw[:2], "little" if elem.is_little_endian else "big")
-        return int(elem.value or 0)
-    except Exception:
-        return 0
-
-
 def _result_from_dataset(
     ds: Dataset, path: str, has_pixels: bool, pixel_problem: str
 ) -> HeaderResult:
     meta = getattr(ds, "file_meta", None) or Dataset()
-    sop_class = _text(ds, "SOPClassUID") or _text(meta, "MediaStorageSOPClassUID")
-    if sop_class == MEDIA_STORAGE_DIRECTORY or _tag("DirectoryRecordSequence") in ds:
+    sop_class = dataset_text(ds, "SOPClassUID") or dataset_text(meta, "MediaStorageSOPClassUID")
+    if sop_class == MEDIA_STORAGE_DIRECTORY or keyword_tag("DirectoryRecordSequence") in ds:
         return HeaderResult(is_directory=True)
-    if _tag("SOPInstanceUID") not in ds:
+    if keyword_tag("SOPInstanceUID") not in ds:
         # pydicom stops quietly at the end of a cut file; what it kept lacks the basics.
         return HeaderResult(
             problem="unreadable",
             detail="The file is damaged or cut short: it has no SOP Instance UID.",
         )
-    if not (_text(ds, "SOPInstanceUID") or _text(meta, "MediaStorageSOPInstanceUID")):
+    if not (dataset_text(ds, "SOPInstanceUID") or dataset_text(meta, "MediaStorageSOPInstanceUID")):
         return HeaderResult(
             problem="unsupported",
             detail="Its SOP Instance UID is empty, so Lightbox cannot keep track of it.",
@@ -177,7 +124,7 @@ def _result_from_dataset(
 def instance_from_dataset(ds: Dataset, path: str) -> InstanceRef:
     """What a parsed header says about the instance at media path ``path``."""
     meta = getattr(ds, "file_meta", None) or Dataset()
-    transfer_syntax = _text(meta, "TransferSyntaxUID")
+    transfer_syntax = dataset_text(meta, "TransferSyntaxUID")
     if not transfer_syntax:
         implicit, little = ds.original_encoding
         transfer_syntax = (
@@ -186,27 +133,31 @@ def instance_from_dataset(ds: Dataset, path: str) -> InstanceRef:
         )
     return InstanceRef(
         path=path,
-        sop_instance_uid=_text(ds, "SOPInstanceUID") or _text(meta, "MediaStorageSOPInstanceUID"),
-        sop_class_uid=_text(ds, "SOPClassUID") or _text(meta, "MediaStorageSOPClassUID"),
+        sop_instance_uid=(
+            dataset_text(ds, "SOPInstanceUID") or dataset_text(meta, "MediaStorageSOPInstanceUID")
+        ),
+        sop_class_uid=(
+            dataset_text(ds, "SOPClassUID") or dataset_text(meta, "MediaStorageSOPClassUID")
+        ),
         transfer_syntax_uid=transfer_syntax,
-        patient_id=_text(ds, "PatientID"),
-        patient_name=_text(ds, "PatientName"),
-        patient_birth_date=_text(ds, "PatientBirthDate"),
-        study_instance_uid=_text(ds, "StudyInstanceUID"),
-        study_date=_text(ds, "StudyDate"),
-        study_description=_text(ds, "StudyDescription"),
-        series_instance_uid=_text(ds, "SeriesInstanceUID"),
-        modality=_text(ds, "Modality"),
-        series_number=_int(ds, "SeriesNumber"),
-        series_description=_text(ds, "SeriesDescription"),
-        instance_number=_int(ds, "InstanceNumber"),
-        number_of_frames=max(1, _int(ds, "NumberOfFrames") or 1),
+        patient_id=dataset_text(ds, "PatientID"),
+        patient_name=person_name(dataset_text(ds, "PatientName")),
+        patient_birth_date=dataset_text(ds, "PatientBirthDate"),
+        study_instance_uid=dataset_text(ds, "StudyInstanceUID"),
+        study_date=dataset_text(ds, "StudyDate"),
+        study_description=dataset_text(ds, "StudyDescription"),
+        series_instance_uid=dataset_text(ds, "SeriesInstanceUID"),
+        modality=dataset_text(ds, "Modality"),
+        series_number=dataset_int(ds, "SeriesNumber"),
+        series_description=dataset_text(ds, "SeriesDescription"),
+        instance_number=dataset_int(ds, "InstanceNumber"),
+        number_of_frames=max(1, dataset_int(ds, "NumberOfFrames") or 1),
     )
 
 
 def _describes_an_image(ds: Dataset) -> bool:
     """True when the header describes an image (Rows, Columns), which needs pixel data."""
-    return _tag("Rows") in ds and _tag("Columns") in ds
+    return keyword_tag("Rows") in ds and keyword_tag("Columns") in ds
 
 
 def _unsupported_reason(transfer_syntax: str) -> str:
@@ -229,7 +180,7 @@ _TRUNCATED = "The file ends in the middle of its image data (it is truncated)."
 def _pixel_data_problem(stream: IO[bytes], ds: Dataset, size: int) -> tuple[bool, str]:
     """Return (has pixel data, problem) judged from lengths only; problem '' when complete."""
     meta = getattr(ds, "file_meta", None)
-    if meta is not None and _text(meta, "TransferSyntaxUID") == _DEFLATED:
+    if meta is not None and dataset_text(meta, "TransferSyntaxUID") == _DEFLATED:
         # Inflated in memory by pydicom: positions no longer match the file.
         return _describes_an_image(ds), ""
     pos = stream.tell()
@@ -264,7 +215,8 @@ def _pixel_length_problem(
         (length,) = struct.unpack_from(endian + "I", head, 4)
         value_pos = pos + 8
     if length == _UNDEFINED:
-        return _fragments_problem(stream, value_pos, size, endian, _int(ds, "NumberOfFrames") or 1)
+        frames = dataset_int(ds, "NumberOfFrames") or 1
+        return _fragments_problem(stream, value_pos, size, endian, frames)
     if value_pos + length > size:
         return (
             f"The file is truncated: its image needs {value_pos + length:,} bytes "
@@ -280,12 +232,12 @@ def _pixel_length_problem(
 
 
 def _native_pixel_bytes(ds: Dataset) -> int:
-    rows, cols = _ushort(ds, "Rows"), _ushort(ds, "Columns")
-    bits = _ushort(ds, "BitsAllocated")
-    samples = _ushort(ds, "SamplesPerPixel") or 1
-    if _text(ds, "PhotometricInterpretation") == "YBR_FULL_422":
+    rows, cols = dataset_ushort(ds, "Rows"), dataset_ushort(ds, "Columns")
+    bits = dataset_ushort(ds, "BitsAllocated")
+    samples = dataset_ushort(ds, "SamplesPerPixel") or 1
+    if dataset_text(ds, "PhotometricInterpretation") == "YBR_FULL_422":
         samples = 2  # Chroma shared by each pair of pixels: Y Y Cb Cr.
-    frames = max(1, _int(ds, "NumberOfFrames") or 1)
+    frames = max(1, dataset_int(ds, "NumberOfFrames") or 1)
     pixels = rows * cols * samples * frames
     if bits == 1:
         return (pixels + 7) // 8

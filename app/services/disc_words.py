@@ -104,21 +104,27 @@ def group_problems(problems: Iterable[Problem]) -> list[ProblemGroup]:
     return groups
 
 
+FAILURE_TITLES = {
+    **KIND_TITLES,
+    "conflict": "A different version is already in the library (both kept)",
+    "disk-full": "Not tried: the disk holding the library is full",
+}
+
+
 def group_failures(failures: Iterable[ImportFailure]) -> list[ProblemGroup]:
-    """Files that were not imported, grouped by their reason (the largest group first)."""
-    by_reason: dict[str, list[str]] = {}
+    """Files that were not imported, grouped by kind (in the order of the kinds)."""
+    by_kind: dict[str, list[ImportFailure]] = {}
     for failure in failures:
-        by_reason.setdefault(failure.error, []).append(failure.path)
-    return [ProblemGroup(_title_of(reason), reason, tuple(sorted(paths, key=_natural)))
-            for reason, paths in sorted(by_reason.items(), key=lambda kv: -len(kv[1]))]
-
-
-def _title_of(reason: str) -> str:
-    if "not on the disc" in reason:
-        return KIND_TITLES["missing"]
-    if "could not be read" in reason:
-        return KIND_TITLES["unreadable"]
-    return reason.rstrip(".")
+        by_kind.setdefault(failure.kind, []).append(failure)
+    order = list(FAILURE_TITLES)
+    groups = []
+    for kind in sorted(by_kind, key=lambda k: order.index(k) if k in order else len(order)):
+        items = by_kind[kind]
+        details = {f.error for f in items}
+        detail = items[0].error if len(details) == 1 else ""
+        groups.append(ProblemGroup(FAILURE_TITLES.get(kind, kind), detail,
+                                   tuple(sorted((f.path for f in items), key=_natural))))
+    return groups
 
 
 @dataclass(frozen=True)
@@ -133,30 +139,33 @@ class ImportOutcome:
 
 def import_outcome(report: ImportReport, left_out: int = 0) -> ImportOutcome:
     """The sentences after an import; ``left_out`` counts the images of patients the user
-    chose not to import (not a failure)."""
-    stored = report.imported + report.already_present
-    text = (f"{_count(stored, 'image is', 'images are')} stored on this computer "
+    chose not to import (not a failure). "Safe to eject" only when every image the medium
+    lists or holds (of the chosen patients) is stored."""
+    text = (f"{_count(report.stored, 'image is', 'images are')} stored on this computer "
             f"({report.imported} new, {report.already_present} already in the library).")
     if left_out:
         text += (f" {_count(left_out, 'image', 'images')} of patients you did not choose "
                  f"{'was' if left_out == 1 else 'were'} left on the disc.")
-    failed = len(report.failed)
     if report.stopped:
         return ImportOutcome(text, f"{report.stopped} Not everything is stored: keep the disc.",
                              False)
-    if not failed:
+    if report.all_stored:
         eject = ("Safe to eject: every image you chose is stored on this computer."
                  if left_out else "Safe to eject: every image is stored on this computer.")
         return ImportOutcome(text, eject, True)
-    missing = sum(1 for f in report.failed if "not on the disc" in f.error)
-    verb = "is" if failed == 1 else "are"
-    text += f" {_count(failed, 'file', 'files')} listed on the disc {verb} not."
+    if report.images == 0:
+        return ImportOutcome(text, "No images were found here.", False)
+    not_stored = report.not_stored
+    missing = sum(1 for f in report.failed if f.kind == "missing")
+    text += (f" {_count(not_stored, 'image is', 'images are')} not"
+             + (f": {missing} of the {report.listed} images listed on the disc "
+                f"{'is' if missing == 1 else 'are'} not on it." if missing else "."))
     if missing:
-        eject = (f"Not everything is stored: {missing} of the images listed on this disc are "
-                 f"not on it. Keep the disc and {NEW_COPY[0].lower()}{NEW_COPY[1:]}")
+        eject = ("Not everything is stored: this disc is incomplete. Keep the disc and ask "
+                 "the clinic for a new copy.")
     else:
         eject = ("Not everything is stored: keep the disc. Importing it again may read "
-                 "the files that failed; the list is under Details.")
+                 "the files that failed; they are listed under Details.")
     return ImportOutcome(text, eject, False)
 
 
@@ -167,8 +176,7 @@ def sex_words(code: str) -> str:
 
 def is_unattributed(patient: PatientNode) -> bool:
     """True for the node holding images that name no patient at all."""
-    return bool(getattr(patient, "unattributed", False)) or not (
-        patient.patient_id or patient.patient_name)
+    return patient.unattributed
 
 
 def patients_sentence(patients: Iterable[PatientNode]) -> str:

@@ -13,13 +13,16 @@ import time
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from app.core.errors import DiskFullError, MediaError
+from app.core.models import InstanceRef
 from app.core.progress import duration, megabytes_per_second, seconds_left
 from app.library.library import Library
 from app.library.store import StagedFile
+from app.media.dicomdir import DirectoryReference
 from app.media.directories import OUTSIDE_DETAIL, MediumPlan, plan_medium
 from app.media.headers import HeaderResult, read_header
 from app.media.sources import MediaEntry, MediaSource, open_medium
@@ -65,12 +68,23 @@ def describe(progress: ImportProgress) -> str:
     return text
 
 
+FailureKind = Literal[
+    "missing", "unreadable", "not-dicom", "outside-media", "unsupported", "conflict", "disk-full"
+]
+
+
 @dataclass(frozen=True)
 class ImportFailure:
-    """A file that was not imported, and why, in one sentence."""
+    """A file that was not imported, and why, in one sentence.
+
+    ``kind`` sorts it for plain-words grouping (``app.services.problem_words``): a scan
+    problem kind, ``conflict`` (a different version is already stored; both are kept) or
+    ``disk-full`` (not tried: the library's disk filled up).
+    """
 
     path: str
     error: str
+    kind: FailureKind = "unreadable"
 
 
 @dataclass(frozen=True)
@@ -78,6 +92,10 @@ class ImportReport:
     """The outcome. Every imported file is stored and synced: the medium may be ejected.
 
     ``stopped`` is the sentence that ended the import early (a full disk), else "".
+    ``listed`` counts the images the medium's DICOMDIRs list (present or not); ``images``
+    the distinct images the medium lists or holds (listed ones, and every other DICOM
+    file found); ``stored`` how many of those the library now holds: imported, already
+    present, or kept beside a different stored version (a conflict).
     """
 
     source: str
@@ -87,6 +105,20 @@ class ImportReport:
     conflicts: int
     study_instance_uids: tuple[str, ...]
     stopped: str = ""
+    listed: int = 0
+    images: int = 0
+    stored: int = 0
+
+    @property
+    def not_stored(self) -> int:
+        """Images the medium lists or holds that the library does not have."""
+        return max(0, self.images - self.stored)
+
+    @property
+    def all_stored(self) -> bool:
+        """True only when there were images and every one is stored: only then may a
+        dialog say "Safe to eject: every image is stored"."""
+        return not self.stopped and self.images > 0 and self.stored >= self.images
 
 
 @dataclass
@@ -94,11 +126,24 @@ class _Tally:
     imported: int = 0
     already_present: int = 0
     conflicts: int = 0
+    # Image key (SOP Instance UID, or "file:" + path) -> stored? over the whole medium.
+    images: dict[str, bool] = field(default_factory=dict)
+    # Listed files: media path -> (study UID, image key, stored?), for completeness.
+    listed: dict[str, tuple[str, str, bool]] = field(default_factory=dict)
+    # Series UID -> study UID of what was read, to place listings that name no study.
+    series_study: dict[str, str] = field(default_factory=dict)
+
+    def outcome(self, key: str, stored: bool) -> None:
+        self.images[key] = self.images.get(key, False) or stored
 
 
 # Which patients to import: (Patient ID, Patient's Name) as the medium has them, the key
 # build_tree groups by; ("", "") are the images that name no patient.
 PatientKey = tuple[str, str]
+
+
+class _NotChosen(Exception):
+    """The file belongs to a patient the user did not choose: left out, not a failure."""
 
 
 def import_media(
@@ -110,7 +155,7 @@ def import_media(
     SourceUnreadableError (nothing yielded) when the source cannot be read at all, and
     LibraryError when another import holds the library. Stop iterating to cancel: what
     is imported stays imported. ``patients`` (None: all) keeps only the images of those
-    patients; the others are read but left out, neither stored nor failures.
+    patients; the others are read but left out: neither stored, failed nor counted.
     """
     medium = open_medium(source)
     try:
@@ -130,12 +175,14 @@ def _import(
     patients: set[PatientKey] | None = None,
 ) -> Iterator[ImportProgress | ImportReport]:
     failures = [
-        ImportFailure(p.path, p.detail)
+        ImportFailure(p.path, p.detail, "missing" if p.problem == "missing" else "outside-media")
         for p in plan.directories.problems
         if p.problem in ("missing", "outside-media")
     ]
     source_id = library.add_source(label, media_source.kind)
     tally = _Tally()
+    for path, listing in plan.directories.not_found.items():
+        _note_listed(tally, path, listing, None, stored=False)
     studies: dict[str, None] = {}
     files: list[MediaEntry] = plan.files
     total_bytes = sum(e.size for e in files)
@@ -143,27 +190,37 @@ def _import(
     bytes_done = 0
     stopped = ""
     for done, entry in enumerate(files, start=1):
+        reference = plan.directories.referenced.get(entry.path)
+        instance: InstanceRef | None = None
+        failure: ImportFailure | None = None
         if stopped:
-            failures.append(ImportFailure(entry.path, NOT_IMPORTED_DISK_FULL))
-            continue
-        if entry.outside:
+            failure = ImportFailure(entry.path, NOT_IMPORTED_DISK_FULL, "disk-full")
+        elif entry.outside:
             if entry.path not in plan.reported_outside:
-                failures.append(ImportFailure(entry.path, OUTSIDE_DETAIL))
+                failure = ImportFailure(entry.path, OUTSIDE_DETAIL, "outside-media")
         else:
             try:
-                failure = _import_one(media_source, entry, library, source_id, tally, studies,
-                                      entry.path in plan.directories.referenced, patients)
+                failure, instance = _import_one(media_source, entry, library, source_id, tally,
+                                                studies, reference is not None, patients)
             except DiskFullError as exc:
                 stopped = str(exc)
-                failures.append(ImportFailure(entry.path, NOT_IMPORTED_DISK_FULL))
-            else:
-                if failure is not None:
-                    failures.append(failure)
+                failure = ImportFailure(entry.path, NOT_IMPORTED_DISK_FULL, "disk-full")
+            except _NotChosen:
+                reference = None  # Not this import's business: not counted at all.
+        if failure is not None:
+            failures.append(failure)
+        stored = instance is not None
+        if reference is not None:
+            _note_listed(tally, entry.path, reference, instance, stored)
+        elif stored or failure is not None:
+            # An unlisted file counts as an image once it is one, or might have been.
+            tally.outcome(_image_key(entry.path, None, instance), stored)
         bytes_done += entry.size
         yield ImportProgress(
             done, len(files), entry.path, bytes_done, total_bytes,
             time.monotonic() - started, tally.imported, tally.already_present, len(failures),
         )
+    _record_completeness(library, tally, source_id)
     yield ImportReport(
         source=label,
         imported=tally.imported,
@@ -172,7 +229,48 @@ def _import(
         conflicts=tally.conflicts,
         study_instance_uids=tuple(studies),
         stopped=stopped,
+        listed=len(tally.listed),
+        images=len(tally.images),
+        stored=sum(tally.images.values()),
     )
+
+
+def _image_key(path: str, reference: DirectoryReference | None,
+               instance: InstanceRef | None) -> str:
+    listed_uid = reference.context.get("ref_sop_instance_uid", "") if reference else ""
+    uid = listed_uid or (instance.sop_instance_uid if instance else "")
+    return uid or f"file:{path}"
+
+
+def _note_listed(
+    tally: _Tally, path: str, reference: DirectoryReference,
+    instance: InstanceRef | None, stored: bool,
+) -> None:
+    key = _image_key(path, reference, instance)
+    study = reference.context.get("study_instance_uid", "") or (
+        instance.study_instance_uid if instance else ""
+    )
+    tally.listed[path] = (study, key, stored)
+    tally.outcome(key, stored)
+    if instance is not None and instance.series_instance_uid:
+        tally.series_study[instance.series_instance_uid] = instance.study_instance_uid
+
+
+def _record_completeness(library: Library, tally: _Tally, source_id: int) -> None:
+    """Note per study which listed images are still not stored (and which now are)."""
+    if not tally.listed:
+        return
+    studies_read = set(tally.series_study.values())
+    only_study = next(iter(studies_read)) if len(studies_read) == 1 else ""
+    missing: list[tuple[str, str]] = []
+    stored: list[tuple[str, str]] = []
+    for study, key, was_stored in tally.listed.values():
+        # A listing without its STUDY record is placed with the one study the medium
+        # holds; with several, it cannot be told apart and is not attributed.
+        study = study or only_study
+        if study:
+            (stored if was_stored else missing).append((study, key))
+    library.record_missing_on_source(missing, stored, source_id)
 
 
 def _import_one(
@@ -184,9 +282,10 @@ def _import_one(
     studies: dict[str, None],
     referenced: bool,
     patients: set[PatientKey] | None = None,
-) -> ImportFailure | None:
-    """Copy, check and index one file; the failure, or None when all went well (or when
-    the file belongs to a patient not chosen)."""
+) -> tuple[ImportFailure | None, InstanceRef | None]:
+    """Copy, check and index one file: the failure, or None when all went well, and the
+    instance when the library now holds it (also as a kept conflicting version).
+    _NotChosen when it belongs to a patient not in ``patients``."""
     library.store.ensure_room(entry.size)
     try:
         with media_source.open(entry) as stream:
@@ -195,27 +294,29 @@ def _import_one(
         raise
     except _READ_ERRORS as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
-        return ImportFailure(entry.path, f"It could not be read from the disc ({reason}).")
+        return ImportFailure(entry.path, f"It could not be read from the disc ({reason})."), None
     result = _header_of(staged, entry.path)
     instance = result.instance
     if instance is None:
         library.store.discard(staged)
         if result.is_directory or (result.problem == "not-dicom" and not referenced):
-            return None  # A spare DICOMDIR, or the viewer program and autorun files.
+            return None, None  # A spare DICOMDIR, or the viewer program and autorun files.
         if result.problem == "not-dicom":
             return ImportFailure(
-                entry.path, "The DICOMDIR lists this file, but it is not a DICOM file."
-            )
-        return ImportFailure(entry.path, result.detail)
+                entry.path, "The DICOMDIR lists this file, but it is not a DICOM file.",
+                "not-dicom",
+            ), None
+        kind: FailureKind = "unsupported" if result.problem == "unsupported" else "unreadable"
+        return ImportFailure(entry.path, result.detail, kind), None
     if patients is not None and (instance.patient_id, instance.patient_name) not in patients:
         library.store.discard(staged)
-        return None
+        raise _NotChosen
     existing = library.find(instance.sop_instance_uid)
     if existing is not None and existing.sha256 == staged.sha256:
         library.store.discard(staged)
         tally.already_present += 1
         studies.setdefault(instance.study_instance_uid)
-        return None
+        return None, instance
     file = library.store.commit(staged)
     if existing is not None:
         library.add_conflict(instance.sop_instance_uid, file, staged.size, staged.sha256,
@@ -225,11 +326,12 @@ def _import_one(
             entry.path,
             "The library already holds a different version of this image; both are kept, "
             "the stored one is unchanged.",
-        )
+            "conflict",
+        ), instance
     library.add_instance(instance, file, staged.size, staged.sha256, source_id)
     tally.imported += 1
     studies.setdefault(instance.study_instance_uid)
-    return None
+    return None, instance
 
 
 def _header_of(staged: StagedFile, path: str) -> HeaderResult:

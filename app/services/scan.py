@@ -53,8 +53,8 @@ def _scan(medium: OpenedMedium, label: str) -> Iterator[ScanProgress | ScanRepor
             if entry.path not in plan.reported_outside:  # Referenced ones already were.
                 problems.append(Problem(entry.path, "outside-media", OUTSIDE_DETAIL))
         else:
-            result = _read_entry(source, entry)
-            instance = _judge(entry, result, reference, first_copy, problems)
+            result = read_entry(source, entry)
+            instance = judge_file(entry, result, reference, first_copy, problems)
             if instance is not None:
                 instances.append(instance)
                 if reference is None and directories.read:
@@ -81,7 +81,8 @@ def _kind(source: MediaSource, directories: DirectoryScan) -> SourceKind:
     return "dicomdir" if directories.read else "scan"
 
 
-def _read_entry(source: MediaSource, entry: MediaEntry) -> HeaderResult:
+def read_entry(source: MediaSource, entry: MediaEntry) -> HeaderResult:
+    """Identify one file of a medium; a read error becomes an ``unreadable`` result."""
     try:
         with source.open(entry) as stream:
             return read_header(stream, entry.size, entry.path)
@@ -92,14 +93,19 @@ def _read_entry(source: MediaSource, entry: MediaEntry) -> HeaderResult:
         )
 
 
-def _judge(
+def judge_file(
     entry: MediaEntry,
     result: HeaderResult,
     reference: DirectoryReference | None,
     first_copy: dict[str, str],
     problems: list[Problem],
 ) -> InstanceRef | None:
-    """Record what is wrong with one file; return its instance when it counts."""
+    """Record what is wrong with one file in ``problems``; return its instance when it
+    counts (readable, and not another copy of one in ``first_copy``).
+
+    ``reference`` is the directory record naming the file, if any; ``first_copy`` maps
+    SOP Instance UIDs already seen to their first path and is updated.
+    """
     if result.is_directory:
         return None  # Another directory file (e.g. a spare DICOMDIR copy): not an image.
     if result.problem == "not-dicom":

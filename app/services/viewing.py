@@ -23,16 +23,10 @@ from app.core.models import InstanceRef, PatientNode, Problem, build_tree
 from app.imaging.decode import DicomImage, open_image
 from app.imaging.documents import document_kind, pdf_bytes, sr_text
 from app.imaging.render import PreparedFrame, prepare_frame, render
-from app.media.directories import directory_starts, instance_from_reference, read_directories
-from app.media.fileids import FileIdResolver
+from app.media.directories import plan_medium
 from app.media.headers import instance_from_dataset, read_header
-from app.media.sources import (
-    ListedFolderSource,
-    MediaEntry,
-    OpenedMedium,
-    is_directory_name,
-    open_medium,
-)
+from app.media.sources import ListedFolderSource, MediaEntry, OpenedMedium, open_medium
+from app.services.scan import judge_file, read_entry
 
 # Multi-frame files are decoded frame by frame: keep a few open instead of re-reading
 # their headers for every frame.
@@ -43,8 +37,11 @@ OPEN_IMAGES = 4
 class OpenedDisc:
     """The first look at a medium: the tree its directories give, and what to read next.
 
-    ``listed`` are the instances the directory files name (their files exist);
-    ``unlisted`` the other files, in physical order, still to be identified.
+    ``listed`` are the instances known at once: those the directory files place in the
+    tree (their files exist), or the one file opened on its own; ``unlisted`` the other
+    files, in physical order, still to be identified (also listed files whose records
+    say too little to place them). ``problems`` are what is already known to be wrong,
+    in the words ``lightbox scan`` uses.
     """
 
     label: str
@@ -109,26 +106,23 @@ class MediumReader:
             return OpenedDisc(str(self.path), self._known, (), (), has_directory=True)
         medium = open_medium(self.path)
         self._medium = medium
-        entries = medium.source.entries()
-        self._entries = {e.path: e for e in entries}
-        scan = read_directories(
-            medium.source, directory_starts(medium, entries), FileIdResolver(entries)
-        )
-        listed = tuple(
-            instance_from_reference(path, ref) for path, ref in scan.referenced.items()
-        )
-        skip = set(scan.referenced) | set(scan.read)
-        unlisted = tuple(
-            e.path
-            for e in entries
-            if e.path not in skip and not e.outside and not is_directory_name(e.path)
-        )
+        plan = plan_medium(medium)
+        self._entries = {e.path: e for e in medium.source.entries()}
+        placed, to_identify = plan.quick_instances()
+        problems = list(plan.directories.problems)
+        if len(to_identify) == 1 and not plan.directories.read and not placed:
+            # One file opened on its own: reading its header now costs nothing, and a
+            # damaged file is then told in the very sentence `lightbox scan` uses.
+            entry = to_identify[0]
+            instance = judge_file(entry, read_entry(medium.source, entry), None, {}, problems)
+            placed = [instance] if instance is not None else []
+            to_identify = []
         return OpenedDisc(
             label=str(self.path),
-            listed=listed,
-            problems=tuple(scan.problems),
-            unlisted=unlisted,
-            has_directory=bool(scan.read),
+            listed=tuple(placed),
+            problems=tuple(problems),
+            unlisted=tuple(e.path for e in to_identify),
+            has_directory=bool(plan.directories.read),
         )
 
     def _entry(self, path: str) -> MediaEntry:
@@ -237,11 +231,13 @@ def enrich(instances: list[InstanceRef], header: InstanceRef) -> bool:
     changed = False
     for i, ref in enumerate(instances):
         updates: dict[str, object] = {}
-        if ref.series_instance_uid == header.series_instance_uid:
+        # Empty UIDs say nothing: matching on them would spread one series' or study's
+        # description over unrelated images.
+        if header.series_instance_uid and ref.series_instance_uid == header.series_instance_uid:
             for name in ("series_description", "modality", "series_number"):
                 if not getattr(ref, name) and getattr(header, name):
                     updates[name] = getattr(header, name)
-        if ref.study_instance_uid == header.study_instance_uid:
+        if header.study_instance_uid and ref.study_instance_uid == header.study_instance_uid:
             for name in ("study_description", "study_date", "patient_birth_date"):
                 if not getattr(ref, name) and getattr(header, name):
                     updates[name] = getattr(header, name)

@@ -7,7 +7,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from app.gui.main_window import MainWindow
-from app.media.sample_disc import write_sample_disc
+from app.samples.disc_writer import write_sample_disc
 
 
 @pytest.fixture(autouse=True)

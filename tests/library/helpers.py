@@ -15,7 +15,7 @@ from pathlib import Path
 from pydicom import dcmread
 
 from app.library.library import Library
-from app.media.sample_disc import write_sample_disc
+from app.samples.disc_writer import write_sample_disc
 from app.services.importing import ImportProgress, ImportReport, import_media
 from tests.conftest import tool
 

@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.core.models import ScanReport
-from app.media.sample_disc import write_sample_disc
 from app.media.sources import IsoSource, open_medium
+from app.samples.disc_writer import write_sample_disc
 from app.services.scan import scan_report
 from tests.conftest import _OPEN_LOG, tool
 

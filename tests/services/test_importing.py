@@ -33,8 +33,8 @@ from app.library import store as store_module
 from app.library.library import Library
 from app.library.store import RESERVE_BYTES, FileStore
 from app.media.directories import MISSING_DETAIL, OUTSIDE_DETAIL
-from app.media.sample_disc import write_sample_disc
 from app.media.sources import FolderSource, MediaEntry
+from app.samples.disc_writer import write_sample_disc
 from app.services.importing import (
     NOT_IMPORTED_DISK_FULL,
     ImportReport,

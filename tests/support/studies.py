@@ -10,7 +10,7 @@ from contextlib import closing
 from pathlib import Path
 
 from app.library.library import Library
-from app.media.sample_disc import write_sample_disc
+from app.samples.disc_writer import write_sample_disc
 from app.services.importing import ImportReport, import_media
 
 

@@ -1,4 +1,4 @@
-"""Tests for the synthetic sample disc (app.media.sample_disc)."""
+"""Tests for the synthetic sample disc (app.samples.disc_writer)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from pydicom.uid import (
     ExplicitVRLittleEndian,
 )
 
-from app.media.sample_disc import (
+from app.samples.disc_writer import (
     SUPPORTED_TRANSFER_SYNTAXES,
     SampleDiscSummary,
     _FreshFileSet,

@@ -1,0 +1,1 @@
+"""Synthetic sample media: the phantom and the disc writer (``lightbox sample-disc``)."""
