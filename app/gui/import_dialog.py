@@ -32,10 +32,8 @@ from app.gui.tasks import GeneratorTask, start_task
 from app.services.disc_words import (
     UNATTRIBUTED,
     DiscCompleteness,
-    ProblemGroup,
     completeness,
-    group_failures,
-    group_problems,
+    heading,
     import_outcome,
     is_unattributed,
     patients_sentence,
@@ -44,6 +42,7 @@ from app.services.disc_words import (
 from app.services.importing import ImportProgress, ImportReport, describe
 from app.services.library_service import LibraryService, PatientKey
 from app.services.privacy import Privacy
+from app.services.problem_words import ProblemGroup, group_problems
 from app.services.scan import health_summary, scan_media
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -85,14 +84,16 @@ class Disclosure(QWidget):
     def set_groups(self, groups: list[ProblemGroup]) -> None:
         self.tree.clear()
         for group in groups:
-            heading = QTreeWidgetItem([group.heading])
-            if group.detail:
-                heading.setToolTip(0, group.detail)
-            self.tree.addTopLevelItem(heading)
-            if group.detail and group.detail != group.title:
-                heading.addChild(QTreeWidgetItem([group.detail]))
-            for path in group.paths:
-                heading.addChild(QTreeWidgetItem([path]))
+            top = QTreeWidgetItem([heading(group)])
+            top.setToolTip(0, group.sentence)
+            self.tree.addTopLevelItem(top)
+            details = {d.detail for d in group.details}
+            one_detail = next(iter(details)) if len(details) == 1 else ""
+            for detail in group.details:
+                text = detail.path if one_detail else f"{detail.path}: {detail.detail}"
+                item = QTreeWidgetItem([text])
+                item.setToolTip(0, detail.detail)
+                top.addChild(item)
         self.setVisible(bool(groups))
 
     def groups(self) -> list[tuple[str, int]]:
@@ -220,7 +221,7 @@ class ImportDialog(QDialog):
         self.disc = completeness(report)
         self.verdict.setText(self.disc.sentence)
         self.verdict.setVisible(self.disc.incomplete)
-        self.problems.set_groups(group_problems(report.problems))
+        self.problems.set_groups(group_problems(report.problems, listed=self.disc.listed))
         self._update_import_button()
 
     def _patient_label(self, patient: PatientNode) -> str:
@@ -353,7 +354,8 @@ class ImportDialog(QDialog):
         outcome = import_outcome(report, self._left_out)
         self.outcome.setText(outcome.stored)
         self.eject.setText(outcome.eject)
-        self.failures.set_groups(group_failures(report.failed))
+        self.failures.set_groups(group_problems(failures=report.failed,
+                                                listed=report.listed or None))
         self.cancel_button.setText(self.tr("Close"))
         self.cancel_button.setDefault(True)
         self.import_finished.emit(report)

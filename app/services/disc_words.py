@@ -3,20 +3,22 @@
 Qt-free, so the import dialog, the CLI and tests say the same sentences. A disc whose
 DICOMDIR lists images that are not on it is *incomplete*: that is said first, once, with a
 count ("378 of 433 images listed on this disc are missing"), and the file-by-file list is
-grouped by kind behind it, never 378 identical lines. After an import, "safe to eject" is
-said only when every image was stored.
+grouped by kind behind it (``app.services.problem_words``), never 378 identical lines.
+After an import, "safe to eject" is said only when every image was stored.
 """
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from app.core.models import PatientNode, Problem, ScanReport
-from app.services.importing import ImportFailure, ImportReport
+from app.core.models import PatientNode, ScanReport
+from app.services.importing import ImportReport
+from app.services.problem_words import ProblemGroup, sentence
 
 # Headings of the groups in the details, by problem kind (the order they are shown in).
 KIND_TITLES = {
     "missing": "Listed on the disc but not there",
+    "disk-full": "Not tried: the disk holding the library is full",
+    "conflict": "A different version is already in the library (both kept)",
     "unreadable": "Damaged or unreadable",
     "not-dicom": "Listed as images but not DICOM files",
     "outside-media": "Pointing outside the disc (not opened)",
@@ -30,19 +32,9 @@ SEX_WORDS = {"M": "male", "F": "female", "O": "other"}
 UNATTRIBUTED = "Images not linked to any patient"
 
 
-@dataclass(frozen=True)
-class ProblemGroup:
-    """Files with the same problem: a heading, the one sentence that explains it, and
-    the paths in natural order."""
-
-    title: str
-    detail: str
-    paths: tuple[str, ...]
-
-    @property
-    def heading(self) -> str:
-        """"Listed on the disc but not there (378)"."""
-        return f"{self.title} ({len(self.paths)})"
+def heading(group: ProblemGroup) -> str:
+    """A group's short heading in the details: "Listed on the disc but not there (378)"."""
+    return f"{KIND_TITLES.get(group.kind, group.kind)} ({group.count})"
 
 
 @dataclass(frozen=True)
@@ -66,8 +58,7 @@ class DiscCompleteness:
                     f"and {_count(self.damaged, 'file is', 'files are')} damaged: this disc "
                     f"is incomplete. {NEW_COPY}")
         if self.missing:
-            return (f"{self.missing} of {self.listed} images listed on this disc are "
-                    f"missing: this disc is incomplete. {NEW_COPY}")
+            return sentence("missing", self.missing, self.listed)
         if self.damaged:
             return (f"{_count(self.damaged, 'file', 'files')} on this disc "
                     f"{'is' if self.damaged == 1 else 'are'} damaged and cannot be read: "
@@ -81,50 +72,6 @@ def completeness(report: ScanReport) -> DiscCompleteness:
     damaged = sum(1 for p in report.problems if p.problem == "unreadable")
     listed = report.instances - len(report.unreferenced) + missing
     return DiscCompleteness(listed=max(listed, missing), missing=missing, damaged=damaged)
-
-
-def _natural(path: str) -> list[object]:
-    return [int(part) if part.isdigit() else part.casefold()
-            for part in re.split(r"(\d+)", path)]
-
-
-def group_problems(problems: Iterable[Problem]) -> list[ProblemGroup]:
-    """The problems of a scan grouped by kind, in the order of :data:`KIND_TITLES`."""
-    by_kind: dict[str, list[Problem]] = {}
-    for problem in problems:
-        by_kind.setdefault(problem.problem, []).append(problem)
-    groups = []
-    for kind in sorted(by_kind, key=lambda k: list(KIND_TITLES).index(k)
-                       if k in KIND_TITLES else len(KIND_TITLES)):
-        items = by_kind[kind]
-        details = {p.detail for p in items}
-        detail = items[0].detail if len(details) == 1 else ""
-        groups.append(ProblemGroup(KIND_TITLES.get(kind, kind), detail,
-                                   tuple(sorted((p.path for p in items), key=_natural))))
-    return groups
-
-
-FAILURE_TITLES = {
-    **KIND_TITLES,
-    "conflict": "A different version is already in the library (both kept)",
-    "disk-full": "Not tried: the disk holding the library is full",
-}
-
-
-def group_failures(failures: Iterable[ImportFailure]) -> list[ProblemGroup]:
-    """Files that were not imported, grouped by kind (in the order of the kinds)."""
-    by_kind: dict[str, list[ImportFailure]] = {}
-    for failure in failures:
-        by_kind.setdefault(failure.kind, []).append(failure)
-    order = list(FAILURE_TITLES)
-    groups = []
-    for kind in sorted(by_kind, key=lambda k: order.index(k) if k in order else len(order)):
-        items = by_kind[kind]
-        details = {f.error for f in items}
-        detail = items[0].error if len(details) == 1 else ""
-        groups.append(ProblemGroup(FAILURE_TITLES.get(kind, kind), detail,
-                                   tuple(sorted((f.path for f in items), key=_natural))))
-    return groups
 
 
 @dataclass(frozen=True)

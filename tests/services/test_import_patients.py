@@ -2,10 +2,11 @@
 
 from pathlib import Path
 
-from app.services.disc_words import completeness, group_problems, import_outcome
+from app.services.disc_words import completeness, import_outcome
 from app.services.importing import ImportReport
 from app.services.jobs import run_to_report
 from app.services.library_service import LibraryService
+from app.services.problem_words import group_problems
 from app.services.scan import scan_report
 
 
@@ -28,5 +29,5 @@ def test_an_incomplete_disc_is_said_once_with_its_counts(corpus: Path) -> None:
     assert (disc.listed, disc.missing, disc.incomplete) == (433, 378, True)
     assert disc.sentence.startswith("378 of 433 images listed on this disc are missing")
     groups = group_problems(report.problems)
-    assert [(g.title, len(g.paths)) for g in groups] == [
-        ("Listed on the disc but not there", 378)]
+    assert [(g.kind, g.count) for g in groups] == [
+        ("missing", 378)]
