@@ -1,7 +1,5 @@
 """Add a cloud account: address, login, a connection test; the secret goes to the keyring."""
 
-from collections.abc import Iterator
-
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -13,24 +11,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.cloud.accounts import Account, AccountBook, AuthKind, check_url
-from app.cloud.credentials import save_secret
-from app.cloud.dicomweb import DicomWebClient
 from app.core.errors import LightboxError
-from app.core.paths import lightbox_home
-from app.gui.tasks import GeneratorTask, start_task
-
-
-def _test_job(account: Account, secret: str) -> Iterator[str]:
-    DicomWebClient(account, secret).test()
-    yield "ok"
+from app.gui.tasks import GeneratorTask, run_in_background
+from app.services.accounts_service import Account, AccountsService, AuthKind
 
 
 class AccountDialog(QDialog):
     """Asks for an account; on Save, the secret is stored first, then the account."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None,
+                 accounts: AccountsService | None = None) -> None:
         super().__init__(parent)
+        self.accounts = accounts if accounts is not None else AccountsService()
         self.setWindowTitle(self.tr("Add a cloud account"))
         self.account: Account | None = None
         self._task: GeneratorTask | None = None
@@ -75,8 +67,8 @@ class AccountDialog(QDialog):
 
     def _entered(self) -> tuple[Account, str]:
         kind: AuthKind = "bearer" if self.kind.currentData() == "bearer" else "basic"
-        account = Account(self.name.text().strip(), check_url(self.url.text()), kind,
-                          self.username.text().strip() if kind == "basic" else "")
+        account = self.accounts.make(self.name.text(), self.url.text(), kind,
+                                     self.username.text())
         if not self.secret.text():
             raise LightboxError("Enter the password or token.")
         return account, self.secret.text()
@@ -88,18 +80,17 @@ class AccountDialog(QDialog):
             self.message.setText(str(exc))
             return
         self.message.setText(self.tr("Testing {0}...").format(account.url))
-        task = GeneratorTask(lambda: _test_job(account, secret), lambda _item: True)
-        task.signals.finished.connect(
-            lambda _ok: self.message.setText(self.tr("It works: the server accepted the login."))
+        self._task = run_in_background(
+            lambda: self.accounts.test(account, secret),
+            lambda _none: self.message.setText(
+                self.tr("It works: the server accepted the login.")),
+            self.message.setText,
         )
-        task.signals.failed.connect(self.message.setText)
-        self._task = start_task(task)
 
     def save(self) -> None:
         try:
             account, secret = self._entered()
-            save_secret(account.name, secret)
-            AccountBook(lightbox_home()).add(account)
+            self.accounts.add(account, secret)
         except LightboxError as exc:
             self.message.setText(str(exc))
             return

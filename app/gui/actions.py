@@ -54,7 +54,7 @@ def build_menus(w: "MainWindow") -> None:
     add_action(w, file_menu, w.tr("Import ISO or &ZIP file..."), "Ctrl+Alt+I",
                w.transfers.import_file)
     add_action(w, file_menu, w.tr("Import the &open disc"), "Ctrl+Shift+I", w.import_open_disc)
-    add_action(w, file_menu, w.tr("&Upload what is open..."), "Ctrl+U", w.upload_open)
+    add_action(w, file_menu, w.tr("&Upload selected or open..."), "Ctrl+U", w.upload_open)
     add_action(w, file_menu, w.tr("&Save PDF report as..."), "Ctrl+Shift+S",
                lambda: w.page.save_pdf())
     file_menu.addSeparator()

@@ -1,4 +1,10 @@
-"""Import a disc: see what is on it, import with progress, read the result in plain words."""
+"""Import a disc: see what is on it and whose it is, import with progress, read the result
+in plain words.
+
+An incomplete disc is said to be incomplete before anything is copied, and Import is then
+not the default; a disc with images of several patients says so and lets the user choose
+whose to import. The sentences come from ``app.services.disc_words``.
+"""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,56 +15,142 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QLabel,
-    QListWidget,
     QProgressBar,
     QPushButton,
     QStackedWidget,
+    QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from app.core.models import ScanProgress, ScanReport
-from app.core.paths import lightbox_home
+from app.core.models import PatientNode, ScanProgress, ScanReport
 from app.gui.browser import display_date, display_name
+from app.gui.observe import observe
 from app.gui.tasks import GeneratorTask, start_task
-from app.library.library import Library
-from app.services.importing import ImportProgress, ImportReport, describe, import_media
+from app.services.disc_words import (
+    UNATTRIBUTED,
+    DiscCompleteness,
+    completeness,
+    heading,
+    import_outcome,
+    is_unattributed,
+    patients_sentence,
+    sex_words,
+)
+from app.services.importing import ImportProgress, ImportReport, describe
+from app.services.library_service import LibraryService, PatientKey
+from app.services.privacy import Privacy
+from app.services.problem_words import ProblemGroup, group_problems
 from app.services.scan import health_summary, scan_media
 
+KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 
-def _import_job(path: Path, home: Path) -> Iterator[ImportProgress | ImportReport]:
-    with Library(home) as library:
-        yield from import_media(path, library)
+
+def patient_key(patient: PatientNode) -> PatientKey:
+    return (patient.patient_id, patient.patient_name)
+
+
+def _key_of(item: QTreeWidgetItem) -> PatientKey:
+    patient_id, patient_name = item.data(0, KEY_ROLE)
+    return (str(patient_id), str(patient_name))
+
+
+class Disclosure(QWidget):
+    """A "Details" button that shows or hides a tree of grouped files."""
+
+    def __init__(self, accessible_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.button = QToolButton()
+        self.button.setText(self.tr("Details"))
+        self.button.setCheckable(True)
+        self.button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.button.setArrowType(Qt.ArrowType.RightArrow)
+        self.button.toggled.connect(self._toggled)
+        self.tree = QTreeWidget()
+        self.tree.setHeaderHidden(True)
+        self.tree.setAccessibleName(accessible_name)
+        self.tree.hide()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.tree, 1)
+
+    def _toggled(self, shown: bool) -> None:
+        self.button.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        self.tree.setVisible(shown)
+
+    def set_groups(self, groups: list[ProblemGroup]) -> None:
+        self.tree.clear()
+        for group in groups:
+            top = QTreeWidgetItem([heading(group)])
+            top.setToolTip(0, group.sentence)
+            self.tree.addTopLevelItem(top)
+            details = {d.detail for d in group.details}
+            one_detail = next(iter(details)) if len(details) == 1 else ""
+            for detail in group.details:
+                text = detail.path if one_detail else f"{detail.path}: {detail.detail}"
+                item = QTreeWidgetItem([text])
+                item.setToolTip(0, detail.detail)
+                top.addChild(item)
+        self.setVisible(bool(groups))
+
+    def groups(self) -> list[tuple[str, int]]:
+        """(heading, number of files) per group, as shown."""
+        result = []
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            if item is not None:
+                result.append((item.text(0), item.childCount()))
+        return result
 
 
 class ImportDialog(QDialog):
-    import_finished = Signal(object)  # ImportReport
+    import_finished = Signal(object)  # ImportReport, or None when cancelled
 
-    def __init__(self, path: Path, parent: QWidget | None = None, start_now: bool = False,
-                 privacy: bool = False) -> None:
+    def __init__(self, path: Path, privacy: Privacy, parent: QWidget | None = None,
+                 start_now: bool = False, library: LibraryService | None = None) -> None:
         super().__init__(parent)
         self.path = path
         self.privacy = privacy
+        self.library = library if library is not None else LibraryService()
+        self.scan: ScanReport | None = None
+        self.disc: DiscCompleteness | None = None
         self.report: ImportReport | None = None
+        self._left_out = 0
+        self._choosing = False  # True when the disc holds more than one patient.
         self._task: GeneratorTask | None = None
         self.setWindowTitle(self.tr("Import {0}").format(path.name or str(path)))
-        self.resize(620, 460)
+        self.resize(640, 500)
         self.pages = QStackedWidget()
 
-        # 1. What is on the disc.
+        # 1. What is on the disc, and whose it is.
+        self.verdict = QLabel()
+        self.verdict.setWordWrap(True)
+        self.verdict.setTextFormat(Qt.TextFormat.PlainText)
+        self.verdict.setStyleSheet("font-weight: bold")
+        self.verdict.hide()
+        self.who = QLabel()
+        self.who.setWordWrap(True)
+        self.who.hide()
         self.overview = QTreeWidget()
         self.overview.setHeaderLabels([self.tr("On this disc"), self.tr("Images")])
         self.overview.setAccessibleName(self.tr("Patients and studies on the disc"))
-        self.overview.setColumnWidth(0, 430)
+        self.overview.setColumnWidth(0, 450)
+        self.overview.itemChanged.connect(lambda _item, _column: self._update_import_button())
         self.health = QLabel(self.tr("Looking at {0}...").format(path))
         self.health.setWordWrap(True)
         self.look_progress = QProgressBar()
+        self.problems = Disclosure(self.tr("Problems found on the disc, by kind"))
+        self.problems.hide()
         first = QWidget()
         layout = QVBoxLayout(first)
+        layout.addWidget(self.verdict)
+        layout.addWidget(self.who)
         layout.addWidget(self.overview, 1)
         layout.addWidget(self.health)
+        layout.addWidget(self.problems)
         layout.addWidget(self.look_progress)
         self.pages.addWidget(first)
 
@@ -80,13 +172,15 @@ class ImportDialog(QDialog):
         self.outcome.setWordWrap(True)
         self.eject = QLabel()
         self.eject.setWordWrap(True)
-        self.failures = QListWidget()
-        self.failures.setAccessibleName(self.tr("Files that were not imported"))
+        self.eject.setStyleSheet("font-weight: bold")
+        self.failures = Disclosure(self.tr("Files that were not imported, by reason"))
+        self.failures.hide()
         third = QWidget()
         layout = QVBoxLayout(third)
         layout.addWidget(self.outcome)
         layout.addWidget(self.eject)
         layout.addWidget(self.failures, 1)
+        layout.addStretch(0)
         self.pages.addWidget(third)
 
         self.buttons = QDialogButtonBox()
@@ -99,6 +193,7 @@ class ImportDialog(QDialog):
         outer = QVBoxLayout(self)
         outer.addWidget(self.pages, 1)
         outer.addWidget(self.buttons)
+        observe(self, privacy.changed, lambda _hidden: self._show_patients())
         if start_now:
             self.start_import()
         else:
@@ -118,33 +213,129 @@ class ImportDialog(QDialog):
         self.look_progress.setValue(item.done)
 
     def _on_looked(self, report: ScanReport) -> None:
+        self._task = None
+        self.scan = report
         self.look_progress.hide()
+        self._show_patients()
+        self.health.setText(health_summary(report))
+        self.disc = completeness(report)
+        self.verdict.setText(self.disc.sentence)
+        self.verdict.setVisible(self.disc.incomplete)
+        self.problems.set_groups(group_problems(report.problems, listed=self.disc.listed))
+        self._update_import_button()
+
+    def _patient_label(self, patient: PatientNode) -> str:
+        if is_unattributed(patient):
+            return self.tr(UNATTRIBUTED)
+        show = self.privacy.show
+        parts = [show(display_name(patient.patient_name) or self.tr("(no name)"))]
+        parts.append(self.tr("ID {0}").format(show(patient.patient_id))
+                     if patient.patient_id else self.tr("no ID"))
+        if patient.patient_birth_date:
+            parts.append(self.tr("born {0}").format(
+                show(display_date(patient.patient_birth_date))))
+        sex = sex_words(str(getattr(patient, "patient_sex", "") or ""))
+        if sex:
+            parts.append(self.tr(sex))
+        return ", ".join(parts)
+
+    def _show_patients(self) -> None:
+        """The patients and their studies; with several, a checkbox each (all chosen)."""
+        report = self.scan
+        if report is None:
+            return
+        chosen = self.chosen_patients()
+        choose = len(report.patients) > 1
+        self._choosing = choose
+        self.overview.blockSignals(True)
+        self.overview.clear()
         for patient in report.patients:
-            name = self.tr("(name hidden)") if self.privacy else (
-                display_name(patient.patient_name) or self.tr("(no name)")
-            )
-            item = QTreeWidgetItem([f"{name}  {patient.patient_id}".strip(), ""])
+            key = patient_key(patient)
+            count = sum(s.instance_count for s in patient.studies)
+            item = QTreeWidgetItem([self._patient_label(patient), str(count)])
+            item.setData(0, KEY_ROLE, key)
+            if choose:
+                checked = chosen is None or key in chosen
+                item.setCheckState(0, Qt.CheckState.Checked if checked
+                                   else Qt.CheckState.Unchecked)
             self.overview.addTopLevelItem(item)
             for study in patient.studies:
                 label = f"{display_date(study.study_date)}  {study.study_description}".strip()
                 item.addChild(QTreeWidgetItem([label, str(study.instance_count)]))
         self.overview.expandAll()
-        self.health.setText(health_summary(report))
-        self.import_button.setEnabled(report.instances > 0)
-        self.import_button.setDefault(True)
+        self.overview.blockSignals(False)
+        sentence = patients_sentence(report.patients)
+        if sentence:
+            sentence += " " + self.tr("Tick the patients whose images you want to import.")
+        self.who.setText(sentence)
+        self.who.setVisible(bool(sentence))
+
+    def _patient_items(self) -> list[QTreeWidgetItem]:
+        root = self.overview.invisibleRootItem()
+        return [item for i in range(root.childCount()) if (item := root.child(i)) is not None]
+
+    def chosen_patients(self) -> set[PatientKey] | None:
+        """The patients ticked; None when there is nothing to choose (import all)."""
+        if not self._choosing:
+            return None
+        return {_key_of(i) for i in self._patient_items()
+                if i.checkState(0) == Qt.CheckState.Checked}
+
+    def set_patient_chosen(self, key: PatientKey, chosen: bool) -> None:
+        for item in self._patient_items():
+            if _key_of(item) == key:
+                item.setCheckState(0, Qt.CheckState.Checked if chosen
+                                   else Qt.CheckState.Unchecked)
+
+    def _chosen_images(self) -> int:
+        report = self.scan
+        if report is None:
+            return 0
+        chosen = self.chosen_patients()
+        return sum(s.instance_count for p in report.patients
+                   if chosen is None or patient_key(p) in chosen for s in p.studies)
+
+    def _update_import_button(self) -> None:
+        if self.scan is None or self.pages.currentIndex() != 0:
+            return
+        images = self._chosen_images()
+        incomplete = self.disc is not None and self.disc.incomplete
+        if incomplete:
+            self.import_button.setText(self.tr("&Import the {0} images that are there").format(
+                images))
+        elif self.chosen_patients() is not None:
+            self.import_button.setText(self.tr("&Import {0} images").format(images))
+        else:
+            self.import_button.setText(self.tr("&Import"))
+        self.import_button.setEnabled(images > 0)
+        # An incomplete disc is not imported by pressing Enter: the user reads first.
+        self.import_button.setAutoDefault(not incomplete)
+        self.import_button.setDefault(not incomplete and images > 0)
+        self.cancel_button.setAutoDefault(incomplete)
+        self.cancel_button.setDefault(incomplete)
 
     def _on_look_failed(self, message: str) -> None:
+        self._task = None
         self.look_progress.hide()
         self.health.setText(message)
 
     # -- 2. import ------------------------------------------------------------------
     def start_import(self) -> None:
+        patients = self.chosen_patients()
+        self._left_out = 0
+        if patients is not None and self.scan is not None:
+            self._left_out = sum(s.instance_count for p in self.scan.patients
+                                 if patient_key(p) not in patients for s in p.studies)
         self.pages.setCurrentIndex(1)
         self.import_button.setEnabled(False)
+        self.import_button.setDefault(False)
         self.status.setText(self.tr("Importing {0}...").format(self.path))
-        path, home = self.path, lightbox_home()
-        task = GeneratorTask(lambda: _import_job(path, home),
-                             lambda item: isinstance(item, ImportReport))
+        path, library = self.path, self.library
+
+        def job() -> Iterator[ImportProgress | ImportReport]:
+            yield from library.import_media(path, patients)
+
+        task = GeneratorTask(job, lambda item: isinstance(item, ImportReport))
         task.signals.progressed.connect(self._on_progress)
         task.signals.finished.connect(self._on_imported)
         task.signals.failed.connect(self._on_import_failed)
@@ -160,21 +351,13 @@ class ImportDialog(QDialog):
         self.report = report
         self._task = None
         self.pages.setCurrentIndex(2)
-        text = self.tr("{0} images imported; {1} were already in the library.").format(
-            report.imported, report.already_present
-        )
-        if report.failed:
-            text += " " + self.tr("{0} files could not be imported:").format(len(report.failed))
-        self.outcome.setText(text)
-        for failure in report.failed:
-            self.failures.addItem(f"{failure.path}: {failure.error}")
-        self.failures.setVisible(bool(report.failed))
-        if report.stopped:
-            self.eject.setText(report.stopped)
-        else:
-            # Every imported file was synced before it was indexed.
-            self.eject.setText(self.tr("Safe to eject: every image is stored on this computer."))
+        outcome = import_outcome(report, self._left_out)
+        self.outcome.setText(outcome.stored)
+        self.eject.setText(outcome.eject)
+        self.failures.set_groups(group_problems(failures=report.failed,
+                                                listed=report.listed or None))
         self.cancel_button.setText(self.tr("Close"))
+        self.cancel_button.setDefault(True)
         self.import_finished.emit(report)
 
     def _on_import_failed(self, message: str) -> None:
@@ -192,6 +375,7 @@ class ImportDialog(QDialog):
             "The import was cancelled. The images imported so far are stored; import the "
             "disc again to finish."
         ))
+        self.eject.setText("")
         self.failures.hide()
         self.cancel_button.setText(self.tr("Close"))
         self.import_finished.emit(None)

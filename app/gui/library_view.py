@@ -1,7 +1,5 @@
 """The library: every imported study, sortable and searchable, with what to do next."""
 
-from pathlib import Path
-
 from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
@@ -17,38 +15,52 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.cloud.accounts import AccountBook
 from app.core.errors import LightboxError
-from app.core.paths import lightbox_home
 from app.gui.browser import display_date, display_name
-from app.gui.tasks import GeneratorTask, start_task
-from app.library.library import Library, StudyRow
+from app.gui.observe import observe
+from app.gui.tasks import GeneratorTask, run_in_background
+from app.services.accounts_service import AccountsService
+from app.services.library_service import LibraryService, LibrarySummary, StudyRow
+from app.services.privacy import Privacy
 
 UID_ROLE = Qt.ItemDataRole.UserRole + 1
 NEW_ACCOUNT = "<new>"  # Not a valid account name: "add an account first".
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
+DATE_COLUMN = 3
+DESCRIPTION_COLUMN = 5
+IMAGES_COLUMN = 6
 
 
-def _load_studies(home: Path) -> list[StudyRow]:
-    with Library(home) as library:
-        return library.list_studies()
+def summary_text(summary: LibrarySummary) -> str:
+    """"3 studies, 512 images in the library"."""
+    studies = "1 study" if summary.studies == 1 else f"{summary.studies} studies"
+    images = "1 image" if summary.images == 1 else f"{summary.images} images"
+    return f"{studies}, {images} in the library"
 
 
 class LibraryView(QWidget):
-    loaded = Signal(str)  # a one-line summary of the library
+    # The library summary (studies, images) counted from the rows the table shows, after
+    # every reload: the window's status bar shows it.
+    summary_changed = Signal(str)
     open_requested = Signal(str)  # study UID
     import_requested = Signal()
     delete_requested = Signal(str, str)  # study UID, description for the question
     upload_requested = Signal(list, str)  # study UIDs, account name (or NEW_ACCOUNT)
 
-    COLUMNS = ("Patient", "Birth date", "Study date", "Modality", "Description", "Images",
-               "Source", "Uploaded")
+    COLUMNS = ("Patient", "Patient ID", "Birth date", "Study date", "Modality", "Description",
+               "Images", "Complete", "Source", "Uploaded")
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, privacy: Privacy, parent: QWidget | None = None,
+                 library: LibraryService | None = None,
+                 accounts: AccountsService | None = None) -> None:
         super().__init__(parent)
         self.rows: list[StudyRow] = []
-        self.privacy = False
+        self.summary = LibrarySummary(0, 0)
+        self.privacy = privacy
+        self._library = library
+        self._accounts = accounts
         self._task: GeneratorTask | None = None
+        observe(self, privacy.changed, lambda _hidden: self.show_rows(self.rows))
         self.model = QStandardItemModel(0, len(self.COLUMNS), self)
         self.model.setHorizontalHeaderLabels([self.tr(c) for c in self.COLUMNS])
         self.proxy = QSortFilterProxyModel(self)
@@ -66,13 +78,13 @@ class LibraryView(QWidget):
         self.table.setModel(self.proxy)
         self.table.setAccessibleName(self.tr("Studies in the library"))
         self.table.setSortingEnabled(True)
-        self.table.sortByColumn(2, Qt.SortOrder.DescendingOrder)
+        self.table.sortByColumn(DATE_COLUMN, Qt.SortOrder.DescendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(
-            4, QHeaderView.ResizeMode.Stretch
+            DESCRIPTION_COLUMN, QHeaderView.ResizeMode.Stretch
         )
         self.table.doubleClicked.connect(lambda _index: self._open())
         self.empty = QLabel(
@@ -105,28 +117,45 @@ class LibraryView(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self._update_buttons()
 
+    def library(self) -> LibraryService:
+        return self._library if self._library is not None else LibraryService()
+
+    def accounts(self) -> AccountsService:
+        return self._accounts if self._accounts is not None else AccountsService()
+
     def refresh(self) -> None:
-        """Reload the study list in the background."""
-        home = lightbox_home()
-        task = GeneratorTask(lambda: iter([_load_studies(home)]), lambda _item: True)
-        task.signals.finished.connect(self.show_rows)
-        self._task = start_task(task)
+        """Reload the study list in the background (after every import, delete, upload)."""
+        library = self.library()
+        if self._task is not None:
+            self._task.cancel()  # An older reload must not overwrite this one.
+        self._task = run_in_background(library.studies, self._loaded)
+
+    def _loaded(self, rows: list[StudyRow]) -> None:
+        self._task = None
+        self.show_rows(rows)
 
     def show_rows(self, rows: list[StudyRow]) -> None:
         self.rows = rows
+        selected = set(self.selected_studies())
         self.model.setRowCount(0)
+        show = self.privacy.show
         for row in rows:
-            name = self.tr("(name hidden)") if self.privacy else (
-                display_name(row.patient_name) or self.tr("(no name)")
-            )
+            name = show(display_name(row.patient_name) or self.tr("(no name)"))
+            patient_id = show(row.patient_id)
+            birth = show(display_date(row.patient_birth_date))
             uploaded = ", ".join(f"{account}: {state}" for account, state in row.uploads.items())
+            missing = row.missing_on_source
+            flag = "" if row.complete else self.tr(
+                "Incomplete: {0} images missing on the disc").format(missing)
             cells = [
                 (name, name.casefold()),
-                (display_date(row.patient_birth_date), row.patient_birth_date),
+                (patient_id, patient_id),
+                (birth, "" if self.privacy.hidden else row.patient_birth_date),
                 (display_date(row.study_date), row.study_date),
                 ("/".join(row.modalities), "/".join(row.modalities)),
                 (row.study_description, row.study_description.casefold()),
                 (str(row.instances), row.instances),
+                (flag, missing),
                 (row.source, row.source),
                 (uploaded or self.tr("not uploaded"), uploaded),
             ]
@@ -136,19 +165,30 @@ class LibraryView(QWidget):
                 item.setData(key, SORT_ROLE)
                 item.setData(row.study_instance_uid, UID_ROLE)
                 items.append(item)
-            items[5].setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            items[IMAGES_COLUMN].setTextAlignment(
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if flag:
+                items[IMAGES_COLUMN + 1].setToolTip(self.tr(
+                    "The disc listed images that were not on it. Ask the clinic for a new "
+                    "copy."))
             self.model.appendRow(items)
         self.table.resizeColumnsToContents()
         self.table.setVisible(bool(rows))
         self.empty.setVisible(not rows)
+        self._reselect(selected)
         self._update_buttons()
-        images = sum(r.instances for r in rows)
-        self.loaded.emit(self.tr("{0} studies, {1} images in the library").format(
-            len(rows), images))
+        self.summary = LibrarySummary(len(rows), sum(r.instances for r in rows))
+        self.summary_changed.emit(self.tr(summary_text(self.summary)))
 
-    def set_privacy(self, hidden: bool) -> None:
-        self.privacy = hidden
-        self.show_rows(self.rows)
+    def _reselect(self, uids: set[str]) -> None:
+        if not uids:
+            return
+        selection = self.table.selectionModel()
+        for number in range(self.proxy.rowCount()):
+            index = self.proxy.index(number, 0)
+            if index.data(UID_ROLE) in uids:
+                selection.select(index, selection.SelectionFlag.Select
+                                 | selection.SelectionFlag.Rows)
 
     def selected_studies(self) -> list[str]:
         return [str(i.data(UID_ROLE)) for i in self.table.selectionModel().selectedRows()]
@@ -166,7 +206,7 @@ class LibraryView(QWidget):
     def _fill_upload_menu(self) -> None:
         self.upload_menu.clear()
         try:
-            accounts = AccountBook(lightbox_home()).all()
+            accounts = self.accounts().all()
         except LightboxError:
             accounts = []
         for account in accounts:
@@ -192,7 +232,7 @@ class LibraryView(QWidget):
         row = next((r for r in self.rows if r.study_instance_uid == uid), None)
         if row is None:
             return
-        who = self.tr("(name hidden)") if self.privacy else display_name(row.patient_name)
+        who = self.privacy.show(display_name(row.patient_name) or self.tr("(no name)"))
         what = self.tr("{0}, {1} {2} ({3} images)").format(
             who, display_date(row.study_date), row.study_description, row.instances
         )

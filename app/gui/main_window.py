@@ -84,10 +84,9 @@ class MainWindow(QMainWindow):
         self.viewport.painted.connect(self._on_painted)
         self.page.report_shown.connect(self._on_report_shown)
 
-        self.library_view = LibraryView()
+        self.library_view = LibraryView(self.privacy)
         self.library_view.open_requested.connect(self.open_study)
-        self.transfers = Transfers(self, self.settings, lambda: self.privacy.hidden,
-                                   self.open_path)
+        self.transfers = Transfers(self, self.settings, self.privacy, self.open_path)
         self.transfers.library_changed.connect(self.library_view.refresh)
         self.library_view.import_requested.connect(self.transfers.import_folder)
         self.library_view.delete_requested.connect(self.transfers.delete_study)
@@ -110,7 +109,9 @@ class MainWindow(QMainWindow):
 
         self.summary = QLabel(self.tr("Open a disc, folder, ISO image or ZIP file."))
         # The library page and the status bar show the same façade call's result.
-        self.library_view.loaded.connect(self.summary.setText)
+        self.library_view.summary_changed.connect(
+            lambda text: self.summary.setText(text)
+            if self.pages.currentWidget() is self.library_view else None)
         self.summary.setAccessibleName(self.tr("Status"))
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
@@ -296,7 +297,6 @@ class MainWindow(QMainWindow):
     # -- privacy, tags, reports, help -------------------------------------------------
     def _on_privacy(self, hidden: bool) -> None:
         self.action_privacy.setChecked(hidden)
-        self.library_view.set_privacy(hidden)
 
     def set_window_level_mode(self, checked: bool) -> None:
         self.viewport.window_level_mode = checked
@@ -308,8 +308,8 @@ class MainWindow(QMainWindow):
 
     def _on_dataset(self, path: str, dataset: object) -> None:
         if self._tag_browser is None:
-            self._tag_browser = TagBrowser(self)
-        self._tag_browser.show_dataset(path, dataset, hide_names=self.privacy.hidden)
+            self._tag_browser = TagBrowser(self.privacy, self)
+        self._tag_browser.show_dataset(path, dataset)
         self._tag_browser.show()
         self._tag_browser.raise_()
 
@@ -353,8 +353,9 @@ class MainWindow(QMainWindow):
             self.import_path(self.session.path)
 
     def upload_open(self) -> None:
-        """Upload the disc or study on screen: a disc is imported first, automatically."""
-        if self.session is None:
+        """Upload what is in front of the user: on the library page the selected studies;
+        in the viewer the study or disc on screen (a disc is imported first)."""
+        if self.pages.currentWidget() is self.library_view or self.session is None:
             self.upload(self.library_view.selected_studies(), "")
         elif self.session.reader.is_library:
             self.upload(sorted({ref.study_instance_uid for ref in self.session.instances}), "")

@@ -11,12 +11,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.gui.observe import observe
+from app.services.privacy import Privacy
+
 MAX_VALUE_CHARS = 200
-# Hidden with the patient name when privacy is on.
-PRIVATE_KEYWORDS = frozenset(
-    {"PatientName", "PatientID", "PatientBirthDate", "OtherPatientIDs", "OtherPatientNames",
-     "PatientAddress", "PatientTelephoneNumbers", "PatientMotherBirthName"}
-)
 
 
 def _value_text(element: object) -> str:
@@ -28,8 +26,14 @@ def _value_text(element: object) -> str:
 
 
 class TagBrowser(QDialog):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    """Every attribute of one header; with privacy on, every identifying one is masked
+    (``Privacy.show_attribute``), and it redraws when privacy changes."""
+
+    def __init__(self, privacy: Privacy, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.privacy = privacy
+        self._shown: tuple[str, Dataset] | None = None
+        observe(self, privacy.changed, lambda _hidden: self._redraw())
         self.setWindowTitle(self.tr("DICOM tags"))
         self.resize(760, 620)
         self.filter = QLineEdit()
@@ -47,17 +51,26 @@ class TagBrowser(QDialog):
         layout.addWidget(self.filter)
         layout.addWidget(self.tree)
 
-    def show_dataset(self, path: str, dataset: object, hide_names: bool) -> None:
+    def show_dataset(self, path: str, dataset: object) -> None:
         assert isinstance(dataset, Dataset)
-        self.setWindowTitle(self.tr("DICOM tags — {0}").format(path))
+        self._shown = (path, dataset)
+        self._redraw()
+
+    def _redraw(self) -> None:
+        if self._shown is None:
+            return
+        path, dataset = self._shown
+        # The file name may be the patient's name (some discs name files after them).
+        shown_path = self.tr("this image") if self.privacy.hidden else path
+        self.setWindowTitle(self.tr("DICOM tags — {0}").format(shown_path))
         self.tree.clear()
         meta = getattr(dataset, "file_meta", None)
         if meta is not None:
-            self._add(self.tree.invisibleRootItem(), meta, hide_names)
-        self._add(self.tree.invisibleRootItem(), dataset, hide_names)
+            self._add(self.tree.invisibleRootItem(), meta)
+        self._add(self.tree.invisibleRootItem(), dataset)
         self._apply_filter(self.filter.text())
 
-    def _add(self, parent: QTreeWidgetItem, dataset: Dataset, hide_names: bool) -> None:
+    def _add(self, parent: QTreeWidgetItem, dataset: Dataset) -> None:
         for element in dataset:
             tag = f"({element.tag.group:04X},{element.tag.element:04X})"
             name = element.name
@@ -68,10 +81,10 @@ class TagBrowser(QDialog):
                 for number, child in enumerate(element.value, start=1):
                     child_item = QTreeWidgetItem(["", self.tr("Item {0}").format(number), "", ""])
                     item.addChild(child_item)
-                    self._add(child_item, child, hide_names)
+                    self._add(child_item, child)
                 continue
-            hidden = hide_names and element.keyword in PRIVATE_KEYWORDS
-            value = self.tr("(hidden)") if hidden else _value_text(element)
+            value = self.privacy.show_attribute(str(element.keyword), str(element.VR),
+                                                _value_text(element))
             parent.addChild(QTreeWidgetItem([tag, name, str(element.VR), value]))
 
     def _apply_filter(self, text: str) -> None:

@@ -1,17 +1,20 @@
-"""Run service generators off the UI thread; hand their yields back as signals.
+"""Run service work off the UI thread; hand its results back as signals.
 
-Worker code never touches widgets: each ``yield`` becomes a ``progressed`` signal, the
-last value a ``finished`` signal, an exception a ``failed`` signal with one sentence.
-Cancelling sets a flag that the worker checks between yields.
+Worker code never touches widgets: each ``yield`` of a generator becomes a ``progressed``
+signal, the last value a ``finished`` signal, an exception a ``failed`` signal with one
+sentence. Cancelling sets a flag that the worker checks between yields. One-shot calls
+(load the study list, delete a study, test a login) go through :func:`run_in_background`.
 """
 
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from app.core.errors import LightboxError
+
+T = TypeVar("T")
 
 
 class TaskSignals(QObject):
@@ -76,3 +79,22 @@ def start_task(task: GeneratorTask) -> GeneratorTask:
     task.signals.ended.connect(lambda: _RUNNING.discard(task))
     QThreadPool.globalInstance().start(task)
     return task
+
+
+def run_in_background(
+    work: Callable[[], T],
+    done: Callable[[T], None],
+    failed: Callable[[str], None] | None = None,
+) -> GeneratorTask:
+    """Call ``work()`` on the thread pool; ``done(result)`` or ``failed(sentence)`` runs
+    back on the GUI thread. Keep the returned task to :meth:`GeneratorTask.cancel` it
+    (``done`` is then never called)."""
+
+    def job() -> Iterator[T]:
+        yield work()
+
+    task = GeneratorTask(job, lambda _item: True)
+    task.signals.finished.connect(done)
+    if failed is not None:
+        task.signals.failed.connect(failed)
+    return start_task(task)

@@ -2,7 +2,6 @@
 with progress per study, pause, resume, cancel, and the server's reasons for failures."""
 
 from collections.abc import Iterator
-from pathlib import Path
 
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import (
@@ -20,27 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.cloud.accounts import Account
-from app.cloud.credentials import load_secret
-from app.cloud.dicomweb import DicomWebClient
-from app.core.paths import lightbox_home
 from app.gui.browser import display_date, display_name
+from app.gui.observe import observe
 from app.gui.tasks import GeneratorTask, start_task
-from app.library.library import Library, StudyRow
-from app.services.uploading import (
-    UploadProgress,
-    UploadReport,
-    describe_upload,
-    upload_studies,
-)
-
-
-def _upload_job(home: Path, studies: list[str], account: Account
-                ) -> Iterator[UploadProgress | UploadReport]:
-    secret = load_secret(account.name)
-    with Library(home) as library:
-        yield from upload_studies(studies, account, library,
-                                  lambda: DicomWebClient(account, secret))
+from app.services.accounts_service import Account, AccountsService
+from app.services.library_service import LibraryService, UploadPlan
+from app.services.privacy import Privacy
+from app.services.uploading import UploadProgress, UploadReport, describe_upload
 
 
 def skip_confirmation_key(account: str) -> str:
@@ -54,32 +39,32 @@ def _megabytes(size: int) -> str:
 class UploadDialog(QDialog):
     upload_finished = Signal(object)  # UploadReport
 
-    def __init__(self, rows: list[StudyRow], sizes: dict[str, int], account: Account,
-                 settings: QSettings, parent: QWidget | None = None) -> None:
+    def __init__(self, plan: UploadPlan, account: Account, settings: QSettings,
+                 privacy: Privacy, parent: QWidget | None = None,
+                 library: LibraryService | None = None,
+                 accounts: AccountsService | None = None) -> None:
         super().__init__(parent)
-        self.rows = rows
+        self.plan = plan
+        self.rows = list(plan.rows)
         self.account = account
         self.settings = settings
+        self.privacy = privacy
+        self.library = library if library is not None else LibraryService()
+        self.accounts = accounts if accounts is not None else AccountsService()
         self.report: UploadReport | None = None
         self._task: GeneratorTask | None = None
-        self._pending = [r.study_instance_uid for r in rows]
+        self._pending = [r.study_instance_uid for r in self.rows]
         self.setWindowTitle(self.tr("Upload to {0}").format(account.name))
         self.resize(640, 440)
         self.pages = QStackedWidget()
 
         # 1. What leaves the computer.
-        images = sum(r.instances for r in rows)
-        size = sum(sizes.values())
-        self.summary = QLabel(self.tr(
-            "These images will be sent to {0} ({1}): {2} images, {3}."
-        ).format(account.name, account.url, images, _megabytes(size)))
+        self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.listing = QListWidget()
         self.listing.setAccessibleName(self.tr("Studies to upload"))
-        for row in rows:
-            self.listing.addItem(self.tr("{0} ({1}), {2} {3}: {4} images").format(
-                display_name(row.patient_name) or self.tr("(no name)"), row.patient_id,
-                display_date(row.study_date), row.study_description, row.instances))
+        self._describe()
+        observe(self, privacy.changed, lambda _hidden: self._describe())
         self.skip = QCheckBox(self.tr("Don't ask again for {0}").format(account.name))
         first = QWidget()
         layout = QVBoxLayout(first)
@@ -94,7 +79,7 @@ class UploadDialog(QDialog):
         self.progress.setAccessibleName(self.tr("Upload progress per study"))
         self.progress.setColumnWidth(0, 260)
         self._items: dict[str, QTreeWidgetItem] = {}
-        for row in rows:
+        for row in self.rows:
             label = f"{display_date(row.study_date)} {row.study_description}".strip()
             item = QTreeWidgetItem([label, self.tr("waiting")])
             self.progress.addTopLevelItem(item)
@@ -128,6 +113,23 @@ class UploadDialog(QDialog):
         outer.addWidget(self.pages, 1)
         outer.addWidget(self.buttons)
 
+    def _describe(self) -> None:
+        """Say what would be sent, to whom, and for whom (names hidden with privacy)."""
+        plan, account = self.plan, self.account
+        text = self.tr("These images will be sent to {0} ({1}): {2} images, {3}.").format(
+            account.name, account.url, plan.images, _megabytes(plan.bytes))
+        if plan.patients > 1:
+            text += " " + self.tr("They belong to {0} different patients.").format(
+                plan.patients)
+        self.summary.setText(text)
+        self.listing.clear()
+        show = self.privacy.show
+        for row in self.rows:
+            self.listing.addItem(self.tr("{0} ({1}), {2} {3}: {4} images").format(
+                show(display_name(row.patient_name) or self.tr("(no name)")),
+                show(row.patient_id) or self.tr("no ID"),
+                display_date(row.study_date), row.study_description, row.instances))
+
     # -- running ----------------------------------------------------------------------
     def start(self) -> None:
         if self.skip.isChecked():
@@ -143,9 +145,12 @@ class UploadDialog(QDialog):
         self._run(list(self._pending))
 
     def _run(self, studies: list[str]) -> None:
-        home, account = lightbox_home(), self.account
-        task = GeneratorTask(lambda: _upload_job(home, studies, account),
-                             lambda item: isinstance(item, UploadReport))
+        account, library, accounts = self.account, self.library, self.accounts
+
+        def job() -> Iterator[UploadProgress | UploadReport]:
+            yield from library.upload(studies, account, accounts.client_factory(account))
+
+        task = GeneratorTask(job, lambda item: isinstance(item, UploadReport))
         task.signals.progressed.connect(self._on_progress)
         task.signals.finished.connect(self._on_finished)
         task.signals.failed.connect(self._on_failed)

@@ -138,19 +138,32 @@ class _Tally:
         self.images[key] = self.images.get(key, False) or stored
 
 
-def import_media(source: Path, library: Library) -> Iterator[ImportProgress | ImportReport]:
+# Which patients to import: (Patient ID, Patient's Name) as the medium has them, the key
+# build_tree groups by; ("", "") are the images that name no patient.
+PatientKey = tuple[str, str]
+
+
+class _NotChosen(Exception):
+    """The file belongs to a patient the user did not choose: left out, not a failure."""
+
+
+def import_media(
+    source: Path, library: Library, patients: set[PatientKey] | None = None
+) -> Iterator[ImportProgress | ImportReport]:
     """Import everything readable at ``source`` into ``library``.
 
     Yields an ImportProgress per file and finally the ImportReport. Raises
     SourceUnreadableError (nothing yielded) when the source cannot be read at all, and
     LibraryError when another import holds the library. Stop iterating to cancel: what
-    is imported stays imported.
+    is imported stays imported. ``patients`` (None: all) keeps only the images of those
+    patients; the others are read but left out: neither stored, failed nor counted.
     """
     medium = open_medium(source)
     try:
         library.acquire_writer()
         try:
-            yield from _import(medium.source, str(source), library, plan_medium(medium))
+            yield from _import(medium.source, str(source), library, plan_medium(medium),
+                               patients)
         finally:
             library.store.clear_staging()
             library.release_writer()
@@ -159,7 +172,8 @@ def import_media(source: Path, library: Library) -> Iterator[ImportProgress | Im
 
 
 def _import(
-    media_source: MediaSource, label: str, library: Library, plan: MediumPlan
+    media_source: MediaSource, label: str, library: Library, plan: MediumPlan,
+    patients: set[PatientKey] | None = None,
 ) -> Iterator[ImportProgress | ImportReport]:
     failures = [
         ImportFailure(p.path, p.detail, "missing" if p.problem == "missing" else "outside-media")
@@ -188,10 +202,12 @@ def _import(
         else:
             try:
                 failure, instance = _import_one(media_source, entry, library, source_id, tally,
-                                                studies, reference is not None)
+                                                studies, reference is not None, patients)
             except DiskFullError as exc:
                 stopped = str(exc)
                 failure = ImportFailure(entry.path, NOT_IMPORTED_DISK_FULL, "disk-full")
+            except _NotChosen:
+                reference = None  # Not this import's business: not counted at all.
         if failure is not None:
             failures.append(failure)
         stored = instance is not None
@@ -266,9 +282,11 @@ def _import_one(
     tally: _Tally,
     studies: dict[str, None],
     referenced: bool,
+    patients: set[PatientKey] | None = None,
 ) -> tuple[ImportFailure | None, InstanceRef | None]:
     """Copy, check and index one file: the failure, or None when all went well, and the
-    instance when the library now holds it (also as a kept conflicting version)."""
+    instance when the library now holds it (also as a kept conflicting version).
+    _NotChosen when it belongs to a patient not in ``patients``."""
     library.store.ensure_room(entry.size)
     try:
         with media_source.open(entry) as stream:
@@ -291,6 +309,9 @@ def _import_one(
             ), None
         kind: FailureKind = "unsupported" if result.problem == "unsupported" else "unreadable"
         return ImportFailure(entry.path, result.detail, kind), None
+    if patients is not None and (instance.patient_id, instance.patient_name) not in patients:
+        library.store.discard(staged)
+        raise _NotChosen
     existing = library.find(instance.sop_instance_uid)
     if existing is not None and existing.sha256 == staged.sha256:
         library.store.discard(staged)

@@ -18,12 +18,12 @@ from app.cloud.dicomweb import DicomWebClient
 from app.core.models import InstanceRef
 from app.core.paths import lightbox_home
 from app.library.library import Library, StudyRow
-from app.services.importing import ImportProgress, ImportReport
+from app.services.importing import ImportProgress, ImportReport, PatientKey
 from app.services.importing import import_media as _import_media
 from app.services.uploading import UploadProgress, UploadReport, upload_studies
 from app.services.verification import VerifyProgress, VerifyReport, verify_library
 
-__all__ = ["LibraryService", "LibrarySummary", "StudyRow", "UploadPlan"]
+__all__ = ["LibraryService", "LibrarySummary", "PatientKey", "StudyRow", "UploadPlan"]
 
 
 @dataclass(frozen=True)
@@ -115,10 +115,13 @@ class LibraryService:
         with self._open() as library:
             return library.delete_study(study_instance_uid)
 
-    def import_media(self, source: Path) -> Iterator[ImportProgress | ImportReport]:
-        """Import everything readable at ``source`` (see services.importing)."""
+    def import_media(
+        self, source: Path, patients: set[PatientKey] | None = None
+    ) -> Iterator[ImportProgress | ImportReport]:
+        """Import everything readable at ``source`` (see services.importing); ``patients``
+        (None: all) keeps only the images of those (Patient ID, Patient's Name) pairs."""
         with self._open() as library:
-            yield from _import_media(source, library)
+            yield from _import_media(source, library, patients)
 
     def upload(
         self, study_uids: list[str], account: Account,

@@ -30,15 +30,33 @@ def test_import_shows_the_disc_first_then_the_result(
     qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=TIMEOUT)
     # Before anything is copied: whose images, which study, what is wrong with the disc.
     patient = dialog.overview.topLevelItem(0)
-    assert "HEAD" in patient.text(0)
+    assert "HEAD" in patient.text(0) and "ID PLASTIC" in patient.text(0)
     assert patient.child(0).text(1) == "55"
     assert dialog.health.text() == "55 images in 2 series; 378 referenced files missing"
+    # The disc is incomplete: said first, in one sentence, and Import is not the default.
+    assert dialog.verdict.isVisibleTo(dialog)
+    assert dialog.verdict.text() == (
+        "378 of 433 images listed on this disc are missing: this disc is incomplete. "
+        "Ask the clinic for a new copy.")
+    assert not dialog.import_button.isDefault()
+    assert dialog.cancel_button.isDefault()
+    assert dialog.import_button.text() == "&Import the 55 images that are there"
+    # The 378 files sit behind Details, in one group, not as 378 lines.
+    assert not dialog.problems.tree.isVisibleTo(dialog)
+    assert [heading for heading, _n in dialog.problems.groups()] == [
+        "Listed on the disc but not there (378)"]
+    dialog.problems.button.click()
+    assert dialog.problems.tree.isVisibleTo(dialog)
+
     with qtbot.waitSignal(dialog.import_finished, timeout=TIMEOUT):
         dialog.import_button.click()
-    assert dialog.outcome.text().startswith("55 images imported; 0 were already")
-    assert dialog.failures.count() == 378
-    assert "not on the disc" in dialog.failures.item(0).text()
-    assert dialog.eject.text().startswith("Safe to eject")
+    assert dialog.report is not None and not dialog.report.all_stored
+    assert dialog.outcome.text().startswith("55 images are stored on this computer (55 new")
+    assert "378 of the 433 images listed on the disc are not on it" in dialog.outcome.text()
+    assert "Safe to eject" not in dialog.eject.text()
+    assert "this disc is incomplete" in dialog.eject.text()
+    assert [heading for heading, _n in dialog.failures.groups()] == [
+        "Listed on the disc but not there (378)"]
 
 
 def test_library_lists_searches_opens_and_deletes(

@@ -3,9 +3,11 @@ shown first, progress per study, pause and resume, and the library's upload stat
 
 from pathlib import Path
 
+from PySide6.QtGui import QKeySequence
 from pytestqt.qtbot import QtBot
 
 from app.cloud.accounts import Account
+from app.gui.library_view import UID_ROLE
 from app.gui.main_window import MainWindow
 from app.gui.upload_dialog import UploadDialog, skip_confirmation_key
 from app.library.library import Library
@@ -83,3 +85,29 @@ def test_pause_and_resume_finish_the_upload(
         dialog.pause_or_resume()  # Resume
     assert dialog.report is not None and dialog.report.studies[0].complete
     assert orthanc.instance_count() == 151
+
+
+def test_ctrl_u_on_the_library_page_uploads_the_selected_study(
+    window: MainWindow, qtbot: QtBot, orthanc: Orthanc, account: Account,
+    cloud_library: Library, discs: DiscMaker, small_study: str,
+) -> None:
+    other = import_study(cloud_library, discs(slices=4, rows=32, columns=32, seed=11))
+    # A disc is open in the viewer: Ctrl+U must not re-import and upload it.
+    with qtbot.waitSignal(window.first_image_shown, timeout=TIMEOUT):
+        window.open_path(discs(slices=3, rows=32, columns=32, seed=12))
+    window.show_library()
+    view = window.library_view
+    qtbot.waitUntil(lambda: view.proxy.rowCount() == 2, timeout=TIMEOUT)
+    row = next(r for r in range(2) if view.proxy.index(r, 0).data(UID_ROLE) == small_study)
+    view.table.selectRow(row)
+    ctrl_u = next(a for a in window.actions() if a.shortcut() == QKeySequence("Ctrl+U"))
+    ctrl_u.trigger()
+    dialog = _dialog(window, qtbot)
+    assert [r.study_instance_uid for r in dialog.rows] == [small_study]
+    assert not window.transfers.import_dialogs
+    with qtbot.waitSignal(dialog.upload_finished, timeout=TIMEOUT):
+        dialog.send_button.click()
+    assert orthanc.instance_count() == 11
+    states = {r.study_instance_uid: r.uploads for r in cloud_library.list_studies()}
+    assert states[small_study] == {account.name: "complete"}
+    assert states[other].get(account.name, "none") == "none"

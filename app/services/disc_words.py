@@ -1,0 +1,138 @@
+"""What is wrong with a disc and what an import achieved, in words a patient can read.
+
+Qt-free, so the import dialog, the CLI and tests say the same sentences. A disc whose
+DICOMDIR lists images that are not on it is *incomplete*: that is said first, once, with a
+count ("378 of 433 images listed on this disc are missing"), and the file-by-file list is
+grouped by kind behind it (``app.services.problem_words``), never 378 identical lines.
+After an import, "safe to eject" is said only when every image was stored.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from app.core.models import PatientNode, ScanReport
+from app.services.importing import ImportReport
+from app.services.problem_words import ProblemGroup, sentence
+
+# Headings of the groups in the details, by problem kind (the order they are shown in).
+KIND_TITLES = {
+    "missing": "Listed on the disc but not there",
+    "disk-full": "Not tried: the disk holding the library is full",
+    "conflict": "A different version is already in the library (both kept)",
+    "unreadable": "Damaged or unreadable",
+    "not-dicom": "Listed as images but not DICOM files",
+    "outside-media": "Pointing outside the disc (not opened)",
+    "mismatch": "Different from what the DICOMDIR says",
+    "duplicate": "Copies of the same image (counted once)",
+    "unsupported": "In a format no installed decoder can show",
+}
+
+NEW_COPY = "Ask the clinic for a new copy."
+SEX_WORDS = {"M": "male", "F": "female", "O": "other"}
+UNATTRIBUTED = "Images not linked to any patient"
+
+
+def heading(group: ProblemGroup) -> str:
+    """A group's short heading in the details: "Listed on the disc but not there (378)"."""
+    return f"{KIND_TITLES.get(group.kind, group.kind)} ({group.count})"
+
+
+@dataclass(frozen=True)
+class DiscCompleteness:
+    """How many images the disc's directory lists and how many of those cannot be had."""
+
+    listed: int
+    missing: int
+    damaged: int
+
+    @property
+    def incomplete(self) -> bool:
+        """True when images the disc should hold are not there or cannot be read."""
+        return self.missing > 0 or self.damaged > 0
+
+    @property
+    def sentence(self) -> str:
+        """The first thing the import dialog says about an incomplete disc ("" if whole)."""
+        if self.missing and self.damaged:
+            return (f"{self.missing} of {self.listed} images listed on this disc are missing "
+                    f"and {_count(self.damaged, 'file is', 'files are')} damaged: this disc "
+                    f"is incomplete. {NEW_COPY}")
+        if self.missing:
+            return sentence("missing", self.missing, self.listed)
+        if self.damaged:
+            return (f"{_count(self.damaged, 'file', 'files')} on this disc "
+                    f"{'is' if self.damaged == 1 else 'are'} damaged and cannot be read: "
+                    f"this disc is incomplete. {NEW_COPY}")
+        return ""
+
+
+def completeness(report: ScanReport) -> DiscCompleteness:
+    """Listed, missing and damaged images of a scanned disc."""
+    missing = sum(1 for p in report.problems if p.problem == "missing")
+    damaged = sum(1 for p in report.problems if p.problem == "unreadable")
+    listed = report.instances - len(report.unreferenced) + missing
+    return DiscCompleteness(listed=max(listed, missing), missing=missing, damaged=damaged)
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """What an import achieved, in two sentences: what is stored, and whether the disc may
+    be ejected (or what to do instead)."""
+
+    stored: str
+    eject: str
+    all_stored: bool
+
+
+def import_outcome(report: ImportReport, left_out: int = 0) -> ImportOutcome:
+    """The sentences after an import; ``left_out`` counts the images of patients the user
+    chose not to import (not a failure). "Safe to eject" only when every image the medium
+    lists or holds (of the chosen patients) is stored."""
+    text = (f"{_count(report.stored, 'image is', 'images are')} stored on this computer "
+            f"({report.imported} new, {report.already_present} already in the library).")
+    if left_out:
+        text += (f" {_count(left_out, 'image', 'images')} of patients you did not choose "
+                 f"{'was' if left_out == 1 else 'were'} left on the disc.")
+    if report.stopped:
+        return ImportOutcome(text, f"{report.stopped} Not everything is stored: keep the disc.",
+                             False)
+    if report.all_stored:
+        eject = ("Safe to eject: every image you chose is stored on this computer."
+                 if left_out else "Safe to eject: every image is stored on this computer.")
+        return ImportOutcome(text, eject, True)
+    if report.images == 0:
+        return ImportOutcome(text, "No images were found here.", False)
+    not_stored = report.not_stored
+    missing = sum(1 for f in report.failed if f.kind == "missing")
+    text += (f" {_count(not_stored, 'image is', 'images are')} not"
+             + (f": {missing} of the {report.listed} images listed on the disc "
+                f"{'is' if missing == 1 else 'are'} not on it." if missing else "."))
+    if missing:
+        eject = ("Not everything is stored: this disc is incomplete. Keep the disc and ask "
+                 "the clinic for a new copy.")
+    else:
+        eject = ("Not everything is stored: keep the disc. Importing it again may read "
+                 "the files that failed; they are listed under Details.")
+    return ImportOutcome(text, eject, False)
+
+
+def sex_words(code: str) -> str:
+    """Patient's Sex (M/F/O) as a word; "" when unknown."""
+    return SEX_WORDS.get(code.strip().upper(), "")
+
+
+def is_unattributed(patient: PatientNode) -> bool:
+    """True for the node holding images that name no patient at all."""
+    return patient.unattributed
+
+
+def patients_sentence(patients: Iterable[PatientNode]) -> str:
+    """"This disc holds images of 2 different patients." ("" for one patient)."""
+    real = [p for p in patients if not is_unattributed(p)]
+    if len(real) > 1:
+        return f"This disc holds images of {len(real)} different patients."
+    return ""
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
