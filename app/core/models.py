@@ -46,6 +46,7 @@ class InstanceRef:
     series_description: str = ""
     instance_number: int | None = None
     number_of_frames: int = 1
+    patient_sex: str = ""  # M, F, O or "" (last: rows from the index are built positionally)
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ class PatientNode:
     patient_birth_date: str
     studies: tuple[StudyNode, ...]
     unattributed: bool = False
+    patient_sex: str = ""
 
 
 SeriesKey = tuple[str, str, int | None, str]
@@ -127,12 +129,14 @@ def build_tree(instances: Iterable[InstanceRef]) -> tuple[PatientNode, ...]:
     for (patient_id, patient_name), studies in patients.items():
         study_nodes = []
         birth_date = ""
+        sex = ""
         for study_uid, series_map in studies.items():
             series_nodes = []
             for refs in series_map.values():
                 refs.sort(key=lambda r: (_number_key(r.instance_number), r.path))
                 first = refs[0]
                 birth_date = birth_date or first.patient_birth_date
+                sex = sex or next((r.patient_sex for r in refs if r.patient_sex), "")
                 series_nodes.append(
                     SeriesNode(
                         series_instance_uid=first.series_instance_uid,
@@ -160,6 +164,7 @@ def build_tree(instances: Iterable[InstanceRef]) -> tuple[PatientNode, ...]:
                 patient_birth_date=birth_date,
                 studies=tuple(study_nodes),
                 unattributed=not (patient_id or patient_name),
+                patient_sex=sex,
             )
         )
     result.sort(key=lambda p: (p.unattributed, p.patient_name.casefold(), p.patient_id))

@@ -19,17 +19,7 @@ from app.services.viewer_text import (
 )
 from app.services.viewer_text import display_date as spoken_date
 
-__all__ = ["SeriesBrowser", "display_date", "display_name"]  # the dialogs import these here
-
 SERIES_ROLE = Qt.ItemDataRole.UserRole + 1
-
-
-def display_date(value: str) -> str:
-    """YYYYMMDD as YYYY-MM-DD, as the library and transfer dialogs still show it (their
-    owner moves them to app.services.viewer_text.display_date, "12 Mar 2024")."""
-    if len(value) == 8 and value.isdigit():
-        return f"{value[:4]}-{value[4:6]}-{value[6:]}"
-    return value
 
 
 class SeriesBrowser(QTreeWidget):

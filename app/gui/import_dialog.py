@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.models import PatientNode, ScanProgress, ScanReport
-from app.gui.browser import display_date, display_name
 from app.gui.observe import observe
 from app.gui.tasks import GeneratorTask, start_task
 from app.services.disc_words import (
@@ -44,6 +43,7 @@ from app.services.library_service import LibraryService, PatientKey
 from app.services.privacy import Privacy
 from app.services.problem_words import ProblemGroup, group_problems
 from app.services.scan import health_summary, scan_media
+from app.services.viewer_text import display_date, display_name
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -234,7 +234,7 @@ class ImportDialog(QDialog):
         if patient.patient_birth_date:
             parts.append(self.tr("born {0}").format(
                 show(display_date(patient.patient_birth_date))))
-        sex = sex_words(str(getattr(patient, "patient_sex", "") or ""))
+        sex = sex_words(patient.patient_sex)
         if sex:
             parts.append(self.tr(sex))
         return ", ".join(parts)

@@ -16,12 +16,12 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import LightboxError
-from app.gui.browser import display_date, display_name
 from app.gui.observe import observe
 from app.gui.tasks import GeneratorTask, run_in_background
 from app.services.accounts_service import AccountsService
 from app.services.library_service import LibraryService, LibrarySummary, StudyRow
 from app.services.privacy import Privacy
+from app.services.viewer_text import display_date, display_name
 
 UID_ROLE = Qt.ItemDataRole.UserRole + 1
 NEW_ACCOUNT = "<new>"  # Not a valid account name: "add an account first".

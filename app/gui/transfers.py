@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 from app.core.errors import LightboxError
 from app.gui.account_dialog import AccountDialog
-from app.gui.browser import display_date, display_name
 from app.gui.import_dialog import ImportDialog
 from app.gui.library_view import NEW_ACCOUNT
 from app.gui.tasks import run_in_background
@@ -21,6 +20,7 @@ from app.services.accounts_service import Account, AccountsService
 from app.services.glance import MediumGlance, glance
 from app.services.library_service import LibraryService, UploadPlan
 from app.services.privacy import Privacy
+from app.services.viewer_text import display_date, display_name
 
 AUTO_IMPORT_KEY = "media/auto_import"
 

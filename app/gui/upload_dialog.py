@@ -19,13 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui.browser import display_date, display_name
 from app.gui.observe import observe
 from app.gui.tasks import GeneratorTask, start_task
 from app.services.accounts_service import Account, AccountsService
 from app.services.library_service import LibraryService, UploadPlan
 from app.services.privacy import Privacy
 from app.services.uploading import UploadProgress, UploadReport, describe_upload
+from app.services.viewer_text import display_date, display_name
 
 
 def skip_confirmation_key(account: str) -> str:

@@ -53,6 +53,7 @@ _TEXT_TAGS = {
     0x00100010: "patient_name",
     0x00100020: "patient_id",
     0x00100030: "patient_birth_date",
+    0x00100040: "patient_sex",
     0x0020000D: "study_instance_uid",
     0x0020000E: "series_instance_uid",
     0x00200011: "series_number",

@@ -136,6 +136,7 @@ def instance_from_reference(path: str, reference: DirectoryReference) -> Instanc
         patient_id=c.get("patient_id", ""),
         patient_name=person_name(c.get("patient_name", "")),
         patient_birth_date=c.get("patient_birth_date", ""),
+        patient_sex=c.get("patient_sex", ""),
         study_instance_uid=c.get("study_instance_uid", ""),
         study_date=c.get("study_date", ""),
         study_description=c.get("study_description", ""),

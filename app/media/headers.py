@@ -153,6 +153,7 @@ def instance_from_dataset(ds: Dataset, path: str) -> InstanceRef:
         patient_id=dataset_text(ds, "PatientID"),
         patient_name=person_name(dataset_text(ds, "PatientName")),
         patient_birth_date=dataset_text(ds, "PatientBirthDate"),
+        patient_sex=dataset_text(ds, "PatientSex"),
         study_instance_uid=dataset_text(ds, "StudyInstanceUID"),
         study_date=dataset_text(ds, "StudyDate"),
         study_description=dataset_text(ds, "StudyDescription"),

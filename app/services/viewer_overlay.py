@@ -72,7 +72,8 @@ def _window_text(model: "ViewerModel") -> list[str]:
 def _merged(header: InstanceRef, record: InstanceRef) -> InstanceRef:
     """``header`` with its empty fields taken from ``record``."""
     updates = {name: getattr(record, name) for name in (
-        "patient_id", "patient_name", "patient_birth_date", "study_date", "study_description",
+        "patient_id", "patient_name", "patient_birth_date", "patient_sex", "study_date",
+        "study_description",
         "modality", "series_number", "series_description",
     ) if getattr(header, name) in ("", None) and getattr(record, name) not in ("", None)}
     return replace(header, **updates) if updates else header

@@ -244,7 +244,8 @@ def enrich(instances: list[InstanceRef], header: InstanceRef) -> bool:
                 if not getattr(ref, name) and getattr(header, name):
                     updates[name] = getattr(header, name)
         if header.study_instance_uid and ref.study_instance_uid == header.study_instance_uid:
-            for name in ("study_description", "study_date", "patient_birth_date"):
+            for name in ("study_description", "study_date", "patient_birth_date",
+                         "patient_sex"):
                 if not getattr(ref, name) and getattr(header, name):
                     updates[name] = getattr(header, name)
         if updates:

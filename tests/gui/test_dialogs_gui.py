@@ -47,7 +47,7 @@ def test_two_patients_are_said_and_only_the_chosen_one_is_imported(
     assert dialog.who.text().startswith("This disc holds images of 2 different patients.")
     labels = [dialog.overview.topLevelItem(i).text(0)
               for i in range(dialog.overview.topLevelItemCount())]
-    assert labels == ["Doe, Archibald, ID 77654033", "Doe, Peter, ID 98890234"]
+    assert labels == ["Doe, Archibald, ID 77654033", "Doe, Peter, ID 98890234, male"]
     assert dialog.chosen_patients() == {("77654033", "Doe^Archibald"),
                                         ("98890234", "Doe^Peter")}
     dialog.set_patient_chosen(("98890234", "Doe^Peter"), False)

@@ -121,7 +121,7 @@ def test_inserted_disc_is_offered_for_import(
     qtbot.waitUntil(lambda: bool(_visible_offers(window)), timeout=TIMEOUT)
     offers = _visible_offers(window)
     box = offers[0]
-    assert box.text() == "Import 50 images of Citizen, Jan, 2020-09-13?"
+    assert box.text() == "Import 50 images of Citizen, Jan, 13 Sep 2020?"
     import_button = next(b for b in box.findChildren(QPushButton) if b.text() == "Import")
     import_button.click()
     qtbot.waitUntil(lambda: bool(window.transfers.import_dialogs), timeout=TIMEOUT)
