@@ -1,14 +1,18 @@
-"""Import progress on the command line: a bar on a terminal, plain lines otherwise."""
+"""Progress on the command line (stderr): a redrawn bar on a terminal, plain lines
+otherwise, nothing with --json."""
 
 import time
 from typing import TextIO
 
+from app.core.models import ScanProgress
 from app.services.importing import ImportProgress, describe
 from app.services.uploading import UploadProgress, describe_upload
+from app.services.verification import VerifyProgress
 
 BAR_WIDTH = 28
 # When not on a terminal (a log, a script): one line at most this often.
 LINE_EVERY_SECONDS = 5.0
+CLEAR_LINE = "\r\033[K"
 
 
 class ProgressPrinter:
@@ -21,6 +25,7 @@ class ProgressPrinter:
         self._last_line = 0.0
 
     def update(self, progress: ImportProgress) -> None:
+        """Show import progress."""
         if self._quiet:
             return
         if self._tty:
@@ -46,6 +51,30 @@ class ProgressPrinter:
             print(f"Uploading: {text}", file=self._out, flush=True)
 
     def finish(self) -> None:
+        """Clear the bar (on a terminal) so what follows starts on a clean line."""
         if self._tty and not self._quiet:
-            self._out.write("\r\033[K")
+            self._out.write(CLEAR_LINE)
+            self._out.flush()
+
+
+class CountLine:
+    """"Reading files: 25/300" redrawn on a terminal every ``every`` items; silent
+    elsewhere (a log gains nothing from these)."""
+
+    def __init__(self, out: TextIO, label: str, every: int, quiet: bool = False) -> None:
+        self._out = out
+        self._label = label
+        self._every = every
+        self._on = out.isatty() and not quiet
+
+    def update(self, progress: ScanProgress | VerifyProgress) -> None:
+        """Show ``done/total`` when it is worth redrawing."""
+        if self._on and (progress.done == progress.total or progress.done % self._every == 0):
+            self._out.write(f"\r{self._label}: {progress.done}/{progress.total}")
+            self._out.flush()
+
+    def finish(self) -> None:
+        """Clear the line."""
+        if self._on:
+            self._out.write(CLEAR_LINE)
             self._out.flush()
