@@ -46,7 +46,8 @@ class _VersionAction(argparse.Action):
 
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
                  values: object, option_string: str | None = None) -> None:
-        parser.exit(message=f"lightbox {installed_version()}\n")
+        print(f"lightbox {installed_version()}")
+        parser.exit()
 
 
 def installed_version() -> str:
