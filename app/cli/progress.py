@@ -1,13 +1,16 @@
 """Progress on the command line (stderr): a redrawn bar on a terminal, plain lines
 otherwise, nothing with --json."""
 
-import time
-from typing import TextIO
+from __future__ import annotations
 
-from app.core.models import ScanProgress
-from app.services.importing import ImportProgress, describe
-from app.services.uploading import UploadProgress, describe_upload
-from app.services.verification import VerifyProgress
+import time
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from app.core.models import ScanProgress
+    from app.services.importing import ImportProgress
+    from app.services.uploading import UploadProgress
+    from app.services.verification import VerifyProgress
 
 BAR_WIDTH = 28
 # When not on a terminal (a log, a script): one line at most this often.
@@ -28,6 +31,8 @@ class ProgressPrinter:
         """Show import progress."""
         if self._quiet:
             return
+        from app.services.importing import describe
+
         if self._tty:
             filled = BAR_WIDTH * progress.done // max(1, progress.total)
             bar = "#" * filled + "-" * (BAR_WIDTH - filled)
@@ -43,6 +48,8 @@ class ProgressPrinter:
         """Upload progress, drawn the same way as import progress."""
         if self._quiet:
             return
+        from app.services.uploading import describe_upload
+
         text = describe_upload(progress)
         if self._tty:
             self._out.write(f"\r{text}\033[K")
