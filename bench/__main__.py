@@ -2,7 +2,14 @@
 
 import sys
 
-from bench import bench_imaging, bench_import, bench_media, bench_upload, bench_viewer
+from bench import (
+    bench_cli,
+    bench_imaging,
+    bench_import,
+    bench_media,
+    bench_upload,
+    bench_viewer,
+)
 
 
 def main() -> int:
@@ -11,6 +18,7 @@ def main() -> int:
     bench_imaging.run()
     bench_viewer.run()
     bench_import.run()
+    bench_cli.run()
     bench_upload.run()
     return 0
 

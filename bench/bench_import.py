@@ -16,11 +16,9 @@
    Target: about the same (files stream in chunks; nothing holds a study).
 """
 
-import hashlib
 import os
 import resource
 import shutil
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -29,12 +27,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pydicom import dcmread
-
 from app.library.library import Library
 from app.media.pydicom_setup import configure_pydicom
 from app.samples.disc_writer import write_sample_disc
 from app.services.importing import ImportReport, import_media
+from bench.floor_import import floor_import
 from bench.harness import Comparison
 
 CACHE = Path(tempfile.gettempdir()) / "lightbox-bench"
@@ -89,61 +86,11 @@ def _app(disc: Path, expected: int, cpu: list[tuple[float, float]]) -> Job:
     return run
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _floor(disc: Path, expected: int) -> Job:
-    """The least a correct importer does: one read, hash, durable copy, header, one row."""
+    """The least a correct importer does (bench/floor_import.py), in this process."""
 
     def run(out: Path) -> None:
-        objects, staging = out / "objects", out / "staging"
-        objects.mkdir(parents=True)
-        staging.mkdir()
-        db = sqlite3.connect(out / "index.sqlite", isolation_level=None)
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA synchronous = FULL")
-        db.execute(
-            "CREATE TABLE instances (sop_uid TEXT PRIMARY KEY, study_uid TEXT, file TEXT,"
-            " size INTEGER, sha256 TEXT)"
-        )
-        files = [
-            os.path.join(folder, name)
-            for folder, _, names in os.walk(disc) for name in sorted(names)
-            if name != "DICOMDIR"
-        ]
-        for number, path in enumerate(files):
-            temp = staging / f"{number}.part"
-            digest = hashlib.sha256()
-            size = 0
-            with open(path, "rb") as source, open(temp, "wb") as copy:
-                while chunk := source.read(CHUNK):
-                    digest.update(chunk)
-                    copy.write(chunk)
-                    size += len(chunk)
-                copy.flush()
-                os.fsync(copy.fileno())
-            sha = digest.hexdigest()
-            folder = objects / sha[:2]
-            new_folder = not folder.exists()
-            folder.mkdir(exist_ok=True)
-            final = folder / f"{sha}.dcm"
-            os.replace(temp, final)
-            _fsync_dir(folder)
-            if new_folder:
-                _fsync_dir(objects)
-            header = dcmread(final, stop_before_pixels=True)
-            db.execute(
-                "INSERT INTO instances VALUES (?, ?, ?, ?, ?)",
-                (str(header.SOPInstanceUID), str(header.StudyInstanceUID), str(final), size,
-                 sha),
-            )
-        assert db.execute("SELECT COUNT(*) FROM instances").fetchone()[0] == expected
-        db.close()
+        floor_import(disc, out, expected)
 
     return run
 

@@ -39,7 +39,7 @@ from tests.library.helpers import (
 )
 
 LIST_KEYS = {"study_instance_uid", "patient_id", "patient_name", "study_date", "modalities",
-             "series", "instances", "uploads"}
+             "series", "instances", "complete", "missing_on_source", "uploads"}
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +105,15 @@ def test_import_exits_one_and_lists_every_failure(
     assert out.startswith(f"Imported 0 images from {disc}; 55 were already in the library; "
                           "378 failed.\n")
     assert "... and 353 more (use --json for the full list)" in out
+    assert "can be ejected" not in out
+    assert out.rstrip().endswith("Keep the disc and ask the clinic for a new copy.")
+
+    # The library says the study is incomplete, and by how much.
+    code, out, _ = _cli(capsys, "library", "list", "--json")
+    (study,) = json.loads(out)["studies"]
+    assert code == 0 and study["complete"] is False and study["missing_on_source"] == 63
+    code, out, _ = _cli(capsys, "library", "list")
+    assert "(incomplete: 63 missing)" in out
 
 
 @pytest.mark.parametrize(

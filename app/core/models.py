@@ -95,6 +95,10 @@ class PatientNode:
 
 SeriesKey = tuple[str, str, int | None, str]
 
+# A patient as a medium names them: (Patient ID, Patient's Name), the key build_tree groups
+# by and an import can be limited to; ("", "") are the images that name no patient.
+PatientKey = tuple[str, str]
+
 
 def series_key(ref: InstanceRef) -> SeriesKey:
     """What tells the series of ``ref`` apart from others of its study.

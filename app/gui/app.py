@@ -7,7 +7,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.gui.main_window import MainWindow
-from app.media.pydicom_setup import configure_pydicom
+from app.services.setup import configure_dicom_reading
 
 SCREENSHOT_TIMEOUT_MS = 60_000
 # After the first image, a moment for thumbnails and overlays to arrive as well.
@@ -31,7 +31,7 @@ def run_viewer(path: Path | None, screenshot: Path | None = None) -> int:
     With ``screenshot``, save the window as a PNG once the first image is painted and
     return 0; return 1 when no image could be shown in time.
     """
-    configure_pydicom()
+    configure_dicom_reading()
     app = _application()
     window = MainWindow()
     window.show()

@@ -4,7 +4,7 @@ import threading
 
 from PySide6.QtCore import QObject, Signal
 
-from app.media.watcher import MediaWatcher
+from app.services.media_watch import inserted_media
 
 CHECK_INTERVAL_S = 5.0
 
@@ -22,10 +22,8 @@ class MediaMonitor(QObject):
 
     def _run(self) -> None:
         try:
-            with MediaWatcher() as watcher:
-                for event in watcher.watch(self._stop, interval=CHECK_INTERVAL_S):
-                    if event.kind == "inserted" and event.has_dicom:
-                        self.inserted.emit(str(event.volume.mount_point))
+            for mount_point in inserted_media(self._stop, CHECK_INTERVAL_S):
+                self.inserted.emit(mount_point)
         except (OSError, RuntimeError):
             return  # No way to watch here (or the window is gone): the menus still work.
 

@@ -6,12 +6,18 @@ is useless, a secret without its account is harmless); removing an account forge
 secret too.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.cloud.accounts import Account, AccountBook, AuthKind, check_url
 from app.cloud.credentials import forget_secret, load_secret, save_secret
-from app.cloud.dicomweb import DicomWebClient
+
+# requests (through the client) is imported when a connection is made, not to list accounts.
+if TYPE_CHECKING:
+    from app.cloud.dicomweb import DicomWebClient
 from app.core.errors import AccountError
 from app.core.paths import lightbox_home
 
@@ -68,6 +74,8 @@ class AccountsService:
     def test(account: Account, secret: str | None = None) -> None:
         """Log in to the account's server; AuthError, AccountError or UploadError saying
         whether the address or the credentials are wrong. ``secret`` None: the stored one."""
+        from app.cloud.dicomweb import DicomWebClient
+
         DicomWebClient(account, secret if secret is not None else load_secret(account.name)
                        ).test()
 
@@ -75,5 +83,7 @@ class AccountsService:
     def client_factory(account: Account) -> Callable[[], DicomWebClient]:
         """A function giving a new client (one connection) for ``account``, with the secret
         read from the keyring once, now."""
+        from app.cloud.dicomweb import DicomWebClient
+
         secret = load_secret(account.name)
         return lambda: DicomWebClient(account, secret)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from app.core.errors import DiskFullError, MediaError
-from app.core.models import InstanceRef
+from app.core.models import InstanceRef, PatientKey
 from app.core.progress import duration, megabytes_per_second, seconds_left
 from app.imaging.syntaxes import can_decode
 from app.library.library import Library
@@ -137,10 +137,6 @@ class _Tally:
     def outcome(self, key: str, stored: bool) -> None:
         self.images[key] = self.images.get(key, False) or stored
 
-
-# Which patients to import: (Patient ID, Patient's Name) as the medium has them, the key
-# build_tree groups by; ("", "") are the images that name no patient.
-PatientKey = tuple[str, str]
 
 
 class _NotChosen(Exception):

@@ -9,19 +9,26 @@ through the library's one writer lock (imports and deletions); upload state is o
 transaction per batch and touches no file, so an upload may run beside an import.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from app.cloud.accounts import Account
-from app.cloud.dicomweb import DicomWebClient
-from app.core.models import InstanceRef
+from app.core.models import PatientKey
 from app.core.paths import lightbox_home
 from app.library.library import Library, StudyRow
-from app.services.importing import ImportProgress, ImportReport, PatientKey
-from app.services.importing import import_media as _import_media
-from app.services.uploading import UploadProgress, UploadReport, upload_studies
-from app.services.verification import VerifyProgress, VerifyReport, verify_library
+
+# The jobs' modules are imported when a job starts: `lightbox library list` needs neither
+# the media readers nor the upload client, and start-up time is what a script waits for.
+if TYPE_CHECKING:
+    from app.cloud.accounts import Account
+    from app.cloud.dicomweb import DicomWebClient
+    from app.core.models import InstanceRef
+    from app.services.importing import ImportProgress, ImportReport
+    from app.services.uploading import UploadProgress, UploadReport
+    from app.services.verification import VerifyProgress, VerifyReport
 
 __all__ = ["LibraryService", "LibrarySummary", "PatientKey", "StudyRow", "UploadPlan"]
 
@@ -120,6 +127,8 @@ class LibraryService:
     ) -> Iterator[ImportProgress | ImportReport]:
         """Import everything readable at ``source`` (see services.importing); ``patients``
         (None: all) keeps only the images of those (Patient ID, Patient's Name) pairs."""
+        from app.services.importing import import_media as _import_media
+
         with self._open() as library:
             yield from _import_media(source, library, patients)
 
@@ -129,10 +138,14 @@ class LibraryService:
     ) -> Iterator[UploadProgress | UploadReport]:
         """Upload studies to ``account`` (see services.uploading); ``make_client`` gives one
         client per connection (AccountsService.client_factory)."""
+        from app.services.uploading import upload_studies
+
         with self._open() as library:
             yield from upload_studies(study_uids, account, library, make_client)
 
     def verify(self) -> Iterator[VerifyProgress | VerifyReport]:
         """Check every stored file against its recorded hash."""
+        from app.services.verification import verify_library
+
         with self._open() as library:
             yield from verify_library(library)

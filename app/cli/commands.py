@@ -1,0 +1,252 @@
+"""One function per command: parse nothing, call the application layer, print.
+
+Each command imports what it needs when it runs, so ``lightbox --version`` and the cheap
+commands do not pay for pydicom, the decoders, requests or the keyring.
+"""
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from app.core.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE, UsageError
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def _print_json(data: dict[str, object]) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=1)
+    sys.stdout.write("\n")
+
+
+def require_source(path: Path) -> Path:
+    """``path`` when something is there; UsageError in one sentence otherwise."""
+    if not path.exists():
+        raise UsageError(f"There is no disc, folder or file at {path}.")
+    return path
+
+
+def require_screen(hint: str) -> None:
+    """UsageError naming what is missing when no window can be shown (Qt never starts)."""
+    from app.cli.screen import missing_screen
+
+    missing = missing_screen()
+    if missing is not None:
+        raise UsageError(f"There is no screen to show the viewer on ({missing}); {hint}.")
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    """``lightbox``: the viewer on the library."""
+    require_screen("run 'lightbox' in a desktop session, or see the library with "
+                   "'lightbox library list'")
+    from app.gui.app import run_viewer
+
+    return run_viewer(None)
+
+
+def cmd_view(args: argparse.Namespace) -> int:
+    """``lightbox view PATH [--screenshot PNG]``."""
+    require_source(args.path)
+    require_screen("use 'lightbox view PATH --screenshot PNG' under Xvfb, or "
+                   "'lightbox scan PATH'")
+    from app.gui.app import run_viewer
+
+    return run_viewer(args.path, args.screenshot)
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    """``lightbox scan PATH [--json]``."""
+    require_source(args.path)
+    from app.cli.contract import scan_json
+    from app.cli.printers import print_scan
+    from app.cli.progress import CountLine
+    from app.core.models import ScanReport
+    from app.services.jobs import run_to_report
+    from app.services.scan import scan_media
+    from app.services.setup import configure_dicom_reading
+
+    configure_dicom_reading()
+    line = CountLine(sys.stderr, "Reading files", every=25, quiet=args.json)
+    try:
+        report = run_to_report(scan_media(args.path), ScanReport, line.update)
+    finally:
+        line.finish()
+    if args.json:
+        _print_json(scan_json(report))
+    else:
+        print_scan(report, sys.stdout)
+    return EXIT_PROBLEMS if report.problems or report.instances == 0 else EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """``lightbox import PATH [--json]``."""
+    require_source(args.path)
+    from app.cli.contract import import_json
+    from app.cli.printers import print_import
+    from app.cli.progress import ProgressPrinter
+    from app.services.importing import ImportReport
+    from app.services.jobs import run_to_report
+    from app.services.library_service import LibraryService
+    from app.services.setup import configure_dicom_reading
+
+    configure_dicom_reading()
+    bar = ProgressPrinter(sys.stderr, args.json)
+    try:
+        report = run_to_report(LibraryService().import_media(args.path), ImportReport,
+                               bar.update)
+    finally:
+        bar.finish()
+    if args.json:
+        _print_json(import_json(report))
+    else:
+        print_import(report, sys.stdout)
+    return EXIT_PROBLEMS if report.failed else EXIT_OK
+
+
+def cmd_library(args: argparse.Namespace) -> int:
+    """``lightbox library list [--json] | verify | delete STUDY_UID --yes``."""
+    from app.services.library_service import LibraryService
+
+    library = LibraryService()
+    if args.library_command == "list":
+        from app.cli.contract import library_json
+        from app.cli.printers import print_studies
+
+        rows = library.studies()
+        if args.json:
+            _print_json(library_json(rows))
+        else:
+            print_studies(rows, sys.stdout)
+        return EXIT_OK
+    if args.library_command == "verify":
+        from app.cli.printers import print_verify
+        from app.cli.progress import CountLine
+        from app.services.jobs import run_to_report
+        from app.services.verification import VerifyReport
+
+        line = CountLine(sys.stderr, "Checking files", every=100)
+        try:
+            report = run_to_report(library.verify(), VerifyReport, line.update)
+        finally:
+            line.finish()
+        print_verify(report, sys.stdout)
+        return EXIT_PROBLEMS if report.problems else EXIT_OK
+    if not args.yes:
+        print("Deleting a study removes its images from this computer; "
+              "add --yes to really delete it.", file=sys.stderr)
+        return EXIT_UNUSABLE
+    removed = library.delete_study(args.study)
+    print(f"Deleted the study and its {removed} images.")
+    return EXIT_OK
+
+
+def cmd_account(args: argparse.Namespace) -> int:
+    """``lightbox account add | list | remove | test``."""
+    from app.services.accounts_service import AccountsService, AuthKind
+
+    accounts = AccountsService()
+    if args.account_command == "list":
+        from app.cli.printers import print_accounts
+
+        print_accounts(accounts.all(), sys.stdout)
+        return EXIT_OK
+    if args.account_command == "remove":
+        accounts.remove(args.name)
+        print(f"Removed the account {args.name} and its secret.")
+        return EXIT_OK
+    if args.account_command == "test":
+        item = accounts.get(args.name)
+        accounts.test(item)
+        print(f"The account {item.name} works: {item.url} accepted the credentials.")
+        return EXIT_OK
+    secret = sys.stdin.readline().rstrip("\r\n")
+    if not secret:
+        raise UsageError("The password or token on standard input is empty.")
+    auth: AuthKind = "bearer" if args.token_stdin else "basic"
+    if auth == "basic" and not args.username.strip():
+        raise UsageError("A password needs a user name: add --username.")
+    item = accounts.add(accounts.make(args.name, args.url, auth, args.username), secret)
+    print(f"Added the account {item.name} ({item.url}); its secret is in the password store.")
+    return EXIT_OK
+
+
+def cmd_upload(args: argparse.Namespace) -> int:
+    """``lightbox upload STUDY_UID... --account NAME [--json]``."""
+    from app.cli.contract import upload_json
+    from app.cli.printers import print_upload
+    from app.cli.progress import ProgressPrinter
+    from app.services.accounts_service import AccountsService
+    from app.services.jobs import run_to_report
+    from app.services.library_service import LibraryService
+    from app.services.setup import configure_dicom_reading
+    from app.services.uploading import UploadReport
+
+    configure_dicom_reading()
+    accounts = AccountsService()
+    account = accounts.get(args.account)
+    job = LibraryService().upload(args.studies, account, accounts.client_factory(account))
+    bar = ProgressPrinter(sys.stderr, args.json)
+    try:
+        report = run_to_report(job, UploadReport, bar.update_upload)
+    finally:
+        bar.finish()
+    if args.json:
+        json.dump(upload_json(report), sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        print_upload(report, sys.stdout)
+    return EXIT_OK if all(s.complete for s in report.studies) else EXIT_PROBLEMS
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    """``lightbox render FILE -o OUT.png [...]``."""
+    if not args.file.is_file():
+        raise UsageError(f"There is no file at {args.file}.")
+    from app.imaging.render import render_file_to_png
+    from app.services.setup import configure_dicom_reading
+
+    configure_dicom_reading()
+    width, height = render_file_to_png(
+        args.file,
+        args.output,
+        frame=args.frame,
+        window=args.window,
+        preset=args.preset,
+        minmax=args.minmax,
+        rotate=args.rotate,
+        flip=args.flip,
+        zoom=args.zoom,
+    )
+    print(f"Wrote {args.output} ({width} x {height}).")
+    return EXIT_OK
+
+
+def cmd_sample_disc(args: argparse.Namespace) -> int:
+    """``lightbox sample-disc OUT [--slices N] [--transfer-syntax NAME]``."""
+    from app.services.sample_disc import write_sample_disc
+
+    def progress(done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            sys.stderr.write(f"\rWriting images: {done}/{total}")
+            sys.stderr.flush()
+
+    summary = write_sample_disc(args.out, slices=args.slices,
+                                transfer_syntax=args.transfer_syntax, progress=progress)
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\033[K")
+    print(f"Wrote a sample disc with {summary.instances} images to {summary.out}")
+    return EXIT_OK
+
+
+COMMANDS: dict[str | None, Command] = {
+    None: cmd_gui,
+    "view": cmd_view,
+    "scan": cmd_scan,
+    "render": cmd_render,
+    "import": cmd_import,
+    "account": cmd_account,
+    "upload": cmd_upload,
+    "library": cmd_library,
+    "sample-disc": cmd_sample_disc,
+}

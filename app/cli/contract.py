@@ -1,0 +1,98 @@
+"""The JSON objects of the command-line contract (DESIGN.md): names and keys are stable."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.core.models import PatientNode, ScanReport
+    from app.services.importing import ImportReport
+    from app.services.library_service import StudyRow
+    from app.services.uploading import UploadReport
+
+
+def scan_json(report: ScanReport) -> dict[str, object]:
+    """The ``scan --json`` object (plus ``unreferenced`` and ``notes``)."""
+    return {
+        "source": report.source,
+        "kind": report.kind,
+        "instances": report.instances,
+        "patients": [_patient_json(p) for p in report.patients],
+        "problems": [
+            {"path": p.path, "problem": p.problem, "detail": p.detail} for p in report.problems
+        ],
+        "unreferenced": list(report.unreferenced),
+        "notes": list(report.notes),
+    }
+
+
+def _patient_json(patient: PatientNode) -> dict[str, object]:
+    return {
+        "patient_id": patient.patient_id,
+        "patient_name": patient.patient_name,
+        "studies": [
+            {
+                "study_instance_uid": study.study_instance_uid,
+                "study_date": study.study_date,
+                "study_description": study.study_description,
+                "series": [
+                    {
+                        "series_instance_uid": series.series_instance_uid,
+                        "modality": series.modality,
+                        "series_number": series.series_number,
+                        "series_description": series.series_description,
+                        "instances": len(series.instances),
+                    }
+                    for series in study.series
+                ],
+            }
+            for study in patient.studies
+        ],
+    }
+
+
+def import_json(report: ImportReport) -> dict[str, object]:
+    """The ``import --json`` object (plus ``conflicts`` and ``stopped``)."""
+    return {
+        "imported": report.imported,
+        "already_present": report.already_present,
+        "failed": [{"path": f.path, "error": f.error} for f in report.failed],
+        "conflicts": report.conflicts,
+        "stopped": report.stopped,
+    }
+
+
+def study_json(row: StudyRow) -> dict[str, object]:
+    """One study of ``library list --json``."""
+    return {
+        "study_instance_uid": row.study_instance_uid,
+        "patient_id": row.patient_id,
+        "patient_name": row.patient_name,
+        "study_date": row.study_date,
+        "modalities": list(row.modalities),
+        "series": row.series,
+        "instances": row.instances,
+        "complete": row.complete,
+        "missing_on_source": row.missing_on_source,
+        "uploads": row.uploads,
+    }
+
+
+def library_json(rows: list[StudyRow]) -> dict[str, object]:
+    """The ``library list --json`` object."""
+    return {"studies": [study_json(r) for r in rows]}
+
+
+def upload_json(report: UploadReport) -> dict[str, object]:
+    """The ``upload --json`` object."""
+    return {
+        "studies": [
+            {
+                "study_instance_uid": s.study_instance_uid,
+                "sent": s.sent,
+                "confirmed": s.confirmed,
+                "failed": [{"sop_instance_uid": uid, "reason": why} for uid, why in s.failed],
+            }
+            for s in report.studies
+        ]
+    }

@@ -1,0 +1,48 @@
+"""``main``: parse, run one command, turn what went wrong into an exit code and a sentence.
+
+Exit codes (DESIGN.md): 0 all done, 1 done with problems that were reported, 2 bad usage or
+a source that cannot be read at all. A LightboxError carries its own ``exit_code``; its
+message is the one plain sentence printed on stderr. ``--debug`` adds the traceback.
+"""
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from app.cli.commands import COMMANDS
+from app.cli.parser import build_parser
+from app.core.errors import EXIT_PROBLEMS, LightboxError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return the exit code."""
+    args = build_parser().parse_args(argv)
+    if args.home:
+        os.environ["LIGHTBOX_HOME"] = str(Path(args.home).expanduser())
+    try:
+        return COMMANDS[args.command](args)
+    except LightboxError as exc:
+        return _fail(args, str(exc), exc.exit_code)
+    except KeyboardInterrupt:
+        return _fail(args, "Stopped.", EXIT_PROBLEMS)
+    except BrokenPipeError:
+        # The reader went away (| head): not an error worth a sentence.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_PROBLEMS
+    except Exception as exc:
+        return _fail(
+            args,
+            f"Lightbox failed unexpectedly ({type(exc).__name__}: {exc}). "
+            "Run the same command with --debug to see the details.",
+            EXIT_PROBLEMS,
+        )
+
+
+def _fail(args: argparse.Namespace, sentence: str, code: int) -> int:
+    if args.debug:
+        traceback.print_exc()
+    print(sentence, file=sys.stderr)
+    return code

@@ -1,0 +1,167 @@
+"""The argparse tree of the command-line contract (DESIGN.md).
+
+Building it must stay cheap: ``lightbox --version`` and ``--help`` import nothing that
+reads DICOM. Help texts that list names known only to heavier modules (window presets,
+sample-disc transfer syntaxes) are :class:`DeferredHelp`, computed when help is printed.
+"""
+
+import argparse
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+
+class DeferredHelp(str):
+    """A help text computed only when help is shown (its value until then is a stand-in)."""
+
+    make: Callable[[], str]
+
+    def __new__(cls, make: Callable[[], str]) -> "DeferredHelp":
+        text = super().__new__(cls, "...")
+        text.make = make
+        return text
+
+
+class _Formatter(argparse.HelpFormatter):
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if isinstance(action.help, DeferredHelp):
+            return action.help.make()
+        return action.help
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose help (its sub-commands' too) resolves DeferredHelp."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: the installed version, looked up only when asked."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS,
+                 default: str = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        print(f"lightbox {installed_version()}")
+        parser.exit()
+
+
+def installed_version() -> str:
+    """The version of the installed distribution ("unknown" when run from a bare tree)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("lightbox-dicom")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _preset_help() -> str:
+    from app.imaging.presets import preset_names
+
+    return f"one of: {', '.join(preset_names())}"
+
+
+def _syntax_help() -> str:
+    from app.services.sample_disc import transfer_syntax_names
+
+    return f"one of: {', '.join(transfer_syntax_names())}"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line: global options and every sub-command."""
+    parser = _Parser(
+        prog="lightbox",
+        description="Read, view and keep the discs radiology clinics hand out.",
+    )
+    parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
+    parser.add_argument("--home", metavar="DIR", help="library, settings and logs folder")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    view = commands.add_parser("view", help="open a disc, folder, ISO, ZIP or file")
+    view.add_argument("path", type=Path, help="what to open")
+    view.add_argument(
+        "--screenshot", type=Path, metavar="PNG",
+        help="save the window once the first image is shown, then exit",
+    )
+
+    scan = commands.add_parser("scan", help="read media without importing: tree and problems")
+    scan.add_argument("path", type=Path, help="mount point, folder, DICOMDIR, ISO, ZIP or file")
+    scan.add_argument("--json", action="store_true", help="print one JSON object")
+
+    render = commands.add_parser("render", help="render one frame to a PNG, as the viewer shows it")
+    render.add_argument("file", type=Path, help="a DICOM file")
+    render.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.png")
+    render.add_argument("--frame", type=int, default=0, help="frame number, counting from 0")
+    voi = render.add_mutually_exclusive_group()
+    voi.add_argument("--window", type=float, nargs=2, metavar=("CENTER", "WIDTH"))
+    voi.add_argument("--preset", metavar="NAME", help=DeferredHelp(_preset_help))
+    voi.add_argument("--minmax", action="store_true", help="window from the pixel range")
+    render.add_argument("--rotate", type=int, choices=(0, 90, 180, 270), default=0)
+    render.add_argument("--flip", choices=("h", "v"))
+    render.add_argument("--zoom", type=float, default=1.0)
+
+    importer = commands.add_parser("import", help="import media into the library")
+    importer.add_argument("path", type=Path, help="mount point, folder, DICOMDIR, ISO, ZIP or file")
+    importer.add_argument("--json", action="store_true", help="print one JSON object at the end")
+
+    library = commands.add_parser("library", help="list, check or delete what the library holds")
+    library_commands = library.add_subparsers(dest="library_command", metavar="ACTION")
+    library_commands.required = True
+    listing = library_commands.add_parser("list", help="the studies in the library")
+    listing.add_argument("--json", action="store_true", help="print one JSON object")
+    library_commands.add_parser("verify", help="check every stored file against its hash")
+    delete = library_commands.add_parser("delete", help="delete a study and its files")
+    delete.add_argument("study", metavar="STUDY_UID")
+    delete.add_argument("--yes", action="store_true", help="really delete (no question asked)")
+
+    account = commands.add_parser("account", help="cloud accounts (secrets go to the OS keyring)")
+    account_commands = account.add_subparsers(dest="account_command", metavar="ACTION")
+    account_commands.required = True
+    add = account_commands.add_parser("add", help="add or replace an account")
+    add.add_argument("name")
+    add.add_argument("--url", required=True, help="the DICOMweb base URL (https://...)")
+    add.add_argument("--username", default="", help="for HTTP Basic authentication")
+    secret = add.add_mutually_exclusive_group(required=True)
+    secret.add_argument("--password-stdin", action="store_true",
+                        help="read the password from standard input")
+    secret.add_argument("--token-stdin", action="store_true",
+                        help="read a bearer token from standard input")
+    account_commands.add_parser("list", help="the accounts (no secrets shown)")
+    remove = account_commands.add_parser("remove", help="remove an account and its secret")
+    remove.add_argument("name")
+    test = account_commands.add_parser("test", help="check the address and the credentials")
+    test.add_argument("name")
+
+    upload = commands.add_parser("upload", help="upload studies from the library")
+    upload.add_argument("studies", nargs="+", metavar="STUDY_UID")
+    upload.add_argument("--account", required=True, metavar="NAME")
+    upload.add_argument("--json", action="store_true", help="print one JSON object at the end")
+
+    sample = commands.add_parser(
+        "sample-disc", help="write a synthetic but valid disc (demo, tests, benchmarks)"
+    )
+    sample.add_argument("out", type=Path, help="folder to create (must be empty or new)")
+    sample.add_argument(
+        "--slices", type=positive_int, default=120, help="slices in the axial series"
+    )
+    sample.add_argument(
+        "--transfer-syntax", default="explicit", metavar="NAME", help=DeferredHelp(_syntax_help),
+    )
+    return parser

@@ -1,0 +1,87 @@
+"""Progress on the command line (stderr): a redrawn bar on a terminal, plain lines
+otherwise, nothing with --json."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from app.core.models import ScanProgress
+    from app.services.importing import ImportProgress
+    from app.services.uploading import UploadProgress
+    from app.services.verification import VerifyProgress
+
+BAR_WIDTH = 28
+# When not on a terminal (a log, a script): one line at most this often.
+LINE_EVERY_SECONDS = 5.0
+CLEAR_LINE = "\r\033[K"
+
+
+class ProgressPrinter:
+    """Draws import progress on ``out``: a redrawn bar on a TTY, else a line now and then."""
+
+    def __init__(self, out: TextIO, quiet: bool = False) -> None:
+        self._out = out
+        self._tty = out.isatty()
+        self._quiet = quiet
+        self._last_line = 0.0
+
+    def update(self, progress: ImportProgress) -> None:
+        """Show import progress."""
+        if self._quiet:
+            return
+        from app.services.importing import describe
+
+        if self._tty:
+            filled = BAR_WIDTH * progress.done // max(1, progress.total)
+            bar = "#" * filled + "-" * (BAR_WIDTH - filled)
+            self._out.write(f"\r[{bar}] {describe(progress)}\033[K")
+            self._out.flush()
+            return
+        now = time.monotonic()
+        if now - self._last_line >= LINE_EVERY_SECONDS or progress.done == progress.total:
+            self._last_line = now
+            print(f"Importing: {describe(progress)}", file=self._out, flush=True)
+
+    def update_upload(self, progress: UploadProgress) -> None:
+        """Upload progress, drawn the same way as import progress."""
+        if self._quiet:
+            return
+        from app.services.uploading import describe_upload
+
+        text = describe_upload(progress)
+        if self._tty:
+            self._out.write(f"\r{text}\033[K")
+            self._out.flush()
+        else:
+            print(f"Uploading: {text}", file=self._out, flush=True)
+
+    def finish(self) -> None:
+        """Clear the bar (on a terminal) so what follows starts on a clean line."""
+        if self._tty and not self._quiet:
+            self._out.write(CLEAR_LINE)
+            self._out.flush()
+
+
+class CountLine:
+    """"Reading files: 25/300" redrawn on a terminal every ``every`` items; silent
+    elsewhere (a log gains nothing from these)."""
+
+    def __init__(self, out: TextIO, label: str, every: int, quiet: bool = False) -> None:
+        self._out = out
+        self._label = label
+        self._every = every
+        self._on = out.isatty() and not quiet
+
+    def update(self, progress: ScanProgress | VerifyProgress) -> None:
+        """Show ``done/total`` when it is worth redrawing."""
+        if self._on and (progress.done == progress.total or progress.done % self._every == 0):
+            self._out.write(f"\r{self._label}: {progress.done}/{progress.total}")
+            self._out.flush()
+
+    def finish(self) -> None:
+        """Clear the line."""
+        if self._on:
+            self._out.write(CLEAR_LINE)
+            self._out.flush()
