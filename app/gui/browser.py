@@ -2,9 +2,17 @@
 cut) and its count per series, in one column so nothing scrolls sideways."""
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QFont, QIcon, QPixmap
-from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem, QWidget
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QFont, QIcon, QPixmap, QResizeEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QWidget,
+)
 
 from app.core.models import PatientNode, SeriesNode
 from app.gui.viewport import wrap_qimage
@@ -20,6 +28,44 @@ from app.services.viewer_text import (
 from app.services.viewer_text import display_date as spoken_date
 
 SERIES_ROLE = Qt.ItemDataRole.UserRole + 1
+# Scanner names run words together ("MEMPRAGE_4e_p2_1mm_iso"): a zero-width space after
+# these characters lets a long name wrap there instead of being cut.
+BREAK_AFTER = "_^/\\.-"
+ZERO_WIDTH_SPACE = "\u200b"
+
+
+def breakable(text: str) -> str:
+    """``text`` with a wrapping opportunity after each separator character."""
+    return "".join(c + ZERO_WIDTH_SPACE if c in BREAK_AFTER else c for c in text)
+
+
+class WrappingDelegate(QStyledItemDelegate):
+    """Row heights for wrapped text measured at the width the text really gets.
+
+    QTreeView measures a wrapped item at the whole column's width, ignoring the indentation
+    of deeper levels: the text then needs more lines than its row has and is cut.
+    """
+
+    def __init__(self, view: QTreeWidget) -> None:
+        super().__init__(view)
+        self.view = view
+
+    def sizeHint(self, option: QStyleOptionViewItem,
+                 index: QModelIndex | QPersistentModelIndex) -> QSize:
+        depth = 0
+        parent = index.parent()
+        while parent.isValid():
+            depth += 1
+            parent = parent.parent()
+        levels = depth + (1 if self.view.rootIsDecorated() else 0)
+        measured = QStyleOptionViewItem(option)
+        # Less the text margins the style draws on both sides (and a pixel of slack).
+        margin = 2 * (self.view.style().pixelMetric(
+            QStyle.PixelMetric.PM_FocusFrameHMargin, None, self.view) + 1) + 2
+        width = self.view.viewport().width() - self.view.indentation() * levels - margin
+        # A valid rectangle: the style wraps only inside one (the view often passes none).
+        measured.rect = QRect(0, 0, max(60, width), 10_000)
+        return super().sizeHint(measured, index)
 
 
 class SeriesBrowser(QTreeWidget):
@@ -36,6 +82,7 @@ class SeriesBrowser(QTreeWidget):
         self.setUniformRowHeights(False)
         self.setWordWrap(True)
         self.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.setItemDelegate(WrappingDelegate(self))
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.header().setStretchLastSection(True)
         self._series_items: dict[str, QTreeWidgetItem] = {}
@@ -68,10 +115,12 @@ class SeriesBrowser(QTreeWidget):
             for study in patient.studies:
                 label = f"{spoken_date(study.study_date)}  {study.study_description}".strip()
                 counts = counts_text(*series_counts(study.series))
-                study_item = QTreeWidgetItem([f"{label}\n{counts}" if label else counts])
+                study_item = QTreeWidgetItem([breakable(f"{label}\n{counts}" if label
+                                                         else counts)])
                 patient_item.addChild(study_item)
                 for series in study.series:
-                    item = QTreeWidgetItem([f"{series_label(series)}\n{_count(series)}"])
+                    item = QTreeWidgetItem([breakable(series_label(series)) + "\n"
+                                            + _count(series)])
                     item.setData(0, SERIES_ROLE, series)
                     item.setToolTip(0, series_label(series))
                     icon = self._thumbnails.get(series.series_instance_uid)
@@ -85,6 +134,11 @@ class SeriesBrowser(QTreeWidget):
         if chosen is not None:
             self.setCurrentItem(chosen)
         self.blockSignals(False)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.doItemsLayout()  # Wrapped rows change height with the width.
 
     def _redraw(self) -> None:
         self.set_tree(self._patients, self.current_series())

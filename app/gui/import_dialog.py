@@ -36,13 +36,14 @@ from app.services.disc_words import (
     import_outcome,
     is_unattributed,
     patients_sentence,
+    readable_summary,
     sex_words,
 )
 from app.services.importing import ImportProgress, ImportReport, describe
 from app.services.library_service import LibraryService, PatientKey
 from app.services.privacy import Privacy
 from app.services.problem_words import ProblemGroup, group_problems
-from app.services.scan import health_summary, scan_media
+from app.services.scan import scan_media
 from app.services.viewer_text import display_date, display_name
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -217,7 +218,7 @@ class ImportDialog(QDialog):
         self.scan = report
         self.look_progress.hide()
         self._show_patients()
-        self.health.setText(health_summary(report))
+        self.health.setText(readable_summary(report))
         self.disc = completeness(report)
         self.verdict.setText(self.disc.sentence)
         self.verdict.setVisible(self.disc.incomplete)
@@ -358,6 +359,7 @@ class ImportDialog(QDialog):
                                                 listed=report.listed or None))
         self.cancel_button.setText(self.tr("Close"))
         self.cancel_button.setDefault(True)
+        self.import_button.hide()  # Done: importing again is a new import, from the menu.
         self.import_finished.emit(report)
 
     def _on_import_failed(self, message: str) -> None:

@@ -156,7 +156,8 @@ class LibraryView(QWidget):
                 (row.study_description, row.study_description.casefold()),
                 (str(row.instances), row.instances),
                 (flag, missing),
-                (row.source, row.source),
+                # Folder names of downloads often carry the patient's name.
+                (show(row.source), "" if self.privacy.hidden else row.source),
                 (uploaded or self.tr("not uploaded"), uploaded),
             ]
             items = []

@@ -116,6 +116,19 @@ def import_outcome(report: ImportReport, left_out: int = 0) -> ImportOutcome:
     return ImportOutcome(text, eject, False)
 
 
+def readable_summary(report: ScanReport) -> str:
+    """What can be read from the medium, in one line: the scan's summary when nothing is
+    wrong, else only the readable part (the problems have their own sentences above it)."""
+    from app.services.scan import health_summary
+
+    if not report.problems and not report.unreferenced:
+        return health_summary(report)
+    if report.instances == 0:
+        return "No image on this disc can be read."
+    return (f"{_count(report.instances, 'image', 'images')} in "
+            f"{_count(report.series_count, 'series', 'series')} can be read from this disc.")
+
+
 def sex_words(code: str) -> str:
     """Patient's Sex (M/F/O) as a word; "" when unknown."""
     return SEX_WORDS.get(code.strip().upper(), "")

@@ -92,7 +92,9 @@ def test_privacy_hides_names_ids_and_birth_dates_in_the_library_table(
     assert window.privacy.hidden
     texts = _texts(view)
     assert not any("Doe" in t or "77654033" in t or "98890234" in t for t in texts)
-    assert texts.count(HIDDEN_TEXT) >= 12  # name and ID of every row
+    assert texts.count(HIDDEN_TEXT) >= 18  # name, ID and source folder of every row
+    assert not any("pydicom_dicomdirtests" in t for t in texts)
+    assert window.windowTitle() == "Lightbox"
     window.privacy.set_hidden(False)
     assert any("Archibald" in t for t in _texts(view))
 

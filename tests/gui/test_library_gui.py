@@ -32,7 +32,7 @@ def test_import_shows_the_disc_first_then_the_result(
     patient = dialog.overview.topLevelItem(0)
     assert "HEAD" in patient.text(0) and "ID PLASTIC" in patient.text(0)
     assert patient.child(0).text(1) == "55"
-    assert dialog.health.text() == "55 images in 2 series; 378 referenced files missing"
+    assert dialog.health.text() == "55 images in 2 series can be read from this disc."
     # The disc is incomplete: said first, in one sentence, and Import is not the default.
     assert dialog.verdict.isVisibleTo(dialog)
     assert dialog.verdict.text() == (
@@ -57,6 +57,7 @@ def test_import_shows_the_disc_first_then_the_result(
     assert "this disc is incomplete" in dialog.eject.text()
     assert [heading for heading, _n in dialog.failures.groups()] == [
         "Listed on the disc but not there (378)"]
+    assert not dialog.import_button.isVisibleTo(dialog)  # Nothing left to press but Close.
 
 
 def test_library_lists_searches_opens_and_deletes(
