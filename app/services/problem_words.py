@@ -7,6 +7,7 @@ per-file details behind it, sorted by path. Every view (CLI, import dialog, view
 these, so a disc's trouble is said the same way everywhere. No Qt here.
 """
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -118,6 +119,12 @@ def sentence(kind: str, count: int, listed: int | None = None) -> str:
     return f"{_files(n)} on this disc could not be used."
 
 
+def path_order(path: str) -> tuple[tuple[int, int | str], ...]:
+    """A sort key that puts ``I9`` before ``I10``, as people count (natural order)."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part.casefold())
+                 for part in re.split(r"(\d+)", path) if part)
+
+
 def group_problems(
     problems: Iterable[Problem] = (),
     failures: Iterable[ImportFailure] = (),
@@ -138,7 +145,8 @@ def group_problems(
     groups = []
     for kind in sorted(by_kind, key=lambda k: (order.get(k, len(order)), k)):
         details = tuple(
-            ProblemDetail(path, detail) for path, detail in sorted(by_kind[kind].items())
+            ProblemDetail(path, detail)
+            for path, detail in sorted(by_kind[kind].items(), key=lambda item: path_order(item[0]))
         )
         groups.append(ProblemGroup(kind, sentence(kind, len(details), listed), details))
     return groups

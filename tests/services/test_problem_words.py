@@ -129,3 +129,13 @@ def test_a_single_good_file_opened_alone_is_shown_at_once(tmp_path: Path) -> Non
         reader.close()
     assert opened.problems == () and opened.unlisted == ()
     assert [ref.path for ref in opened.listed] == [image.name]
+
+
+def test_details_come_in_the_order_people_count() -> None:
+    from app.core.models import Problem
+    from app.services.problem_words import group_problems
+
+    problems = [Problem(f"S2010/I{n}", "missing", "gone.") for n in (100, 9, 10, 20)]
+    (group,) = group_problems(problems)
+    assert [d.path for d in group.details] == ["S2010/I9", "S2010/I10", "S2010/I20",
+                                               "S2010/I100"]
