@@ -31,7 +31,8 @@ def overlay_of(model: "ViewerModel") -> Overlay:
     if not model.overlay_visible:
         return Overlay(notice=notice)
     show = model.privacy.show
-    top_left = [show(display_name(ref.patient_name)) or "(no name)"]
+    unnamed = "(no name)" if ref.patient_id else "Not linked to a patient"
+    top_left = [show(display_name(ref.patient_name)) or unnamed]
     if ref.patient_id:
         top_left.append(f"ID {show(ref.patient_id)}")
     if ref.patient_birth_date:
