@@ -125,6 +125,9 @@ class QtViewport(QWidget):
         self._static_source: object = None
         self._static: list[list[QStaticText]] = []
         self._layouts: dict[str, QStaticText] = {}
+        # Outlined lines drawn once into small images: an outline is nine text draws, and
+        # most corner lines stay the same from one scroll step to the next.
+        self._outlined: dict[tuple[str, float, float], QImage] = {}
         self.window_level_mode = False
         self._drag_start: tuple[QPointF, ViewportState, Qt.MouseButton] | None = None
         self._last_pos = QPointF()
@@ -257,7 +260,7 @@ class QtViewport(QWidget):
                 y = (self.height() - MARGIN - (row + 1) * line * scale if bottom
                      else MARGIN + row * line * scale)
                 x = self.width() - MARGIN - text.size().width() * scale if right else MARGIN
-                _draw_outlined(painter, QPointF(x, y), text, scale)
+                self._draw_line(painter, QPointF(x, y), text, scale)
         self._paint_markers(painter, line)
         if self.notice:
             self._paint_notice(painter)
@@ -292,7 +295,7 @@ class QtViewport(QWidget):
             text = self._layout(letters)
             width = text.size().width()
             left = x - width / 2 if x == middle_x else (x - width if x > middle_x else x)
-            _draw_outlined(painter, QPointF(left, y), text, 1.0)
+            self._draw_line(painter, QPointF(left, y), text, 1.0)
 
     def _paint_notice(self, painter: QPainter) -> None:
         width = min(self.width() - 2 * MARGIN, 420)
@@ -311,6 +314,28 @@ class QtViewport(QWidget):
                 self._layouts.clear()
             self._static = [[self._layout(t) for t in lines] for lines in self.overlay_lines]
         return self._static
+
+    def _draw_line(self, painter: QPainter, at: QPointF, text: QStaticText,
+                   scale: float) -> None:
+        """One outlined line, from a cached image of it (made on first use)."""
+        ratio = self.devicePixelRatioF()
+        key = (text.text(), scale, ratio)
+        image = self._outlined.get(key)
+        if image is None:
+            if len(self._outlined) > 256:
+                self._outlined.clear()
+            size = text.size()
+            image = QImage(math.ceil((size.width() * scale + 2) * ratio),
+                           math.ceil((size.height() * scale + 2) * ratio),
+                           QImage.Format.Format_ARGB32_Premultiplied)
+            image.setDevicePixelRatio(ratio)
+            image.fill(Qt.GlobalColor.transparent)
+            image_painter = QPainter(image)
+            image_painter.setFont(self.font())
+            _draw_outlined(image_painter, QPointF(1, 1), text, scale)
+            image_painter.end()
+            self._outlined[key] = image
+        painter.drawImage(at - QPointF(1, 1), image)
 
     def _layout(self, text: str) -> QStaticText:
         laid_out = self._layouts.get(text)
