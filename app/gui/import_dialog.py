@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QStackedWidget,
-    QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -27,12 +26,12 @@ from PySide6.QtWidgets import (
 
 from app.core.models import PatientNode, ScanProgress, ScanReport
 from app.gui.observe import observe
+from app.gui.problem_details import Disclosure
 from app.gui.tasks import GeneratorTask, start_task
 from app.services.disc_words import (
     UNATTRIBUTED,
     DiscCompleteness,
     completeness,
-    heading,
     import_outcome,
     is_unattributed,
     patients_sentence,
@@ -42,7 +41,7 @@ from app.services.disc_words import (
 from app.services.importing import ImportProgress, ImportReport, describe
 from app.services.library_service import LibraryService, PatientKey
 from app.services.privacy import Privacy
-from app.services.problem_words import ProblemGroup, group_problems
+from app.services.problem_words import group_problems
 from app.services.scan import scan_media
 from app.services.viewer_text import display_date, display_name
 
@@ -56,55 +55,6 @@ def patient_key(patient: PatientNode) -> PatientKey:
 def _key_of(item: QTreeWidgetItem) -> PatientKey:
     patient_id, patient_name = item.data(0, KEY_ROLE)
     return (str(patient_id), str(patient_name))
-
-
-class Disclosure(QWidget):
-    """A "Details" button that shows or hides a tree of grouped files."""
-
-    def __init__(self, accessible_name: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.button = QToolButton()
-        self.button.setText(self.tr("Details"))
-        self.button.setCheckable(True)
-        self.button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.button.setArrowType(Qt.ArrowType.RightArrow)
-        self.button.toggled.connect(self._toggled)
-        self.tree = QTreeWidget()
-        self.tree.setHeaderHidden(True)
-        self.tree.setAccessibleName(accessible_name)
-        self.tree.hide()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        layout.addWidget(self.tree, 1)
-
-    def _toggled(self, shown: bool) -> None:
-        self.button.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
-        self.tree.setVisible(shown)
-
-    def set_groups(self, groups: list[ProblemGroup]) -> None:
-        self.tree.clear()
-        for group in groups:
-            top = QTreeWidgetItem([heading(group)])
-            top.setToolTip(0, group.sentence)
-            self.tree.addTopLevelItem(top)
-            details = {d.detail for d in group.details}
-            one_detail = next(iter(details)) if len(details) == 1 else ""
-            for detail in group.details:
-                text = detail.path if one_detail else f"{detail.path}: {detail.detail}"
-                item = QTreeWidgetItem([text])
-                item.setToolTip(0, detail.detail)
-                top.addChild(item)
-        self.setVisible(bool(groups))
-
-    def groups(self) -> list[tuple[str, int]]:
-        """(heading, number of files) per group, as shown."""
-        result = []
-        for i in range(self.tree.topLevelItemCount()):
-            item = self.tree.topLevelItem(i)
-            if item is not None:
-                result.append((item.text(0), item.childCount()))
-        return result
 
 
 class ImportDialog(QDialog):

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QStackedWidget,
 )
 
-from app.core.models import InstanceRef, PatientNode
+from app.core.models import InstanceRef, PatientNode, Problem
 from app.gui.actions import build_menus, fill_window_menu, key_help
 from app.gui.browser import SeriesBrowser
 from app.gui.import_dialog import ImportDialog
@@ -40,6 +40,7 @@ from app.imaging.frame_cache import FrameCache
 from app.imaging.slices import SeriesSlices
 from app.services.library_service import LibraryService
 from app.services.privacy import Privacy
+from app.services.problem_words import group_problems, nothing_to_show
 from app.services.viewer_model import OpenSource, ViewerModel
 from app.services.viewer_text import contents_text
 from app.services.viewing import Document, LoadedFrame, OpenedDisc
@@ -204,6 +205,7 @@ class MainWindow(QMainWindow):
     def _start_session(self, source: OpenSource, known: tuple[InstanceRef, ...]) -> None:
         self.show_viewer()
         self._close_session()
+        self.page.problem_bar.set_groups([])
         self.image_shown = False
         self.viewer.open_source(source)
         shown = source.label if source.kind == "library" else str(source.path)
@@ -220,6 +222,7 @@ class MainWindow(QMainWindow):
         session.dataset_loaded.connect(self._on_dataset)
         session.document_loaded.connect(self._on_document)
         session.request_failed.connect(self.summary.setText)
+        session.problems_changed.connect(self._on_problems)
         self._stop_requests = [
             self.viewer.frames_wanted.connect(session.want_frames),
             self.viewer.frames_prefetch.connect(session.prefetch_frames),
@@ -238,15 +241,21 @@ class MainWindow(QMainWindow):
             self.session = None
 
     def _on_opened(self, disc: OpenedDisc) -> None:
-        problems = len(disc.problems)
-        if problems:
-            self.summary.setText(
-                self.tr("{0} files listed on this disc are missing or unreadable; "
-                        "run a disc check (lightbox scan) for details.").format(problems))
-        else:
-            self.summary.setText(self.tr("Reading images..."))
+        self.summary.setText(self.tr("Reading images..."))
         if not disc.listed and not disc.unlisted:
-            self._nothing_to_show(self.tr("No DICOM images were found here."))
+            self._nothing_to_show(self._why_nothing())
+
+    def _on_problems(self, problems: tuple[Problem, ...]) -> None:
+        """What is wrong with the medium, in the same words as the import dialog."""
+        self.page.problem_bar.set_groups(group_problems(problems, listed=self._listed()))
+
+    def _listed(self) -> int | None:
+        disc = self.session.disc if self.session is not None else None
+        return disc.listed_count if disc is not None and disc.listed_count else None
+
+    def _why_nothing(self) -> str:
+        problems = self.session.problems if self.session is not None else []
+        return nothing_to_show(problems, self._listed())
 
     def _on_open_failed(self, message: str) -> None:
         self.summary.setText(message)
@@ -262,7 +271,7 @@ class MainWindow(QMainWindow):
             self.progress.hide()
             self._show_summary()
             if self.session is not None and not self.session.instances:
-                self._nothing_to_show(self.tr("No DICOM images were found here."))
+                self._nothing_to_show(self._why_nothing())
             return
         self.progress.show()
         self.progress.setMaximum(total)
@@ -272,10 +281,9 @@ class MainWindow(QMainWindow):
         if self.session is None:
             return
         text = contents_text(self.viewer.patients)
-        disc = self.session.disc
-        if disc is not None and disc.problems:
-            text += self.tr("; {0} listed files missing or unreadable").format(
-                len(disc.problems))
+        if self.session.problems:
+            text += self.tr("; {0} files with problems (see above the image)").format(
+                len(self.session.problems))
         self.summary.setText(text)
 
     def _on_tree(self, patients: tuple[PatientNode, ...]) -> None:

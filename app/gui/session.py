@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from app.core.models import InstanceRef, PatientNode, SeriesNode
+from app.core.models import InstanceRef, PatientNode, Problem, SeriesNode
 from app.gui.loader import BackgroundLoader, Job
 from app.imaging.frame_cache import FrameCache
 from app.imaging.slices import Slice
@@ -42,6 +42,7 @@ class ViewerSession(QObject):
     dataset_loaded = Signal(str, object)  # path, pydicom Dataset
     document_loaded = Signal(str, object)  # path, Document
     request_failed = Signal(str)  # a tag or report request that failed: one sentence
+    problems_changed = Signal(object)  # tuple[Problem, ...]: all found so far
 
     def __init__(
         self,
@@ -56,6 +57,7 @@ class ViewerSession(QObject):
         self.instances: list[InstanceRef] = []
         self.patients: tuple[PatientNode, ...] = ()
         self.disc: OpenedDisc | None = None
+        self.problems: list[Problem] = []  # the directories', then each identified file's
         self.thumbnails: dict[str, np.ndarray] = {}
         self._identified = 0
         self._to_identify = 0
@@ -127,6 +129,9 @@ class ViewerSession(QObject):
                     self._tree_timer.start()  # Batch the refreshes of a growing tree.
                 else:
                     self._publish_tree()  # The first image must not wait.
+            elif isinstance(result, Problem):
+                self.problems.append(result)
+                self.problems_changed.emit(tuple(self.problems))
             self.identified.emit(self._identified, self._to_identify)
         elif kind == "frame":
             assert isinstance(result, LoadedFrame)
@@ -161,6 +166,9 @@ class ViewerSession(QObject):
     def _on_opened(self, disc: OpenedDisc) -> None:
         self.disc = disc
         self.instances = list(disc.listed)
+        self.problems = list(disc.problems)
+        if self.problems:
+            self.problems_changed.emit(tuple(self.problems))
         self.opened.emit(disc)
         self._publish_tree()
         # Files the directories do not list are identified after, in disc order.

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.models import SeriesNode
+from app.gui.problem_details import ProblemBar
 from app.gui.viewport import QtViewport, ViewportModel
 from app.services.viewer_model import ViewerModel
 from app.services.viewer_text import series_document_kind
@@ -85,9 +86,11 @@ class ViewerPage(QWidget):
         bar.addWidget(self.report_note, 1)
         bar.addWidget(self.save_button)
         self.report_bar.hide()
+        self.problem_bar = ProblemBar()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
+        layout.addWidget(self.problem_bar)
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.controls)
         layout.addWidget(self.report_bar)

@@ -119,6 +119,19 @@ def sentence(kind: str, count: int, listed: int | None = None) -> str:
     return f"{_files(n)} on this disc could not be used."
 
 
+NOTHING_FOUND = "No DICOM images were found here."
+
+
+def nothing_to_show(problems: Iterable[Problem], listed: int | None = None) -> str:
+    """Why a medium shows no image: the exact sentence ``scan`` has for one bad file,
+    the most important group's sentence for several, or that nothing was found."""
+    found = list(problems)
+    if len(found) == 1:
+        return found[0].detail
+    groups = group_problems(found, listed=listed)
+    return groups[0].sentence if groups else NOTHING_FOUND
+
+
 def path_order(path: str) -> tuple[tuple[int, int | str], ...]:
     """A sort key that puts ``I9`` before ``I10``, as people count (natural order)."""
     return tuple((0, int(part)) if part.isdigit() else (1, part.casefold())

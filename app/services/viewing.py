@@ -24,9 +24,8 @@ from app.imaging.decode import DicomImage, open_image
 from app.imaging.documents import document_kind, pdf_bytes, sr_text
 from app.imaging.orientation import image_orientation
 from app.imaging.render import PreparedFrame, prepare_frame, render
-from app.imaging.syntaxes import can_decode
 from app.media.directories import plan_medium
-from app.media.headers import instance_from_dataset, read_header
+from app.media.headers import instance_from_dataset
 from app.media.sources import ListedFolderSource, MediaEntry, OpenedMedium, open_medium
 from app.services.scan import judge_file, read_entry
 
@@ -51,6 +50,7 @@ class OpenedDisc:
     problems: tuple[Problem, ...]
     unlisted: tuple[str, ...]
     has_directory: bool
+    listed_count: int = 0  # images the directory files list (found or not)
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,8 @@ class MediumReader:
         self._known = known
         self._medium: OpenedMedium | None = None
         self._entries: dict[str, MediaEntry] = {}
+        # SOP Instance UIDs of identified files and where first seen: copies are counted once.
+        self._first_copy: dict[str, str] = {}
         self._open: OrderedDict[str, tuple[IO[bytes], DicomImage]] = OrderedDict()
 
     @property
@@ -127,6 +129,7 @@ class MediumReader:
             problems=tuple(problems),
             unlisted=tuple(e.path for e in to_identify),
             has_directory=bool(plan.directories.read),
+            listed_count=plan.listed_count,
         )
 
     def _entry(self, path: str) -> MediaEntry:
@@ -139,15 +142,18 @@ class MediumReader:
         assert self._medium is not None
         return self._medium.source.open(self._entry(path))
 
-    def identify(self, path: str) -> InstanceRef | None:
-        """Read one file's header: the instance it holds, or None (junk, damaged)."""
+    def identify(self, path: str) -> InstanceRef | Problem | None:
+        """Read one file the directories do not list: the instance it holds, what is wrong
+        with it (damaged, unsupported: judged as ``scan`` judges it), or None for files
+        that are no images and need no word (viewer programs, autorun files)."""
         entry = self._entry(path)
-        try:
-            with self._stream(path) as stream:
-                result = read_header(stream, entry.size, path, can_decode)
-        except (OSError, MediaError):
-            return None
-        return result.instance
+        assert self._medium is not None  # _entry raises without one
+        problems: list[Problem] = []
+        instance = judge_file(entry, read_entry(self._medium.source, entry), None,
+                              self._first_copy, problems)
+        if instance is not None:
+            return instance
+        return problems[0] if problems else None
 
     def _image(self, path: str) -> DicomImage:
         held = self._open.get(path)
