@@ -152,13 +152,14 @@ def instance_from_reference(path: str, reference: DirectoryReference) -> Instanc
 def is_placeable(ref: InstanceRef) -> bool:
     """True when a directory record alone says where its image belongs in the tree.
 
-    A record without its SOP Instance UID, study or series UID, or without any patient
-    (an IMAGE record with no PATIENT parent, as some discs write), would make a phantom
-    patient or series; such files are identified from their own headers instead.
+    A record without its study or series UID, or without any patient (an IMAGE record
+    with no PATIENT parent, as some discs write), would make a phantom patient or series;
+    such files are identified from their own headers instead. A missing SOP Instance UID
+    (Philips DIRFILEs leave it out) does not stop placing: the file is still the one
+    listed there, and its own header gives the UID when it is read.
     """
     return bool(
-        ref.sop_instance_uid
-        and ref.study_instance_uid
+        ref.study_instance_uid
         and ref.series_instance_uid
         and (ref.patient_id or ref.patient_name)
     )

@@ -55,6 +55,15 @@ def _series(patients: tuple[PatientNode, ...]) -> dict[str, set[str]]:
     }
 
 
+def _series_sizes(patients: tuple[PatientNode, ...]) -> dict[str, int]:
+    return {
+        series.series_instance_uid: len(series.instances)
+        for patient in patients
+        for study in patient.studies
+        for series in study.series
+    }
+
+
 @pytest.mark.parametrize("disc", _discs() or ["(no corpus)"])
 def test_scan_import_and_viewer_agree(disc: str, corpus: Path, tmp_path: Path) -> None:
     path = corpus / "discs" / disc
@@ -70,7 +79,13 @@ def test_scan_import_and_viewer_agree(disc: str, corpus: Path, tmp_path: Path) -
 
     assert _count(viewed) == scanned.instances
     assert _patients(viewed) <= _patients(scanned.patients)
-    assert _series(viewed) == _series(scanned.patients)
+    # Every series holds the same images. A DICOMDIR record may not carry the SOP
+    # Instance UID (Philips DIRFILEs): the viewer places the file by its record and learns
+    # the UID when it reads the file, so only the UIDs it already knows are compared.
+    assert _series_sizes(viewed) == _series_sizes(scanned.patients)
+    scanned_series = _series(scanned.patients)
+    for series_uid, uids in _series(viewed).items():
+        assert uids - {""} <= scanned_series[series_uid]
     assert report.imported == scanned.instances == stored
     assert not any(p.unattributed for p in viewed) or any(
         p.unattributed for p in scanned.patients
