@@ -186,38 +186,68 @@ def _import(
     started = time.monotonic()
     bytes_done = 0
     stopped = ""
-    for done, entry in enumerate(files, start=1):
-        reference = plan.directories.referenced.get(entry.path)
-        instance: InstanceRef | None = None
-        failure: ImportFailure | None = None
-        if stopped:
-            failure = ImportFailure(entry.path, NOT_IMPORTED_DISK_FULL, "disk-full")
-        elif entry.outside:
-            if entry.path not in plan.reported_outside:
-                failure = ImportFailure(entry.path, OUTSIDE_DETAIL, "outside-media")
-        else:
-            try:
-                failure, instance = _import_one(media_source, entry, library, source_id, tally,
-                                                studies, reference is not None, patients)
-            except DiskFullError as exc:
-                stopped = str(exc)
+    # Rows are committed in groups (files are stored and synced one by one before
+    # their rows): the report below is only given once every row is committed.
+    pending: list[tuple[str, str]] = []  # (media path, image key) of rows not committed
+
+    def commit(now: bool = False) -> str:
+        """Commit what is due; on a full disk the pending rows are lost: those images
+        are then not imported (their files are stored; the next import adopts them)."""
+        try:
+            if library.commit_due(now):
+                pending.clear()
+            return ""
+        except DiskFullError as exc:
+            for path, key in pending:
+                tally.imported -= 1
+                tally.images[key] = False
+                if path in tally.listed:
+                    study, listed_key, _stored = tally.listed[path]
+                    tally.listed[path] = (study, listed_key, False)
+                failures.append(ImportFailure(path, NOT_IMPORTED_DISK_FULL, "disk-full"))
+            pending.clear()
+            return str(exc)
+
+    with library.batched():
+        for done, entry in enumerate(files, start=1):
+            reference = plan.directories.referenced.get(entry.path)
+            instance: InstanceRef | None = None
+            failure: ImportFailure | None = None
+            if stopped:
                 failure = ImportFailure(entry.path, NOT_IMPORTED_DISK_FULL, "disk-full")
-            except _NotChosen:
-                reference = None  # Not this import's business: not counted at all.
-        if failure is not None:
-            failures.append(failure)
-        stored = instance is not None
-        if reference is not None:
-            _note_listed(tally, entry.path, reference, instance, stored)
-        elif stored or failure is not None:
-            # An unlisted file counts as an image once it is one, or might have been.
-            tally.outcome(_image_key(entry.path, None, instance), stored)
-        bytes_done += entry.size
-        yield ImportProgress(
-            done, len(files), entry.path, bytes_done, total_bytes,
-            time.monotonic() - started, tally.imported, tally.already_present, len(failures),
-        )
-    _record_completeness(library, tally, source_id)
+            elif entry.outside:
+                if entry.path not in plan.reported_outside:
+                    failure = ImportFailure(entry.path, OUTSIDE_DETAIL, "outside-media")
+            else:
+                imported_before = tally.imported
+                try:
+                    failure, instance = _import_one(media_source, entry, library, source_id,
+                                                    tally, studies, reference is not None,
+                                                    patients)
+                    if tally.imported > imported_before and instance is not None:
+                        pending.append((entry.path, _image_key(entry.path, reference,
+                                                               instance)))
+                except DiskFullError as exc:
+                    stopped = str(exc)
+                    failure = ImportFailure(entry.path, NOT_IMPORTED_DISK_FULL, "disk-full")
+                except _NotChosen:
+                    reference = None  # Not this import's business: not counted at all.
+            if failure is not None:
+                failures.append(failure)
+            stored = instance is not None
+            if reference is not None:
+                _note_listed(tally, entry.path, reference, instance, stored)
+            elif stored or failure is not None:
+                # An unlisted file counts as an image once it is one, or might have been.
+                tally.outcome(_image_key(entry.path, None, instance), stored)
+            bytes_done += entry.size
+            stopped = stopped or commit()
+            yield ImportProgress(
+                done, len(files), entry.path, bytes_done, total_bytes,
+                time.monotonic() - started, tally.imported, tally.already_present, len(failures),
+            )
+        stopped = stopped or commit(now=True)
+        _record_completeness(library, tally, source_id)
     yield ImportReport(
         source=label,
         imported=tally.imported,

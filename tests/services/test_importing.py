@@ -466,6 +466,52 @@ def test_a_full_disk_stops_the_import_cleanly(
     assert len(object_files(library.home)) == SMALL_IMAGES
 
 
+class _CommitOnAFullDisk:
+    """The library's connection, whose second batch commit fails as on a full disk."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        self.commits = 0
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        if sql == "COMMIT":
+            self.commits += 1
+            if self.commits == 3:  # add_source, then the first batch of four
+                raise sqlite3.OperationalError("database or disk is full")
+        return self._db.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._db, name)
+
+
+def test_rows_lost_with_a_failed_commit_are_not_counted_as_imported(
+    small_disc: Path, library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Index rows are committed four at a time here; the second commit fails. Those four
+    images are then reported as not imported (never "safe to eject"), the rest too, the
+    index holds exactly the first four, and importing again completes."""
+    from app.library import library as library_module
+
+    monkeypatch.setattr(library_module, "BATCH_WRITES", 4)
+    monkeypatch.setattr(library_module, "BATCH_SECONDS", 3600.0)
+    monkeypatch.setattr(library, "_db", _CommitOnAFullDisk(library._db))
+    report = import_report(small_disc, library)
+    assert report.stopped.startswith("The disk holding the library is full")
+    assert report.imported == 4 and not report.all_stored
+    assert len(report.failed) == SMALL_IMAGES - 4
+    assert {f.error for f in report.failed} == {NOT_IMPORTED_DISK_FULL}
+    assert len(index_rows(library.home)) == 4
+    verified = _verify(library)
+    assert (verified.checked, verified.problems) == (4, ())
+
+    monkeypatch.undo()
+    again = import_report(small_disc, library)
+    assert (again.imported, again.already_present, again.failed) == (SMALL_IMAGES - 4, 4, ())
+    assert again.all_stored
+    assert set(index_rows(library.home)) == set(disc_images(small_disc))
+    assert len(object_files(library.home)) == SMALL_IMAGES
+
+
 def _mount_tmpfs(mount: Path, size: str) -> None:
     mount.mkdir()
     result = subprocess.run(
