@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import main
 from app.cli.screen import missing_screen
 from app.services.importing import ImportProgress
 from app.services.library_service import LibraryService
 from tests.conftest import REPO
 from tests.library.helpers import SMALL_IMAGES, write_small_disc
+from tests.support.cli import run_in_process
 
 NO_SCREEN = "There is no screen to show the viewer on (DISPLAY is not set); "
 
@@ -29,10 +29,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+_cli = run_in_process
 
 
 def _headless_env(tmp_path: Path) -> dict[str, str]:

@@ -20,7 +20,6 @@ from typing import NamedTuple
 
 import pytest
 
-from app.cli import main
 from app.library.library import Library
 from app.library.store import RESERVE_BYTES
 from app.media.directories import MISSING_DETAIL
@@ -37,6 +36,7 @@ from tests.library.helpers import (
     store_problems,
     write_small_disc,
 )
+from tests.support.cli import run_in_process
 
 LIST_KEYS = {"study_instance_uid", "patient_id", "patient_name", "study_date", "modalities",
              "series", "instances", "complete", "missing_on_source", "uploads"}
@@ -56,10 +56,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+_cli = run_in_process
 
 
 def _process(home: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:

@@ -18,16 +18,12 @@ from app.gui.upload_dialog import UploadDialog
 from app.services.accounts_service import Account
 from app.services.library_service import LibraryService, StudyRow, UploadPlan
 from app.services.privacy import HIDDEN_TEXT, Privacy
+from tests.gui.helpers import import_disc
 
 TIMEOUT = 60_000
 
 
-def _import(window: MainWindow, qtbot: QtBot, path: Path) -> ImportDialog:
-    dialog = window.import_path(path)
-    qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=TIMEOUT)
-    with qtbot.waitSignal(dialog.import_finished, timeout=TIMEOUT):
-        dialog.import_button.click()
-    return dialog
+_import = import_disc
 
 
 def _shortcut(window: MainWindow, keys: str) -> QAction:

@@ -7,20 +7,15 @@ import pytest
 from PySide6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
-from app.gui.import_dialog import ImportDialog
 from app.gui.main_window import MainWindow
 from app.library.library import Library
 from app.services.verification import VerifyReport, verify_library
+from tests.gui.helpers import import_disc
 
 TIMEOUT = 60_000
 
 
-def _import(window: MainWindow, qtbot: QtBot, path: Path) -> ImportDialog:
-    dialog = window.import_path(path)
-    qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=TIMEOUT)
-    with qtbot.waitSignal(dialog.import_finished, timeout=TIMEOUT):
-        dialog.import_button.click()
-    return dialog
+_import = import_disc
 
 
 def test_import_shows_the_disc_first_then_the_result(

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO
 
 PLAINTEXT = "keyrings.alt.file.PlaintextKeyring"
@@ -41,3 +43,12 @@ def python(env: dict[str, str], code: str) -> str:
     done = subprocess.run([sys.executable, "-c", code], env=env, cwd=REPO,
                           capture_output=True, text=True, timeout=60, check=True)
     return done.stdout.strip()
+
+
+def run_in_process(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """`lightbox ARGS` run in this process: (exit code, stdout, stderr)."""
+    from app.cli import main
+
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
