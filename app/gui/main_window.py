@@ -3,7 +3,11 @@
 It owns one ViewerModel and one Privacy, opens media through a ViewerSession (the loader
 thread) and passes what the session finds to the model. The rules live in the model; the
 widgets observe it. Menus and keys are in app.gui.actions, the image page in
-app.gui.viewer_page.
+app.gui.viewer_page, problems with a medium in app.gui.problem_details.
+
+Slightly over 400 lines, on purpose: this is the one place where the loader session, the
+model, the library page and the transfer flows are wired to each other; split further,
+the wiring would be spread over modules that each show only half of a connection.
 """
 
 import tempfile
