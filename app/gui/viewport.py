@@ -10,7 +10,7 @@ latest position however fast the mouse moves.
 import math
 
 import numpy as np
-from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QObject, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -117,6 +117,8 @@ class QtViewport(QWidget):
         super().__init__(parent)
         self.model = model
         self.model.changed.connect(self.update)
+        # Every pixel is painted (the image, black around it): Qt need not clear first.
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.frame: PreparedFrame | None = None
         self.message = ""
         self.overlay_lines: tuple[list[str], list[str], list[str], list[str]] = ([], [], [], [])
@@ -213,11 +215,14 @@ class QtViewport(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor("black"))
         if self.frame is None:
+            painter.fillRect(self.rect(), QColor("black"))
             self._paint_message(painter)
             painter.end()
             return
+        # Black only around the image: the image covers the rest, and filling a whole
+        # window of pixels first costs as much as a tenth of a scroll step.
+        self._fill_around(painter, self.image_rect().toAlignedRect().adjusted(1, 1, -1, -1))
         image, step = self.compose_image()
         state = self.model.state
         zoom = self.effective_zoom()
@@ -232,6 +237,20 @@ class QtViewport(QWidget):
         self._paint_overlays(painter)
         painter.end()
         self.painted.emit()
+
+    def _fill_around(self, painter: QPainter, image: QRect) -> None:
+        """Black everywhere but ``image`` (which the picture then covers)."""
+        black = Qt.GlobalColor.black
+        inner = image.intersected(self.rect())
+        if inner.isEmpty():
+            painter.fillRect(self.rect(), black)
+            return
+        width, height = self.width(), self.height()
+        painter.fillRect(0, 0, width, inner.top(), black)
+        painter.fillRect(0, inner.bottom() + 1, width, height - inner.bottom() - 1, black)
+        painter.fillRect(0, inner.top(), inner.left(), inner.height(), black)
+        painter.fillRect(inner.right() + 1, inner.top(), width - inner.right() - 1,
+                         inner.height(), black)
 
     def _paint_message(self, painter: QPainter) -> None:
         if not self.message:
