@@ -298,7 +298,7 @@ class QtViewport(QWidget):
             block = QRectF(x - w if right else x, y - h if bottom else y, w, h)
             if not block.intersects(image):
                 return scale
-        return OVERLAY_SCALES[-1]
+        return 1.0  # It covers the picture at any size: then at least legibly.
 
     def _paint_markers(self, painter: QPainter, line: float) -> None:
         markers = self.markers

@@ -1,4 +1,4 @@
-"""The series list: full names, wrapped, never cut, whatever the width."""
+"""Layout: full series names in the series list, and corner text that keeps off the picture."""
 
 from pytestqt.qtbot import QtBot
 
@@ -37,3 +37,20 @@ def test_long_names_wrap_onto_as_many_lines_as_they_need(qtbot: QtBot) -> None:
         assert name in text and text.endswith(count)
         assert browser.visualItemRect(item).height() >= 4 * line, item.text(0)
     assert browser.horizontalScrollBar().maximum() == 0
+
+
+def test_corner_text_shrinks_only_when_that_keeps_it_off_the_picture(qtbot: QtBot) -> None:
+    from PySide6.QtCore import QRectF
+
+    from app.gui.viewport import QtViewport, ViewportModel
+
+    viewport = QtViewport(ViewportModel())
+    qtbot.addWidget(viewport)
+    viewport.resize(600, 400)
+    # A small picture in the middle: the corner is free, full size.
+    assert viewport._corner_scale(False, False, 200, 60, QRectF(250, 150, 100, 100)) == 1.0
+    # The picture starts just inside where full-size text would end: a little smaller
+    # keeps the picture's own corner (often with its own text) uncovered.
+    assert viewport._corner_scale(False, False, 60, 40, QRectF(60, 40, 480, 320)) == 0.85
+    # No size keeps it off: full size, outlined, rather than tiny and still on top.
+    assert viewport._corner_scale(False, False, 200, 60, QRectF(20, 20, 560, 360)) == 1.0
