@@ -66,3 +66,11 @@ def opened_files() -> Iterator[list[str]]:
     _OPEN_LOG.append(log)
     yield log
     _OPEN_LOG.remove(log)
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """LIGHTBOX_HOME for in-process CLI runs (restored after the test)."""
+    folder = tmp_path / "home"
+    monkeypatch.setenv("LIGHTBOX_HOME", str(folder))
+    return folder

@@ -22,12 +22,6 @@ from tests.support.cli import run_in_process
 NO_SCREEN = "There is no screen to show the viewer on (DISPLAY is not set); "
 
 
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "home"
-    monkeypatch.setenv("LIGHTBOX_HOME", str(folder))
-    return folder
-
 
 _cli = run_in_process
 

@@ -48,13 +48,6 @@ def small_disc(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_small_disc(tmp_path_factory.mktemp("cli-small") / "disc")
 
 
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """LIGHTBOX_HOME for in-process CLI runs (restored after the test)."""
-    folder = tmp_path / "home"
-    monkeypatch.setenv("LIGHTBOX_HOME", str(folder))
-    return folder
-
 
 _cli = run_in_process
 
