@@ -302,10 +302,15 @@ def test_verify_finds_missing_and_changed_files(
     assert code == 1
     lines = out.splitlines()
     assert lines[0] == f"2 of {SMALL_IMAGES} stored images are not as imported:"
-    assert sorted(lines[1:]) == sorted([
+    assert sorted(lines[1:3]) == sorted([
         f"  {gone_uid}: its file {gone_file} is missing",
         f"  {changed_uid}: its file {changed_file} has changed",
     ])
+    assert lines[3:] == [
+        "Insert the disc these images came from and import it again: the missing or "
+        "changed files will be restored.",
+        f"They came from: {small_disc}.",
+    ]
 
 
 def test_delete_needs_yes(

@@ -52,13 +52,14 @@ def _patient_json(patient: PatientNode) -> dict[str, object]:
 
 
 def import_json(report: ImportReport) -> dict[str, object]:
-    """The ``import --json`` object (plus ``conflicts`` and ``stopped``)."""
+    """The ``import --json`` object (plus ``conflicts``, ``stopped`` and ``repaired``)."""
     return {
         "imported": report.imported,
         "already_present": report.already_present,
         "failed": [{"path": f.path, "error": f.error} for f in report.failed],
         "conflicts": report.conflicts,
         "stopped": report.stopped,
+        "repaired": report.repaired,
     }
 
 

@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from app.services.verification import VerifyReport
 
 MAX_PROBLEM_LINES = 25
+REPAIR_OFFER = ("Insert the disc these images came from and import it again: the missing or "
+                "changed files will be restored.")
 
 _SOURCE_KINDS = {"dicomdir": "DICOMDIR", "scan": "no DICOMDIR, files searched",
                  "iso": "ISO image", "zip": "ZIP file"}
@@ -67,6 +69,9 @@ def print_import(report: ImportReport, out: TextIO) -> None:
         f"{report.already_present} were already in the library; {len(report.failed)} failed.",
         file=out,
     )
+    if report.repaired:
+        print(f"Repaired {report.repaired} stored image{'s' if report.repaired != 1 else ''} "
+              "whose file in the library was missing or damaged, from this disc.", file=out)
     if report.stopped:
         print(report.stopped, file=out)
     for failure in report.failed[:MAX_PROBLEM_LINES]:
@@ -107,6 +112,9 @@ def print_verify(report: VerifyReport, out: TextIO) -> None:
     for problem in report.problems:
         what = "is missing" if problem.problem == "missing" else "has changed"
         print(f"  {problem.sop_instance_uid}: its file {problem.file} {what}", file=out)
+    print(REPAIR_OFFER, file=out)
+    if report.sources:
+        print("They came from: " + "; ".join(report.sources) + ".", file=out)
 
 
 def print_accounts(accounts: list[Account], out: TextIO) -> None:

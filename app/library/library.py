@@ -314,6 +314,36 @@ class Library:
                 [(study, key, source, now) for study, key in missing],
             )
 
+    def note_damaged(self, sop_instance_uids: Iterable[str]) -> None:
+        """Record which stored copies a full check found missing or changed (replacing
+        what an earlier check noted): the next import of their disc restores them."""
+        now = _now()
+        with self._transaction() as db:
+            db.execute("DELETE FROM damaged")
+            db.executemany("INSERT OR IGNORE INTO damaged (sop_uid, noted_at) VALUES (?, ?)",
+                           [(uid, now) for uid in sop_instance_uids])
+
+    def damaged(self) -> set[str]:
+        """SOP Instance UIDs whose stored copies the last check found missing or changed."""
+        return {uid for (uid,) in self._db.execute("SELECT sop_uid FROM damaged")}
+
+    def note_repaired(self, sop_instance_uid: str) -> None:
+        """The stored copy of this instance was restored from a medium."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM damaged WHERE sop_uid = ?", (sop_instance_uid,))
+
+    def source_labels(self, sop_instance_uids: Iterable[str]) -> list[str]:
+        """The media (labels, as imported from) these instances came from, sorted."""
+        uids = list(sop_instance_uids)
+        labels: set[str] = set()
+        for start in range(0, len(uids), 500):
+            chunk = uids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            labels.update(label for (label,) in self._db.execute(
+                "SELECT DISTINCT src.label FROM instances i JOIN sources src"
+                f" ON i.source = src.id WHERE i.sop_uid IN ({marks})", chunk))
+        return sorted(labels)
+
     def add_conflict(
         self, sop_instance_uid: str, file: str, size: int, sha256: str, source: int | None
     ) -> None:

@@ -110,6 +110,15 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX missing_on_source_key ON missing_on_source(image_key);
     """,
+    # 3: stored copies `library verify` found missing or changed. The next import of a
+    # disc holding one of these images hashes its stored copy and restores it; a row
+    # goes when the copy is restored (or a later verify finds it sound).
+    """
+    CREATE TABLE damaged (
+        sop_uid TEXT PRIMARY KEY,
+        noted_at TEXT NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

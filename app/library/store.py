@@ -101,15 +101,17 @@ class FileStore:
             raise
         return StagedFile(temp, digest.hexdigest(), size)
 
-    def commit(self, staged: StagedFile) -> str:
+    def commit(self, staged: StagedFile, replace: bool = False) -> str:
         """Move a staged file into place (fsync, rename, sync the folder); its name.
 
-        When the same content is stored already, the staged copy is simply dropped.
+        When the same content is stored already, the staged copy is simply dropped,
+        unless ``replace``: then it takes the place of the stored file (which was found
+        missing or damaged: a repair).
         """
         relative = self.relative(staged.sha256)
         final = self.path(relative)
         try:
-            if final.exists():
+            if final.exists() and not replace:
                 staged.temp.unlink(missing_ok=True)
                 # An import killed between its rename and its folder sync leaves a whole
                 # file whose name may not be on the disk yet: sync before the index names it.
@@ -141,6 +143,14 @@ class FileStore:
     def remove(self, relative: str) -> None:
         """Delete a stored file (after its index rows are gone)."""
         self.path(relative).unlink(missing_ok=True)
+
+    def looks_intact(self, relative: str, size: int) -> bool:
+        """The cheap check: the stored file is there and has ``size`` bytes (a stat, no
+        read). A file of the right size may still have rotted: only a hash tells."""
+        try:
+            return os.stat(self.path(relative)).st_size == size
+        except OSError:
+            return False
 
     def hash_file(self, relative: str) -> str | None:
         """The SHA-256 of a stored file, or None when it is missing or unreadable."""

@@ -21,7 +21,7 @@ from app.core.errors import DiskFullError, MediaError
 from app.core.models import InstanceRef, PatientKey
 from app.core.progress import duration, megabytes_per_second, seconds_left
 from app.imaging.syntaxes import can_decode
-from app.library.library import Library
+from app.library.library import Library, StoredInstance
 from app.library.store import StagedFile
 from app.media.dicomdir import DirectoryReference
 from app.media.directories import OUTSIDE_DETAIL, MediumPlan, plan_medium
@@ -96,7 +96,9 @@ class ImportReport:
     ``listed`` counts the images the medium's DICOMDIRs list (present or not); ``images``
     the distinct images the medium lists or holds (listed ones, and every other DICOM
     file found); ``stored`` how many of those the library now holds: imported, already
-    present, or kept beside a different stored version (a conflict).
+    present, or kept beside a different stored version (a conflict). ``repaired``
+    counts images the library held whose stored copy was missing or damaged, restored
+    from this medium (not counted in ``already_present``).
     """
 
     source: str
@@ -109,6 +111,7 @@ class ImportReport:
     listed: int = 0
     images: int = 0
     stored: int = 0
+    repaired: int = 0
 
     @property
     def not_stored(self) -> int:
@@ -127,6 +130,9 @@ class _Tally:
     imported: int = 0
     already_present: int = 0
     conflicts: int = 0
+    repaired: int = 0
+    # Stored copies the last `library verify` found missing or changed: hashed on sight.
+    damaged: set[str] = field(default_factory=set)
     # Image key (SOP Instance UID, or "file:" + path) -> stored? over the whole medium.
     images: dict[str, bool] = field(default_factory=dict)
     # Listed files: media path -> (study UID, image key, stored?), for completeness.
@@ -177,7 +183,7 @@ def _import(
         if p.problem in ("missing", "outside-media")
     ]
     source_id = library.add_source(label, media_source.kind)
-    tally = _Tally()
+    tally = _Tally(damaged=library.damaged())
     for path, listing in plan.directories.not_found.items():
         _note_listed(tally, path, listing, None, stored=False)
     studies: dict[str, None] = {}
@@ -259,6 +265,7 @@ def _import(
         listed=len(tally.listed),
         images=len(tally.images),
         stored=sum(tally.images.values()),
+        repaired=tally.repaired,
     )
 
 
@@ -340,8 +347,15 @@ def _import_one(
         raise _NotChosen
     existing = library.find(instance.sop_instance_uid)
     if existing is not None and existing.sha256 == staged.sha256:
-        library.store.discard(staged)
-        tally.already_present += 1
+        if _stored_copy_sound(library, existing, tally.damaged):
+            library.store.discard(staged)
+            tally.already_present += 1
+        else:
+            # The index knows this image but its stored copy is gone or rotted: the disc
+            # holds the very bytes it was imported from, so put them back.
+            library.store.commit(staged, replace=True)
+            library.note_repaired(instance.sop_instance_uid)
+            tally.repaired += 1
         studies.setdefault(instance.study_instance_uid)
         return None, instance
     file = library.store.commit(staged)
@@ -359,6 +373,26 @@ def _import_one(
     tally.imported += 1
     studies.setdefault(instance.study_instance_uid)
     return None, instance
+
+
+def _stored_copy_sound(library: Library, existing: StoredInstance, damaged: set[str]) -> bool:
+    """Whether the stored copy of an image already in the library is sound.
+
+    Every re-imported image gets the cheap check (the file is there, with its recorded
+    size: one stat). Its bytes are hashed only when `library verify` flagged it: hashing
+    every stored copy on every re-import would read the library twice over, while a copy
+    that rotted without changing size is exactly what verify finds (its closing sentence
+    tells the user to re-import the disc, which then repairs it).
+    """
+    if not library.store.looks_intact(existing.file, existing.size):
+        return False
+    if existing.sop_instance_uid not in damaged:
+        return True
+    sound = library.store.hash_file(existing.file) == existing.sha256
+    if sound:
+        library.note_repaired(existing.sop_instance_uid)  # Mended since: not flagged now.
+        damaged.discard(existing.sop_instance_uid)
+    return sound
 
 
 def _header_of(staged: StagedFile, path: str) -> HeaderResult:

@@ -29,10 +29,16 @@ class VerifyReport:
 
     checked: int
     problems: tuple[VerifyProblem, ...]
+    # The media (as imported from) the images with problems came from.
+    sources: tuple[str, ...] = ()
 
 
 def verify_library(library: Library) -> Iterator[VerifyProgress | VerifyReport]:
-    """Re-hash every stored file; yield progress, then the report."""
+    """Re-hash every stored file; yield progress, then the report.
+
+    The instances found missing or changed are noted in the library (replacing what the
+    last check noted), so that importing their disc again restores them.
+    """
     stored = list(library.stored_instances())
     problems = []
     for done, instance in enumerate(stored, start=1):
@@ -42,4 +48,7 @@ def verify_library(library: Library) -> Iterator[VerifyProgress | VerifyReport]:
         elif digest != instance.sha256:
             problems.append(VerifyProblem(instance.sop_instance_uid, instance.file, "changed"))
         yield VerifyProgress(done, len(stored))
-    yield VerifyReport(len(stored), tuple(problems))
+    uids = [p.sop_instance_uid for p in problems]
+    # Remembered so that the next import of their disc hashes and restores these copies.
+    library.note_damaged(uids)
+    yield VerifyReport(len(stored), tuple(problems), tuple(library.source_labels(uids)))

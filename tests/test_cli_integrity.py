@@ -1,0 +1,41 @@
+"""`lightbox import`, `scan` and `library verify` on broken libraries and hostile media
+(issue 9, the integrity slice): what the user reads, and the JSON scripts read."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.library.helpers import SMALL_IMAGES, index_rows, write_small_disc
+from tests.support.cli import run_in_process as _cli
+
+
+@pytest.fixture(scope="module")
+def small_disc(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 11-image sample disc (never changed by a test)."""
+    return write_small_disc(tmp_path_factory.mktemp("cli-integrity") / "disc")
+
+
+def test_import_says_what_it_repaired(
+    small_disc: Path, home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A stored file deleted behind the library's back: verify offers the repair, the
+    re-import does it and says so (JSON key ``repaired``), verify passes again."""
+    _cli(capsys, "import", str(small_disc))
+    file = next(iter(index_rows(home).values()))[0]
+    (home / "store" / file).unlink()
+    code, out, _ = _cli(capsys, "library", "verify")
+    assert code == 1
+    assert "Insert the disc these images came from and import it again" in out
+    code, out, _ = _cli(capsys, "import", str(small_disc), "--json")
+    data = json.loads(out)
+    assert (code, data["repaired"], data["already_present"], data["failed"]) == (
+        0, 1, SMALL_IMAGES - 1, [])
+    assert _cli(capsys, "library", "verify")[0] == 0
+
+    (home / "store" / file).unlink()
+    code, out, _ = _cli(capsys, "import", str(small_disc))
+    assert code == 0
+    assert ("Repaired 1 stored image whose file in the library was missing or damaged, "
+            "from this disc.") in out
+    assert "safely stored" in out
