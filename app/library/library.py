@@ -344,6 +344,14 @@ class Library:
                 f" ON i.source = src.id WHERE i.sop_uid IN ({marks})", chunk))
         return sorted(labels)
 
+    def names_file(self, relative: str) -> bool:
+        """True when an index row (an instance or a kept conflicting version) names this
+        stored file."""
+        return self._db.execute(
+            "SELECT 1 FROM instances WHERE file = ?1 UNION ALL"
+            " SELECT 1 FROM conflicts WHERE file = ?1 LIMIT 1", (relative,),
+        ).fetchone() is not None
+
     def add_conflict(
         self, sop_instance_uid: str, file: str, size: int, sha256: str, source: int | None
     ) -> None:

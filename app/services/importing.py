@@ -9,6 +9,7 @@ Running the same import again completes an interrupted one exactly.
 """
 
 import os
+import sqlite3
 import time
 import zipfile
 import zlib
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from app.core.errors import DiskFullError, MediaError
+from app.core.errors import DiskFullError, LibraryError, MediaError
 from app.core.models import InstanceRef, PatientKey
 from app.core.progress import duration, megabytes_per_second, seconds_left
 from app.imaging.syntaxes import can_decode
@@ -33,6 +34,10 @@ NOT_IMPORTED_DISK_FULL = "Not imported: the disk holding the library is full."
 # media layer, and a damaged ZIP member (bad CRC, corrupt or cut-off compressed data),
 # which zipfile reports in its own types rather than as OSError.
 _READ_ERRORS = (OSError, MediaError, zipfile.BadZipFile, zlib.error, EOFError)
+# What indexing one file may raise besides a full disk: the index refusing a row
+# (LibraryError wraps sqlite3 errors such as IntegrityError) and values SQLite cannot
+# bind (OverflowError for integers past 64 bits, ValueError, TypeError).
+_INDEX_ERRORS = (LibraryError, sqlite3.Error, OverflowError, ValueError, TypeError)
 
 
 @dataclass(frozen=True)
@@ -353,15 +358,37 @@ def _import_one(
         else:
             # The index knows this image but its stored copy is gone or rotted: the disc
             # holds the very bytes it was imported from, so put them back.
-            library.store.commit(staged, replace=True)
-            library.note_repaired(instance.sop_instance_uid)
+            try:
+                library.store.commit(staged, replace=True)
+                library.note_repaired(instance.sop_instance_uid)
+            except DiskFullError:
+                raise
+            except LibraryError as exc:
+                return ImportFailure(entry.path, _not_added(exc)), None
             tally.repaired += 1
         studies.setdefault(instance.study_instance_uid)
         return None, instance
-    file = library.store.commit(staged)
+    try:
+        file = library.store.commit(staged)
+    except DiskFullError:
+        raise
+    except LibraryError as exc:
+        return ImportFailure(entry.path, _not_added(exc)), None
+    try:
+        if existing is not None:
+            library.add_conflict(instance.sop_instance_uid, file, staged.size,
+                                 staged.sha256, source_id)
+        else:
+            library.add_instance(instance, file, staged.size, staged.sha256, source_id)
+    except DiskFullError:
+        raise
+    except _INDEX_ERRORS as exc:
+        # One absurd header must not end the import: this file fails, the rest goes on,
+        # and its stored copy goes unless an index row names it (same bytes elsewhere).
+        if not library.names_file(file):
+            library.store.remove(file)
+        return ImportFailure(entry.path, _not_added(exc)), None
     if existing is not None:
-        library.add_conflict(instance.sop_instance_uid, file, staged.size, staged.sha256,
-                             source_id)
         tally.conflicts += 1
         return ImportFailure(
             entry.path,
@@ -369,10 +396,15 @@ def _import_one(
             "the stored one is unchanged.",
             "conflict",
         ), instance
-    library.add_instance(instance, file, staged.size, staged.sha256, source_id)
     tally.imported += 1
     studies.setdefault(instance.study_instance_uid)
     return None, instance
+
+
+def _not_added(exc: BaseException) -> str:
+    """The failure sentence of a file that was read but could not be indexed or stored."""
+    detail = str(exc).strip().rstrip(".") or type(exc).__name__
+    return f"It could not be added to the library: {detail}."
 
 
 def _stored_copy_sound(library: Library, existing: StoredInstance, damaged: set[str]) -> bool:

@@ -6,17 +6,28 @@ values, a folder that cannot be listed, a ZIP whose members claim absurd sizes, 
 whose name is not UTF-8.
 """
 
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pydicom.datadict import keyword_dict
+from pydicom.dataelem import RawDataElement
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.tag import Tag
+from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
 
+from app.core.errors import LibraryError
+from app.core.models import InstanceRef
 from app.library.library import Library
 from app.services.verification import VerifyReport, verify_library
 from tests.library.helpers import (
     SMALL_IMAGES,
     import_report,
     index_rows,
+    object_files,
     store_problems,
     write_small_disc,
 )
@@ -73,3 +84,86 @@ def test_reimport_restores_missing_truncated_and_rotted_copies(
     assert library.damaged() == set()
     # Sound again: the next import neither hashes nor repairs anything.
     assert import_report(small_disc, library).already_present == SMALL_IMAGES
+
+
+# -- 2: one absurd header value never aborts the import ------------------------------------
+
+
+def _write_ct(path: Path, study: str, series: str, **values: str) -> str:
+    """A small CT file; ``values`` are written raw (IS strings pydicom would refuse)."""
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = CTImageStorage
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.SOPClassUID = CTImageStorage
+    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    ds.PatientName, ds.PatientID = "ABSURD^VALUES", "ABSURD"
+    ds.StudyInstanceUID, ds.SeriesInstanceUID = study, series
+    ds.Modality = "CT"
+    ds.Rows = ds.Columns = 2
+    ds.SamplesPerPixel = 1
+    ds.PhotometricInterpretation = "MONOCHROME2"
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 0
+    ds.PixelData = bytes(8)
+    for keyword, raw in values.items():
+        ds.add(RawDataElement(Tag(keyword_dict[keyword]), "IS", len(raw), raw.encode(),
+                              0, False, True))
+    ds.save_as(path, enforce_file_format=True)
+    return str(ds.SOPInstanceUID)
+
+
+@pytest.mark.filterwarnings("ignore:Invalid value for VR IS")
+def test_absurd_numbers_are_stored_as_unknown(tmp_path: Path, library: Library) -> None:
+    """SeriesNumber 1e300, NumberOfFrames 1e30, InstanceNumber -1e30 import as NULL, 1,
+    NULL: the file is stored, not failed, and the import completes."""
+    disc = tmp_path / "disc"
+    disc.mkdir()
+    study, series = generate_uid(), generate_uid()
+    uid = _write_ct(disc / "IMG1", study, series, SeriesNumber="1e300 ",
+                    NumberOfFrames="1e30", InstanceNumber="-1e30 ")
+    normal = _write_ct(disc / "IMG2", study, series, SeriesNumber="2 ", InstanceNumber="7 ")
+    report = import_report(disc, library)
+    assert (report.imported, report.failed) == (2, ())
+    with closing(sqlite3.connect(library.home / "library.sqlite")) as db:
+        row = db.execute(
+            "SELECT se.series_number, i.frames, i.instance_number FROM instances i"
+            " JOIN series se ON i.series = se.id WHERE i.sop_uid = ?", (uid,)).fetchone()
+        assert row == (None, 1, None)
+        assert db.execute("SELECT instance_number FROM instances WHERE sop_uid = ?",
+                          (normal,)).fetchone() == (7,)
+
+
+@pytest.mark.parametrize("error", [
+    OverflowError("Python int too large to convert to SQLite INTEGER"),
+    sqlite3.IntegrityError("UNIQUE constraint failed: series.series_uid"),
+    LibraryError("The library index could not be written: constraint failed."),
+    ValueError("bad value"),
+])
+def test_an_index_error_fails_that_file_alone(
+    small_disc: Path, library: Library, monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    """Whatever indexing one file raises (but a full disk) becomes that file's failure in
+    plain words; its stored copy does not linger unindexed; every other image imports."""
+    victim: list[str] = []
+    add_instance = Library.add_instance
+
+    def failing(self: Library, ref: InstanceRef, *args: Any) -> None:
+        if not victim or victim[0] == ref.sop_instance_uid:
+            victim[:] = [ref.sop_instance_uid]
+            raise error
+        add_instance(self, ref, *args)
+
+    monkeypatch.setattr(Library, "add_instance", failing)
+    report = import_report(small_disc, library)
+    assert report.imported == SMALL_IMAGES - 1
+    assert [f.error.startswith("It could not be added to the library: ")
+            for f in report.failed] == [True]
+    assert not report.all_stored and report.not_stored == 1
+    assert len(object_files(library.home)) == SMALL_IMAGES - 1
+    assert store_problems(library.home) == []
+
+    monkeypatch.setattr(Library, "add_instance", add_instance)
+    again = import_report(small_disc, library)
+    assert (again.imported, again.already_present, again.failed) == (1, SMALL_IMAGES - 1, ())
