@@ -2,11 +2,13 @@
 (issue 9, the integrity slice): what the user reads, and the JSON scripts read."""
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.library.helpers import SMALL_IMAGES, index_rows, write_small_disc
+from tests.services.test_integrity import DENIED, deny_listing
 from tests.support.cli import run_in_process as _cli
 
 
@@ -39,3 +41,23 @@ def test_import_says_what_it_repaired(
     assert ("Repaired 1 stored image whose file in the library was missing or damaged, "
             "from this disc.") in out
     assert "safely stored" in out
+
+
+def test_scan_and_import_report_an_unreadable_folder(
+    small_disc: Path, home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """scan exits 1 with the folder as a problem; import exits 1, lists it, and never says
+    the disc can be ejected."""
+    disc = tmp_path / "disc"
+    shutil.copytree(small_disc, disc)
+    deny_listing(monkeypatch, disc / "PT000000" / "ST000000" / "SE000002")
+    code, out, _ = _cli(capsys, "scan", str(disc), "--json")
+    problems = json.loads(out)["problems"]
+    assert code == 1
+    assert {"path": "PT000000/ST000000/SE000002", "problem": "unreadable",
+            "detail": DENIED} in problems
+    code, out, _ = _cli(capsys, "import", str(disc))
+    assert code == 1
+    assert f"  PT000000/ST000000/SE000002: {DENIED}" in out
+    assert "safely stored" not in out and "can be ejected" not in out

@@ -35,6 +35,17 @@ OUTSIDE_DETAIL = "It points outside the disc, so Lightbox did not open it."
 MISSING_DETAIL = "The DICOMDIR lists this file, but it is not on the disc."
 
 
+def unreadable_folder_detail(reason: str) -> str:
+    """The problem sentence of a folder of the medium that could not be listed."""
+    return f"This folder could not be read ({reason}); the images in it are not included."
+
+
+def in_unreadable_folder_detail(reason: str) -> str:
+    """The problem sentence of a listed file inside a folder that could not be listed."""
+    return (f"The DICOMDIR lists this file, but its folder could not be read ({reason}); "
+            "it is not included.")
+
+
 @dataclass
 class DirectoryScan:
     """What the directory files of a medium say.
@@ -180,6 +191,8 @@ class MediumPlan:
     files: list[MediaEntry]
     reported_outside: set[str]
     skipped: tuple[str, ...] = ()
+    # Folders that could not be listed (media path -> reason); also in the problems.
+    unreadable_folders: dict[str, str] = field(default_factory=dict)
 
     def is_listed(self, path: str) -> bool:
         """True when a directory record names the file at ``path``."""
@@ -216,12 +229,39 @@ def plan_medium(medium: OpenedMedium) -> MediumPlan:
     directories = read_directories(medium.source, starts, FileIdResolver(entries))
     skip = set(directories.read) | {e.path for e in starts}
     outside = {p.path for p in directories.problems if p.problem == "outside-media"}
+    unreadable = medium.source.unreadable_folders()
+    if unreadable:
+        _blame_unreadable_folders(directories, unreadable)
     return MediumPlan(
         directories,
         [e for e in entries if e.path not in skip],
         outside,
         tuple(e.path for e in entries if e.path in skip),
+        unreadable,
     )
+
+
+def _blame_unreadable_folders(directories: DirectoryScan, unreadable: dict[str, str]) -> None:
+    """One problem per folder that could not be listed; a listed file inside one is
+    unreadable, not missing: it may well be on the disc."""
+
+    def folder_of(path: str) -> str | None:
+        for folder in unreadable:
+            if folder == "/" or path.startswith(folder + "/"):
+                return folder
+        return None
+
+    problems: list[Problem] = [
+        Problem(folder, "unreadable", unreadable_folder_detail(reason))
+        for folder, reason in sorted(unreadable.items())
+    ]
+    for problem in directories.problems:
+        folder = folder_of(problem.path) if problem.problem == "missing" else None
+        if folder is not None:
+            problem = Problem(problem.path, "unreadable",
+                              in_unreadable_folder_detail(unreadable[folder]))
+        problems.append(problem)
+    directories.problems[:] = problems
 
 
 def quick_tree(medium: OpenedMedium) -> tuple[tuple[PatientNode, ...], DirectoryScan]:

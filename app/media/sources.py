@@ -63,6 +63,11 @@ class MediaSource(Protocol):
         """Open one entry for binary reading (seekable)."""
         ...
 
+    def unreadable_folders(self) -> dict[str, str]:
+        """Folders (media paths) that could not be listed, each with the reason (after
+        :meth:`entries`): the files in them are not among the entries."""
+        ...
+
     def close(self) -> None:
         """Release the medium (file handles of ISO and ZIP containers)."""
         ...
@@ -89,6 +94,7 @@ class FolderSource:
         self._real_root = os.path.realpath(root)
         self._only = only
         self._entries: list[MediaEntry] | None = None
+        self._unreadable: dict[str, str] = {}
 
     def entries(self) -> list[MediaEntry]:
         """List every file under the root (cached after the first call)."""
@@ -113,12 +119,14 @@ class FolderSource:
             try:
                 with os.scandir(os.path.join(self._real_root, rel_dir)) as it:
                     children = list(it)
-            except OSError:
+            except OSError as exc:
                 if not rel_dir:
                     raise SourceUnreadableError(
                         f"Cannot list the files in {self.root_label}."
                     ) from None
-                continue  # An unreadable sub-folder: its files are simply not seen.
+                # Never silently: its images are on the disc but cannot be imported.
+                self._unreadable[rel_dir] = exc.strerror or str(exc) or type(exc).__name__
+                continue
             for child in children:
                 rel = posixpath.join(rel_dir, child.name) if rel_dir else child.name
                 if self._only is not None and rel != self._only:
@@ -166,6 +174,11 @@ class FolderSource:
         if not stat.S_ISREG(st.st_mode):
             return None  # Links to folders are not followed: no loops, no double counting.
         return MediaEntry(rel, st.st_size, st.st_ino, locator=target)
+
+    def unreadable_folders(self) -> dict[str, str]:
+        """Sub-folders the walk could not list, with the reason (``Permission denied``)."""
+        self.entries()
+        return dict(self._unreadable)
 
     def open(self, entry: MediaEntry) -> IO[bytes]:
         """Open a file of this folder; refuses entries that lead outside it."""
@@ -225,6 +238,7 @@ class IsoSource:
         else:
             self._facade, self._encoding = "iso_path", "latin-1"
         self._entries: list[MediaEntry] | None = None
+        self._unreadable: dict[str, str] = {}
 
     def _name(self, record: Any) -> str:
         raw = record.rock_ridge.name() if self._facade == "rr_path" else record.file_identifier()
@@ -241,7 +255,9 @@ class IsoSource:
                     children = list(
                         self._iso.list_children(**{self._facade: "/" + rel_dir})
                     )
-                except (PyCdlibException, OSError, ValueError, UnicodeError):
+                except (PyCdlibException, OSError, ValueError, UnicodeError) as exc:
+                    self._unreadable[rel_dir or "/"] = (
+                        getattr(exc, "strerror", None) or "the disc image is damaged there")
                     continue
                 for rec in children:
                     if rec is None or rec.is_dot() or rec.is_dotdot():
@@ -259,6 +275,11 @@ class IsoSource:
             found.sort(key=lambda e: (e.order, e.path))
             self._entries = found
         return self._entries
+
+    def unreadable_folders(self) -> dict[str, str]:
+        """Folders of the image that could not be listed, with the reason."""
+        self.entries()
+        return dict(self._unreadable)
 
     def open(self, entry: MediaEntry) -> IO[bytes]:
         """Open a file inside the image as a buffered, seekable stream."""
@@ -332,6 +353,10 @@ class ZipSource:
             found.sort(key=lambda e: (e.order, e.path))
             self._entries = found
         return self._entries
+
+    def unreadable_folders(self) -> dict[str, str]:
+        """None: a ZIP file's listing is read whole, or not at all."""
+        return {}
 
     def open(self, entry: MediaEntry) -> IO[bytes]:
         """Open a member of the archive (seekable; compressed members decompress on read)."""

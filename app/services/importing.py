@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 from app.core.errors import DiskFullError, LibraryError, MediaError
 from app.core.models import InstanceRef, PatientKey
@@ -183,12 +183,17 @@ def _import(
     patients: set[PatientKey] | None = None,
 ) -> Iterator[ImportProgress | ImportReport]:
     failures = [
-        ImportFailure(p.path, p.detail, "missing" if p.problem == "missing" else "outside-media")
+        ImportFailure(p.path, p.detail, cast(FailureKind, p.problem))
         for p in plan.directories.problems
-        if p.problem in ("missing", "outside-media")
+        if p.problem in ("missing", "outside-media") or (
+            p.problem == "unreadable"
+            and (p.path in plan.unreadable_folders or p.path in plan.directories.not_found))
     ]
     source_id = library.add_source(label, media_source.kind)
     tally = _Tally(damaged=library.damaged())
+    for folder in plan.unreadable_folders:
+        # Whatever images it holds are not stored: never "every image is stored".
+        tally.outcome(f"folder:{folder}", False)
     for path, listing in plan.directories.not_found.items():
         _note_listed(tally, path, listing, None, stored=False)
     studies: dict[str, None] = {}

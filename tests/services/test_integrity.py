@@ -6,6 +6,9 @@ values, a folder that cannot be listed, a ZIP whose members claim absurd sizes, 
 whose name is not UTF-8.
 """
 
+import errno
+import os
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
@@ -22,6 +25,7 @@ from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
 from app.core.errors import LibraryError
 from app.core.models import InstanceRef
 from app.library.library import Library
+from app.services.scan import scan_report
 from app.services.verification import VerifyReport, verify_library
 from tests.library.helpers import (
     SMALL_IMAGES,
@@ -167,3 +171,53 @@ def test_an_index_error_fails_that_file_alone(
     monkeypatch.setattr(Library, "add_instance", add_instance)
     again = import_report(small_disc, library)
     assert (again.imported, again.already_present, again.failed) == (1, SMALL_IMAGES - 1, ())
+
+
+# -- 3: a folder that cannot be listed is reported, never silently skipped -------------------
+
+DENIED = "This folder could not be read (Permission denied); the images in it are not included."
+
+
+def deny_listing(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """Listing ``folder`` fails with EACCES, as chmod 000 would for a non-root user (the
+    tests run as root, who may list anything): the walk's own os.scandir call fails."""
+    real = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        if os.path.realpath(path) == os.path.realpath(folder):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
+@pytest.mark.parametrize("with_dicomdir", [True, False])
+def test_an_unreadable_folder_is_reported_by_scan_and_import(
+    small_disc: Path, tmp_path: Path, library: Library, monkeypatch: pytest.MonkeyPatch,
+    with_dicomdir: bool,
+) -> None:
+    """The 8-image series folder cannot be listed: scan names the folder (and with a
+    DICOMDIR its 8 listed files as unreadable, not missing); import fails them and never
+    says every image is stored."""
+    disc = tmp_path / "disc"
+    shutil.copytree(small_disc, disc)
+    if not with_dicomdir:
+        (disc / "DICOMDIR").unlink()
+    folder = "PT000000/ST000000/SE000001"
+    deny_listing(monkeypatch, disc / folder)
+
+    report = scan_report(disc)
+    problems = {(p.path, p.problem, p.detail) for p in report.problems}
+    assert (folder, "unreadable", DENIED) in problems
+    listed = {p for p in problems if p[0].startswith(folder + "/")}
+    assert len(listed) == (8 if with_dicomdir else 0)
+    assert all(kind == "unreadable" and "its folder could not be read (Permission denied)"
+               in detail for _path, kind, detail in listed)
+    assert report.instances == SMALL_IMAGES - 8
+
+    imported = import_report(disc, library)
+    assert imported.imported == SMALL_IMAGES - 8
+    failed = {(f.path, f.kind) for f in imported.failed}
+    assert (folder, "unreadable") in failed
+    assert len(failed) == (9 if with_dicomdir else 1)
+    assert not imported.all_stored and imported.not_stored >= 1
