@@ -16,8 +16,21 @@ Command = Callable[[argparse.Namespace], int]
 
 
 def _print_json(data: dict[str, object]) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=1)
+    json.dump(_displayable(data), sys.stdout, ensure_ascii=False, indent=1)
     sys.stdout.write("\n")
+
+
+def _displayable(value: object) -> object:
+    """Every string in ``value`` as valid UTF-8 (names that are not UTF-8 escaped)."""
+    from app.core.paths import displayable
+
+    if isinstance(value, str):
+        return displayable(value)
+    if isinstance(value, dict):
+        return {_displayable(k): _displayable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_displayable(v) for v in value]
+    return value
 
 
 def require_source(path: Path) -> Path:

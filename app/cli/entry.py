@@ -20,6 +20,12 @@ from app.core.errors import EXIT_PROBLEMS, LightboxError
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return the exit code."""
     args = build_parser().parse_args(argv)
+    for stream in (sys.stdout, sys.stderr):
+        # A name that is not UTF-8 never stops the output (printers escape the ones
+        # they know of; this catches the rest, such as a path in an error sentence).
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     if args.home:
         os.environ["LIGHTBOX_HOME"] = str(Path(args.home).expanduser())
     try:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TextIO
 
+from app.core.paths import displayable
+
 if TYPE_CHECKING:
     from app.core.models import ScanReport
     from app.services.accounts_service import Account
@@ -31,7 +33,7 @@ def print_scan(report: ScanReport, out: TextIO) -> None:
     """The scan report: the tree with counts, the summary, the problems."""
     from app.services.scan import health_summary
 
-    print(f"{report.source} ({_SOURCE_KINDS[report.kind]})", file=out)
+    print(f"{displayable(report.source)} ({_SOURCE_KINDS[report.kind]})", file=out)
     for patient in report.patients:
         if patient.unattributed:
             print("Images not linked to a patient (no patient name or ID)", file=out)
@@ -52,7 +54,8 @@ def print_scan(report: ScanReport, out: TextIO) -> None:
     if report.problems:
         print("Problems:", file=out)
         for problem in report.problems[:MAX_PROBLEM_LINES]:
-            print(f"  {problem.problem:<13} {problem.path}: {problem.detail}", file=out)
+            print(f"  {problem.problem:<13} {displayable(problem.path)}: {problem.detail}",
+                  file=out)
         _more(len(report.problems), out)
 
 
@@ -65,7 +68,7 @@ def _more(count: int, out: TextIO) -> None:
 def print_import(report: ImportReport, out: TextIO) -> None:
     """The import result: counts, then every failure in plain words."""
     print(
-        f"Imported {report.imported} images from {report.source}; "
+        f"Imported {report.imported} images from {displayable(report.source)}; "
         f"{report.already_present} were already in the library; {len(report.failed)} failed.",
         file=out,
     )
@@ -75,7 +78,7 @@ def print_import(report: ImportReport, out: TextIO) -> None:
     if report.stopped:
         print(report.stopped, file=out)
     for failure in report.failed[:MAX_PROBLEM_LINES]:
-        print(f"  {failure.path}: {failure.error}", file=out)
+        print(f"  {displayable(failure.path)}: {failure.error}", file=out)
     _more(len(report.failed), out)
     if report.all_stored:
         print("Every imported image is safely stored: the disc can be ejected.", file=out)

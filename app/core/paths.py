@@ -26,3 +26,22 @@ def lightbox_home(override: str | os.PathLike[str] | None = None) -> Path:
 def sample_disc_dir(home: Path) -> Path:
     """Return where ``make run`` keeps the generated demo disc."""
     return home / "sample-disc"
+
+
+def displayable(text: str) -> str:
+    """``text`` as valid UTF-8 for the index, JSON and the terminal.
+
+    A file name that is not valid UTF-8 on Linux (bytes such as ``\\xff``) reaches Python
+    as lone surrogates (PEP 383), which SQLite and a UTF-8 stream refuse. Those bytes are
+    written as backslash escapes (``disc\\xff``), like ``os.fsencode(name).decode("utf-8",
+    "backslashreplace")``; every valid name is returned unchanged.
+    """
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # A surrogate no file name decodes to: escape it as is.
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from app.core.errors import DiskFullError, LibraryError
 from app.core.models import InstanceRef
+from app.core.paths import displayable
 from app.library.schema import SCHEMA_VERSION, migrate
 from app.library.store import FileStore
 
@@ -236,7 +237,8 @@ class Library:
         with self._transaction() as db:
             cursor = db.execute(
                 "INSERT INTO sources (label, kind, imported_at) VALUES (?, ?, ?)",
-                (label, kind, _now()),
+                # A path that is not UTF-8 is kept with its odd bytes escaped (\xff).
+                (displayable(label), kind, _now()),
             )
         return int(cursor.lastrowid or 0)
 
@@ -305,13 +307,13 @@ class Library:
         with self._transaction() as db:
             db.executemany(
                 "DELETE FROM missing_on_source WHERE study_uid = ? AND image_key = ?",
-                list(stored),
+                [(study, displayable(key)) for study, key in stored],
             )
             db.executemany(
                 "INSERT OR IGNORE INTO missing_on_source (study_uid, image_key, source,"
                 " noted_at) SELECT ?1, ?2, ?3, ?4"
                 " WHERE NOT EXISTS (SELECT 1 FROM instances WHERE sop_uid = ?2)",
-                [(study, key, source, now) for study, key in missing],
+                [(study, displayable(key), source, now) for study, key in missing],
             )
 
     def note_damaged(self, sop_instance_uids: Iterable[str]) -> None:

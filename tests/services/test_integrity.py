@@ -221,3 +221,26 @@ def test_an_unreadable_folder_is_reported_by_scan_and_import(
     assert (folder, "unreadable") in failed
     assert len(failed) == (9 if with_dicomdir else 1)
     assert not imported.all_stored and imported.not_stored >= 1
+
+
+# -- 5: a folder name that is not UTF-8 --------------------------------------------------------
+
+
+def test_a_disc_folder_whose_name_is_not_utf8_imports(
+    small_disc: Path, tmp_path: Path, library: Library
+) -> None:
+    """b'disc\\xff\\xfe' (as Linux allows): every image imports, and the library records
+    the source with the odd bytes escaped, as valid UTF-8."""
+    disc = Path(os.fsdecode(os.fsencode(tmp_path) + b"/disc\xff\xfe"))
+    shutil.copytree(small_disc, disc)
+    # An unlisted second copy of an image, whose own name is not UTF-8 either.
+    shutil.copy(disc / "PT000000" / "ST000000" / "SE000000" / os.listdir(
+        disc / "PT000000" / "ST000000" / "SE000000")[0], os.fsencode(disc) + b"/x\xff")
+    report = import_report(disc, library)
+    assert (report.imported, report.already_present, report.failed) == (SMALL_IMAGES, 1, ())
+    assert report.all_stored
+    with closing(sqlite3.connect(library.home / "library.sqlite")) as db:
+        labels = [label for (label,) in db.execute("SELECT label FROM sources")]
+    assert labels == [os.fsencode(disc).decode("utf-8", "backslashreplace")]
+    assert labels[0].endswith("/disc\\xff\\xfe")
+    assert [r.source for r in library.list_studies()] == labels
