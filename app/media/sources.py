@@ -31,6 +31,11 @@ _POSITIONAL_FILESYSTEMS = frozenset({"iso9660", "udf"})
 # Deep enough for any real disc or USB stick; stops runaway trees and symlink games.
 MAX_DEPTH = 32
 MAX_ENTRIES = 2_000_000
+# A ZIP member's stated size is a hint written by whoever made the archive: it may claim
+# exabytes. What it may really unpack to is bounded by its compressed size: deflate
+# reaches ~1030:1 at most, and no medical image needs more than 4 GiB.
+MAX_MEMBER_BYTES = 4 * 1024**3
+MAX_INFLATION = 1000
 
 
 @dataclass(frozen=True)
@@ -310,6 +315,43 @@ class _NamedReader(io.BufferedReader):
         return self._label
 
 
+class _BoundedMember(io.RawIOBase):
+    """A ZIP member that fails (MediaError) once it unpacks past ``limit`` bytes, the
+    most its compressed size allows: a ZIP bomb stops there, not at a full disk."""
+
+    def __init__(self, member: IO[bytes], limit: int) -> None:
+        super().__init__()
+        self._member = member
+        self._limit = limit
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return self._member.seekable()
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._member.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._member.tell()
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self._member.read(len(view))
+        if self._member.tell() > self._limit:
+            raise MediaError(
+                "it unpacks to far more than a ZIP member of its size can hold, so it was "
+                "not imported"
+            )
+        view[:len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._member.close()
+        super().close()
+
+
 def _zip_name_escapes(name: str) -> bool:
     if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
         return True
@@ -329,6 +371,7 @@ class ZipSource:
     def __init__(self, path: Path) -> None:
         self.root_label = str(path)
         try:
+            self._archive_size = path.stat().st_size
             self._zip = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
             raise SourceUnreadableError(
@@ -345,10 +388,11 @@ class ZipSource:
                     continue
                 mode = info.external_attr >> 16
                 outside = _zip_name_escapes(info.filename) or stat.S_ISLNK(mode)
+                # Sizes are believed only as far as the archive can hold them: they feed
+                # the free-space check and the progress totals.
+                size = min(info.file_size, self._member_limit(info))
                 found.append(
-                    MediaEntry(
-                        info.filename, info.file_size, info.header_offset, outside, locator=info
-                    )
+                    MediaEntry(info.filename, size, info.header_offset, outside, locator=info)
                 )
             found.sort(key=lambda e: (e.order, e.path))
             self._entries = found
@@ -358,14 +402,24 @@ class ZipSource:
         """None: a ZIP file's listing is read whole, or not at all."""
         return {}
 
+    def _member_limit(self, info: zipfile.ZipInfo) -> int:
+        """The most bytes a member may unpack to: its compressed size (never more than
+        the archive) when stored, else that times MAX_INFLATION, and never 4 GiB."""
+        packed = max(0, min(info.compress_size, self._archive_size))
+        if info.compress_type == zipfile.ZIP_STORED:
+            return packed
+        return min(MAX_MEMBER_BYTES, max(packed, 1) * MAX_INFLATION)
+
     def open(self, entry: MediaEntry) -> IO[bytes]:
         """Open a member of the archive (seekable; compressed members decompress on read)."""
         _refuse_outside(entry)
         assert isinstance(entry.locator, zipfile.ZipInfo)
         try:
-            return self._zip.open(entry.locator)
+            member = self._zip.open(entry.locator)
         except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError) as exc:
             raise MediaError(f"Cannot unpack {entry.path} from the ZIP file ({exc}).") from exc
+        return _NamedReader(_BoundedMember(member, self._member_limit(entry.locator)),
+                            entry.path)
 
     def close(self) -> None:
         """Close the archive."""

@@ -10,6 +10,7 @@ import errno
 import os
 import shutil
 import sqlite3
+import zipfile
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -25,6 +26,7 @@ from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
 from app.core.errors import LibraryError
 from app.core.models import InstanceRef
 from app.library.library import Library
+from app.media import sources
 from app.services.scan import scan_report
 from app.services.verification import VerifyReport, verify_library
 from tests.library.helpers import (
@@ -32,6 +34,7 @@ from tests.library.helpers import (
     import_report,
     index_rows,
     object_files,
+    run_import,
     store_problems,
     write_small_disc,
 )
@@ -244,3 +247,59 @@ def test_a_disc_folder_whose_name_is_not_utf8_imports(
     assert labels == [os.fsencode(disc).decode("utf-8", "backslashreplace")]
     assert labels[0].endswith("/disc\\xff\\xfe")
     assert [r.source for r in library.list_studies()] == labels
+
+
+# -- 4: ZIP members that claim absurd sizes ----------------------------------------------------
+
+
+def _claim_size(archive: Path, member: str, size: int) -> None:
+    """Rewrite the uncompressed size the central directory states for ``member``."""
+    data = bytearray(archive.read_bytes())
+    name = member.encode()
+    at = data.find(b"PK\x01\x02")
+    while at >= 0:
+        length = int.from_bytes(data[at + 28:at + 30], "little")
+        if bytes(data[at + 46:at + 46 + length]) == name:
+            data[at + 24:at + 28] = size.to_bytes(4, "little")
+        at = data.find(b"PK\x01\x02", at + 4)
+    archive.write_bytes(bytes(data))
+
+
+def test_zip_members_claiming_absurd_sizes_import_with_sane_totals(
+    small_disc: Path, tmp_path: Path, library: Library
+) -> None:
+    """Every member claims 4 GiB: the free-space check and the progress totals believe at
+    most what the archive can hold, and every image imports."""
+    archive = tmp_path / "disc.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(small_disc.rglob("*")):
+            if path.is_file():
+                zf.write(path, path.relative_to(small_disc).as_posix())
+    names = zipfile.ZipFile(archive).namelist()
+    for name in names:
+        _claim_size(archive, name, 0xFFFFFFFF)
+    assert zipfile.ZipFile(archive).infolist()[0].file_size == 0xFFFFFFFF
+    progress, report = run_import(archive, library)
+    assert (report.imported, report.failed) == (SMALL_IMAGES, ())
+    assert progress[-1].bytes_total <= archive.stat().st_size * 1000
+    assert store_problems(library.home) == []
+
+
+def test_a_zip_member_inflating_past_its_bound_fails_alone(
+    small_disc: Path, tmp_path: Path, library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A member that unpacks past MAX_INFLATION times its compressed size (a ZIP bomb;
+    lowered here so the test stays small) fails in one sentence; the others import."""
+    monkeypatch.setattr(sources, "MAX_INFLATION", 50)
+    archive = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(small_disc.rglob("*")):
+            if path.is_file():
+                zf.write(path, path.relative_to(small_disc).as_posix())
+        zf.writestr("BOMB", bytes(4 * 1024 * 1024))
+    report = import_report(archive, library)
+    assert report.imported == SMALL_IMAGES
+    assert [(f.path, f.error) for f in report.failed] == [(
+        "BOMB", "It could not be read from the disc (it unpacks to far more than a ZIP "
+        "member of its size can hold, so it was not imported).")]
+    assert store_problems(library.home) == []
