@@ -50,6 +50,9 @@ class GeneratorTask(QRunnable):
             job = self._make_job()
             for item in job:
                 if self._cancelled.is_set():
+                    # The job's own clean-up (an import commits what it stored, then
+                    # releases the library) is done before anyone is told it stopped.
+                    job.close()  # type: ignore[attr-defined]
                     self.signals.cancelled.emit()
                     return
                 if self._is_result(item):
