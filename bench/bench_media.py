@@ -3,9 +3,9 @@
 1. ``scan`` of a 600-instance sample disc against a bare pydicom loop that reads the same
    headers (``dcmread(stop_before_pixels=True)``): target at most 1.2x.
 2. Building the study tree from a 10,000-record (and a 200,000-record) DICOMDIR alone
-   (what the viewer shows before any image file is read) against ``dcmdump`` of the same DICOMDIR: target at
-   most 3x. Our side runs in the already started application (the viewer is open when a
-   disc is inserted), ``dcmdump`` as the process it is.
+   (what the viewer shows before any image file is read) against ``dcmdump`` of the same
+   DICOMDIR: target at most 3x. Our side runs in the already started application (the
+   viewer is open when a disc is inserted), ``dcmdump`` as the process it is.
 """
 
 import os
