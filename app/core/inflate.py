@@ -54,17 +54,18 @@ def _inflate_chunks(data: bytes | IO[bytes], limit: int, keep: bool) -> tuple[li
     return chunks, total
 
 
-def inflate(data: bytes, limit: int = MAX_INFLATED_BYTES) -> bytes:
-    """Raw-deflated ``data`` inflated; InflateLimitError past ``limit`` bytes, zlib.error
-    when the data is not deflate."""
-    chunks, _ = _inflate_chunks(data, limit, keep=True)
+def inflate(data: bytes, limit: int | None = None) -> bytes:
+    """Raw-deflated ``data`` inflated; InflateLimitError past ``limit`` bytes (default
+    MAX_INFLATED_BYTES), zlib.error when the data is not deflate."""
+    chunks, _ = _inflate_chunks(data, MAX_INFLATED_BYTES if limit is None else limit, keep=True)
     return b"".join(chunks)
 
 
-def inflated_size(stream: IO[bytes], limit: int = MAX_INFLATED_BYTES) -> int:
+def inflated_size(stream: IO[bytes], limit: int | None = None) -> int:
     """Bytes the raw-deflated data from the stream's position inflates to, without keeping
-    them; InflateLimitError past ``limit``, zlib.error when it is not deflate."""
-    return _inflate_chunks(stream, limit, keep=False)[1]
+    them; InflateLimitError past ``limit`` (default MAX_INFLATED_BYTES), zlib.error when
+    it is not deflate."""
+    return _inflate_chunks(stream, MAX_INFLATED_BYTES if limit is None else limit, keep=False)[1]
 
 
 def deflated_dataset_start(stream: IO[bytes]) -> int | None:
