@@ -103,7 +103,9 @@ class BackgroundLoader(QObject):
                 result = fn()
             except LightboxError as exc:
                 self._fail(key, str(exc))
-            except Exception as exc:
+            except BaseException as exc:
+                # Anything else, even a BaseException from a native decoder (a Rust panic),
+                # is this job's failure: the worker thread must outlive every job.
                 self._fail(key, f"This image could not be shown ({type(exc).__name__}: {exc}).")
             else:
                 try:

@@ -14,6 +14,7 @@ pydicom 3.0 lacks (``app.imaging.jxl``).
 import os
 import struct
 import threading
+import zlib
 from dataclasses import dataclass
 from types import TracebackType
 from typing import IO, Any, BinaryIO, cast
@@ -28,7 +29,13 @@ from rle.rle import decode_segment
 
 from app.core.dicom_values import element_int
 from app.core.errors import DecodeError
-from app.imaging.jpeg import decode_baseline, repair_sequential_scan
+from app.core.inflate import (
+    MAX_INFLATED_BYTES,
+    InflateLimitError,
+    deflated_dataset_start,
+    inflated_size,
+)
+from app.imaging.jpeg import codestream_size, decode_baseline, repair_sequential_scan
 from app.imaging.jxl import JPEG_XL_SYNTAXES, decode_jxl
 from app.imaging.syntaxes import (
     DEFLATED,
@@ -52,9 +59,13 @@ _PIXEL_KEYWORDS = {
     0x7FE00009: "DoubleFloatPixelData",
 }
 _UNDEFINED_LENGTH = 0xFFFFFFFF
-# One decoded frame above this is no real image but a damaged header; refusing it keeps a
-# bad file from taking the machine's memory.
-MAX_FRAME_BYTES = 1 << 30
+# One decoded frame above this is no real image but a damaged header; refusing it before
+# anything is allocated keeps a bad file from taking the machine's memory. The largest
+# real frames (mammograms, 4096 × 5625 × 2 bytes) take under 50 MB; 256 MB leaves room
+# for the copies rendering makes while staying under about 1 GB.
+MAX_FRAME_BYTES = 256 << 20
+# Codestreams may be padded to whole blocks beyond Rows and Columns.
+_CODESTREAM_SLACK = 16
 
 
 @dataclass(frozen=True)
@@ -194,6 +205,14 @@ class DicomImage:
                 raise DecodeError(
                     f"The image data of frame {index} is damaged and cannot be decoded ({label})."
                 ) from exc
+            except BaseException as exc:
+                if not is_rust_panic(exc):
+                    raise
+                label = syntax_label(layout.transfer_syntax_uid)
+                raise DecodeError(
+                    f"The decoder gave up on frame {index} ({label}): the image data is "
+                    "damaged or too large for this computer's memory."
+                ) from exc
 
     def _check_size(self, index: int) -> None:
         layout = self._layout
@@ -210,9 +229,29 @@ class DicomImage:
                 "pixels); its header is probably damaged."
             )
 
+    def _check_codestream(self, index: int) -> None:
+        """Refuse a compressed frame whose own header claims more than Rows × Columns:
+        Pillow and openjpeg would allocate for the codestream's size, not the header's."""
+        layout = self._layout
+        if not self._pixels.encapsulated or layout.transfer_syntax_uid in JPEG_XL_SYNTAXES:
+            return
+        if layout.transfer_syntax_uid == RLE:
+            return
+        size = codestream_size(self._encoded_frame(index))
+        if size is None:
+            return
+        columns, rows = size
+        if columns > layout.columns + _CODESTREAM_SLACK or rows > layout.rows + _CODESTREAM_SLACK:
+            raise DecodeError(
+                f"Frame {index} cannot be shown: its compressed data claims {columns:,} × "
+                f"{rows:,} pixels, but the image has {layout.columns:,} × {layout.rows:,}; "
+                "the file is damaged."
+            )
+
     def _decode(self, index: int) -> DecodedFrame:
         layout = self._layout
         syntax = layout.transfer_syntax_uid
+        self._check_codestream(index)
         if syntax == JPEG_BASELINE or (syntax == JPEG_EXTENDED and layout.bits_stored <= 8):
             frame = self._decode_with_pillow(index)
             if frame is not None:
@@ -413,7 +452,31 @@ def open_image(source: Source) -> DicomImage:
         raise
 
 
+def is_rust_panic(exc: BaseException) -> bool:
+    """True for pyo3's ``PanicException`` (pylibjpeg-rle raises it when an allocation
+    fails). It derives from BaseException, so it passes every ``except Exception``; pyo3
+    does not export the class conveniently, so it is known by name and module."""
+    cls = type(exc)
+    return cls.__name__ == "PanicException" and cls.__module__ in ("pyo3_runtime", "builtins")
+
+
+def _check_inflated_size(stream: IO[bytes]) -> None:
+    """Refuse a deflated file that would inflate past MAX_INFLATED_BYTES: pydicom inflates
+    the whole dataset in one call, so a 2 MB file could take gigabytes."""
+    try:
+        if deflated_dataset_start(stream) is not None:
+            inflated_size(stream)
+    except InflateLimitError as exc:
+        raise DecodeError(
+            "This file cannot be shown: its compressed data would grow to more than "
+            f"{MAX_INFLATED_BYTES >> 20} MB in memory, so it is damaged or hostile."
+        ) from exc
+    except zlib.error as exc:
+        raise DecodeError("The file is damaged: its deflated data cannot be read.") from exc
+
+
 def _open_stream(stream: IO[bytes], owns: bool) -> DicomImage:
+    _check_inflated_size(stream)
     stream.seek(0)
     try:
         header = dcmread(stream, stop_before_pixels=True, force=True)

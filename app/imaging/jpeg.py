@@ -7,9 +7,14 @@ decoded here rather than through pydicom's plugins.
 
 import io
 import struct
+import warnings
 
 import numpy as np
 from PIL import Image
+
+# Frame sizes are checked against the header before Pillow sees a codestream
+# (``codestream_size``), so its bomb warning would only reach stderr as noise.
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 
 def decode_baseline(
@@ -25,7 +30,7 @@ def decode_baseline(
             # does, instead of letting libjpeg guess YCbCr from the missing markers.
             image.draft("YCbCr", image.size)
         pixels = np.asarray(image)
-    except (OSError, ValueError, SyntaxError):
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         return None
     if (1 if pixels.ndim == 2 else pixels.shape[2]) != samples:
         return None
@@ -82,3 +87,41 @@ def fit_to_frame(pixels: np.ndarray, rows: int, columns: int) -> np.ndarray:
     height, width = min(rows, pixels.shape[0]), min(columns, pixels.shape[1])
     fitted[:height, :width] = pixels[:height, :width]
     return fitted
+
+
+_J2K_SIZ = b"\xff\x4f\xff\x51"
+_JPEG_FRAME_MARKERS = frozenset({*range(0xC0, 0xD0), 0xF7}) - {0xC4, 0xC8, 0xCC}
+
+
+def codestream_size(encoded: bytes) -> tuple[int, int] | None:
+    """(columns, rows) that a JPEG (SOF), JPEG-LS (SOF55) or JPEG 2000 (SIZ) codestream
+    says it holds, from its own header; None when there is no such header to read.
+
+    Decoders allocate for these, not for the DICOM header's Rows and Columns, so a frame
+    whose codestream claims 65535 × 65535 must be refused before it is decoded.
+    """
+    siz = encoded.find(_J2K_SIZ, 0, 4096)
+    if siz >= 0 and siz + 24 <= len(encoded):
+        xsiz, ysiz, xosiz, yosiz = struct.unpack_from(">4I", encoded, siz + 8)
+        return max(0, xsiz - xosiz), max(0, ysiz - yosiz)
+    if encoded[:2] != b"\xff\xd8":
+        return None
+    position = 2
+    while position + 9 <= len(encoded):
+        if encoded[position] != 0xFF:
+            return None
+        marker = encoded[position + 1]
+        if marker == 0xFF:
+            position += 1
+            continue
+        if marker in _STANDALONE_MARKERS:
+            position += 2
+            continue
+        if marker in _JPEG_FRAME_MARKERS:
+            rows, columns = struct.unpack_from(">HH", encoded, position + 5)
+            return columns, rows
+        if marker == 0xDA:
+            return None
+        (length,) = struct.unpack_from(">H", encoded, position + 2)
+        position += 2 + length
+    return None

@@ -22,10 +22,20 @@ from pydicom.charset import convert_encodings, decode_bytes
 from pydicom.valuerep import PersonName
 
 from app.core.dicom_values import to_text
+from app.core.inflate import InflateLimitError, inflate
 
 MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
 MAX_DIRECTORY_BYTES = 256 * 1024 * 1024
 MAX_NESTING = 16
+# A DVD of CT slices lists about 9,000 images; a directory of tiny frames a few tens of
+# thousands. Past this the records (about 1.3 KB each while the tree is built) would push a
+# command towards 1 GB of memory: the rest of the disc is then read file by file.
+MAX_RECORDS = 300_000
+# A real DICOMDIR has about ten elements before its records and a record a few dozen; many
+# thousands are zeros or garbage (a sparse file), which would otherwise be walked 8 bytes
+# at a time.
+MAX_ELEMENTS_BEFORE_RECORDS = 1_000
+MAX_RECORD_ELEMENTS = 10_000
 
 _UNDEFINED = 0xFFFFFFFF
 _ITEM = 0xFFFEE000
@@ -118,6 +128,9 @@ class DirectoryFile:
     media_storage_sop_class: str
     linked_by_offsets: bool
     warnings: list[str]
+    # One plain sentence when a limit stopped the reading early (the rest of the disc must
+    # then be read file by file); empty when every record was read.
+    truncated: str = ""
 
 
 @dataclass(frozen=True)
@@ -235,7 +248,12 @@ def parse_directory(data: bytes) -> DirectoryFile:
     warnings: list[str] = []
     if ts == "1.2.840.10008.1.2.1.99":
         try:
-            data = data[:start] + zlib.decompress(data[start:], -zlib.MAX_WBITS)
+            data = data[:start] + inflate(data[start:], MAX_DIRECTORY_BYTES)
+        except InflateLimitError as exc:
+            raise DirectoryParseError(
+                f"the deflated directory would inflate to more than "
+                f"{MAX_DIRECTORY_BYTES // (1024 * 1024)} MB"
+            ) from exc
         except zlib.error as exc:
             raise DirectoryParseError("the deflated directory cannot be inflated") from exc
     little = ts != "1.2.840.10008.1.2.2"
@@ -246,7 +264,14 @@ def parse_directory(data: bytes) -> DirectoryFile:
         warnings.append(f"the directory uses transfer syntax {ts}, not Explicit VR Little Endian")
     reader = _Reader(data, explicit, little)
     first_offset, records = _read_top_level(reader, start, warnings)
-    return _link(records, first_offset, sop_class, warnings)
+    directory = _link(records, first_offset, sop_class, warnings)
+    if len(records) >= MAX_RECORDS:
+        directory.truncated = (
+            f"The DICOMDIR lists more than {MAX_RECORDS:,} images, more than any real disc "
+            f"holds; Lightbox read the first {MAX_RECORDS:,} and searched the rest of the "
+            "disc file by file."
+        )
+    return directory
 
 
 def _read_top_level(
@@ -257,8 +282,12 @@ def _read_top_level(
     charset: list[str] | None = None
     records: list[DirectoryRecord] = []
     found_sequence = False
+    elements = 0
     while pos + 8 <= len(data):
         tag, _vr, length, value_pos = reader.header(pos)
+        elements += 1
+        if elements > MAX_ELEMENTS_BEFORE_RECORDS and not found_sequence:
+            raise DirectoryParseError("the file has no Directory Record Sequence")
         if tag == _RECORD_SEQUENCE:
             found_sequence = True
             records, pos = _read_records(reader, value_pos, length, charset, warnings)
@@ -291,6 +320,8 @@ def _read_records(
                 return records, value_pos
             if tag != _ITEM:
                 raise DirectoryParseError(f"unexpected element among the records at byte {pos}")
+            if len(records) >= MAX_RECORDS:
+                return records, len(data)  # Reported by parse_directory.
             record, pos = _read_record(reader, pos, value_pos, item_len, charset)
             records.append(record)
         if length != _UNDEFINED and start + length > len(data):
@@ -309,7 +340,11 @@ def _read_record(
     data = reader.buf
     end = len(data) if length == _UNDEFINED else min(len(data), pos + length)
     raw: dict[int, bytes] = {}
+    elements = 0
     while pos + 8 <= end:
+        elements += 1
+        if elements > MAX_RECORD_ELEMENTS:
+            raise DirectoryParseError(f"a record at byte {offset} holds implausibly many elements")
         tag, _vr, elem_len, value_pos = reader.header(pos)
         if tag == _ITEM_END:
             pos = value_pos
@@ -378,6 +413,10 @@ def _link(
     Parents are found from every record's lower-level link, not only by walking down from
     the root offset, so one bad link (a root offset pointing at an image, as in pydicom's
     ``DICOMDIR-nopatient``) does not cut the whole tree loose.
+
+    Linear in the number of records, whatever the links say: a chain walk stops at the
+    first record that already has a parent (everything after it was placed by the walk
+    that placed it), so thousands of records pointing at one lower level cost one walk.
     """
     by_offset = {r.offset: r for r in records}
     has_parent: set[int] = set()
@@ -385,8 +424,8 @@ def _link(
         record.children = []
     for record in records:
         if record.lower_offset in by_offset:
-            for child in _follow_chain(by_offset, record.lower_offset):
-                if child.offset not in has_parent and child is not record:
+            for child in _follow_chain(by_offset, record.lower_offset, has_parent):
+                if child is not record:
                     has_parent.add(child.offset)
                     record.children.append(child)
     linked = any(r.children for r in records) or first_offset in by_offset
@@ -394,7 +433,8 @@ def _link(
     reached: set[int] = set()
     if linked:
         top = _follow_chain(by_offset, first_offset) if first_offset else []
-        top += [r for r in records if r.offset not in has_parent and r not in top]
+        in_top = {r.offset for r in top}
+        top += [r for r in records if r.offset not in has_parent and r.offset not in in_top]
         roots = [r for r in top if r.offset not in has_parent]
         pending = list(roots)
         while pending:
@@ -413,10 +453,15 @@ def _link(
     return DirectoryFile(roots, len(records), sop_class, linked, warnings)
 
 
-def _follow_chain(by_offset: dict[int, DirectoryRecord], offset: int) -> list[DirectoryRecord]:
+def _follow_chain(
+    by_offset: dict[int, DirectoryRecord], offset: int, stop: set[int] | None = None
+) -> list[DirectoryRecord]:
+    """The records linked by next offsets from ``offset``, up to a loop, a dangling link,
+    or a record in ``stop``."""
     chain = []
     seen: set[int] = set()
-    while offset and offset in by_offset and offset not in seen:
+    stop = stop if stop is not None else set()
+    while offset and offset in by_offset and offset not in seen and offset not in stop:
         seen.add(offset)
         record = by_offset[offset]
         chain.append(record)

@@ -30,6 +30,14 @@ from app.media.sources import MediaEntry, MediaSource, OpenedMedium, is_director
 
 # Philips nests DIRFILEs two levels deep; anything much deeper is a loop or an attack.
 MAX_DIRECTORY_NESTING = 8
+# Philips DIRFILEs hold one study each, a few hundred KB at most; 64 MB of them together
+# would list some 250,000 images. A disc whose records name huge (often sparse) files as
+# nested directories would otherwise have each read and walked up to 256 MB apiece.
+MAX_NESTED_DIRECTORY_BYTES = 64 * 1024 * 1024
+NESTED_LIMIT_DETAIL = (
+    "Lightbox did not read this nested directory file: with the others before it, it "
+    "passes 64 MB, far more than any real disc's, so its files are read one by one."
+)
 
 OUTSIDE_DETAIL = "It points outside the disc, so Lightbox did not open it."
 MISSING_DETAIL = "The DICOMDIR lists this file, but it is not on the disc."
@@ -83,11 +91,17 @@ def read_directories(
         (entry, posixpath.dirname(entry.path), None, 0) for entry in reversed(starts)
     ]
     visited: set[str] = set()
+    nested_bytes = 0
     while pending:
         entry, base_dir, via, depth = pending.pop()
         if entry.path in visited:
             continue
         visited.add(entry.path)
+        if via is not None:
+            nested_bytes += entry.size
+            if nested_bytes > MAX_NESTED_DIRECTORY_BYTES:
+                scan.problems.append(Problem(entry.path, "unreadable", NESTED_LIMIT_DETAIL))
+                continue
         try:
             directory = _parse(source, entry)
         except (OSError, MediaError) as exc:
@@ -111,6 +125,8 @@ def read_directories(
             continue
         scan.read.append(entry.path)
         scan.notes.extend(f"{entry.path}: {warning}" for warning in directory.warnings)
+        if directory.truncated:
+            scan.problems.append(Problem(entry.path, "unreadable", directory.truncated))
         for reference in iter_references(directory.roots, via.context if via else None):
             resolution = resolver.resolve(reference.file_id, base_dir)
             if resolution.status == "outside":

@@ -6,6 +6,7 @@ against the file size, so a truncated file is found without reading its image.
 """
 
 import struct
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO
@@ -21,6 +22,12 @@ from app.core.dicom_values import (
     dataset_ushort,
     keyword_tag,
     person_name,
+)
+from app.core.inflate import (
+    MAX_INFLATED_BYTES,
+    InflateLimitError,
+    deflated_dataset_start,
+    inflated_size,
 )
 from app.core.models import InstanceRef, ProblemKind
 from app.media.dicomdir import MEDIA_STORAGE_DIRECTORY
@@ -84,6 +91,15 @@ def read_header(
     prefix = stream.read(PREFIX_BYTES)
     if not looks_like_dicom(prefix):
         return HeaderResult(problem="not-dicom", detail="This is not a DICOM file.")
+    try:
+        if deflated_dataset_start(stream) is not None:
+            inflated_size(stream)
+    except (InflateLimitError, zlib.error):
+        return HeaderResult(
+            problem="unreadable",
+            detail="The file is damaged: its deflated data cannot be read within "
+            f"{MAX_INFLATED_BYTES >> 20} MB of memory.",
+        )
     stream.seek(0)
     try:
         ds = dcmread(stream, stop_before_pixels=True, force=True)
