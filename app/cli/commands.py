@@ -6,6 +6,7 @@ commands do not pay for pydicom, the decoders, requests or the keyring.
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -203,6 +204,11 @@ def cmd_render(args: argparse.Namespace) -> int:
     """``lightbox render FILE -o OUT.png [...]``."""
     if not args.file.is_file():
         raise UsageError(f"There is no file at {args.file}.")
+    if args.window is not None:
+        center, width = args.window
+        if not (math.isfinite(center) and math.isfinite(width) and width > 0):
+            raise UsageError("A window needs a real centre and a width above 0, "
+                             "for example --window 40 400.")
     from app.imaging.render import render_file_to_png
     from app.services.setup import configure_dicom_reading
 

@@ -87,8 +87,10 @@ def read_entry(source: MediaSource, entry: MediaEntry) -> HeaderResult:
     try:
         with source.open(entry) as stream:
             return read_header(stream, entry.size, entry.path, can_decode)
-    except (OSError, MediaError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
+    except MediaError as exc:
+        return HeaderResult(problem="unreadable", detail=str(exc))
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
         return HeaderResult(
             problem="unreadable", detail=f"It could not be read from the disc ({reason})."
         )
