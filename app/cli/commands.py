@@ -17,7 +17,10 @@ Command = Callable[[argparse.Namespace], int]
 
 
 def _print_json(data: dict[str, object]) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=1)
+    from app.core.printable import json_safe
+
+    # Names from a medium may hold C1 controls or bidi overrides: \u escapes, not raw.
+    sys.stdout.write(json_safe(json.dumps(data, ensure_ascii=False, indent=1)))
     sys.stdout.write("\n")
 
 
