@@ -171,10 +171,11 @@ def _import(
     media_source: MediaSource, label: str, library: Library, plan: MediumPlan,
     patients: set[PatientKey] | None = None,
 ) -> Iterator[ImportProgress | ImportReport]:
+    # A damaged DICOMDIR is reported as scan reports it (and makes the import exit 1).
     failures = [
-        ImportFailure(p.path, p.detail, "missing" if p.problem == "missing" else "outside-media")
+        ImportFailure(p.path, p.detail, p.problem)
         for p in plan.directories.problems
-        if p.problem in ("missing", "outside-media")
+        if p.problem in ("missing", "outside-media", "unreadable")
     ]
     source_id = library.add_source(label, media_source.kind)
     tally = _Tally()

@@ -146,3 +146,33 @@ def test_render_refuses_a_window_that_is_not_real(
     assert code == 2
     assert err.strip() == ("A window needs a real centre and a width above 0, "
                            "for example --window 40 400.")
+
+
+def test_same_uid_with_different_contents_is_not_called_a_copy(tmp_path: Path) -> None:
+    disc = tmp_path / "disc"
+    disc.mkdir()
+    (disc / "A").write_bytes(dicom_bytes())
+    (disc / "B").write_bytes(dicom_bytes())
+    (disc / "C").write_bytes(dicom_bytes(PatientID="OTHER"))
+    details = {p.path: p.detail for p in scan_report(disc).problems}
+    assert details == {
+        "B": "This is another copy of A; counted once.",
+        "C": "Another file on this disc (A) has the same image UID but different contents; "
+             "only the first is used.",
+    }
+
+
+def test_import_of_a_disc_with_a_damaged_dicomdir_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    disc = tmp_path / "disc"
+    disc.mkdir()
+    (disc / "DICOMDIR").write_bytes(b"\0" * 128 + b"DICM" + bytes(range(256)) * 4)
+    (disc / "IMG1").write_bytes(dicom_bytes())
+    code, out, _ = run_in_process(capsys, "scan", str(disc))
+    assert code == 1 and "DICOMDIR" in out
+    monkeypatch.setenv("LIGHTBOX_HOME", str(tmp_path / "home"))
+    code, out, _ = run_in_process(capsys, "import", str(disc))
+    assert code == 1
+    assert "Imported 1 images" in out and "1 failed" in out
+    assert "  DICOMDIR: The DICOMDIR is damaged" in out
