@@ -14,7 +14,7 @@ import pytest
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian
 
-from app.core.dicom_values import MAX_FRAMES, frame_count
+from app.core.dicom_values import MAX_FRAMES, dataset_text, frame_count
 from app.media.dicomdir import DirectoryReference
 from app.media.directories import instance_from_reference
 from app.services.scan import scan_report
@@ -176,3 +176,20 @@ def test_import_of_a_disc_with_a_damaged_dicomdir_exits_1(
     assert code == 1
     assert "Imported 1 images" in out and "1 failed" in out
     assert "  DICOMDIR: The DICOMDIR is damaged" in out
+
+
+def test_an_unknown_vr_is_read_as_bytes(tmp_path: Path) -> None:
+    import pydicom
+
+    from app.services.setup import configure_dicom_reading
+
+    configure_dicom_reading()
+    data = bytearray(dicom_bytes(WindowCenter="40"))
+    at = data.index(b"\x28\x00\x50\x10DS")
+    data[at + 4:at + 6] = b"ZZ"
+    ds = pydicom.dcmread(io.BytesIO(bytes(data)), force=True)
+    # Read as UN (bytes); no NotImplementedError when listing the tags or writing.
+    assert [e.value for e in ds if e.tag == 0x00281050] == [b"40"]
+    assert dataset_text(ds, "WindowCenter") == "40"
+    buffer = io.BytesIO()
+    ds.save_as(buffer)
