@@ -6,6 +6,7 @@ commands do not pay for pydicom, the decoders, requests or the keyring.
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,20 +17,24 @@ Command = Callable[[argparse.Namespace], int]
 
 
 def _print_json(data: dict[str, object]) -> None:
-    json.dump(_displayable(data), sys.stdout, ensure_ascii=False, indent=1)
+    from app.core.printable import json_safe
+
+    # Names from a medium may hold C1 controls or bidi overrides (\u escapes, not raw)
+    # or bytes that are not UTF-8 (backslash escapes).
+    sys.stdout.write(json_safe(json.dumps(_utf8_escaped(data), ensure_ascii=False, indent=1)))
     sys.stdout.write("\n")
 
 
-def _displayable(value: object) -> object:
+def _utf8_escaped(value: object) -> object:
     """Every string in ``value`` as valid UTF-8 (names that are not UTF-8 escaped)."""
-    from app.core.paths import displayable
+    from app.core.paths import utf8_escaped
 
     if isinstance(value, str):
-        return displayable(value)
+        return utf8_escaped(value)
     if isinstance(value, dict):
-        return {_displayable(k): _displayable(v) for k, v in value.items()}
+        return {_utf8_escaped(k): _utf8_escaped(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_displayable(v) for v in value]
+        return [_utf8_escaped(v) for v in value]
     return value
 
 
@@ -216,6 +221,11 @@ def cmd_render(args: argparse.Namespace) -> int:
     """``lightbox render FILE -o OUT.png [...]``."""
     if not args.file.is_file():
         raise UsageError(f"There is no file at {args.file}.")
+    if args.window is not None:
+        center, width = args.window
+        if not (math.isfinite(center) and math.isfinite(width) and width > 0):
+            raise UsageError("A window needs a real centre and a width above 0, "
+                             "for example --window 40 400.")
     from app.imaging.render import render_file_to_png
     from app.services.setup import configure_dicom_reading
 

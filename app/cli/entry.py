@@ -15,6 +15,7 @@ from pathlib import Path
 from app.cli.commands import COMMANDS
 from app.cli.parser import build_parser
 from app.core.errors import EXIT_PROBLEMS, LightboxError
+from app.core.printable import printable
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -50,5 +51,5 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _fail(args: argparse.Namespace, sentence: str, code: int) -> int:
     if args.debug:
         traceback.print_exc()
-    print(sentence, file=sys.stderr)
+    print(printable(sentence), file=sys.stderr)  # It may quote a name from a medium.
     return code

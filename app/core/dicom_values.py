@@ -61,6 +61,18 @@ def to_int(value: object) -> int | None:
     return number if SQLITE_INT_MIN <= number <= SQLITE_INT_MAX else None
 
 
+# More frames than any real multi-frame image holds; a larger count is a damaged or
+# hostile header (the viewer would make a slice for each one).
+MAX_FRAMES = 100_000
+
+
+def frame_count(value: object) -> int:
+    """Number of Frames as a count to trust: 1 when absent, not a number, below 1 or
+    beyond :data:`MAX_FRAMES`."""
+    number = to_int(value)
+    return number if number is not None and 1 <= number <= MAX_FRAMES else 1
+
+
 def to_number(value: object) -> float | None:
     """A finite real number (DS, FD, "1.5e2"), or None. Multi-valued gives the first."""
     if value is None or isinstance(value, bool):

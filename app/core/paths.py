@@ -28,7 +28,7 @@ def sample_disc_dir(home: Path) -> Path:
     return home / "sample-disc"
 
 
-def displayable(text: str) -> str:
+def utf8_escaped(text: str) -> str:
     """``text`` as valid UTF-8 for the index, JSON and the terminal.
 
     A file name that is not valid UTF-8 on Linux (bytes such as ``\\xff``) reaches Python

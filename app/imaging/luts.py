@@ -21,6 +21,9 @@ from typing import Literal
 
 import numpy as np
 
+_INT64_LIMIT = 2.0**63
+_INT64_TOP = float(np.nextafter(_INT64_LIMIT, 0))  # The largest float that fits int64.
+
 VoiFunction = Literal["LINEAR", "LINEAR_EXACT", "SIGMOID"]
 
 
@@ -89,7 +92,10 @@ class ModalityTransform:
             return stored.astype(np.float64) * self.slope + self.intercept
         if self.is_identity:
             return stored.astype(np.int64)
-        scaled = stored.astype(np.float64) * self.slope + self.intercept
+        with np.errstate(over="ignore", invalid="ignore"):
+            scaled = stored.astype(np.float64) * self.slope + self.intercept
+        # A hostile slope (1e300 on 64-bit pixels) overflows: keep the values in int64.
+        scaled = np.clip(np.nan_to_num(scaled), -_INT64_LIMIT, _INT64_TOP)
         return np.trunc(scaled).astype(np.int64)
 
 

@@ -7,10 +7,12 @@ One process writes at a time (a lock file); any number may read (SQLite WAL).
 """
 
 import contextlib
+import errno
 import os
 import sqlite3
 import sys
 import time
+import urllib.parse
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,7 +20,7 @@ from pathlib import Path
 
 from app.core.errors import DiskFullError, LibraryError
 from app.core.models import InstanceRef
-from app.core.paths import displayable
+from app.core.paths import utf8_escaped
 from app.library.schema import SCHEMA_VERSION, migrate
 from app.library.store import FileStore
 
@@ -74,30 +76,61 @@ class Library:
 
     def __init__(self, home: Path) -> None:
         self.home = home
+        # True when the library could only be opened for reading (a folder the user may
+        # not write): it can be listed and viewed, every change says why it cannot be.
+        self.read_only = False
         try:
             home.mkdir(parents=True, exist_ok=True)
-            self.store = FileStore(home / "store")
             self._db = sqlite3.connect(home / "library.sqlite", timeout=30,
                                        isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode = WAL")
             # FULL: a committed import survives a power cut, not only a crash.
             self._db.execute("PRAGMA synchronous = FULL")
             self._db.execute("PRAGMA foreign_keys = ON")
-            version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
-            if version > SCHEMA_VERSION:
-                self._db.close()
-                raise LibraryError(
-                    f"The library in {home} was written by a newer Lightbox; update Lightbox "
-                    "to open it."
-                )
+            self._check_version()
             migrate(self._db)
+            self.store = FileStore(home / "store")
         except (sqlite3.Error, OSError) as exc:
-            raise LibraryError(f"The library in {home} cannot be opened: {exc}.") from exc
+            if not (_cannot_write(exc) and (home / "library.sqlite").is_file()):
+                raise _open_error(home, exc) from exc
+            self._open_read_only()
         self._lock_fd: int | None = None
         # Inside batched(): when the open transaction began, and writes since (see there).
         self._batch_started: float | None = None
         self._batch_writes = 0
         self._batch_limits: tuple[int, float] = (BATCH_WRITES, BATCH_SECONDS)
+
+    def _check_version(self) -> None:
+        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            self._db.close()
+            raise LibraryError(
+                f"The library in {self.home} was written by a newer Lightbox; update "
+                "Lightbox to open it."
+            )
+
+    def _open_read_only(self) -> None:
+        with contextlib.suppress(sqlite3.Error, AttributeError):
+            self._db.close()
+        index = urllib.parse.quote(str((self.home / "library.sqlite").absolute()))
+        try:
+            try:
+                self._db = _connect_uri(f"file:{index}?mode=ro")
+                self._db.execute("PRAGMA user_version").fetchone()
+            except sqlite3.OperationalError:
+                # A WAL index in a folder without write access can only be read as
+                # immutable (SQLite cannot make its shared-memory file there).
+                self._db = _connect_uri(f"file:{index}?immutable=1")
+            self._check_version()
+            if int(self._db.execute("PRAGMA user_version").fetchone()[0]) != SCHEMA_VERSION:
+                raise LibraryError(
+                    f"The library in {self.home} needs an update that Lightbox cannot write "
+                    "there; open it once as a user who may change that folder."
+                )
+            self.store = FileStore(self.home / "store")  # Its folders exist: none is made.
+        except (sqlite3.Error, OSError) as exc:
+            raise _open_error(self.home, exc) from exc
+        self.read_only = True
 
     def close(self) -> None:
         """Close the index (and release the writer lock)."""
@@ -118,7 +151,12 @@ class Library:
         """
         if self._lock_fd is not None:
             return
-        fd = os.open(self.home / "writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        if self.read_only:
+            raise _read_only_error(self.home)
+        try:
+            fd = os.open(self.home / "writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise _open_error(self.home, exc) from exc
         try:
             _lock(fd)
         except OSError:
@@ -238,7 +276,7 @@ class Library:
             cursor = db.execute(
                 "INSERT INTO sources (label, kind, imported_at) VALUES (?, ?, ?)",
                 # A path that is not UTF-8 is kept with its odd bytes escaped (\xff).
-                (displayable(label), kind, _now()),
+                (utf8_escaped(label), kind, _now()),
             )
         return int(cursor.lastrowid or 0)
 
@@ -307,13 +345,13 @@ class Library:
         with self._transaction() as db:
             db.executemany(
                 "DELETE FROM missing_on_source WHERE study_uid = ? AND image_key = ?",
-                [(study, displayable(key)) for study, key in stored],
+                [(study, utf8_escaped(key)) for study, key in stored],
             )
             db.executemany(
                 "INSERT OR IGNORE INTO missing_on_source (study_uid, image_key, source,"
                 " noted_at) SELECT ?1, ?2, ?3, ?4"
                 " WHERE NOT EXISTS (SELECT 1 FROM instances WHERE sop_uid = ?2)",
-                [(study, displayable(key), source, now) for study, key in missing],
+                [(study, utf8_escaped(key), source, now) for study, key in missing],
             )
 
     def note_damaged(self, sop_instance_uids: Iterable[str]) -> None:
@@ -544,8 +582,59 @@ class Library:
         return int(self._db.execute("SELECT COUNT(*) FROM instances").fetchone()[0])
 
 
+def _connect_uri(uri: str) -> sqlite3.Connection:
+    return sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None,
+                           check_same_thread=False)
+
+
+def _cannot_write(exc: BaseException) -> bool:
+    """True when ``exc`` says the library folder or index may be read but not written."""
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and (
+        "readonly" in text or "read-only" in text or "unable to open" in text
+    )
+
+
+def _read_only_error(home: Path) -> LibraryError:
+    return LibraryError(
+        f"The library in {home} is read-only for you: Lightbox can list and show it but "
+        "not change it; use a library folder you may write (--home)."
+    )
+
+
+def _open_error(home: Path, exc: BaseException) -> LibraryError:
+    """A plain sentence for what stopped the library from opening (never "[Errno 17]")."""
+    if isinstance(exc, FileExistsError | NotADirectoryError):
+        return LibraryError(
+            f"The library in {home} cannot be opened: a file is in the way of its folder; "
+            "move it, or choose another folder with --home."
+        )
+    if _cannot_write(exc) and isinstance(exc, OSError):
+        return LibraryError(
+            f"The library in {home} cannot be opened: Lightbox is not allowed to use that "
+            "folder; choose a folder you may write with --home."
+        )
+    if isinstance(exc, OSError):
+        return LibraryError(
+            f"The library in {home} cannot be opened ({exc.strerror or exc})."
+        )
+    if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+        return LibraryError(
+            f"The library index in {home} (library.sqlite) is damaged; restore it from a "
+            "backup, or move it away and import the discs again."
+        )
+    return LibraryError(f"The library in {home} cannot be opened ({exc}).")
+
+
 def _write_error(exc: sqlite3.Error) -> LibraryError:
     """What a failed index write means for the user."""
+    if isinstance(exc, sqlite3.OperationalError) and "readonly" in str(exc):
+        return LibraryError(
+            "The library is read-only for you: Lightbox can list and show it but not "
+            "change it; use a library folder you may write (--home)."
+        )
     if isinstance(exc, sqlite3.OperationalError) and "full" in str(exc):
         return DiskFullError(
             "The disk holding the library is full; free some space and import "

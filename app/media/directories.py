@@ -14,7 +14,7 @@ all read a medium through it, so they can never disagree about what is on it.
 import posixpath
 from dataclasses import dataclass, field
 
-from app.core.dicom_values import person_name, to_int
+from app.core.dicom_values import frame_count, person_name, to_int
 from app.core.errors import MediaError
 from app.core.models import InstanceRef, PatientNode, Problem, build_tree
 from app.media.dicomdir import (
@@ -104,8 +104,14 @@ def read_directories(
                 continue
         try:
             directory = _parse(source, entry)
-        except (OSError, MediaError) as exc:
-            reason = getattr(exc, "strerror", None) or str(exc)
+        except MediaError as exc:
+            scan.problems.append(Problem(
+                entry.path, "unreadable",
+                f"The DICOMDIR could not be read: {exc} The disc was searched file by file.",
+            ))
+            continue
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
             scan.problems.append(
                 Problem(entry.path, "unreadable", f"The DICOMDIR could not be read ({reason}).")
             )
@@ -172,7 +178,7 @@ def instance_from_reference(path: str, reference: DirectoryReference) -> Instanc
         series_number=to_int(c.get("series_number", "")),
         series_description=c.get("series_description", ""),
         instance_number=to_int(c.get("instance_number", "")),
-        number_of_frames=max(1, to_int(c.get("number_of_frames", "")) or 1),
+        number_of_frames=frame_count(c.get("number_of_frames", "")),
     )
 
 

@@ -20,9 +20,11 @@ from app.core.dicom_values import (
     dataset_int,
     dataset_text,
     dataset_ushort,
+    frame_count,
     keyword_tag,
     person_name,
 )
+from app.core.errors import MediaError
 from app.core.inflate import (
     MAX_INFLATED_BYTES,
     InflateLimitError,
@@ -88,7 +90,7 @@ def read_header(
     syntax (the imaging layer knows its own decoders, e.g. JPEG XL); without it, pydicom's
     installed decoders decide.
     """
-    prefix = stream.read(PREFIX_BYTES)
+    prefix = stream.read(PREFIX_BYTES)  # MediaError from a damaged container goes up.
     if not looks_like_dicom(prefix):
         return HeaderResult(problem="not-dicom", detail="This is not a DICOM file.")
     try:
@@ -105,6 +107,8 @@ def read_header(
         ds = dcmread(stream, stop_before_pixels=True, force=True)
         has_pixels, pixel_problem = _pixel_data_problem(stream, ds, size)
         return _result_from_dataset(ds, path, has_pixels, pixel_problem, decodable)
+    except MediaError:
+        raise  # The medium could not deliver the bytes: said by the reader in its words.
     except Exception as exc:
         return HeaderResult(problem="unreadable", detail=f"The file is damaged: {_short(exc)}.")
 
@@ -178,7 +182,7 @@ def instance_from_dataset(ds: Dataset, path: str) -> InstanceRef:
         series_number=dataset_int(ds, "SeriesNumber"),
         series_description=dataset_text(ds, "SeriesDescription"),
         instance_number=dataset_int(ds, "InstanceNumber"),
-        number_of_frames=max(1, dataset_int(ds, "NumberOfFrames") or 1),
+        number_of_frames=frame_count(dataset_int(ds, "NumberOfFrames")),
     )
 
 

@@ -10,11 +10,13 @@ links and ZIP names that lead outside are listed with ``outside=True`` and refus
 
 import contextlib
 import io
+import lzma
 import os
 import posixpath
 import re
 import stat
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +38,15 @@ MAX_ENTRIES = 2_000_000
 # reaches ~1030:1 at most, and no medical image needs more than 4 GiB.
 MAX_MEMBER_BYTES = 4 * 1024**3
 MAX_INFLATION = 1000
+# What zipfile and its decompressors raise for a damaged member (bad CRC, corrupt deflate,
+# bzip2 or LZMA data, a member cut short, an unknown compression method).
+_ZIP_READ_ERRORS = (
+    zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, NotImplementedError,
+    RuntimeError, ValueError,
+)
+# What pycdlib raises for a file whose directory record or data is damaged.
+_ISO_READ_ERRORS = (PyCdlibException, ValueError, IndexError, KeyError)
+_PAST_END = object()  # The locator of an ISO file whose data lies beyond the image's end.
 
 
 @dataclass(frozen=True)
@@ -274,9 +285,7 @@ class IsoSource:
                     elif rec.rock_ridge is not None and rec.rock_ridge.is_symlink():
                         found.append(MediaEntry(rel, 0, rec.extent_location(), outside=True))
                     else:
-                        found.append(
-                            MediaEntry(rel, rec.get_data_length(), rec.extent_location())
-                        )
+                        found.append(self._file_entry(rel, rec))
             found.sort(key=lambda e: (e.order, e.path))
             self._entries = found
         return self._entries
@@ -286,16 +295,35 @@ class IsoSource:
         self.entries()
         return dict(self._unreadable)
 
+    @staticmethod
+    def _file_entry(rel: str, rec: Any) -> MediaEntry:
+        try:
+            size, extent = rec.get_data_length(), rec.extent_location()
+        except _ISO_READ_ERRORS:
+            return MediaEntry(rel, 0, 0, locator=_PAST_END)
+        if size < 0:
+            # pycdlib shortens a file to the end of the image: a negative length means
+            # its data starts beyond the end (a cut image or a forged extent).
+            return MediaEntry(rel, 0, extent, locator=_PAST_END)
+        return MediaEntry(rel, size, extent)
+
     def open(self, entry: MediaEntry) -> IO[bytes]:
         """Open a file inside the image as a buffered, seekable stream."""
         _refuse_outside(entry)
+        if entry.locator is _PAST_END:
+            raise MediaError(
+                "Its data lies past the end of the disc image, which is cut short or damaged."
+            )
         try:
             raw = self._iso.open_file_from_iso(**{self._facade: "/" + entry.path})
             # pycdlib's stream is a context manager that only works once entered.
             raw.__enter__()  # type: ignore[no-untyped-call]
-        except PyCdlibException as exc:
-            raise MediaError(f"Cannot read {entry.path} from the disc image.") from exc
-        return _NamedReader(raw, entry.path)
+        except _ISO_READ_ERRORS as exc:
+            raise MediaError(
+                f"The disc image's record of this file is damaged ({_reason(exc)})."
+            ) from exc
+        guarded = _GuardedRaw(raw, _ISO_READ_ERRORS, "the disc image", entry.size)
+        return _NamedReader(guarded, entry.path)
 
     def close(self) -> None:
         """Close the image file."""
@@ -349,6 +377,74 @@ class _BoundedMember(io.RawIOBase):
 
     def close(self) -> None:
         self._member.close()
+        super().close()
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().rstrip(".") or type(exc).__name__
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+class _GuardedRaw(io.RawIOBase):
+    """A raw stream over a container's member that turns what the container library
+    raises while reading (bad CRC, corrupt compressed data, an extent past the end of
+    the image) into :class:`MediaError`: that file's problem, not the whole medium's.
+
+    A member that ends before its recorded ``size`` (its data lies past the end of a cut
+    ISO image) is damaged too, instead of silently reading as an empty file.
+    """
+
+    def __init__(
+        self,
+        inner: io.RawIOBase | io.BufferedIOBase | IO[bytes],
+        errors: tuple[type[BaseException], ...],
+        container: str,
+        size: int,
+    ) -> None:
+        super().__init__()
+        self._inner = inner
+        self._errors = errors
+        self._container = container
+        self._size = size
+
+    def _damaged(self, exc: BaseException) -> MediaError:
+        return MediaError(f"The copy of this file in {self._container} is damaged "
+                          f"({_reason(exc)}).")
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        try:
+            position = self._inner.tell()
+            data = self._inner.read(len(view))
+        except self._errors as exc:
+            raise self._damaged(exc) from exc
+        if not data and len(view) and position < self._size:
+            raise MediaError(
+                f"The copy of this file in {self._container} stops after {position:,} of "
+                f"its {self._size:,} bytes (the container is cut short or damaged)."
+            )
+        view[: len(data)] = data
+        return len(data)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        try:
+            return self._inner.seek(offset, whence)
+        except self._errors as exc:
+            raise self._damaged(exc) from exc
+
+    def tell(self) -> int:
+        return self._inner.tell()
+
+    def close(self) -> None:
+        if not self.closed:
+            with contextlib.suppress(*self._errors, OSError):
+                self._inner.close()
         super().close()
 
 
@@ -416,9 +512,11 @@ class ZipSource:
         assert isinstance(entry.locator, zipfile.ZipInfo)
         try:
             member = self._zip.open(entry.locator)
-        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError) as exc:
-            raise MediaError(f"Cannot unpack {entry.path} from the ZIP file ({exc}).") from exc
-        return _NamedReader(_BoundedMember(member, self._member_limit(entry.locator)),
+        except (*_ZIP_READ_ERRORS, OSError) as exc:
+            raise MediaError(f"It cannot be unpacked from the ZIP file ({_reason(exc)}).") from exc
+        # zipfile checks each member's length and CRC itself (size 0: no check here).
+        bounded = _BoundedMember(member, self._member_limit(entry.locator))
+        return _NamedReader(_GuardedRaw(bounded, _ZIP_READ_ERRORS, "the ZIP file", 0),
                             entry.path)
 
     def close(self) -> None:

@@ -182,12 +182,13 @@ def _import(
     media_source: MediaSource, label: str, library: Library, plan: MediumPlan,
     patients: set[PatientKey] | None = None,
 ) -> Iterator[ImportProgress | ImportReport]:
+    # A damaged DICOMDIR is reported as scan reports it (and makes the import exit 1).
     failures = [
         ImportFailure(p.path, p.detail, cast(FailureKind, p.problem))
         for p in plan.directories.problems
-        if p.problem in ("missing", "outside-media") or (
-            p.problem == "unreadable"
-            and (p.path in plan.unreadable_folders or p.path in plan.directories.not_found))
+        # Unreadable: a damaged directory file, a folder that cannot be listed, or files
+        # listed inside such a folder; all are images (maybe) not imported.
+        if p.problem in ("missing", "outside-media", "unreadable")
     ]
     source_id = library.add_source(label, media_source.kind)
     tally = _Tally(damaged=library.damaged())

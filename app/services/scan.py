@@ -6,7 +6,7 @@ header exactly once, in the order the files lie on the medium. It yields a
 iterating at any time to cancel.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from app.core.errors import MediaError
@@ -46,6 +46,7 @@ def _scan(medium: OpenedMedium, label: str) -> Iterator[ScanProgress | ScanRepor
     problems = directories.problems
     to_read = plan.files
     first_copy: dict[str, str] = {}
+    differs = contents_differ(source)
     instances: list[InstanceRef] = []
     unreferenced: list[str] = []
     for done, entry in enumerate(to_read, start=1):
@@ -55,7 +56,7 @@ def _scan(medium: OpenedMedium, label: str) -> Iterator[ScanProgress | ScanRepor
                 problems.append(Problem(entry.path, "outside-media", OUTSIDE_DETAIL))
         else:
             result = read_entry(source, entry)
-            instance = judge_file(entry, result, reference, first_copy, problems)
+            instance = judge_file(entry, result, reference, first_copy, problems, differs)
             if instance is not None:
                 instances.append(instance)
                 if reference is None and directories.read:
@@ -87,11 +88,45 @@ def read_entry(source: MediaSource, entry: MediaEntry) -> HeaderResult:
     try:
         with source.open(entry) as stream:
             return read_header(stream, entry.size, entry.path, can_decode)
-    except (OSError, MediaError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
+    except MediaError as exc:
+        return HeaderResult(problem="unreadable", detail=str(exc))
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
         return HeaderResult(
             problem="unreadable", detail=f"It could not be read from the disc ({reason})."
         )
+
+
+def contents_differ(source: MediaSource) -> Callable[[str, MediaEntry], bool]:
+    """A test whether the file at a media path and ``entry`` hold different bytes.
+
+    Only asked for files that share a SOP Instance UID, which is rare: sizes decide
+    first, else both files are read and compared. A file that cannot be read counts as
+    different (it is not known to be a copy).
+    """
+    by_path: dict[str, MediaEntry] = {}
+
+    def differs(first: str, entry: MediaEntry) -> bool:
+        if not by_path:  # Built on the first duplicate only: most media have none.
+            by_path.update((e.path, e) for e in source.entries())
+        other = by_path.get(first)
+        if other is None or other.size != entry.size:
+            return True
+        try:
+            with source.open(other) as a, source.open(entry) as b:
+                while True:
+                    chunk = a.read(_COMPARE_CHUNK)
+                    if chunk != b.read(_COMPARE_CHUNK):
+                        return True
+                    if not chunk:
+                        return False
+        except (OSError, MediaError):
+            return True
+
+    return differs
+
+
+_COMPARE_CHUNK = 1 << 20
 
 
 def judge_file(
@@ -100,12 +135,15 @@ def judge_file(
     reference: DirectoryReference | None,
     first_copy: dict[str, str],
     problems: list[Problem],
+    differs: Callable[[str, MediaEntry], bool] | None = None,
 ) -> InstanceRef | None:
     """Record what is wrong with one file in ``problems``; return its instance when it
     counts (readable, and not another copy of one in ``first_copy``).
 
     ``reference`` is the directory record naming the file, if any; ``first_copy`` maps
-    SOP Instance UIDs already seen to their first path and is updated.
+    SOP Instance UIDs already seen to their first path and is updated. ``differs(first,
+    entry)`` (see :func:`contents_differ`) tells a true copy from a different file that
+    reuses the UID.
     """
     if result.is_directory:
         return None  # Another directory file (e.g. a spare DICOMDIR copy): not an image.
@@ -129,9 +167,12 @@ def judge_file(
         )
     first = first_copy.setdefault(instance.sop_instance_uid, entry.path)
     if first != entry.path:
-        problems.append(
-            Problem(entry.path, "duplicate", f"This is another copy of {first}; counted once.")
-        )
+        if differs is not None and differs(first, entry):
+            detail = (f"Another file on this disc ({first}) has the same image UID but "
+                      "different contents; only the first is used.")
+        else:
+            detail = f"This is another copy of {first}; counted once."
+        problems.append(Problem(entry.path, "duplicate", detail))
         return None
     if result.problem == "unsupported":
         problems.append(Problem(entry.path, "unsupported", result.detail))

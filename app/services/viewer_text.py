@@ -8,6 +8,7 @@ a patient sees "CT scan" and "12 Mar 2024" everywhere and a rule changes in one 
 from dataclasses import dataclass
 
 from app.core.models import PatientNode, SeriesNode
+from app.core.printable import displayable
 from app.imaging.documents import document_kind
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -40,8 +41,12 @@ def display_date(value: str) -> str:
 
 
 def display_name(value: str) -> str:
-    """A DICOM person name (Family^Given^Middle) as people write it: "FAMILY, Given"."""
-    parts = [p for p in value.split("=")[0].split("^") if p]
+    """A DICOM person name (Family^Given^Middle) as people write it: "FAMILY, Given".
+
+    Control characters and bidi overrides are dropped: a name written on a disc must
+    not reorder itself (or what follows it) on screen.
+    """
+    parts = [p for p in displayable(value).split("=")[0].split("^") if p]
     if len(parts) >= 2:
         return f"{parts[0]}, {' '.join(parts[1:])}"
     return parts[0] if parts else ""
@@ -99,7 +104,7 @@ def series_label(series: SeriesNode) -> str:
         parts.append(modality_words(series.modality))
     if series.series_description:
         parts.append(series.series_description)
-    return " · ".join(parts) or series.series_instance_uid
+    return displayable(" · ".join(parts) or series.series_instance_uid)
 
 
 def is_unattributed(patient: PatientNode) -> bool:

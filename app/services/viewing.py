@@ -27,7 +27,7 @@ from app.imaging.render import PreparedFrame, prepare_frame, render
 from app.media.directories import plan_medium
 from app.media.headers import instance_from_dataset
 from app.media.sources import ListedFolderSource, MediaEntry, OpenedMedium, open_medium
-from app.services.scan import judge_file, read_entry
+from app.services.scan import contents_differ, judge_file, read_entry
 
 # Multi-frame files are decoded frame by frame: keep a few open instead of re-reading
 # their headers for every frame.
@@ -150,7 +150,7 @@ class MediumReader:
         assert self._medium is not None  # _entry raises without one
         problems: list[Problem] = []
         instance = judge_file(entry, read_entry(self._medium.source, entry), None,
-                              self._first_copy, problems)
+                              self._first_copy, problems, contents_differ(self._medium.source))
         if instance is not None:
             return instance
         return problems[0] if problems else None
