@@ -7,7 +7,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test lint bench system-deps venv clean
+.PHONY: run test lint bench fuzz system-deps venv clean
 
 venv: $(STAMP)
 
@@ -43,6 +43,13 @@ test: system-deps venv lint
 
 bench: system-deps venv
 	scripts/isolated.sh $(PY) -m bench
+
+# The reader fuzzing of `make test`, with a long budget (run it before resolving an issue
+# about bad input). FUZZ_EXAMPLES per kind of medium; FUZZ_SEED to vary the run.
+FUZZ_EXAMPLES ?= 2000
+FUZZ_SEED ?= 1
+fuzz: venv
+	$(PY) -m tests.fuzz.readers --examples $(FUZZ_EXAMPLES) --seed $(FUZZ_SEED)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .import_linter_cache
