@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.printable import printable
 from app.gui.observe import observe
 from app.services.privacy import Privacy
 
@@ -21,7 +22,9 @@ def _value_text(element: object) -> str:
     value = getattr(element, "value", "")
     if isinstance(value, bytes):
         return f"({len(value):,} bytes)"
-    text = str(value)
+    # Escaped, not stripped: an inspector shows that a value holds ESC or a bidi override
+    # (which would otherwise reorder the text on screen) rather than hide it.
+    text = printable(str(value))
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
 
 
@@ -61,7 +64,7 @@ class TagBrowser(QDialog):
             return
         path, dataset = self._shown
         # The file name may be the patient's name (some discs name files after them).
-        shown_path = self.tr("this image") if self.privacy.hidden else path
+        shown_path = self.tr("this image") if self.privacy.hidden else printable(path)
         self.setWindowTitle(self.tr("DICOM tags — {0}").format(shown_path))
         self.tree.clear()
         meta = getattr(dataset, "file_meta", None)

@@ -90,6 +90,9 @@ def import_outcome(report: ImportReport, left_out: int = 0) -> ImportOutcome:
     lists or holds (of the chosen patients) is stored."""
     text = (f"{_count(report.stored, 'image is', 'images are')} stored on this computer "
             f"({report.imported} new, {report.already_present} already in the library).")
+    if report.repaired:
+        text += (f" {_count(report.repaired, 'stored image was', 'stored images were')} "
+                 "missing or damaged in the library and restored from this disc.")
     if left_out:
         text += (f" {_count(left_out, 'image', 'images')} of patients you did not choose "
                  f"{'was' if left_out == 1 else 'were'} left on the disc.")
