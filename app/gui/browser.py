@@ -20,6 +20,7 @@ from app.services.privacy import Privacy
 from app.services.viewer_text import (
     counts_text,
     display_name,
+    display_text,
     is_document,
     is_unattributed,
     series_counts,
@@ -113,7 +114,8 @@ class SeriesBrowser(QTreeWidget):
             patient_item.setFont(0, bold)
             self.addTopLevelItem(patient_item)
             for study in patient.studies:
-                label = f"{spoken_date(study.study_date)}  {study.study_description}".strip()
+                label = display_text(f"{spoken_date(study.study_date)}  "
+                                     f"{study.study_description}")
                 counts = counts_text(*series_counts(study.series))
                 study_item = QTreeWidgetItem([breakable(f"{label}\n{counts}" if label
                                                          else counts)])

@@ -43,7 +43,7 @@ from app.services.library_service import LibraryService, PatientKey
 from app.services.privacy import Privacy
 from app.services.problem_words import group_problems
 from app.services.scan import scan_media
-from app.services.viewer_text import display_date, display_name
+from app.services.viewer_text import display_date, display_name, display_text
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -211,7 +211,8 @@ class ImportDialog(QDialog):
                                    else Qt.CheckState.Unchecked)
             self.overview.addTopLevelItem(item)
             for study in patient.studies:
-                label = f"{display_date(study.study_date)}  {study.study_description}".strip()
+                label = display_text(
+                    f"{display_date(study.study_date)}  {study.study_description}")
                 item.addChild(QTreeWidgetItem([label, str(study.instance_count)]))
         self.overview.expandAll()
         self.overview.blockSignals(False)

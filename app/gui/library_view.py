@@ -21,7 +21,7 @@ from app.gui.tasks import GeneratorTask, run_in_background
 from app.services.accounts_service import AccountsService
 from app.services.library_service import LibraryService, LibrarySummary, StudyRow
 from app.services.privacy import Privacy
-from app.services.viewer_text import display_date, display_name
+from app.services.viewer_text import display_date, display_name, display_text
 
 UID_ROLE = Qt.ItemDataRole.UserRole + 1
 NEW_ACCOUNT = "<new>"  # Not a valid account name: "add an account first".
@@ -153,7 +153,7 @@ class LibraryView(QWidget):
                 (birth, "" if self.privacy.hidden else row.patient_birth_date),
                 (display_date(row.study_date), row.study_date),
                 ("/".join(row.modalities), "/".join(row.modalities)),
-                (row.study_description, row.study_description.casefold()),
+                (display_text(row.study_description), row.study_description.casefold()),
                 (str(row.instances), row.instances),
                 (flag, missing),
                 # Folder names of downloads often carry the patient's name.
@@ -235,6 +235,7 @@ class LibraryView(QWidget):
             return
         who = self.privacy.show(display_name(row.patient_name) or self.tr("(no name)"))
         what = self.tr("{0}, {1} {2} ({3} images)").format(
-            who, display_date(row.study_date), row.study_description, row.instances
+            who, display_date(row.study_date), display_text(row.study_description),
+            row.instances
         )
         self.delete_requested.emit(uid, what)

@@ -25,7 +25,7 @@ from app.services.accounts_service import Account, AccountsService
 from app.services.library_service import LibraryService, UploadPlan
 from app.services.privacy import Privacy
 from app.services.uploading import UploadProgress, UploadReport, describe_upload
-from app.services.viewer_text import display_date, display_name
+from app.services.viewer_text import display_date, display_name, display_text
 
 
 def skip_confirmation_key(account: str) -> str:
@@ -80,7 +80,7 @@ class UploadDialog(QDialog):
         self.progress.setColumnWidth(0, 260)
         self._items: dict[str, QTreeWidgetItem] = {}
         for row in self.rows:
-            label = f"{display_date(row.study_date)} {row.study_description}".strip()
+            label = display_text(f"{display_date(row.study_date)} {row.study_description}")
             item = QTreeWidgetItem([label, self.tr("waiting")])
             self.progress.addTopLevelItem(item)
             self._items[row.study_instance_uid] = item
@@ -128,7 +128,8 @@ class UploadDialog(QDialog):
             self.listing.addItem(self.tr("{0} ({1}), {2} {3}: {4} images").format(
                 show(display_name(row.patient_name) or self.tr("(no name)")),
                 show(row.patient_id) or self.tr("no ID"),
-                display_date(row.study_date), row.study_description, row.instances))
+                display_date(row.study_date), display_text(row.study_description),
+                row.instances))
 
     # -- running ----------------------------------------------------------------------
     def start(self) -> None:

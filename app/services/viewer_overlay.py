@@ -7,7 +7,13 @@ from app.core.models import InstanceRef
 from app.imaging.luts import LookupTable
 from app.imaging.render import GreyFrame
 from app.services.privacy import BURNED_IN_NOTICE, may_show_name_in_pixels
-from app.services.viewer_text import Overlay, display_date, display_name, modality_words
+from app.services.viewer_text import (
+    Overlay,
+    display_date,
+    display_name,
+    display_text,
+    modality_words,
+)
 
 if TYPE_CHECKING:
     from app.services.viewer_model import ViewerModel
@@ -56,7 +62,8 @@ def overlay_of(model: "ViewerModel") -> Overlay:
         turns.append("inverted")
     if turns:
         bottom_right.append(", ".join(turns))
-    return Overlay(tuple(t for t in top_left if t), tuple(t for t in top_right if t),
+    return Overlay(tuple(display_text(t) for t in top_left if t),
+                   tuple(display_text(t) for t in top_right if t),
                    tuple(bottom_left), tuple(bottom_right), notice)
 
 

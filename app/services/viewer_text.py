@@ -52,6 +52,12 @@ def display_name(value: str) -> str:
     return parts[0] if parts else ""
 
 
+def display_text(value: str) -> str:
+    """Any text from a medium (a description, a label) as a view may show it: without
+    control characters and bidi overrides, which could reorder what is around it."""
+    return displayable(value).strip()
+
+
 def modality_words(code: str) -> str:
     """A modality code in plain words ("OT" → "Other image"); unknown codes as they are."""
     code = code.strip().upper()

@@ -232,3 +232,10 @@ def test_markers_follow_rotation(corpus: Path) -> None:
     assert (model.markers().top, model.markers().bottom) == ("A", "P")
     model.rotate(90)
     assert (model.markers().top, model.markers().right) == ("R", "A")
+
+
+def test_descriptions_from_a_disc_cannot_reorder_the_screen() -> None:
+    from app.services.viewer_text import display_name, display_text
+
+    assert display_text("CHEST\u202eTSEHC\x1b[2J ") == "CHESTTSEHC[2J"
+    assert display_name("DOE\u2066^JOHN\u2069") == "DOE, JOHN"
