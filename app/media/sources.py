@@ -374,8 +374,8 @@ class _BoundedMember(io.RawIOBase):
         data = self._member.read(len(view))
         if self._member.tell() > self._limit:
             raise MediaError(
-                "it unpacks to far more than a ZIP member of its size can hold, so it was "
-                "not imported"
+                "It unpacks to far more than a ZIP member of its size can hold (a ZIP bomb?), "
+                "so it was not read."
             )
         view[:len(data)] = data
         return len(data)

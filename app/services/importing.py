@@ -337,6 +337,8 @@ def _import_one(
             staged = library.store.stage(stream, f"{os.getpid()}-{entry.order}-{id(entry)}")
     except DiskFullError:
         raise
+    except MediaError as exc:  # The reader's own sentence says what is wrong.
+        return ImportFailure(entry.path, str(exc)), None
     except _READ_ERRORS as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         return ImportFailure(entry.path, f"It could not be read from the disc ({reason})."), None

@@ -299,7 +299,7 @@ def test_a_damaged_zip_member_fails_alone(
     report = import_report(archive, library)
     [failure] = report.failed
     assert failure.path == damaged
-    assert failure.error.startswith("It could not be read from the disc (")
+    assert failure.error.startswith("The copy of this file in the ZIP file is damaged (")
     assert failure.error.endswith(").") and "\n" not in failure.error
     assert report.imported == SMALL_IMAGES - 1
     assert store_problems(library.home) == []

@@ -300,6 +300,6 @@ def test_a_zip_member_inflating_past_its_bound_fails_alone(
     report = import_report(archive, library)
     assert report.imported == SMALL_IMAGES
     assert [(f.path, f.error) for f in report.failed] == [(
-        "BOMB", "It could not be read from the disc (it unpacks to far more than a ZIP "
-        "member of its size can hold, so it was not imported).")]
+        "BOMB", "It unpacks to far more than a ZIP member of its size can hold (a ZIP "
+        "bomb?), so it was not read.")]
     assert store_problems(library.home) == []
