@@ -575,6 +575,11 @@ class _InArchive:
     entry: MediaEntry
 
 
+class UnopenedArchiveError(MediaError):
+    """An archive on the medium was not looked into: damaged, or past a limit. The
+    message is the whole sentence, naming the archive."""
+
+
 @dataclass(frozen=True)
 class _Unopened:
     """The locator of an archive that was not looked into, and why (one sentence)."""
@@ -708,13 +713,13 @@ class NestedSource:
 
     def open(self, entry: MediaEntry) -> IO[bytes]:
         """Open a file of the medium or of one of its archives; an archive that was not
-        looked into fails with the reason (MediaError)."""
+        looked into fails with the reason (:class:`UnopenedArchiveError`)."""
         locator = entry.locator
         if isinstance(locator, _InArchive):
             _refuse_outside(entry)
             return locator.source.open(locator.entry)
         if isinstance(locator, _Unopened):
-            raise MediaError(locator.reason)
+            raise UnopenedArchiveError(locator.reason)
         return self.base.open(entry)
 
     def close(self) -> None:

@@ -27,7 +27,7 @@ from app.library.store import StagedFile
 from app.media.dicomdir import DirectoryReference
 from app.media.directories import OUTSIDE_DETAIL, MediumPlan, plan_medium
 from app.media.headers import HeaderResult, read_header
-from app.media.sources import MediaEntry, MediaSource, open_medium
+from app.media.sources import MediaEntry, MediaSource, UnopenedArchiveError, open_medium
 
 NOT_IMPORTED_DISK_FULL = "Not imported: the disk holding the library is full."
 # What reading one file of a medium may raise: the OS (EIO from a scratched disc), the
@@ -337,6 +337,8 @@ def _import_one(
             staged = library.store.stage(stream, f"{os.getpid()}-{entry.order}-{id(entry)}")
     except DiskFullError:
         raise
+    except UnopenedArchiveError as exc:  # Its sentence says it all: nothing was read.
+        return ImportFailure(entry.path, str(exc)), None
     except _READ_ERRORS as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         return ImportFailure(entry.path, f"It could not be read from the disc ({reason})."), None

@@ -147,7 +147,9 @@ def test_import_reports_a_damaged_archive(
     report = import_report(stick, library)
     assert report.imported == IMAGES
     assert [f.path for f in report.failed] == ["broken.zip"]
-    assert "The archive broken.zip could not be opened" in report.failed[0].error
+    assert report.failed[0].error == (
+        "The archive broken.zip could not be opened: it is not a readable ZIP file; it may "
+        "be damaged or incomplete.")
     assert not report.all_stored
 
 
