@@ -16,12 +16,13 @@ import posixpath
 import re
 import stat
 import struct
+import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any, BinaryIO, Protocol, cast
 
 import pycdlib
 from pycdlib.pycdlibexception import PyCdlibException
@@ -243,11 +244,16 @@ class IsoSource:
 
     kind = "iso"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, stream: IO[bytes] | None = None) -> None:
+        """Open the image at ``path``, or (an image inside another medium) the seekable
+        ``stream`` holding it, then labelled ``path``."""
         self.root_label = str(path)
         self._iso = pycdlib.PyCdlib()
         try:
-            self._iso.open(str(path))
+            if stream is None:
+                self._iso.open(str(path))
+            else:
+                self._iso.open_fp(cast(BinaryIO, stream))
         except (*_ISO_READ_ERRORS, OSError) as exc:
             raise SourceUnreadableError(
                 f"{path.name} is not a readable ISO disc image; it may be damaged or incomplete."
@@ -469,11 +475,18 @@ class ZipSource:
 
     kind = "zip"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, stream: IO[bytes] | None = None) -> None:
+        """Open the archive at ``path``, or (an archive inside another medium) the
+        seekable ``stream`` holding it, then labelled ``path``."""
         self.root_label = str(path)
         try:
-            self._archive_size = path.stat().st_size
-            self._zip = zipfile.ZipFile(path)
+            if stream is None:
+                self._archive_size = path.stat().st_size
+                self._zip = zipfile.ZipFile(path)
+            else:
+                self._archive_size = stream.seek(0, io.SEEK_END)
+                stream.seek(0)
+                self._zip = zipfile.ZipFile(stream)
         except (*_ZIP_READ_ERRORS, struct.error, OSError) as exc:
             raise SourceUnreadableError(
                 f"{path.name} is not a readable ZIP file; it may be damaged or incomplete."
@@ -527,6 +540,208 @@ class ZipSource:
     def close(self) -> None:
         """Close the archive."""
         self._zip.close()
+
+
+# Media that hold media: a USB stick with a portal's "Study download.zip", a ZIP holding a
+# disc's ISO image. Lightbox looks inside archives on a medium, and inside archives in
+# those (two levels), no deeper: a third level is a trick, not a clinic's habit.
+MAX_ARCHIVE_DEPTH = 2
+# At most this many archives on one medium, and this much archive data together.
+MAX_ARCHIVES = 16
+MAX_ARCHIVE_BYTES = 32 * 1024**3
+# An archive inside a ZIP or ISO is copied to a temporary file first (zipfile and pycdlib
+# need to seek); a dual-layer DVD's image fits, a ZIP bomb does not.
+MAX_SPOOL_BYTES = 8 * 1024**3
+_SPOOL_CHUNK = 1 << 20
+_ARCHIVE_KINDS = {".zip": "zip", ".iso": "iso"}
+_ARCHIVE_TITLES = {"zip": "a readable ZIP file", "iso": "a readable ISO disc image"}
+
+
+def archive_kind(path: str) -> str | None:
+    """``zip`` or ``iso`` when the name at ``path`` is that of an archive or disc image
+    (any case, also with a plain ISO 9660 ``;1`` suffix), else None."""
+    name = posixpath.basename(path).split(";")[0].rstrip(". ").casefold()
+    for suffix, kind in _ARCHIVE_KINDS.items():
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return kind
+    return None
+
+
+@dataclass(frozen=True)
+class _InArchive:
+    """The locator of a file inside an archive: the archive's source and its entry."""
+
+    source: MediaSource
+    entry: MediaEntry
+
+
+class UnopenedArchiveError(MediaError):
+    """An archive on the medium was not looked into: damaged, or past a limit. The
+    message is the whole sentence, naming the archive."""
+
+
+@dataclass(frozen=True)
+class _Unopened:
+    """The locator of an archive that was not looked into, and why (one sentence)."""
+
+    reason: str
+
+
+@dataclass
+class _ArchiveBudget:
+    """What one medium's archives have used so far, over every level."""
+
+    archives: int = 0
+    bytes: int = 0
+
+
+class NestedSource:
+    """A medium with the files inside its archives: every ZIP file and ISO image on it
+    is listed as a folder of the same name (``Study download.zip/DICOM/IM0001``), so a
+    DICOMDIR inside one resolves its File IDs there, and its files are read, imported
+    and shown like any other.
+
+    An archive that cannot be opened, or is past the limits (depth, count, size), stays
+    listed as one file whose opening fails with the sentence that says why: scan and
+    import report it as unreadable. Everything else is the wrapped source's.
+    """
+
+    def __init__(self, base: MediaSource, depth: int = 0,
+                 budget: _ArchiveBudget | None = None, prefix: str = "") -> None:
+        self.base = base
+        self.kind = base.kind
+        self.root_label = base.root_label
+        self._depth = depth
+        self._budget = budget if budget is not None else _ArchiveBudget()
+        self._prefix = prefix  # the media path of the archive this one lists, and "/"
+        self._entries: list[MediaEntry] | None = None
+        self._unreadable: dict[str, str] = {}
+        self._inner: list[MediaSource] = []
+        self._spools: list[IO[bytes]] = []
+
+    def entries(self) -> list[MediaEntry]:
+        """The wrapped medium's files, each archive replaced by the files inside it."""
+        if self._entries is None:
+            base_entries = self.base.entries()
+            paths = {e.path for e in base_entries}
+            found: list[MediaEntry] = []
+            for entry in base_entries:
+                kind = None if entry.outside else archive_kind(entry.path)
+                if kind is None:
+                    found.append(entry)
+                    continue
+                opened = self._open_archive(entry, kind)
+                if isinstance(opened, str):
+                    found.append(replace(entry, locator=_Unopened(opened)))
+                    continue
+                found.extend(self._inside(entry, opened, paths, MAX_ENTRIES - len(found)))
+            self._entries = found
+        return self._entries
+
+    def _inside(self, archive: MediaEntry, source: MediaSource, paths: set[str],
+                room: int) -> Iterator[MediaEntry]:
+        for folder, reason in source.unreadable_folders().items():
+            inner = folder.strip("/")
+            self._unreadable[f"{archive.path}/{inner}" if inner else archive.path] = reason
+        for inner_entry in source.entries()[:max(0, room)]:
+            path = f"{archive.path}/{inner_entry.path}"
+            if path in paths:  # "a.zip" beside "a.zip/x" in a ZIP: the first one wins.
+                continue
+            paths.add(path)
+            yield MediaEntry(path, inner_entry.size, archive.order, inner_entry.outside,
+                             locator=_InArchive(source, inner_entry))
+
+    def _open_archive(self, entry: MediaEntry, kind: str) -> "NestedSource | str":
+        """The archive's files as a source, or the sentence saying why not."""
+        name = self._prefix + entry.path
+        if self._depth >= MAX_ARCHIVE_DEPTH:
+            return (f"The archive {name} was not opened: it lies inside "
+                    f"{MAX_ARCHIVE_DEPTH} other archives, deeper than Lightbox looks.")
+        if self._budget.archives >= MAX_ARCHIVES:
+            return (f"The archive {name} was not opened: Lightbox looks inside at most "
+                    f"{MAX_ARCHIVES} archives on one disc.")
+        if self._budget.bytes + entry.size > MAX_ARCHIVE_BYTES:
+            return (f"The archive {name} was not opened: with the others on this disc it "
+                    f"passes {_amount(MAX_ARCHIVE_BYTES)} of archives.")
+        self._budget.archives += 1
+        self._budget.bytes += entry.size
+        try:
+            if isinstance(self.base, FolderSource) and isinstance(entry.locator, str):
+                source = _container(kind, Path(entry.locator), None)
+            else:
+                source = _container(kind, Path(entry.path), self._spool(entry))
+        except SourceUnreadableError:
+            return (f"The archive {name} could not be opened: it is not "
+                    f"{_ARCHIVE_TITLES[kind]}; it may be damaged or incomplete.")
+        except MediaError as exc:
+            return f"The archive {name} could not be opened: {_reason(exc)}."
+        except OSError as exc:
+            reason = exc.strerror or _reason(exc)
+            return f"The archive {name} could not be opened ({reason})."
+        nested = NestedSource(source, self._depth + 1, self._budget, name + "/")
+        self._inner.append(nested)
+        return nested
+
+    def _spool(self, entry: MediaEntry) -> IO[bytes]:
+        """A seekable temporary copy of an archive held inside this medium."""
+        if entry.size > MAX_SPOOL_BYTES:
+            raise MediaError(f"it is larger than the {_amount(MAX_SPOOL_BYTES)} Lightbox "
+                             "unpacks from inside another archive")
+        # Kept open past this call: the archive is read from it until close().
+        spool = tempfile.TemporaryFile(prefix="lightbox-archive-")  # noqa: SIM115
+        try:
+            copied = 0
+            with self.base.open(entry) as stream:
+                while chunk := stream.read(_SPOOL_CHUNK):
+                    copied += len(chunk)
+                    if copied > MAX_SPOOL_BYTES:
+                        raise MediaError(
+                            f"it unpacks to more than the {_amount(MAX_SPOOL_BYTES)} "
+                            "Lightbox unpacks from inside another archive")
+                    spool.write(chunk)
+            spool.seek(0)
+        except BaseException:
+            spool.close()
+            raise
+        self._spools.append(spool)
+        return spool
+
+    def unreadable_folders(self) -> dict[str, str]:
+        """The wrapped medium's unreadable folders and those inside its archives."""
+        self.entries()
+        return {**self.base.unreadable_folders(), **self._unreadable}
+
+    def open(self, entry: MediaEntry) -> IO[bytes]:
+        """Open a file of the medium or of one of its archives; an archive that was not
+        looked into fails with the reason (:class:`UnopenedArchiveError`)."""
+        locator = entry.locator
+        if isinstance(locator, _InArchive):
+            _refuse_outside(entry)
+            return locator.source.open(locator.entry)
+        if isinstance(locator, _Unopened):
+            raise UnopenedArchiveError(locator.reason)
+        return self.base.open(entry)
+
+    def close(self) -> None:
+        """Close the archives, their temporary copies, then the medium."""
+        for inner in self._inner:
+            with contextlib.suppress(*_ZIP_READ_ERRORS, *_ISO_READ_ERRORS, OSError):
+                inner.close()
+        for spool in self._spools:
+            spool.close()
+        self._inner.clear()
+        self._spools.clear()
+        self.base.close()
+
+
+def _amount(size: int) -> str:
+    if size >= 1024**3:
+        return f"{size // 1024**3} GB"
+    return f"{max(1, size // 1024**2)} MB"
+
+
+def _container(kind: str, path: Path, stream: IO[bytes] | None) -> MediaSource:
+    return IsoSource(path, stream) if kind == "iso" else ZipSource(path, stream)
 
 
 def is_iso_image(path: Path) -> bool:
@@ -583,8 +798,14 @@ class OpenedMedium:
 def open_medium(path: Path) -> OpenedMedium:
     """Open whatever the user pointed at: folder, mount point, DICOMDIR, ISO, ZIP or file.
 
-    Raises :class:`SourceUnreadableError` with a plain sentence when it cannot be read.
+    The ZIP files and ISO images on it are looked into (:class:`NestedSource`). Raises
+    :class:`SourceUnreadableError` with a plain sentence when it cannot be read.
     """
+    medium = _open_container(path)
+    return OpenedMedium(NestedSource(medium.source), medium.directory)
+
+
+def _open_container(path: Path) -> OpenedMedium:
     try:
         is_dir = path.is_dir()
         exists = is_dir or path.is_file()

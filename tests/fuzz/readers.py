@@ -1,9 +1,10 @@
 """Fuzz the public readers with mutated media: only Lightbox's own errors may come out.
 
 Seeds are a small valid disc written here: its DICOMDIR, one image file, the disc as a
-ZIP and as an ISO image. Hypothesis overwrites, inserts and cuts bytes of one seed, and
-the reader a user's command would use reads the result: ``scan`` of the medium, then the
-first frame of every image it found, decoded and rendered. Any exception that is not a
+ZIP and as an ISO image, and a USB stick holding that ISO image (looked into in place).
+Hypothesis overwrites, inserts and cuts bytes of one seed, and the reader a user's command
+would use reads the result: ``scan`` of the medium, then the first frame of every image it
+found, decoded and rendered. Any exception that is not a
 LightboxError is a bug (a reader boundary that lets its library's error through), and so
 is an example that takes too long.
 
@@ -41,7 +42,9 @@ MEMORY_LIMIT_BYTES = 2 * 1024**3
 
 
 def write_seeds(folder: Path) -> dict[str, Path]:
-    """The seed media: a disc folder, and that disc as ZIP and ISO files."""
+    """The seed media: a disc folder, that disc as ZIP and ISO files, and a folder (a USB
+    stick) holding a copy of the ISO image (``nested``: the image is mutated, the folder
+    is read). A ZIP holding the image would mostly fuzz zipfile's CRC check."""
     disc = folder / "disc"
     write_sample_disc(disc, slices=2, rows=16, columns=16, seed=3)
     files = sorted(p for p in disc.rglob("*") if p.is_file())
@@ -65,9 +68,13 @@ def write_seeds(folder: Path) -> dict[str, Path]:
     image = folder / "disc.iso"
     iso.write(str(image))
     iso.close()
+    stick = folder / "stick"
+    stick.mkdir()
+    nested = stick / "Study download.iso"
+    nested.write_bytes(image.read_bytes())
     first_image = next(p for p in files if p.name != "DICOMDIR")
     return {"dicomdir": disc / "DICOMDIR", "image": first_image, "zip": archive,
-            "iso": image}
+            "iso": image, "nested": nested}
 
 
 def _mutate(data: bytes, edits: list[tuple[int, bytes]], cut: int | None) -> bytes:
@@ -107,7 +114,7 @@ def fuzz(seeds: dict[str, Path], kind: str, examples: int, seed: int) -> None:
     @given(edits=edits_strategy, cut=st.none() | st.integers(0, 1 << 20))
     def one(edits: list[tuple[int, bytes]], cut: int | None) -> None:
         target.write_bytes(_mutate(original, edits, cut))
-        medium = target.parent if kind == "dicomdir" else target
+        medium = target.parent if kind in ("dicomdir", "nested") else target
         started = time.monotonic()
         with contextlib.suppress(LightboxError):  # Our errors are the right answer.
             read_like_a_user(medium)
@@ -125,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=50, help="examples per seed kind")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--kinds", default="dicomdir,image,zip,iso")
+    parser.add_argument("--kinds", default="dicomdir,image,zip,iso,nested")
     args = parser.parse_args(argv)
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
     configure_dicom_reading()

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.core.models import ScanReport
-from app.media.sources import IsoSource, open_medium
+from app.media.sources import IsoSource, NestedSource, open_medium
 from app.samples.disc_writer import write_sample_disc
 from app.services.scan import scan_report
 from tests.conftest import _OPEN_LOG, tool
@@ -285,7 +285,8 @@ def test_iso_files_are_read_in_extent_order(disc: Path, tmp_path: Path) -> None:
         capture_output=True,
     )
     medium = open_medium(iso)
-    assert isinstance(medium.source, IsoSource)
+    assert isinstance(medium.source, NestedSource)
+    assert isinstance(medium.source.base, IsoSource)
     extents = [e.order for e in medium.source.entries()]
     assert extents == sorted(extents) and len(set(extents)) == len(extents)
     medium.source.close()
