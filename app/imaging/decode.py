@@ -27,7 +27,7 @@ from pydicom.pixels.decoders.base import get_decoder
 from pydicom.uid import UID
 from rle.rle import decode_segment
 
-from app.core.dicom_values import element_int
+from app.core.dicom_values import element_int, element_text
 from app.core.errors import DecodeError
 from app.core.inflate import (
     MAX_INFLATED_BYTES,
@@ -515,7 +515,7 @@ def _transfer_syntax(header: Dataset) -> str:
 def _no_image_message(header: Dataset) -> str:
     if "Rows" in header and "Columns" in header:
         return "The file ends before its image data (it is cut short)."
-    modality = str(header.get("Modality", "") or "").strip()
+    modality = element_text(header, "Modality")
     kind = f" ({modality})" if modality else ""
     return f"This file holds no image{kind}: there is no pixel data to show."
 
@@ -588,9 +588,7 @@ def _layout(header: Dataset, syntax: str, pixels: _PixelElement) -> PixelLayout:
     if not 1 <= bits_stored <= bits_allocated:
         bits_stored = bits_allocated
     default_pi = "MONOCHROME2" if samples == 1 else "RGB"
-    photometric = str(header.get("PhotometricInterpretation", "") or default_pi).strip() or (
-        default_pi
-    )
+    photometric = element_text(header, "PhotometricInterpretation") or default_pi
     return PixelLayout(
         rows=rows,
         columns=columns,

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from pydicom.dataset import Dataset
 
+from app.core.dicom_values import element_value
 from app.imaging.viewport import ViewportState
 
 OBLIQUE_THRESHOLD = 0.25
@@ -93,10 +94,10 @@ def image_orientation(header: Dataset, frame: int = 0) -> tuple[float, ...] | No
     for groups in _functional_groups(header, frame):
         planes = groups.get("PlaneOrientationSequence")
         if planes:
-            value = planes[0].get("ImageOrientationPatient")
+            value = element_value(planes[0], "ImageOrientationPatient")
             if value is not None:
                 return _six_floats(value)
-    value = header.get("ImageOrientationPatient")
+    value = element_value(header, "ImageOrientationPatient")
     return None if value is None else _six_floats(value)
 
 
@@ -109,7 +110,7 @@ def _functional_groups(header: Dataset, frame: int) -> list[Dataset]:
         shared = header.get("SharedFunctionalGroupsSequence")
         if shared:
             found.append(shared[0])
-    except (AttributeError, TypeError, ValueError):
+    except Exception:  # A damaged sequence is no orientation, never a failed image.
         return []
     return found
 

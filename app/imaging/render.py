@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image
 from pydicom.dataset import Dataset
 
+from app.core.dicom_values import element_text
 from app.core.errors import RenderError
 from app.imaging.attributes import GreyAttributes, grey_attributes
 from app.imaging.colour import palette_to_rgb, to_rgb8
@@ -243,7 +244,7 @@ def prepare_decoded(frame: DecodedFrame, layout: PixelLayout, header: Dataset) -
         photometric = "MONOCHROME2"  # One sample a pixel is grey, whatever the header says.
     stored = stored_values(pixels, layout.bits_stored, layout.is_signed)
     attributes = grey_attributes(header, frame.index, photometric, layout.is_signed)
-    modality = str(header.get("Modality", "") or "").strip()
+    modality = element_text(header, "Modality")
     overlay = overlay_mask(header, frame.index, (int(pixels.shape[0]), int(pixels.shape[1])))
     return GreyFrame(stored, attributes, modality, overlay)
 

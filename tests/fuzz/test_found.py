@@ -42,3 +42,27 @@ def test_a_zip_that_claims_a_newer_format_version(
     with pytest.raises(SourceUnreadableError, match="not a readable ZIP file"):
         open_medium(broken).source.entries()
     assert zipfile.is_zipfile(broken)  # It still looks like a ZIP file: no early refusal.
+
+
+def test_a_header_whose_modality_has_a_numeric_vr(tmp_path: Path) -> None:
+    """pydicom raised BytesLengthException reading Modality written with VR SV (8-byte
+    integers) over two bytes of text, while the decoder worded "this file holds no image"."""
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+    from app.core.errors import DecodeError
+    from app.imaging.decode import open_image
+
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
+    ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID
+    path = tmp_path / "odd.dcm"
+    ds.save_as(path, enforce_file_format=True)
+    # Modality (0008,0060) as VR "SV" holding two bytes: not a whole 8-byte value.
+    element = bytes.fromhex("08006000") + b"SV" + b"\x00\x00" + (2).to_bytes(4, "little") + b"CT"
+    path.write_bytes(path.read_bytes() + element)
+    with pytest.raises(DecodeError, match="holds no image"):
+        open_image(path)
