@@ -13,10 +13,13 @@ from contextlib import closing
 from pathlib import Path
 
 from pydicom import dcmread
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
 
 from app.library.library import Library
 from app.samples.disc_writer import write_sample_disc
 from app.services.importing import ImportProgress, ImportReport, import_media
+from app.services.verification import VerifyReport, verify_library
 from tests.conftest import tool
 
 # The small sample disc most tests import: 1 localizer + 8 thin + 2 thick slices.
@@ -201,3 +204,28 @@ def bulk_insert(
         )
         db.commit()
     return studies * series_per_study * instances_per_series
+
+
+def verify_report(library: Library) -> VerifyReport:
+    """Run `library verify` on ``library`` to its report."""
+    *_, report = verify_library(library)
+    assert isinstance(report, VerifyReport)
+    return report
+
+
+def ct_header(patient_name: str, patient_id: str, study: str, series: str) -> Dataset:
+    """The header of a CT image with its file meta, for tests that write odd files."""
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = CTImageStorage
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.SOPClassUID = CTImageStorage
+    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    ds.PatientName, ds.PatientID = patient_name, patient_id
+    ds.StudyInstanceUID, ds.SeriesInstanceUID = study, series
+    ds.Modality = "CT"
+    ds.SamplesPerPixel = 1
+    ds.PhotometricInterpretation = "MONOCHROME2"
+    return ds

@@ -18,14 +18,13 @@ import struct
 import subprocess
 import tracemalloc
 import zipfile
-from collections.abc import Generator, Iterator
+from collections.abc import Generator
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 import pytest
 from pydicom import dcmread
-from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import generate_uid
 
 from app.core.errors import LibraryError
 from app.core.models import ScanReport
@@ -41,10 +40,10 @@ from app.services.importing import (
     import_media,
 )
 from app.services.scan import scan_report
-from app.services.verification import VerifyReport, verify_library
 from tests.library.helpers import (
     SMALL_IMAGES,
     conflict_rows,
+    ct_header,
     disc_images,
     import_report,
     index_rows,
@@ -54,7 +53,7 @@ from tests.library.helpers import (
     run_import,
     sha256_of,
     store_problems,
-    write_small_disc,
+    verify_report,
 )
 
 EIO_SENTENCE = "It could not be read from the disc (Input/output error)."
@@ -72,23 +71,9 @@ FULL_AT_INDEX = (
 )
 
 
-@pytest.fixture(scope="module")
-def small_disc(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The 11-image sample disc (read only: tests copy it before changing anything)."""
-    return write_small_disc(tmp_path_factory.mktemp("small") / "disc")
 
 
-@pytest.fixture
-def library(tmp_path: Path) -> Iterator[Library]:
-    """A fresh library in a temporary home."""
-    with Library(tmp_path / "home") as opened:
-        yield opened
-
-
-def _verify(library: Library) -> VerifyReport:
-    *_, report = verify_library(library)
-    assert isinstance(report, VerifyReport)
-    return report
+_verify = verify_report
 
 
 def _scan_uids(report: ScanReport) -> set[str]:
@@ -604,21 +589,9 @@ def test_a_second_import_into_a_busy_library_is_refused(small_disc: Path, tmp_pa
 
 def _write_big_dicom(path: Path, frames: int) -> int:
     """A valid multi-frame CT of ``frames`` 512 x 512 frames, written without holding it."""
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = CTImageStorage
-    meta.MediaStorageSOPInstanceUID = generate_uid()
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds = Dataset()
-    ds.file_meta = meta
-    ds.SOPClassUID = CTImageStorage
-    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
-    ds.PatientName, ds.PatientID = "BIG^FILE", "BIG"
-    ds.StudyInstanceUID, ds.SeriesInstanceUID = generate_uid(), generate_uid()
-    ds.Modality = "CT"
+    ds = ct_header("BIG^FILE", "BIG", generate_uid(), generate_uid())
     ds.Rows = ds.Columns = 512
     ds.NumberOfFrames = frames
-    ds.SamplesPerPixel = 1
-    ds.PhotometricInterpretation = "MONOCHROME2"
     ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
     ds.save_as(path, enforce_file_format=True)
     length = 512 * 512 * 2 * frames

@@ -11,7 +11,6 @@ import os
 import shutil
 import sqlite3
 import zipfile
-from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -19,44 +18,26 @@ from typing import Any
 import pytest
 from pydicom.datadict import keyword_dict
 from pydicom.dataelem import RawDataElement
-from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.tag import Tag
-from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import generate_uid
 
 from app.core.errors import LibraryError
 from app.core.models import InstanceRef
 from app.library.library import Library
 from app.media import sources
 from app.services.scan import scan_report
-from app.services.verification import VerifyReport, verify_library
 from tests.library.helpers import (
     SMALL_IMAGES,
+    ct_header,
     import_report,
     index_rows,
     object_files,
     run_import,
     store_problems,
-    write_small_disc,
+    verify_report,
 )
 
-
-@pytest.fixture(scope="module")
-def small_disc(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The 11-image sample disc (never changed by a test)."""
-    return write_small_disc(tmp_path_factory.mktemp("integrity") / "disc")
-
-
-@pytest.fixture
-def library(tmp_path: Path) -> Iterator[Library]:
-    """A fresh library in a temporary home."""
-    with Library(tmp_path / "home") as opened:
-        yield opened
-
-
-def _verify(library: Library) -> VerifyReport:
-    *_, report = verify_library(library)
-    assert isinstance(report, VerifyReport)
-    return report
+_verify = verify_report
 
 
 # -- 1: re-importing repairs the store -------------------------------------------------------
@@ -98,20 +79,8 @@ def test_reimport_restores_missing_truncated_and_rotted_copies(
 
 def _write_ct(path: Path, study: str, series: str, **values: str) -> str:
     """A small CT file; ``values`` are written raw (IS strings pydicom would refuse)."""
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = CTImageStorage
-    meta.MediaStorageSOPInstanceUID = generate_uid()
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds = Dataset()
-    ds.file_meta = meta
-    ds.SOPClassUID = CTImageStorage
-    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
-    ds.PatientName, ds.PatientID = "ABSURD^VALUES", "ABSURD"
-    ds.StudyInstanceUID, ds.SeriesInstanceUID = study, series
-    ds.Modality = "CT"
+    ds = ct_header("ABSURD^VALUES", "ABSURD", study, series)
     ds.Rows = ds.Columns = 2
-    ds.SamplesPerPixel = 1
-    ds.PhotometricInterpretation = "MONOCHROME2"
     ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 0
     ds.PixelData = bytes(8)
     for keyword, raw in values.items():

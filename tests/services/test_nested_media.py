@@ -5,7 +5,6 @@ imported and shown; a damaged archive is one reported problem; the limits hold."
 import json
 import shutil
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,11 +27,6 @@ def seeds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The sample disc (4 images) as a folder, a ZIP file and an ISO image."""
     return write_seeds(tmp_path_factory.mktemp("seeds"))
 
-
-@pytest.fixture
-def library(tmp_path: Path) -> Iterator[Library]:
-    with Library(tmp_path / "home") as opened:
-        yield opened
 
 
 def _stick(tmp_path: Path, files: dict[str, Path | bytes]) -> Path:
