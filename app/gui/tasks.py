@@ -52,7 +52,7 @@ class GeneratorTask(QRunnable):
                 if self._cancelled.is_set():
                     # The job's own clean-up (an import commits what it stored, then
                     # releases the library) is done before anyone is told it stopped.
-                    job.close()  # type: ignore[attr-defined]
+                    _close(job)
                     self.signals.cancelled.emit()
                     return
                 if self._is_result(item):
@@ -66,10 +66,15 @@ class GeneratorTask(QRunnable):
         finally:
             # Close the job here, on this thread: its own clean-up (locks, open media)
             # runs now, not whenever the garbage collector gets to it.
-            close = getattr(job, "close", None)
-            if close is not None:
-                close()
+            _close(job)
             self.signals.ended.emit()
+
+
+def _close(job: Iterator[Any] | None) -> None:
+    """Close a generator job (closing twice is harmless); plain iterators have nothing."""
+    close = getattr(job, "close", None)
+    if close is not None:
+        close()
 
 
 # Tasks stay referenced here until they end: Python must not free a task the pool runs.
