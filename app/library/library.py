@@ -356,7 +356,13 @@ class Library:
 
     def note_damaged(self, sop_instance_uids: Iterable[str]) -> None:
         """Record which stored copies a full check found missing or changed (replacing
-        what an earlier check noted): the next import of their disc restores them."""
+        what an earlier check noted): the next import of their disc restores them.
+
+        A library opened read-only keeps no note: checking it must still work, and the
+        repair (an import) could not run there anyway.
+        """
+        if self.read_only:
+            return
         now = _now()
         with self._transaction() as db:
             db.execute("DELETE FROM damaged")

@@ -56,3 +56,7 @@ def test_a_read_only_library_is_listed(tmp_path: Path, capsys: pytest.CaptureFix
     code, out, err = run_in_process(capsys, "import", str(tmp_path / "a.dcm"))
     assert code == 2
     assert "is read-only for you" in err and "unexpectedly" not in err
+    # Checking the stored files needs no writing: verify works and reports as usual.
+    code, out, err = run_in_process(capsys, "library", "verify")
+    assert (code, err) == (0, "")
+    assert out == "All 1 stored images are present and unchanged.\n"
