@@ -112,8 +112,13 @@ class Transfers(QObject):
             who = display_name(name) or self.tr("no name")
         box = QMessageBox(self.window)
         box.setWindowTitle(self.tr("A disc with medical images"))
-        box.setText(self.tr("Import {0} images of {1}, {2}?").format(
-            images, who, display_date(date) or self.tr("date unknown")))
+        if images:
+            box.setText(self.tr("Import {0} images of {1}, {2}?").format(
+                images, who, display_date(date) or self.tr("date unknown")))
+        else:
+            # No index on the disc says what is there: never offer "0 images".
+            box.setText(self.tr("Import the {0} files on this disc? Each is looked at, and "
+                                "only medical images are kept.").format(look.unplaced))
         import_button = box.addButton(self.tr("Import"), QMessageBox.ButtonRole.AcceptRole)
         view_button = box.addButton(self.tr("View"), QMessageBox.ButtonRole.ActionRole)
         box.addButton(self.tr("Not now"), QMessageBox.ButtonRole.RejectRole)

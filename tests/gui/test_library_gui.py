@@ -126,6 +126,18 @@ def test_inserted_disc_is_offered_for_import(
     assert dialog.report is not None and dialog.report.imported == 50
 
 
+def test_a_disc_whose_index_places_nothing_is_never_offered_as_zero_images(
+    window: MainWindow, qtbot: QtBot, corpus: Path
+) -> None:
+    """The dwv disc's directory records name no patient, study or series: nothing can be
+    counted before the files are read, so the offer counts files, not "0 images"."""
+    window.monitor.inserted.emit(str(corpus / "discs/dwv_bbmri_lowercase"))
+    qtbot.waitUntil(lambda: bool(_visible_offers(window)), timeout=TIMEOUT)
+    assert _visible_offers(window)[0].text() == (
+        "Import the 6 files on this disc? Each is looked at, and only medical images are "
+        "kept.")
+
+
 def test_front_desk_setting_imports_without_asking(
     window: MainWindow, qtbot: QtBot, corpus: Path
 ) -> None:
