@@ -178,7 +178,7 @@ class LibraryView(QWidget):
         self.empty.setVisible(not rows)
         self._reselect(selected)
         self._update_buttons()
-        self.summary = LibrarySummary(len(rows), sum(r.instances for r in rows))
+        self.summary = LibrarySummary.of(rows)
         self.summary_changed.emit(self.tr(summary_text(self.summary)))
 
     def _reselect(self, uids: set[str]) -> None:

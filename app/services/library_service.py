@@ -40,6 +40,11 @@ class LibrarySummary:
     studies: int
     images: int
 
+    @classmethod
+    def of(cls, rows: list[StudyRow]) -> LibrarySummary:
+        """The summary of these rows: the table and the status bar show one listing."""
+        return cls(len(rows), sum(r.instances for r in rows))
+
 
 @dataclass(frozen=True)
 class UploadPlan:
@@ -94,8 +99,7 @@ class LibraryService:
     def summary(self) -> LibrarySummary:
         """How many studies and images the library holds."""
         with self._open() as library:
-            rows = library.list_studies()
-        return LibrarySummary(len(rows), sum(r.instances for r in rows))
+            return LibrarySummary.of(library.list_studies())
 
     def study_contents(self, study_instance_uid: str) -> tuple[Path, list[InstanceRef]]:
         """The store folder and the instances of one study (paths relative to that folder),
