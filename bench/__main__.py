@@ -4,6 +4,7 @@ import sys
 
 from bench import (
     bench_cli,
+    bench_export,
     bench_imaging,
     bench_import,
     bench_media,
@@ -18,6 +19,7 @@ def main() -> int:
     bench_imaging.run()
     bench_viewer.run()
     bench_import.run()
+    bench_export.run()
     bench_cli.run()
     bench_upload.run()
     return 0

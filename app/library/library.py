@@ -543,6 +543,19 @@ class Library:
         ).fetchone()
         return int(row[0]), int(row[1])
 
+    def study_files(self, study_instance_uid: str) -> list[StoredInstance]:
+        """Every stored instance of a study in the order a copy lists them: by series
+        number, then instance number (as an export writes them)."""
+        rows = self._db.execute(
+            "SELECT i.sop_uid, i.file, i.size, i.sha256 FROM instances i"
+            " JOIN series se ON i.series = se.id JOIN studies st ON se.study = st.id"
+            " WHERE st.study_uid = ?"
+            " ORDER BY se.series_number IS NULL, se.series_number, se.id,"
+            " i.instance_number IS NULL, i.instance_number, i.id",
+            (study_instance_uid,),
+        ).fetchall()
+        return [StoredInstance(*row) for row in rows]
+
     def confirmed_count(self, study_instance_uid: str, account: str) -> int:
         """How many instances of a study the account has confirmed."""
         row = self._db.execute(
