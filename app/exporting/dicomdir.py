@@ -24,6 +24,7 @@ from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import write_dataset, write_file_meta_info
 from pydicom.uid import UID, ExplicitVRLittleEndian, MediaStorageDirectoryStorage, generate_uid
 
+from app.core.dicom_values import dataset_text
 from app.exporting.fileids import (
     PATIENT_PREFIX,
     ROOT_FOLDER,
@@ -79,46 +80,52 @@ class DicomdirBuilder:
     def place(self, ds: Dataset, transfer_syntax_uid: str) -> Placement:
         """Choose the File ID of ``ds`` and add its records (and those of its patient,
         study and series when they are new). ``transfer_syntax_uid`` is that of the file
-        as written. ValueError when the object cannot be listed at all."""
+        as written. ValueError when the object cannot be listed at all; the tree is then
+        as it was."""
         four_level, record_type = record_types(ds)
         if not four_level:
             record = self._maker.root_level(ds, record_type)
-            self._root_files += 1
             file_id: tuple[str, ...] = (
-                ROOT_FOLDER, numbered(leaf_prefix(record_type), self._root_files))
+                ROOT_FOLDER, numbered(leaf_prefix(record_type), self._root_files + 1))
             self._roots.append(_Node(_reference(record, ds, file_id, transfer_syntax_uid)))
+            self._root_files += 1
             return Placement(file_id, record_type)
 
         patient_key, study_key, series_key = tree_keys(ds)
         patient = self._patients.get(patient_key)
-        if patient is None:
-            number = len(self._patients) + 1
-            patient = _Node(self._maker.patient(ds, number), numbered(PATIENT_PREFIX, number))
-            self._patients[patient_key] = patient
-            self._roots.append(patient)
-        study = patient.by_key.get(study_key)
-        if study is None:
-            self._studies += 1
-            study = self._child(patient, study_key, self._maker.study(ds, self._studies),
-                                STUDY_PREFIX)
-        series = study.by_key.get(series_key)
-        if series is None:
-            record = self._maker.series(ds, study_key, len(study.children) + 1)
-            series = self._child(study, series_key, record, SERIES_PREFIX)
-
-        number = len(series.children) + 1
+        study = patient.by_key.get(study_key) if patient else None
+        series = study.by_key.get(series_key) if study else None
+        # Every new record is made before anything is attached: a failure changes nothing.
+        patients = len(self._patients) + 1
+        new_patient = None if patient else _Node(self._maker.patient(ds, patients),
+                                                 numbered(PATIENT_PREFIX, patients))
+        studies = len(patient.children) + 1 if patient else 1
+        new_study = None if study else _Node(self._maker.study(ds, self._studies + 1),
+                                             numbered(STUDY_PREFIX, studies))
+        series_count = len(study.children) + 1 if study else 1
+        new_series = None if series else _Node(
+            self._maker.series(ds, study_key, series_count),
+            numbered(SERIES_PREFIX, series_count))
+        number = len(series.children) + 1 if series else 1
         record_type, record = self._maker.leaf(ds, record_type, number)
+        patient = patient or new_patient
+        study = study or new_study
+        series = series or new_series
+        assert patient is not None and study is not None and series is not None
         file_id = (ROOT_FOLDER, patient.folder, study.folder, series.folder,
                    numbered(leaf_prefix(record_type), number))
-        series.children.append(_Node(_reference(record, ds, file_id, transfer_syntax_uid)))
-        return Placement(file_id, record_type)
+        leaf = _Node(_reference(record, ds, file_id, transfer_syntax_uid))
 
-    @staticmethod
-    def _child(parent: _Node, key: object, record: Dataset, prefix: str) -> _Node:
-        node = _Node(record, numbered(prefix, len(parent.children) + 1))
-        parent.children.append(node)
-        parent.by_key[key] = node
-        return node
+        if new_patient is not None:
+            self._patients[patient_key] = new_patient
+            self._roots.append(new_patient)
+        if new_study is not None:
+            _attach(patient, study_key, new_study)
+            self._studies += 1
+        if new_series is not None:
+            _attach(study, series_key, new_series)
+        series.children.append(leaf)
+        return Placement(file_id, record_type)
 
     def notes(self) -> list[str]:
         """What the DICOMDIR had to make up for files that lacked it (see records)."""
@@ -156,12 +163,22 @@ class DicomdirBuilder:
         return bytes(out)
 
 
+def _attach(parent: _Node, key: object, node: _Node) -> None:
+    parent.children.append(node)
+    parent.by_key[key] = node
+
+
 def _reference(record: Dataset, ds: Dataset, file_id: Sequence[str],
                transfer_syntax_uid: str) -> Dataset:
     """Complete a leaf record with the file it refers to (PS3.3 F.3.2.2)."""
+    meta = getattr(ds, "file_meta", None)
+    sop_class = dataset_text(ds, "SOPClassUID") or (
+        dataset_text(meta, "MediaStorageSOPClassUID") if meta is not None else "")
+    if not sop_class:
+        raise ValueError("it names no SOP class")
     record.ReferencedFileID = list(file_id)
-    record.ReferencedSOPClassUIDInFile = ds.SOPClassUID
-    record.ReferencedSOPInstanceUIDInFile = ds.SOPInstanceUID
+    record.ReferencedSOPClassUIDInFile = sop_class
+    record.ReferencedSOPInstanceUIDInFile = dataset_text(ds, "SOPInstanceUID")
     record.ReferencedTransferSyntaxUIDInFile = transfer_syntax_uid
     return record
 

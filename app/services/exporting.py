@@ -288,5 +288,6 @@ def _transformed(ds: Dataset, transform: Transform) -> Dataset | str:
 def _place(builder: DicomdirBuilder, ds: Dataset, syntax: str) -> tuple[str, ...] | str:
     try:
         return builder.place(ds, syntax).file_id
-    except ValueError as exc:
+    except (ValueError, KeyError, AttributeError, TypeError) as exc:
+        # pydicom's recorders name the attribute, never its value.
         return f"It cannot be listed in a DICOMDIR ({exc}), so it was left out."

@@ -285,3 +285,23 @@ def test_many_instances_in_one_series(tmp_path: Path, count: int) -> None:
     walked = walk_dicomdir(dicomdir)
     assert walked[:3] == [(0, "PATIENT"), (1, "STUDY"), (2, "SERIES")]
     assert walked[3:] == [(3, "IMAGE")] * count
+
+
+def test_what_cannot_be_listed_changes_nothing() -> None:
+    """A palette without its label, an image of a new patient that names no SOP class:
+    ValueError, and the DICOMDIR is what it was."""
+    builder = DicomdirBuilder()
+    builder.place(_instance(CTImageStorage), EXPLICIT)
+    before = builder.encode(file_set_uid="1.2.3")
+    palette = Dataset()
+    palette.SOPClassUID, palette.SOPInstanceUID = ColorPaletteStorage, generate_uid()
+    nameless = _instance(CTImageStorage, patient="NEW^ONE", patient_id="P7",
+                         study="1.2.826.0.1.3680043.10.11")
+    del nameless.SOPClassUID
+    del nameless.file_meta.MediaStorageSOPClassUID
+    for ds in (palette, nameless):
+        with pytest.raises(ValueError):
+            builder.place(ds, EXPLICIT)
+    assert builder.encode(file_set_uid="1.2.3") == before
+    assert builder.place(_instance(CTImageStorage, patient="NEW^ONE", patient_id="P7"),
+                         EXPLICIT).file_id[1] == "PAT00002"
