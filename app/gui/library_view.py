@@ -30,7 +30,9 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 DATE_COLUMN = 3
 DESCRIPTION_COLUMN = 5
 IMAGES_COLUMN = 6
+SOURCE_COLUMN = 8
 UPLOADED_COLUMN = 9
+MAX_COLUMN_WIDTH = 220
 MAX_SHARES_SHOWN = 5
 
 
@@ -187,15 +189,21 @@ class LibraryView(QWidget):
                 items.append(item)
             items[IMAGES_COLUMN].setTextAlignment(
                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            if shared:
-                items[UPLOADED_COLUMN].setToolTip("\n".join(
-                    describe_share(s) for s in shared[:MAX_SHARES_SHOWN]))
+            # The whole text (the column may be too narrow), and what was shared when.
+            items[SOURCE_COLUMN].setToolTip(items[SOURCE_COLUMN].text())
+            items[UPLOADED_COLUMN].setToolTip("\n".join(
+                [items[UPLOADED_COLUMN].text()]
+                + [describe_share(s) for s in shared[:MAX_SHARES_SHOWN]]))
             if flag:
                 items[IMAGES_COLUMN + 1].setToolTip(self.tr(
                     "The disc listed images that were not on it. Ask the clinic for a new "
                     "copy."))
             self.model.appendRow(items)
         self.table.resizeColumnsToContents()
+        for column in (SOURCE_COLUMN, UPLOADED_COLUMN):
+            # Long folder and account names must not squeeze the description away.
+            self.table.setColumnWidth(column, min(self.table.columnWidth(column),
+                                                  MAX_COLUMN_WIDTH))
         self.table.setVisible(bool(rows))
         self.empty.setVisible(not rows)
         self._reselect(selected)

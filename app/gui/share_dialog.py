@@ -3,7 +3,7 @@ email or to show as a QR code (saved or printed), what the doctor needs to open 
 what was shared before. The words, the email and the QR modules come from
 app.services.sharing; this module only shows them and records each share."""
 
-from PySide6.QtCore import QObject, QRect, Qt, QUrl, Signal
+from PySide6.QtCore import QObject, QRectF, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QFont, QImage, QPainter, QPixmap, QTextOption
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
@@ -32,8 +32,10 @@ from app.services.sharing import (
     EMAIL,
     PRINTED,
     QR_CODE,
+    SUBJECT,
     ShareItem,
     describe_share,
+    doctor_sentences,
     mailto_url,
     patient_sentences,
     qr_modules,
@@ -42,8 +44,8 @@ from app.services.sharing import (
 )
 from app.services.uploading import UploadReport
 
-# About 6.5 cm on a 100 dpi screen: big enough for any phone camera at arm's length.
-QR_SCREEN_PIXELS = 264
+# About 7 cm on a 100 dpi screen: big enough for any phone camera at arm's length.
+QR_SCREEN_PIXELS = 300
 QR_FILE_SCALE = 10  # pixels per module in a saved PNG
 QR_PRINT_MM = 60
 MAX_HISTORY = 5
@@ -184,7 +186,7 @@ class ShareDialog(QDialog):
         more = len(shares) - MAX_HISTORY
         if more > 0:
             self.history_lines.append(self.tr("... and {0} earlier").format(more))
-        self.history.setText(self.tr("Before:") + "\n" + "\n".join(self.history_lines))
+        self.history.setText(self.tr("Shared so far:") + "\n" + "\n".join(self.history_lines))
         self.history.show()
 
     def _record(self, how: str) -> None:
@@ -238,14 +240,24 @@ class ShareDialog(QDialog):
         self._record(QR_CODE)
         return True
 
+    @staticmethod
+    def _print_text(painter: QPainter, width: int, top: int, text: str,
+                    wrap: QTextOption.WrapMode) -> int:
+        """Draw ``text`` from ``top`` across ``width``; the bottom of what was drawn."""
+        option = QTextOption()
+        option.setWrapMode(wrap)
+        box = painter.boundingRect(QRectF(0, top, width, 1_000_000), text, option)
+        painter.drawText(box, text, option)
+        return round(box.bottom())
+
     def print_qr(self) -> None:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         if QPrintDialog(printer, self).exec() == QDialog.DialogCode.Accepted:
             self.print_to(printer)
 
     def print_to(self, printer: QPrinter) -> None:
-        """One page: the QR code, 6 cm wide, the link under it, and what the doctor
-        needs. Nothing about the patient."""
+        """One page for the doctor: a neutral heading, the QR code 6 cm wide, the link,
+        and what the doctor needs. Nothing about the patient."""
         item = self.current()
         painter = QPainter()
         if not painter.begin(printer):
@@ -253,22 +265,26 @@ class ShareDialog(QDialog):
             return
         try:
             page = printer.pageLayout().paintRectPixels(printer.resolution())
-            width = page.width()
             dots_per_mm = printer.resolution() / 25.4
+            gap = round(6 * dots_per_mm)
+            font = QFont(painter.font())
+            font.setPointSize(16)
+            font.setBold(True)
+            painter.setFont(font)
+            top = self._print_text(painter, page.width(), 0, SUBJECT,
+                                   QTextOption.WrapMode.WordWrap) + gap
             modules = qr_modules(item.link)
             scale = max(1, round(QR_PRINT_MM * dots_per_mm / len(modules)))
             image = qr_image(modules, scale)
-            painter.drawImage(0, 0, image)  # Whole device pixels per module: crisp.
-            top = image.height() + round(6 * dots_per_mm)
-            font = QFont(painter.font())
+            painter.drawImage(0, top, image)  # Whole device pixels per module: crisp.
+            top += image.height() + gap
             font.setPointSize(11)
+            font.setBold(False)
             painter.setFont(font)
-            option = QTextOption()
-            option.setWrapMode(QTextOption.WrapMode.WrapAnywhere)
-            text = item.link + "\n\n" + patient_sentences(
-                self.account.name, self.account.viewer_url)
-            painter.drawText(QRect(0, top, width, page.height() - top).toRectF(), text,
-                             option)
+            top = self._print_text(painter, page.width(), top, item.link,
+                                   QTextOption.WrapMode.WrapAnywhere) + gap
+            self._print_text(painter, page.width(), top, doctor_sentences(
+                self.account.name, self.account.viewer_url), QTextOption.WrapMode.WordWrap)
         finally:
             painter.end()
         self.feedback.setText(self.tr("Printed."))

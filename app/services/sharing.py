@@ -65,7 +65,7 @@ def viewer_choice_of(account: Account) -> str:
 
 def example_template() -> str:
     """What a typed viewer address looks like (shown in the empty field)."""
-    return f"https://viewer.example.org/viewer?StudyInstanceUIDs={PLACEHOLDER}"
+    return f"https://viewer.example.org/?study={PLACEHOLDER}"
 
 
 @dataclass(frozen=True)
