@@ -248,6 +248,29 @@ def test_copy_email_save_and_print_are_each_recorded_and_listed(
     assert dialog.history.isVisibleTo(dialog)
 
 
+def test_several_studies_are_chosen_one_at_a_time(qtbot: QtBot, lightbox_home: Path) -> None:
+    """After an upload of several studies: one panel, a study list, each with its link."""
+    template = viewer_address("stone", DICOMWEB).template
+    cloud = Account("My Clinic Cloud", DICOMWEB, "basic", "me", viewer_url=template)
+    other = UID + "1"
+    items = [ShareItem(UID, "CT scan, 12 Mar 2024", fill(template, UID)),
+             ShareItem(other, "MRI, 3 Apr 2024", fill(template, other))]
+    library = LibraryService(lightbox_home)
+    library.studies()
+    dialog = ShareDialog(items, cloud, library)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.study.isVisibleTo(dialog) and not dialog.study_label.isVisibleTo(dialog)
+    assert [dialog.study.itemText(i) for i in range(2)] == ["CT scan, 12 Mar 2024",
+                                                            "MRI, 3 Apr 2024"]
+    dialog.study.setCurrentIndex(1)
+    assert dialog.link_box.toPlainText() == fill(template, other)
+    assert _decode(dialog.qr.pixmap().toImage()) == [fill(template, other)]
+    dialog.copy_button.click()
+    qtbot.waitUntil(lambda: bool(library.shares(other)), timeout=TIMEOUT)
+    assert library.shares(UID) == []
+
+
 def test_no_mail_program_says_what_to_do_and_records_nothing(
     qtbot: QtBot, lightbox_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
