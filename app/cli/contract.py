@@ -93,7 +93,13 @@ def upload_json(report: UploadReport) -> dict[str, object]:
                 "sent": s.sent,
                 "confirmed": s.confirmed,
                 "failed": [{"sop_instance_uid": uid, "reason": why} for uid, why in s.failed],
+                "link": s.link,
             }
             for s in report.studies
         ]
     }
+
+
+def link_json(study_instance_uid: str, account: str, link: str) -> dict[str, object]:
+    """The ``link --json`` object."""
+    return {"study_instance_uid": study_instance_uid, "account": account, "link": link}

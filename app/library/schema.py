@@ -119,6 +119,19 @@ MIGRATIONS: tuple[str, ...] = (
         noted_at TEXT NOT NULL
     );
     """,
+    # 4: what was shared with whom: each viewer link given out (copied, shown as a QR
+    # code, put in an email, printed by `lightbox link`), for which study and when.
+    """
+    CREATE TABLE shares (
+        id INTEGER PRIMARY KEY,
+        study_uid TEXT NOT NULL,
+        account TEXT NOT NULL,
+        link TEXT NOT NULL,
+        how TEXT NOT NULL,
+        shared_at TEXT NOT NULL
+    );
+    CREATE INDEX shares_study ON shares(study_uid);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

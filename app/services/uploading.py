@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from app.cloud.accounts import Account
 from app.cloud.dicomweb import DicomWebClient, StowFile, StowOutcome
+from app.cloud.viewer_links import fill
 from app.core.errors import AuthError, LibraryError, RetryableError
 from app.core.progress import duration, megabytes_per_second, seconds_left
 from app.library.library import Library, StoredInstance
@@ -78,6 +79,8 @@ class StudyUpload:
     confirmed: int
     total: int
     failed: tuple[tuple[str, str], ...]
+    # The viewer link, once the account confirmed every instance and has a viewer address.
+    link: str | None = None
 
     @property
     def complete(self) -> bool:
@@ -100,6 +103,12 @@ class _StudyState:
     confirmed: int
     sent: int = 0
     failed: dict[str, str] = field(default_factory=dict)
+
+
+def study_link(account: Account, study_instance_uid: str) -> str | None:
+    """The viewer link of a study on ``account`` (None when it has no viewer address).
+    Only call it for a study the account confirmed completely."""
+    return fill(account.viewer_url, study_instance_uid) if account.viewer_url else None
 
 
 def batches(instances: list[StoredInstance], max_instances: int = BATCH_INSTANCES,
@@ -155,8 +164,10 @@ def upload_studies(
     for uid in study_uids:
         state = yield from _upload_study(uid, account, library, make_client, connections,
                                          max_attempts, sleep)
+        complete = state.confirmed >= state.total
         results.append(StudyUpload(uid, state.sent, state.confirmed, state.total,
-                                   tuple(sorted(state.failed.items()))))
+                                   tuple(sorted(state.failed.items())),
+                                   study_link(account, uid) if complete else None))
     yield UploadReport(account.name, tuple(results))
 
 
