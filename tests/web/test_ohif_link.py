@@ -41,8 +41,9 @@ def _stdout(done: subprocess.CompletedProcess[str]) -> str:
 def test_link_opens_the_study_in_ohif(
     orthanc: Orthanc, viewer_site: Nginx, browser: Chromium, shots: Path, tmp_path: Path,
 ) -> None:
-    """Disc -> library -> Orthanc with `lightbox`; the link it prints opened in Chromium
-    shows the image and the patient's name and ID."""
+    """Disc -> library -> Orthanc with `lightbox` (the account's viewer address: OHIF's
+    template on nginx); the link `lightbox link` prints, opened in Chromium, shows the
+    image and the patient's name and ID."""
     env = cli_env(tmp_path, PLAINTEXT)  # the keyring writes into tmp_path, on purpose
     disc = tmp_path / "disc"
     _stdout(lightbox(env, "sample-disc", str(disc), "--slices", str(SLICES)))
@@ -53,15 +54,14 @@ def test_link_opens_the_study_in_ohif(
 
     template = f"{viewer_site.origin}/viewer?StudyInstanceUIDs={{StudyInstanceUID}}"
     _stdout(lightbox(env, "account", "add", ACCOUNT, "--url", orthanc.dicomweb,
-                     "--username", ORTHANC_USER, "--password-stdin",
+                     "--username", ORTHANC_USER, "--password-stdin", "--viewer-url", template,
                      stdin=ORTHANC_PASSWORD + "\n"))
     (uploaded,) = json.loads(_stdout(lightbox(env, "upload", uid, "--account", ACCOUNT,
                                               "--json")))["studies"]
     assert (uploaded["confirmed"], uploaded["failed"]) == (IMAGES, [])
-    # TODO(issue 10): once `--viewer-url` and `lightbox link` are on main, add the account
-    # with `--viewer-url template` and take the link from `lightbox link UID --account
-    # clinic --json`. Until then the template is filled here.
-    link = template.replace("{StudyInstanceUID}", uid)
+    printed = json.loads(_stdout(lightbox(env, "link", uid, "--account", ACCOUNT, "--json")))
+    link = printed["link"]
+    assert link == uploaded["link"] == template.replace("{StudyInstanceUID}", uid)
     assert ORTHANC_PASSWORD not in link and ORTHANC_USER not in link
 
     browser.navigate(link)
