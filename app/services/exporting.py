@@ -209,9 +209,9 @@ def _write(
                                  time.monotonic() - started)
 
     if written == 0:
-        reason = f" ({warnings[0].message})" if warnings else ""
-        raise ExportError(f"None of the {total} images could be put in the copy{reason}; "
-                          "nothing was written.")
+        first = f"; the first one: {warnings[0].message}" if warnings else "."
+        raise ExportError(f"None of the {total} images could be put in the copy, so nothing "
+                          f"was written{first}")
     for packed, size in writer.finish(builder.encode()):
         yield ExportProgress(done, total, packed, size, time.monotonic() - started, "packing")
 
@@ -260,7 +260,11 @@ def _copy_one(
         result = _transformed(ds, transform)
         if isinstance(result, str):
             return result
-        data = encoded(result, syntax)
+        try:
+            data = encoded(result, syntax)
+        except Exception as exc:  # pydicom refuses a value the transform set
+            return (f"It could not be written after being prepared for this copy "
+                    f"({type(exc).__name__}), so it was left out.")
         placement = _place(builder, result, transfer_syntax_of(result))
         if isinstance(placement, str):
             return placement
@@ -277,7 +281,7 @@ def _transformed(ds: Dataset, transform: Transform) -> Dataset | str:
     try:
         result = transform(ds)
     except ExcludedFromExport as exc:
-        return str(exc)
+        return str(exc) or LEFT_OUT
     except Exception as exc:
         # The exception's text may quote the data set (names): only its type is shown.
         return (f"It could not be prepared for this copy ({type(exc).__name__}), so it was "

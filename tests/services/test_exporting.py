@@ -498,7 +498,9 @@ def test_when_nothing_can_be_exported_nothing_is_written(tmp_path: Path) -> None
             path.unlink()
         with pytest.raises(ExportError) as caught:
             run_export(export_studies([study], tmp_path / "copy", "folder", library))
-    assert str(caught.value).startswith("None of the 11 images could be put in the copy (")
+    assert str(caught.value) == (
+        "None of the 11 images could be put in the copy, so nothing was written; the first "
+        f"one: {MISSING}")
     assert not (tmp_path / "copy").exists() and _leftovers(tmp_path) == []
 
 
@@ -545,11 +547,14 @@ def test_what_a_transform_leaves_out_is_a_warning_and_never_the_original(
 ) -> None:
     library, uids = two_patients
     refs = sorted(library.study_instances(uids[0]), key=lambda r: r.sop_instance_uid)
-    dropped, excluded, broken = (r.sop_instance_uid for r in refs[:3])
+    dropped, excluded, broken, unwritable = (r.sop_instance_uid for r in refs[:4])
 
     def transform(ds: Dataset) -> Dataset | None:
         if ds.SOPInstanceUID == dropped:
             return None
+        if ds.SOPInstanceUID == unwritable:
+            ds["Rows"].value = "many"  # no US can hold it
+            return ds
         if ds.SOPInstanceUID == excluded:
             raise ExcludedFromExport("It may show the patient's name in its pixels.")
         if ds.SOPInstanceUID == broken:
@@ -558,14 +563,18 @@ def test_what_a_transform_leaves_out_is_a_warning_and_never_the_original(
 
     out = tmp_path / "copy"
     report = run_export(export_studies(uids[:1], out, "folder", library, transform))
-    assert {w.sop_instance_uid: w.message for w in report.warnings} == {
+    messages = {w.sop_instance_uid: w.message for w in report.warnings}
+    # pydicom wraps what stopped the encoding in an OSError: never read as a full disk.
+    assert messages.pop(unwritable) == ("It could not be written after being prepared for "
+                                        "this copy (OSError), so it was left out.")
+    assert messages == {
         dropped: LEFT_OUT,
         excluded: "It may show the patient's name in its pixels.",
         broken: "It could not be prepared for this copy (KeyError), so it was left out.",
     }
-    assert report.instances == len(refs) - 3 and report.studies[0].left_out == 3
+    assert report.instances == len(refs) - 4 and report.studies[0].left_out == 4
     exported = files_by_uid(folder_files(out))
-    assert not {dropped, excluded, broken} & set(exported)
+    assert not {dropped, excluded, broken, unwritable} & set(exported)
     assert dciodvfy_errors(out / "DICOMDIR") == []
 
 
