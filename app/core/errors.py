@@ -90,3 +90,8 @@ class NotOnAccountError(UploadError):
 
 class NoViewerAddressError(AccountError):
     """An account has no viewer address, so no link can be made for it."""
+
+
+class DeidentifyError(LightboxError):
+    """A copy could not be de-identified as asked (pixels that cannot be blacked out, a
+    damaged rule file, a library that cannot keep its de-identification secret)."""
