@@ -162,4 +162,12 @@ def migrate(connection: sqlite3.Connection) -> None:
             )
         except sqlite3.Error:
             connection.rollback()
+            # Two connections opening a new library at once both see the old version; the
+            # second's migration then fails on what the first just created. Not an error.
+            if _version(connection) >= number:
+                continue
             raise
+
+
+def _version(connection: sqlite3.Connection) -> int:
+    return int(connection.execute("PRAGMA user_version").fetchone()[0])
