@@ -102,3 +102,8 @@ class ExportError(LightboxError):
 class ExcludedFromExport(LightboxError):
     """Raised by an export transform to leave one instance out of the copy; the message is
     the sentence the export's warning gives for it (see ``app.services.exporting``)."""
+
+
+class DeidentifyError(LightboxError):
+    """A copy could not be de-identified as asked (pixels that cannot be blacked out, a
+    damaged rule file, a library that cannot keep its de-identification secret)."""
