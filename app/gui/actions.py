@@ -55,6 +55,9 @@ def build_menus(w: "MainWindow") -> None:
                w.transfers.import_file)
     add_action(w, file_menu, w.tr("Import the &open disc"), "Ctrl+Shift+I", w.import_open_disc)
     add_action(w, file_menu, w.tr("&Upload selected or open..."), "Ctrl+U", w.upload_open)
+    add_action(w, file_menu, w.tr("&Export a copy..."), "Ctrl+E", w.export_open)
+    add_action(w, file_menu, w.tr("Share a copy &without my name..."), None,
+               w.share_copy_open)
     add_action(w, file_menu, w.tr("&Save PDF report as..."), "Ctrl+Shift+S",
                lambda: w.page.save_pdf())
     file_menu.addSeparator()

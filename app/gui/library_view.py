@@ -52,6 +52,8 @@ class LibraryView(QWidget):
     delete_requested = Signal(str, str)  # study UID, description for the question
     upload_requested = Signal(list, str)  # study UIDs, account name (or NEW_ACCOUNT)
     share_requested = Signal(str)  # study UID
+    export_requested = Signal(list)  # study UIDs
+    share_copy_requested = Signal(str)  # study UID: a copy without the patient's name
 
     COLUMNS = ("Patient", "Patient ID", "Birth date", "Study date", "Modality", "Description",
                "Images", "Complete", "Source", "Uploaded")
@@ -115,15 +117,33 @@ class LibraryView(QWidget):
         self.upload_button.setMenu(self.upload_menu)
         self.share_button = QPushButton(self.tr("S&hare with a doctor..."))
         self.share_button.clicked.connect(self._share)
+        self.export_button = QPushButton(self.tr("E&xport..."))
+        self.export_button.setToolTip(self.tr(
+            "A copy of the selected studies in a folder, a ZIP file or a disc image, with "
+            "or without the name."))
+        self.export_button.clicked.connect(
+            lambda: self.export_requested.emit(self.selected_studies()))
+        self.share_copy_button = QPushButton(self.tr("Share a copy &without my name..."))
+        self.share_copy_button.setToolTip(self.tr(
+            "Uploads a copy of this study that does not carry the name, birth date or ID, "
+            "and gives its link for a doctor."))
+        self.share_copy_button.clicked.connect(self._share_copy)
+        # Two rows: finding and keeping studies, then what to do with the selected ones
+        # (one row of seven buttons would not fit a small window).
         buttons = QHBoxLayout()
         buttons.addWidget(self.search, 1)
         buttons.addWidget(import_button)
         buttons.addWidget(self.open_button)
-        buttons.addWidget(self.upload_button)
-        buttons.addWidget(self.share_button)
         buttons.addWidget(self.delete_button)
+        sending = QHBoxLayout()
+        sending.addWidget(self.upload_button)
+        sending.addWidget(self.share_button)
+        sending.addWidget(self.share_copy_button)
+        sending.addWidget(self.export_button)
+        sending.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
+        layout.addLayout(sending)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
@@ -233,6 +253,8 @@ class LibraryView(QWidget):
         self.open_button.setEnabled(one)
         self.delete_button.setEnabled(one)
         self.upload_button.setEnabled(bool(self.selected_studies()))
+        self.export_button.setEnabled(bool(self.selected_studies()))
+        self.share_copy_button.setEnabled(one)
         options = self.share_options()
         self.share_button.setEnabled(bool(options.accounts))
         self.share_button.setToolTip(options.reason or self.tr(
@@ -256,11 +278,17 @@ class LibraryView(QWidget):
         if uid and self.share_options().accounts:
             self.share_requested.emit(uid)
 
+    def _share_copy(self) -> None:
+        uid = self.selected_study()
+        if uid:
+            self.share_copy_requested.emit(uid)
+
     def _context_menu(self, position: QPoint) -> None:
         if not self.selected_studies():
             return
         menu = QMenu(self)
-        for button in (self.open_button, self.share_button, self.delete_button):
+        for button in (self.open_button, self.share_button, self.share_copy_button,
+                       self.export_button, self.delete_button):
             action = menu.addAction(button.text().replace("&", ""))
             action.setEnabled(button.isEnabled())
             action.setToolTip(button.toolTip())

@@ -31,6 +31,7 @@ from app.core.models import InstanceRef, PatientNode, Problem
 from app.gui.account_dialog import change_accounts
 from app.gui.actions import build_menus, fill_window_menu, key_help
 from app.gui.browser import SeriesBrowser
+from app.gui.copies import Copies
 from app.gui.import_dialog import ImportDialog
 from app.gui.library_view import LibraryView
 from app.gui.media_monitor import MediaMonitor
@@ -103,6 +104,10 @@ class MainWindow(QMainWindow):
         self.sharing.library_changed.connect(self.library_view.refresh)
         self.library_view.share_requested.connect(self.sharing.share_study)
         self.transfers.upload_reported.connect(self.sharing.after_upload)
+        self.copies = Copies(self, self.privacy, self.sharing)
+        self.copies.library_changed.connect(self.library_view.refresh)
+        self.library_view.export_requested.connect(self.copies.export)
+        self.library_view.share_copy_requested.connect(self.copies.share_copy)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.library_view)
         self.pages.addWidget(self.page)
@@ -385,6 +390,42 @@ class MainWindow(QMainWindow):
             self.upload(sorted({ref.study_instance_uid for ref in self.session.instances}), "")
         else:
             self.transfers.import_then_upload(self.session.path)
+
+    def open_library_studies(self) -> list[str] | None:
+        """The studies in front of the user: on the library page the selected ones, in the
+        viewer the library study on screen; None when a disc (not the library) is open."""
+        if self.pages.currentWidget() is self.library_view or self.session is None:
+            return self.library_view.selected_studies()
+        if not self.session.reader.is_library:
+            return None
+        current = self.browser.current_series()
+        if current is not None and current.instances:
+            return [current.instances[0].study_instance_uid]
+        return sorted({ref.study_instance_uid for ref in self.session.instances})
+
+    def _import_first(self, title: str) -> None:
+        QMessageBox.information(self, title, self.tr(
+            "This disc is not in the library yet. Import it first (File > Import the open "
+            "disc), then make the copy from the library."))
+
+    def export_open(self) -> None:
+        """File > Export: the selected studies, or the library study on screen."""
+        studies = self.open_library_studies()
+        if studies is None:
+            self._import_first(self.tr("Export"))
+        else:
+            self.copies.export(studies)
+
+    def share_copy_open(self) -> None:
+        """File > Share a copy without my name: the one study selected or on screen."""
+        studies = self.open_library_studies()
+        if studies is None:
+            self._import_first(self.tr("Share a copy without my name"))
+        elif len(studies) != 1:
+            QMessageBox.information(self, self.tr("Share a copy without my name"), self.tr(
+                "Select one study in the library, or open it, to share a copy of it."))
+        else:
+            self.copies.share_copy(studies[0])
 
     # -- recent items, drag and drop, closing -------------------------------------------
     def _remember_recent(self, path: Path) -> None:

@@ -1,0 +1,350 @@
+"""What the person making a copy without their name looks at and decides before it leaves:
+the images that may show text burned into their pixels, a picture of each as the copy
+would carry it, one choice per image, and the pseudonym the copy gets when none is typed.
+No Qt: the GUI only shows these and passes the choices back.
+
+The choice for an image that may show burned-in text is one of:
+
+- ``EXCLUDE`` (the default): the image is left out of the copy;
+- ``INCLUDE``: the image goes into the copy as it is, because the user looked and said so;
+- ``BLACK_OUT``: a saved rule for its modality and image size blacks out rectangles, on
+  this image and on every image of the same kind (the rule is what decides, so the choice
+  follows the rules saved beside the library).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+from PIL import Image
+from pydicom import dcmread
+from pydicom.dataset import Dataset
+
+from app.core.dicom_values import to_int, to_text
+from app.core.errors import ExcludedFromExport, LibraryError, LightboxError
+from app.deidentify.blackout import BlackoutRule, Rectangle, black_out, image_key
+from app.deidentify.burned_in import burned_in_reason
+from app.deidentify.deidentifier import Deidentifier, DeidentifyNote, DeidentifyOptions
+from app.imaging.decode import open_image
+from app.imaging.render import prepare_frame, render
+from app.library.library import Library
+from app.services.deidentifying import blackout_rules, save_blackout_rule
+from app.services.exporting import (
+    ExportProgress,
+    ExportReport,
+    Format,
+    Transform,
+    export_studies,
+)
+from app.services.library_service import LibraryService
+from app.services.viewer_text import display_name, modality_words
+
+__all__ = [
+    "BLACK_OUT", "EXCLUDE", "INCLUDE", "BlackoutRule", "Choice", "Picture", "Pseudonym",
+    "Rectangle", "ReviewImage", "ReviewedTransform", "choice_for", "choices_summary",
+    "default_pseudonyms",
+    "describe_rectangle", "dragged_rectangle", "export_reviewed_copy", "instance_picture",
+    "review_images", "review_pictures", "rule_for_image", "rules", "save_rule",
+]
+
+Choice = Literal["exclude", "include", "black-out"]
+EXCLUDE: Choice = "exclude"
+INCLUDE: Choice = "include"
+BLACK_OUT: Choice = "black-out"
+
+# The largest side of a picture the editor works on: bigger images are sampled down (the
+# rectangles are still given in the image's own pixels).
+EDITOR_SIDE = 1024
+
+
+@dataclass(frozen=True)
+class ReviewImage:
+    """One image of a study that may show burned-in text, described without identifying
+    anyone: ``label`` ("Ultrasound, image 3 of series 2") and ``reason`` (why it is
+    flagged, a phrase)."""
+
+    study_instance_uid: str
+    sop_instance_uid: str
+    modality: str
+    rows: int
+    columns: int
+    label: str
+    reason: str
+
+    @property
+    def key(self) -> tuple[str, int, int]:
+        """What a black-out rule for it is keyed by: (modality, rows, columns)."""
+        return (self.modality.upper(), self.rows, self.columns)
+
+    @property
+    def kind(self) -> str:
+        """"Ultrasound, 640 x 480 pixels": the kind of picture a rule for it applies to."""
+        words = modality_words(self.modality) if self.modality else "No modality"
+        return f"{words}, {self.columns} x {self.rows} pixels"
+
+
+def _label(ds: Dataset) -> str:
+    modality = to_text(ds.get("Modality", "")).upper()
+    words = modality_words(modality) if modality else "Image"
+    number, series = to_int(ds.get("InstanceNumber")), to_int(ds.get("SeriesNumber"))
+    text = words
+    if number is not None:
+        text += f", image {number}"
+    if series is not None:
+        text += f" of series {series}"
+    return text
+
+
+def review_images(library: LibraryService, study_uids: Sequence[str]) -> list[ReviewImage]:
+    """The images of these studies that may show burned-in text (every header is read;
+    pixels are not). LibraryError for a study the library does not hold."""
+    found = []
+    with Library(library.home) as opened:
+        for study in dict.fromkeys(study_uids):
+            if not opened.study_exists(study):
+                raise LibraryError(f"There is no study {study} in the library.")
+            for stored in opened.study_files(study):
+                try:
+                    ds = dcmread(opened.store.path(stored.file), stop_before_pixels=True,
+                                 force=True)
+                except Exception:  # The export itself says what cannot be read.
+                    continue
+                if "Rows" not in ds:
+                    continue  # No picture (a report, a PDF): nothing can be burned in.
+                # Read without its pixels, which the reason asks about: an image has some.
+                ds.PixelData = b""
+                reason = burned_in_reason(ds)
+                if reason is None:
+                    continue
+                modality, rows, columns = image_key(ds)
+                found.append(ReviewImage(study, stored.sop_instance_uid, modality, rows,
+                                         columns, _label(ds), reason))
+    return found
+
+
+# -- rules ---------------------------------------------------------------------------------
+def rules(library: LibraryService) -> list[BlackoutRule]:
+    """The black-out rules saved beside the library."""
+    return blackout_rules(library.home)
+
+
+def save_rule(library: LibraryService, image: ReviewImage,
+              rectangles: Iterable[Rectangle]) -> BlackoutRule:
+    """Save the rectangles drawn on ``image`` as the rule for every image of its kind
+    (replacing an earlier rule for that kind); the saved rule."""
+    modality, rows, columns = image.key
+    rule = BlackoutRule(modality, rows, columns, tuple(rectangles))
+    save_blackout_rule(library.home, rule)
+    return rule
+
+
+def rule_for_image(image: ReviewImage, saved: Iterable[BlackoutRule]) -> BlackoutRule | None:
+    """The saved rule that applies to ``image``, if any."""
+    return next((rule for rule in saved if rule.key == image.key), None)
+
+
+def choice_for(image: ReviewImage, saved: Iterable[BlackoutRule],
+               chosen: Choice | None = None) -> Choice:
+    """What happens to ``image``: blacked out when a rule for its kind is saved (unless the
+    user chose to leave it out or include it as it is), else the user's choice, else left
+    out."""
+    if chosen in (EXCLUDE, INCLUDE):
+        return chosen
+    return BLACK_OUT if rule_for_image(image, saved) is not None else EXCLUDE
+
+
+# -- pictures ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Picture:
+    """An image's first frame rendered in its own window (uint8 grey, or RGB), and the
+    size of the image it shows (the picture may be smaller)."""
+
+    pixels: npt.NDArray[np.uint8]
+    rows: int
+    columns: int
+
+
+def instance_picture(library: LibraryService, sop_instance_uid: str, max_side: int,
+                     rectangles: Sequence[Rectangle] = ()) -> Picture:
+    """The first frame of a library image through the viewer's pipeline, at most
+    ``max_side`` pixels a side, with ``rectangles`` blacked out as the copy would have
+    them. LightboxError (one sentence) when it cannot be read or drawn."""
+    with Library(library.home) as opened:
+        stored = opened.find(sop_instance_uid)
+        if stored is None:
+            raise LibraryError("That image is no longer in the library.")
+        path = opened.store.path(stored.file)
+    try:
+        if rectangles:
+            ds = dcmread(path, force=True)
+            black_out(ds, rectangles)
+            buffer = io.BytesIO()
+            ds.save_as(buffer)
+            buffer.seek(0)
+            source: io.BytesIO | str = buffer
+        else:
+            source = str(path)
+        with open_image(source) as image:
+            prepared = prepare_frame(image, 0)
+    except LightboxError:
+        raise
+    except Exception as exc:
+        raise LightboxError(
+            f"This image could not be drawn ({type(exc).__name__}).") from exc
+    rows, columns = prepared.shape
+    step = max(1, max(rows, columns) // (max_side * 2))
+    pixels = render(prepared, step=step)
+    picture = Image.fromarray(pixels)
+    picture.thumbnail((max_side, max_side), Image.Resampling.BILINEAR)
+    return Picture(np.asarray(picture), rows, columns)
+
+
+# -- pseudonyms ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Pseudonym:
+    """The name and ID a de-identified copy gives one patient when none is typed."""
+
+    patient_name: str
+    patient_id: str
+
+    @property
+    def shown_name(self) -> str:
+        """The name as people read it ("Anonymous, 4KQ7ZT")."""
+        return display_name(self.patient_name)
+
+
+def default_pseudonyms(library: LibraryService, study_uids: Sequence[str]) -> list[Pseudonym]:
+    """The default pseudonym of each patient of these studies, in order, once each."""
+    found: dict[Pseudonym, None] = {}
+    with Library(library.home) as opened:
+        secret = opened.deidentification_secret()
+        headers = []
+        for study in dict.fromkeys(study_uids):
+            files = opened.study_files(study)
+            if files:
+                headers.append(dcmread(opened.store.path(files[0].file),
+                                       stop_before_pixels=True, force=True))
+    deidentifier = Deidentifier(secret)
+    for ds in headers:
+        found[Pseudonym(*deidentifier.patient_name_and_id(ds))] = None
+    return list(found)
+
+
+# -- the copy ------------------------------------------------------------------------------
+class ReviewedTransform:
+    """The de-identifying transform of a reviewed copy: images chosen to be left out are
+    left out, images chosen to be included go in as they are (no rule applied), the saved
+    rules black out the rest of their kind, and every other flagged image is left out.
+    Two engines under one secret, so every image of the copy gets the same UIDs and
+    pseudonyms."""
+
+    def __init__(self, secret: bytes, saved: Sequence[BlackoutRule],
+                 choices: Mapping[str, Choice], patient_name: str | None = None,
+                 patient_id: str | None = None) -> None:
+        def engine(include: bool) -> Deidentifier:
+            # "Include it as it is" means as it is: no rule blacks that image out.
+            return Deidentifier(secret, DeidentifyOptions(
+                patient_name=patient_name or None, patient_id=patient_id or None,
+                include_burned_in=include, blackout_rules=() if include else tuple(saved)))
+
+        self.choices = dict(choices)
+        self._strict = engine(False)
+        self._included = engine(True)
+
+    @property
+    def notes(self) -> list[DeidentifyNote]:
+        """What happened to each image beyond the profile (both engines)."""
+        return [*self._strict.notes, *self._included.notes]
+
+    def __call__(self, ds: Dataset) -> Dataset:
+        uid = to_text(ds.get("SOPInstanceUID", ""))
+        choice = self.choices.get(uid)
+        if choice == EXCLUDE and burned_in_reason(ds) is not None:
+            raise ExcludedFromExport(f"Left out {_label(ds).lower()}, as you chose: it may "
+                                     "show text written into the picture.")
+        engine = self._included if choice == INCLUDE else self._strict
+        before = len(engine.notes)
+        out = engine(ds)
+        if out is None:
+            notes = engine.notes[before:]
+            raise ExcludedFromExport(notes[-1].message if notes else
+                                     "Left out: it could not be de-identified.")
+        return out
+
+
+def reviewed_transform(library: Library, choices: Mapping[str, Choice],
+                       patient_name: str | None = None,
+                       patient_id: str | None = None) -> Transform:
+    """The transform for a reviewed de-identified copy from an open ``library``."""
+    return ReviewedTransform(library.deidentification_secret(),
+                             blackout_rules(library.home), choices, patient_name, patient_id)
+
+
+
+def export_reviewed_copy(
+    library: LibraryService, study_uids: list[str], out: Path, format: Format,
+    choices: Mapping[str, Choice], patient_name: str | None = None,
+    patient_id: str | None = None,
+) -> Iterator[ExportProgress | ExportReport]:
+    """A de-identified copy of these studies as standard media at ``out`` (see
+    services.exporting), with the user's choices for the images that may show burned-in
+    text."""
+    with Library(library.home) as opened:
+        transform = reviewed_transform(opened, choices, patient_name, patient_id)
+        yield from export_studies(study_uids, out, format, opened, transform,
+                                  deidentified=True)
+
+
+def dragged_rectangle(x0: float, y0: float, x1: float, y1: float, rows: int,
+                      columns: int) -> Rectangle | None:
+    """The rectangle of image pixels a mouse drag from (x0, y0) to (x1, y1) covers (in
+    image pixels, either direction), clipped to the image; None when it covers less than
+    two pixels either way (a click, not a drag)."""
+    left, right = sorted((max(0.0, min(x0, x1)), min(float(columns), max(x0, x1))))
+    top, bottom = sorted((max(0.0, min(y0, y1)), min(float(rows), max(y0, y1))))
+    x, y = int(left), int(top)
+    width, height = int(np.ceil(right)) - x, int(np.ceil(bottom)) - y
+    if width < 2 or height < 2:
+        return None
+    return Rectangle(x, y, width, height)
+
+
+def describe_rectangle(rectangle: Rectangle) -> str:
+    """"240 x 40 pixels, 12 from the left, 8 from the top"."""
+    return (f"{rectangle.width} x {rectangle.height} pixels, {rectangle.x} from the left, "
+            f"{rectangle.y} from the top")
+
+
+def review_pictures(
+    library: LibraryService, images: Sequence[ReviewImage], saved: Sequence[BlackoutRule],
+    size: int,
+) -> Iterator[tuple[str, Picture | str]]:
+    """A small picture of each image as the copy would carry it (its kind's rule applied),
+    one at a time: (SOP Instance UID, picture), or (UID, why it cannot be drawn)."""
+    for image in images:
+        rule = rule_for_image(image, saved)
+        try:
+            picture: Picture | str = instance_picture(
+                library, image.sop_instance_uid, size, rule.rectangles if rule else ())
+        except LightboxError as exc:
+            picture = str(exc)
+        yield image.sop_instance_uid, picture
+
+
+def choices_summary(choices: Iterable[Choice]) -> str:
+    """"2 left out, 1 included as it is, 3 blacked out"."""
+    counted = list(choices)
+    parts = []
+    for choice, words in ((EXCLUDE, "left out"), (INCLUDE, "included as it is"),
+                          (BLACK_OUT, "blacked out")):
+        number = counted.count(choice)
+        if number:
+            plural = "included as they are" if choice == INCLUDE and number > 1 else words
+            parts.append(f"{number} {plural}")
+    return ", ".join(parts)
