@@ -244,6 +244,17 @@ class Library:
             self._execute_write("BEGIN IMMEDIATE")
         return True
 
+    def commit_soon(self) -> None:
+        """Inside batched(): make the next :meth:`commit_due` commit, whatever has gathered.
+
+        For a write that should not wait for the batch to fill, such as an upload's
+        verdict recorded while an import holds the batch: committed at the importer's
+        next file, on its own thread, instead of a second transaction that would wait
+        for the batch it is itself inside.
+        """
+        if self._batch_started is not None:
+            self._batch_writes = max(self._batch_writes, self._batch_limits[0])
+
     def _execute_write(self, statement: str) -> None:
         try:
             self._db.execute(statement)
@@ -540,6 +551,24 @@ class Library:
             (study_instance_uid, account),
         ).fetchone()
         return int(row[0])
+
+    def confirmed_uids(self, study_instance_uid: str, account: str) -> set[str]:
+        """The SOP Instance UIDs of a study that the account has confirmed."""
+        return {uid for (uid,) in self._db.execute(
+            "SELECT i.sop_uid FROM uploads u JOIN instances i ON u.instance = i.id"
+            " JOIN series se ON i.series = se.id JOIN studies st ON se.study = st.id"
+            " WHERE st.study_uid = ? AND u.account = ? AND u.state = 'confirmed'",
+            (study_instance_uid, account),
+        )}
+
+    def study_of(self, sop_instance_uid: str) -> str | None:
+        """The Study Instance UID the library files an instance under (a study without
+        one has a made-up UID), or None when the instance is not in the library."""
+        row = self._db.execute(
+            "SELECT st.study_uid FROM instances i JOIN series se ON i.series = se.id"
+            " JOIN studies st ON se.study = st.id WHERE i.sop_uid = ?", (sop_instance_uid,),
+        ).fetchone()
+        return str(row[0]) if row else None
 
     def record_uploads(
         self, account: str, confirmed: Iterable[str], failed: dict[str, str]
