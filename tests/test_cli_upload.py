@@ -91,7 +91,8 @@ def test_upload_json_exit_0_and_library_state(
                           "--json")
     assert (code, err) == (0, "")
     assert json.loads(out) == {"studies": [{"study_instance_uid": small_study, "sent": 11,
-                                            "confirmed": 11, "failed": []}]}
+                                            "confirmed": 11, "failed": [],
+                                            "link": None}]}
     assert added.qido_instances(small_study) == set(study_files(cloud_home, small_study))
 
     code, out, _ = _cli(capsys, monkeypatch, "library", "list", "--json")
@@ -133,7 +134,7 @@ def test_failed_instance_is_listed_and_exit_1(
     assert (code, err) == (1, "")
     assert json.loads(out) == {"studies": [{
         "study_instance_uid": small_study, "sent": 11, "confirmed": 10,
-        "failed": [{"sop_instance_uid": bad, "reason": NOT_CONFIRMED}]}]}
+        "failed": [{"sop_instance_uid": bad, "reason": NOT_CONFIRMED}], "link": None}]}
     assert added.qido_instances(small_study) == set(files) - {bad}
     assert confirmed_uids(cloud_home, ACCOUNT) == set(files) - {bad}
     assert upload_states(cloud_home, ACCOUNT)[bad] == ("failed", NOT_CONFIRMED)
@@ -267,7 +268,7 @@ def test_killed_upload_process_resumes_with_the_rest(
     assert done.returncode == 0, done.stderr
     (result,) = json.loads(done.stdout)["studies"]
     assert result == {"study_instance_uid": study, "sent": total - before,
-                      "confirmed": total, "failed": []}
+                      "confirmed": total, "failed": [], "link": None}
     assert orthanc.qido_instances(study) == set(study_files(home, study))
 
 

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from app.core.models import PatientNode, ScanReport
+    from app.services.disc_upload import DiscUploadReport
     from app.services.importing import ImportReport
     from app.services.library_service import StudyRow
     from app.services.uploading import UploadReport
@@ -85,7 +86,7 @@ def library_json(rows: list[StudyRow]) -> dict[str, object]:
 
 
 def upload_json(report: UploadReport) -> dict[str, object]:
-    """The ``upload --json`` object."""
+    """The ``upload --json`` object (``link``: the viewer link, null until there is one)."""
     return {
         "studies": [
             {
@@ -93,7 +94,14 @@ def upload_json(report: UploadReport) -> dict[str, object]:
                 "sent": s.sent,
                 "confirmed": s.confirmed,
                 "failed": [{"sop_instance_uid": uid, "reason": why} for uid, why in s.failed],
+                "link": None,
             }
             for s in report.studies
         ]
     }
+
+
+def disc_upload_json(report: DiscUploadReport) -> dict[str, object]:
+    """The ``upload --from PATH --json`` object: the ``upload --json`` object, plus
+    ``imported``, the ``import --json`` object of the medium."""
+    return {**upload_json(report.uploaded), "imported": import_json(report.imported)}
