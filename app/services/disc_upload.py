@@ -42,10 +42,13 @@ from app.services.uploading import (
     StudyState,
     UploadProgress,
     UploadReport,
+    batches,
 )
 
 # How long the upload's tail waits for an answer before telling progress again.
 TAIL_WAIT_S = 1.0
+# With nothing in flight, a batch goes as soon as this fraction of a full one is there.
+PARTIAL_FRACTION = 5
 
 
 @dataclass(frozen=True)
@@ -147,11 +150,13 @@ class _Uploads:
         return study
 
     def take(self, images: list[CommittedImage]) -> None:
-        """Queue committed images the account has not confirmed; send full batches."""
+        """Queue committed images the account has not confirmed, and hand batches to the
+        sender (see :meth:`_pump`)."""
         for image in images:
             sop = image.stored.sop_instance_uid
             uid = image.instance.study_instance_uid or self.library.study_of(sop) or ""
             self._queue(self._study(uid), image.stored)
+        self._pump()
 
     def _queue(self, study: _Study, stored: StoredInstance) -> None:
         sop = stored.sop_instance_uid
@@ -160,18 +165,36 @@ class _Uploads:
         study.handled.add(sop)
         study.state.total += 1
         study.bytes_total += stored.size
-        max_instances, max_bytes = self.limits
-        if study.buffer and (len(study.buffer) >= max_instances or
-                             sum(i.size for i in study.buffer) + stored.size > max_bytes):
-            self._send(study)
         study.buffer.append(stored)
-        if len(study.buffer) >= max_instances:
-            self._send(study)
 
-    def _send(self, study: _Study) -> None:
-        if study.buffer:
-            self.sender.submit(study.state.uid, study.buffer)
-            study.buffer = []
+    def _pump(self) -> None:
+        """While the disc is read: full batches over every free connection when images
+        pile up (the network is the slower half), else one batch at a time, as soon as a
+        few images are there. On a machine where the cloud's work competes with the
+        import's (a local server, two cores), one request in flight keeps pace with the
+        reading and leaves the import its share of the processor."""
+        full = self.limits[0]
+        smallest = max(1, full // PARTIAL_FRACTION)
+        for study in self.studies.values():
+            while (self._full(study.buffer) and
+                   self.sender.in_flight < self.sender.connections):
+                self._submit(study, self._first_batch(study))
+            if not self.sender.in_flight and len(study.buffer) >= smallest:
+                self._submit(study, self._first_batch(study))
+
+    def _full(self, buffer: list[StoredInstance]) -> bool:
+        max_instances, max_bytes = self.limits
+        return len(buffer) >= max_instances or sum(i.size for i in buffer) >= max_bytes
+
+    def _first_batch(self, study: _Study) -> list[StoredInstance]:
+        """The first batch of the study's buffer (within both limits), taken out of it."""
+        (first, *_rest) = batches(study.buffer, *self.limits)
+        study.buffer = study.buffer[len(first):]
+        return first
+
+    def _submit(self, study: _Study, group: list[StoredInstance]) -> None:
+        if group:
+            self.sender.submit(study.state.uid, group)
 
     def finish(self, report: ImportReport) -> None:
         """The medium is read: queue what the account still lacks of its studies (also
@@ -183,8 +206,14 @@ class _Uploads:
             study = self._study(uid)
             for stored in self.library.pending_uploads(uid, self.account.name):
                 self._queue(study, stored)
+        max_instances, max_bytes = self.limits
         for study in self.studies.values():
-            self._send(study)
+            # The rest goes over every connection at once: the tail is what the user
+            # waits for once the disc is read.
+            share = -(-len(study.buffer) // self.sender.connections)
+            for group in batches(study.buffer, max(1, min(max_instances, share)), max_bytes):
+                self._submit(study, group)
+            study.buffer = []
 
     def record(self, answered: list[SentBatch]) -> bool:
         """Store each verdict in the library (on this thread); True if there were any."""
@@ -247,10 +276,11 @@ def upload_medium(
     imported: ImportReport | None = None
     try:
         for item in importer:
-            uploads.take(committed)
-            committed.clear()
+            # Answers first: a connection they free is given the images just committed.
             if uploads.record(sender.collect(timeout=0)):
                 library.commit_soon()  # Verdicts are not left waiting for the batch.
+            uploads.take(committed)
+            committed.clear()
             if isinstance(item, ImportReport):
                 imported = item
             else:

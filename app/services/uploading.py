@@ -180,7 +180,8 @@ class BatchSender:
         self._notes: list[str] = []
         # Set when the sender is closed or fails: threads still retrying give up at once.
         self._stopped = threading.Event()
-        self._executor = ThreadPoolExecutor(max_workers=max(1, connections),
+        self.connections = max(1, connections)
+        self._executor = ThreadPoolExecutor(max_workers=self.connections,
                                             thread_name_prefix="lightbox-upload")
         self._running: dict[Future[StowOutcome], tuple[str, list[StoredInstance]]] = {}
 
@@ -188,6 +189,11 @@ class BatchSender:
     def busy(self) -> bool:
         """True while a batch is waiting, being sent or retried."""
         return bool(self._running)
+
+    @property
+    def in_flight(self) -> int:
+        """Batches queued, being sent or retried (answers not yet collected included)."""
+        return len(self._running)
 
     def submit(self, study_instance_uid: str, group: list[StoredInstance]) -> None:
         """Queue one batch of a study (sent as soon as a connection is free)."""
