@@ -4,6 +4,7 @@ import sys
 
 from bench import (
     bench_cli,
+    bench_disc_upload,
     bench_imaging,
     bench_import,
     bench_media,
@@ -20,6 +21,7 @@ def main() -> int:
     bench_import.run()
     bench_cli.run()
     bench_upload.run()
+    bench_disc_upload.run()
     return 0
 
 
