@@ -52,12 +52,20 @@ PARTIAL_FRACTION = 5
 
 
 @dataclass(frozen=True)
+class MediumStudyProgress(UploadProgress):
+    """One study's upload progress, with what names it for a person (from its images)."""
+
+    study_date: str = ""
+    study_description: str = ""
+
+
+@dataclass(frozen=True)
 class DiscUploadProgress:
     """Where the pass is: the reading of the medium (None before its first file), and
     per study seen so far how many images the account confirmed out of those known."""
 
     reading: ImportProgress | None
-    studies: tuple[UploadProgress, ...]
+    studies: tuple[MediumStudyProgress, ...]
     disc_read: bool
     note: str = ""  # e.g. "The server is busy; trying again in 4 s."
 
@@ -127,6 +135,8 @@ class _Study:
     buffer: list[StoredInstance] = field(default_factory=list)
     bytes_total: int = 0
     bytes_done: int = 0
+    date: str = ""
+    description: str = ""
 
 
 class _Uploads:
@@ -155,7 +165,11 @@ class _Uploads:
         for image in images:
             sop = image.stored.sop_instance_uid
             uid = image.instance.study_instance_uid or self.library.study_of(sop) or ""
-            self._queue(self._study(uid), image.stored)
+            study = self._study(uid)
+            if not (study.date or study.description):
+                study.date = image.instance.study_date
+                study.description = image.instance.study_description
+            self._queue(study, image.stored)
         self._pump()
 
     def _queue(self, study: _Study, stored: StoredInstance) -> None:
@@ -225,11 +239,12 @@ class _Uploads:
             study.bytes_done += batch.bytes
         return bool(answered)
 
-    def progress(self) -> tuple[UploadProgress, ...]:
+    def progress(self) -> tuple[MediumStudyProgress, ...]:
         elapsed = time.monotonic() - self.started
         return tuple(
-            UploadProgress(uid, s.state.confirmed, len(s.state.failed), s.state.total,
-                           s.bytes_done, s.bytes_total, elapsed)
+            MediumStudyProgress(uid, s.state.confirmed, len(s.state.failed), s.state.total,
+                                s.bytes_done, s.bytes_total, elapsed, "", s.date,
+                                s.description)
             for uid, s in self.studies.items() if uid
         )
 
