@@ -7,7 +7,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test lint bench fuzz system-deps venv clean
+.PHONY: run test lint bench fuzz system-deps ohif venv clean
 
 venv: $(STAMP)
 
@@ -24,6 +24,12 @@ $(STAMP): pyproject.toml
 system-deps:
 	@scripts/install-system-deps.sh
 
+# The OHIF web viewer's built files, for the test that opens a viewer link in Chromium:
+# fetched once with npm into .cache/ (see tests/support/ohif.py). It needs the registry, so
+# it runs here, before the tests' network namespace. If it fails, that test skips (CI: fails).
+ohif: venv
+	@$(PY) -m tests.support.ohif || true
+
 run: venv
 	@disc="$$($(PY) -c 'from app.core.paths import lightbox_home, sample_disc_dir; print(sample_disc_dir(lightbox_home()))')"; \
 	if [ ! -f "$$disc/DICOMDIR" ]; then \
@@ -38,7 +44,7 @@ lint: venv
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
-test: system-deps venv lint
+test: system-deps venv lint ohif
 	scripts/isolated.sh $(PY) -m pytest
 
 bench: system-deps venv

@@ -5,11 +5,12 @@
 set -u
 
 # Tools for tests; Qt's runtime libraries for the GUI (present on any desktop, absent
-# on a minimal server image); python3-venv for the .venv on Debian.
+# on a minimal server image); python3-venv for the .venv on Debian. chromium and
+# nginx-light: the viewer-link test opens the OHIF web viewer in a real browser.
 PACKAGES="dcmtk dicom3tools xorriso xvfb libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0
 libxkbcommon-x11-0 libxcb-xkb1 libxcb-render-util0 libxcb-image0 libxcb-shape0 libxcb-randr0
 libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0 iproute2 util-linux curl
-orthanc orthanc-dicomweb"
+orthanc orthanc-dicomweb chromium nginx-light"
 
 missing=""
 for pkg in $PACKAGES; do
@@ -18,13 +19,18 @@ done
 if ! python3 -c 'import ensurepip' 2>/dev/null && command -v apt-get >/dev/null 2>&1; then
     missing="$missing python3-venv"
 fi
+# npm fetches the OHIF viewer's built files (tests/support/ohif.py). Only when there is no
+# npm at all: a Node.js from elsewhere (e.g. NodeSource) brings its own, and conflicts.
+if ! command -v npm >/dev/null 2>&1; then
+    missing="$missing npm"
+fi
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing system packages:$missing"
     export DEBIAN_FRONTEND=noninteractive
-    # Packages such as orthanc would start a server listening on every interface: keep
-    # services from starting while installing (the tests start their own, isolated).
+    # Packages such as orthanc and nginx would start a server listening on every interface:
+    # keep services from starting while installing (the tests start their own, isolated).
     guard=""
     if [ ! -e /usr/sbin/policy-rc.d ]; then
         printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d

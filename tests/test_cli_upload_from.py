@@ -115,6 +115,29 @@ def test_json_shape_exit_0_and_again_sends_nothing(
     assert out.splitlines()[-1] == f"{uid}: 11 of 11 images confirmed by cloud (0 sent now)."
 
 
+def test_the_link_comes_once_the_last_image_is_confirmed(
+    orthanc: Orthanc, cloud_home: Path, memory_keyring: MemoryKeyring, discs: DiscMaker,
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An account with a viewer address: once every image of the disc's study is
+    confirmed, the JSON carries the study's link, and the human output says it."""
+    code, out, err = _cli(capsys, monkeypatch, "account", "add", ACCOUNT, "--url",
+                          orthanc.dicomweb, "--username", ORTHANC_USER, "--password-stdin",
+                          "--viewer-url", "ohif", stdin=ORTHANC_PASSWORD + "\n")
+    assert (code, err) == (0, "")
+    template = out.strip().rsplit(" ", 1)[-1]
+    assert "{StudyInstanceUID}" in template
+    code, out, _ = _cli(capsys, monkeypatch, "upload", "--from", str(discs()), "--account",
+                        ACCOUNT, "--json")
+    assert code == 0
+    (study,) = json.loads(out)["studies"]
+    assert study["link"] == template.replace("{StudyInstanceUID}",
+                                             study["study_instance_uid"])
+    code, out, _ = _cli(capsys, monkeypatch, "upload", "--from", str(discs()), "--account",
+                        ACCOUNT)
+    assert f"  Link for your doctor: {study['link']}" in out.splitlines()
+
+
 def test_damaged_file_exit_1_reported_and_the_others_confirmed(
     added: Orthanc, cloud_home: Path, discs: DiscMaker, tmp_path: Path,
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,

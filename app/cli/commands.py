@@ -5,13 +5,14 @@ commands do not pay for pydicom, the decoders, requests or the keyring.
 """
 
 import argparse
+import contextlib
 import json
 import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from app.core.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE, UsageError
+from app.core.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE, LibraryError, UsageError
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -184,8 +185,30 @@ def cmd_account(args: argparse.Namespace) -> int:
     auth: AuthKind = "bearer" if args.token_stdin else "basic"
     if auth == "basic" and not args.username.strip():
         raise UsageError("A password needs a user name: add --username.")
-    item = accounts.add(accounts.make(args.name, args.url, auth, args.username), secret)
+    viewer = accounts.viewer_template(args.viewer_url, args.url)
+    item = accounts.add(accounts.make(args.name, args.url, auth, args.username, viewer), secret)
     print(f"Added the account {item.name} ({item.url}); its secret is in the password store.")
+    if item.viewer_url:
+        print(f"Links for doctors will look like: {item.viewer_url}")
+    return EXIT_OK
+
+
+def cmd_link(args: argparse.Namespace) -> int:
+    """``lightbox link STUDY_UID --account NAME [--json]``."""
+    from app.cli.contract import link_json
+    from app.services.accounts_service import AccountsService
+    from app.services.library_service import LibraryService
+
+    account = AccountsService().get(args.account)
+    library = LibraryService()
+    link = library.viewer_link(args.study, account)
+    with contextlib.suppress(LibraryError):
+        # A library that may only be read still gives the link; it just cannot note it.
+        library.record_share(args.study, account.name, link, "command line")
+    if args.json:
+        _print_json(link_json(args.study, account.name, link))
+    else:
+        print(link)
     return EXIT_OK
 
 
@@ -310,6 +333,7 @@ COMMANDS: dict[str | None, Command] = {
     "import": cmd_import,
     "account": cmd_account,
     "upload": cmd_upload,
+    "link": cmd_link,
     "library": cmd_library,
     "sample-disc": cmd_sample_disc,
 }

@@ -86,7 +86,7 @@ def library_json(rows: list[StudyRow]) -> dict[str, object]:
 
 
 def upload_json(report: UploadReport) -> dict[str, object]:
-    """The ``upload --json`` object (``link``: the viewer link, null until there is one)."""
+    """The ``upload --json`` object."""
     return {
         "studies": [
             {
@@ -94,7 +94,7 @@ def upload_json(report: UploadReport) -> dict[str, object]:
                 "sent": s.sent,
                 "confirmed": s.confirmed,
                 "failed": [{"sop_instance_uid": uid, "reason": why} for uid, why in s.failed],
-                "link": None,
+                "link": s.link,
             }
             for s in report.studies
         ]
@@ -105,3 +105,8 @@ def disc_upload_json(report: DiscUploadReport) -> dict[str, object]:
     """The ``upload --from PATH --json`` object: the ``upload --json`` object, plus
     ``imported``, the ``import --json`` object of the medium."""
     return {**upload_json(report.uploaded), "imported": import_json(report.imported)}
+
+
+def link_json(study_instance_uid: str, account: str, link: str) -> dict[str, object]:
+    """The ``link --json`` object."""
+    return {"study_instance_uid": study_instance_uid, "account": account, "link": link}

@@ -138,6 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("name")
     add.add_argument("--url", required=True, help="the DICOMweb base URL (https://...)")
     add.add_argument("--username", default="", help="for HTTP Basic authentication")
+    add.add_argument("--viewer-url", default="", metavar="TEMPLATE",
+                     help="where a doctor opens a study: an address holding "
+                          "{StudyInstanceUID}, or one of the presets ohif, "
+                          "orthanc-explorer-2, stone, weasis (derived from --url)")
     secret = add.add_mutually_exclusive_group(required=True)
     secret.add_argument("--password-stdin", action="store_true",
                         help="read the password from standard input")
@@ -159,6 +163,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     upload.add_argument("--account", required=True, metavar="NAME")
     upload.add_argument("--json", action="store_true", help="print one JSON object at the end")
+
+    link = commands.add_parser(
+        "link", help="the viewer link of a study that is completely on an account")
+    link.add_argument("study", metavar="STUDY_UID")
+    link.add_argument("--account", required=True, metavar="NAME")
+    link.add_argument("--json", action="store_true", help="print one JSON object")
 
     sample = commands.add_parser(
         "sample-disc", help="write a synthetic but valid disc (demo, tests, benchmarks)"

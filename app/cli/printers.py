@@ -127,6 +127,8 @@ def print_accounts(accounts: list[Account], out: TextIO) -> None:
     for item in accounts:
         who = f" as {item.username}" if item.username else ""
         _print(f"{item.name}: {item.url} ({item.auth}{who})", out)
+        if item.viewer_url:
+            _print(f"  viewer: {item.viewer_url}", out)
 
 
 def print_upload(report: UploadReport, out: TextIO) -> None:
@@ -134,6 +136,8 @@ def print_upload(report: UploadReport, out: TextIO) -> None:
     for study in report.studies:
         _print(f"{study.study_instance_uid}: {study.confirmed} of {study.total} images "
               f"confirmed by {report.account} ({study.sent} sent now).", out)
+        if study.link:
+            _print(f"  Link for your doctor: {study.link}", out)
         for uid, reason in study.failed[:MAX_PROBLEM_LINES]:
             _print(f"  {uid}: {reason}", out)
 

@@ -30,6 +30,8 @@ class Account:
     username: str = ""
     stow_path: str = "studies"
     qido_path: str = "studies"
+    # Where a doctor opens a study: a template holding {StudyInstanceUID} ("" for none).
+    viewer_url: str = ""
 
     def endpoint(self, path: str) -> str:
         """``path`` under the account's base URL."""
@@ -78,7 +80,10 @@ class AccountBook:
             return []
         except (OSError, ValueError) as exc:
             raise AccountError(f"The account list {self.path} cannot be read: {exc}.") from exc
-        return sorted((Account(**item) for item in data.get("accounts", [])),
+        known = set(Account.__dataclass_fields__)
+        # Keys a newer Lightbox may have added are left out rather than refused.
+        return sorted((Account(**{k: v for k, v in item.items() if k in known})
+                       for item in data.get("accounts", [])),
                       key=lambda a: a.name.casefold())
 
     def get(self, name: str) -> Account:

@@ -82,3 +82,11 @@ class AccountError(UploadError):
     """An account is missing, misnamed or set up wrongly (e.g. plain HTTP to the internet)."""
 
     exit_code = EXIT_UNUSABLE
+
+
+class NotOnAccountError(UploadError):
+    """A study is not (completely) on an account, so there is nothing to link to yet."""
+
+
+class NoViewerAddressError(AccountError):
+    """An account has no viewer address, so no link can be made for it."""

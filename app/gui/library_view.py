@@ -1,6 +1,6 @@
 """The library: every imported study, sortable and searchable, with what to do next."""
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QPoint, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -19,8 +19,9 @@ from app.core.errors import LightboxError
 from app.gui.observe import observe
 from app.gui.tasks import GeneratorTask, run_in_background
 from app.services.accounts_service import AccountsService
-from app.services.library_service import LibraryService, LibrarySummary, StudyRow
+from app.services.library_service import LibraryService, LibrarySummary, ShareRow, StudyRow
 from app.services.privacy import Privacy
+from app.services.sharing import ShareOptions, describe_share, share_options
 from app.services.viewer_text import display_date, display_name, display_text
 
 UID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -29,6 +30,10 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 DATE_COLUMN = 3
 DESCRIPTION_COLUMN = 5
 IMAGES_COLUMN = 6
+SOURCE_COLUMN = 8
+UPLOADED_COLUMN = 9
+MAX_COLUMN_WIDTH = 220
+MAX_SHARES_SHOWN = 5
 
 
 def summary_text(summary: LibrarySummary) -> str:
@@ -46,6 +51,7 @@ class LibraryView(QWidget):
     import_requested = Signal()
     delete_requested = Signal(str, str)  # study UID, description for the question
     upload_requested = Signal(list, str)  # study UIDs, account name (or NEW_ACCOUNT)
+    share_requested = Signal(str)  # study UID
 
     COLUMNS = ("Patient", "Patient ID", "Birth date", "Study date", "Modality", "Description",
                "Images", "Complete", "Source", "Uploaded")
@@ -55,6 +61,7 @@ class LibraryView(QWidget):
                  accounts: AccountsService | None = None) -> None:
         super().__init__(parent)
         self.rows: list[StudyRow] = []
+        self.shares: dict[str, list[ShareRow]] = {}
         self.summary = LibrarySummary(0, 0)
         self.privacy = privacy
         self._library = library
@@ -87,6 +94,8 @@ class LibraryView(QWidget):
             DESCRIPTION_COLUMN, QHeaderView.ResizeMode.Stretch
         )
         self.table.doubleClicked.connect(lambda _index: self._open())
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
         self.empty = QLabel(
             self.tr("The library is empty. Import a disc, a folder, an ISO image or a ZIP "
                     "file to keep its images on this computer.")
@@ -104,11 +113,14 @@ class LibraryView(QWidget):
         self.upload_menu = QMenu(self)
         self.upload_menu.aboutToShow.connect(self._fill_upload_menu)
         self.upload_button.setMenu(self.upload_menu)
+        self.share_button = QPushButton(self.tr("S&hare with a doctor..."))
+        self.share_button.clicked.connect(self._share)
         buttons = QHBoxLayout()
         buttons.addWidget(self.search, 1)
         buttons.addWidget(import_button)
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.upload_button)
+        buttons.addWidget(self.share_button)
         buttons.addWidget(self.delete_button)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
@@ -128,10 +140,15 @@ class LibraryView(QWidget):
         library = self.library()
         if self._task is not None:
             self._task.cancel()  # An older reload must not overwrite this one.
-        self._task = run_in_background(library.studies, self._loaded)
+        self._task = run_in_background(lambda: (library.studies(), library.shares()),
+                                       self._loaded)
 
-    def _loaded(self, rows: list[StudyRow]) -> None:
+    def _loaded(self, found: tuple[list[StudyRow], list[ShareRow]]) -> None:
         self._task = None
+        rows, shares = found
+        self.shares = {}
+        for share in shares:  # Newest first.
+            self.shares.setdefault(share.study_instance_uid, []).append(share)
         self.show_rows(rows)
 
     def show_rows(self, rows: list[StudyRow]) -> None:
@@ -144,6 +161,10 @@ class LibraryView(QWidget):
             patient_id = show(row.patient_id)
             birth = show(display_date(row.patient_birth_date))
             uploaded = ", ".join(f"{account}: {state}" for account, state in row.uploads.items())
+            shared = self.shares.get(row.study_instance_uid, [])
+            if shared:
+                uploaded = self.tr("{0}, shared").format(uploaded) if uploaded else self.tr(
+                    "shared")
             missing = row.missing_on_source
             flag = "" if row.complete else self.tr(
                 "Incomplete: {0} images missing on the disc").format(missing)
@@ -168,12 +189,21 @@ class LibraryView(QWidget):
                 items.append(item)
             items[IMAGES_COLUMN].setTextAlignment(
                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            # The whole text (the column may be too narrow), and what was shared when.
+            items[SOURCE_COLUMN].setToolTip(items[SOURCE_COLUMN].text())
+            items[UPLOADED_COLUMN].setToolTip("\n".join(
+                [items[UPLOADED_COLUMN].text()]
+                + [describe_share(s) for s in shared[:MAX_SHARES_SHOWN]]))
             if flag:
                 items[IMAGES_COLUMN + 1].setToolTip(self.tr(
                     "The disc listed images that were not on it. Ask the clinic for a new "
                     "copy."))
             self.model.appendRow(items)
         self.table.resizeColumnsToContents()
+        for column in (SOURCE_COLUMN, UPLOADED_COLUMN):
+            # Long folder and account names must not squeeze the description away.
+            self.table.setColumnWidth(column, min(self.table.columnWidth(column),
+                                                  MAX_COLUMN_WIDTH))
         self.table.setVisible(bool(rows))
         self.empty.setVisible(not rows)
         self._reselect(selected)
@@ -203,6 +233,41 @@ class LibraryView(QWidget):
         self.open_button.setEnabled(one)
         self.delete_button.setEnabled(one)
         self.upload_button.setEnabled(bool(self.selected_studies()))
+        options = self.share_options()
+        self.share_button.setEnabled(bool(options.accounts))
+        self.share_button.setToolTip(options.reason or self.tr(
+            "A link to this study for your doctor: copy it, email it or show it as a QR "
+            "code."))
+
+    def share_options(self) -> ShareOptions:
+        """Through which accounts the selected study can be shared, or why not."""
+        uid = self.selected_study()
+        row = next((r for r in self.rows if r.study_instance_uid == uid), None)
+        if row is None:
+            return ShareOptions((), self.tr("Select one study to share it with a doctor."))
+        try:
+            accounts = self.accounts().all()
+        except LightboxError as exc:
+            return ShareOptions((), str(exc))
+        return share_options(row.uploads, accounts)
+
+    def _share(self) -> None:
+        uid = self.selected_study()
+        if uid and self.share_options().accounts:
+            self.share_requested.emit(uid)
+
+    def _context_menu(self, position: QPoint) -> None:
+        if not self.selected_studies():
+            return
+        menu = QMenu(self)
+        for button in (self.open_button, self.share_button, self.delete_button):
+            action = menu.addAction(button.text().replace("&", ""))
+            action.setEnabled(button.isEnabled())
+            action.setToolTip(button.toolTip())
+            action.triggered.connect(button.click)
+        menu.setToolTipsVisible(True)
+        menu.popup(self.table.viewport().mapToGlobal(position))
+        self.context_menu = menu
 
     def _fill_upload_menu(self) -> None:
         self.upload_menu.clear()

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.models import InstanceRef, PatientNode, Problem
+from app.gui.account_dialog import change_accounts
 from app.gui.actions import build_menus, fill_window_menu, key_help
 from app.gui.browser import SeriesBrowser
 from app.gui.import_dialog import ImportDialog
@@ -36,12 +37,14 @@ from app.gui.media_monitor import MediaMonitor
 from app.gui.preferences import PreferencesDialog, cache_budget_bytes
 from app.gui.session import ViewerSession
 from app.gui.settings import app_settings
+from app.gui.share_dialog import Sharing
 from app.gui.tag_browser import TagBrowser
 from app.gui.tasks import GeneratorTask, start_task
 from app.gui.transfers import Transfers
 from app.gui.viewer_page import ViewerPage
 from app.imaging.frame_cache import FrameCache
 from app.imaging.slices import SeriesSlices
+from app.services.accounts_service import AccountsService
 from app.services.library_service import LibraryService
 from app.services.privacy import Privacy
 from app.services.problem_words import group_problems, nothing_to_show
@@ -96,6 +99,10 @@ class MainWindow(QMainWindow):
         self.library_view.import_requested.connect(self.transfers.import_folder)
         self.library_view.delete_requested.connect(self.transfers.delete_study)
         self.library_view.upload_requested.connect(self.upload)
+        self.sharing = Sharing(self)
+        self.sharing.library_changed.connect(self.library_view.refresh)
+        self.library_view.share_requested.connect(self.sharing.share_study)
+        self.transfers.upload_reported.connect(self.sharing.after_upload)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.library_view)
         self.pages.addWidget(self.page)
@@ -359,6 +366,11 @@ class MainWindow(QMainWindow):
     def upload(self, study_uids: list[str], account_name: str) -> None:
         """Upload studies of the library (see Transfers.upload)."""
         self.transfers.upload(study_uids, account_name)
+
+    def change_accounts(self) -> None:
+        """File > Cloud accounts: add one, or change one (its viewer for doctors)."""
+        if change_accounts(self, AccountsService()) is not None:
+            self.library_view.refresh()  # What can be shared may have changed.
 
     def import_open_disc(self) -> None:
         if self.session is not None and not self.session.reader.is_library:

@@ -34,6 +34,7 @@ def bool_setting(settings: QSettings, key: str) -> bool:
 
 class Transfers(QObject):
     library_changed = Signal()
+    upload_reported = Signal(object, object)  # UploadReport, Account: an upload ended
 
     def __init__(self, window: QWidget, settings: QSettings, privacy: Privacy,
                  open_path: Callable[[Path], None], library: LibraryService | None = None,
@@ -186,6 +187,9 @@ class Transfers(QObject):
                                   chosen=patients, images=images,
                                   patient_count=patient_count, patient_name=patient_name)
         dialog.upload_finished.connect(lambda _report: self.library_changed.emit())
+        # The share panel, with each study's link, once the last image is confirmed.
+        dialog.upload_finished.connect(
+            lambda report: self.upload_reported.emit(report.uploaded, account))
         self.disc_upload_dialogs.append(dialog)
         dialog.finished.connect(lambda _code, d=dialog: self.disc_upload_dialogs.remove(d))
         dialog.show()
@@ -228,6 +232,7 @@ class Transfers(QObject):
         dialog = UploadDialog(plan, account, self.settings, self.privacy, self.window,
                               library=self.library(), accounts=self.accounts())
         dialog.upload_finished.connect(lambda _report: self.library_changed.emit())
+        dialog.upload_finished.connect(lambda report: self.upload_reported.emit(report, account))
         self.upload_dialogs.append(dialog)
         dialog.finished.connect(lambda _code, d=dialog: self.upload_dialogs.remove(d))
         dialog.show()

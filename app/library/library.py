@@ -71,6 +71,17 @@ class StudyRow:
         return self.missing_on_source == 0
 
 
+@dataclass(frozen=True)
+class ShareRow:
+    """A viewer link given out: for which study, on which account, how and when (UTC)."""
+
+    study_instance_uid: str
+    account: str
+    link: str
+    how: str
+    shared_at: str
+
+
 class Library:
     """The library under ``home`` (``library.sqlite`` and ``store/``)."""
 
@@ -453,6 +464,7 @@ class Library:
             db.execute("DELETE FROM studies WHERE id = ?", (row[0],))
             db.execute("DELETE FROM missing_on_source WHERE study_uid = ?",
                        (study_instance_uid,))
+            db.execute("DELETE FROM shares WHERE study_uid = ?", (study_instance_uid,))
             db.execute(
                 "DELETE FROM patients WHERE id NOT IN (SELECT patient FROM studies)"
             )
@@ -591,6 +603,25 @@ class Library:
                 " WHERE uploads.state != 'confirmed'",
                 [(account, reason, now, uid) for uid, reason in failed.items()],
             )
+
+    def record_share(self, study_instance_uid: str, account: str, link: str, how: str) -> None:
+        """Remember that ``link`` to a study on ``account`` was given out, and how."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO shares (study_uid, account, link, how, shared_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (study_instance_uid, account, link, how, _now()),
+            )
+
+    def shares(self, study_instance_uid: str | None = None) -> list[ShareRow]:
+        """The links given out, newest first (one study's, or all)."""
+        where, params = ("WHERE study_uid = ?", (study_instance_uid,)) \
+            if study_instance_uid is not None else ("", ())
+        rows = self._db.execute(
+            f"SELECT study_uid, account, link, how, shared_at FROM shares {where}"
+            " ORDER BY id DESC", params,
+        ).fetchall()
+        return [ShareRow(*row) for row in rows]
 
     def missing_on_source(self, study_instance_uid: str) -> int:
         """How many images listed on this study's media are not in the library."""

@@ -119,6 +119,19 @@ MIGRATIONS: tuple[str, ...] = (
         noted_at TEXT NOT NULL
     );
     """,
+    # 4: what was shared with whom: each viewer link given out (copied, shown as a QR
+    # code, put in an email, printed by `lightbox link`), for which study and when.
+    """
+    CREATE TABLE shares (
+        id INTEGER PRIMARY KEY,
+        study_uid TEXT NOT NULL,
+        account TEXT NOT NULL,
+        link TEXT NOT NULL,
+        how TEXT NOT NULL,
+        shared_at TEXT NOT NULL
+    );
+    CREATE INDEX shares_study ON shares(study_uid);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -138,4 +151,12 @@ def migrate(connection: sqlite3.Connection) -> None:
             )
         except sqlite3.Error:
             connection.rollback()
+            # Two connections opening a new library at once both see the old version; the
+            # second's migration then fails on what the first just created. Not an error.
+            if _version(connection) >= number:
+                continue
             raise
+
+
+def _version(connection: sqlite3.Connection) -> int:
+    return int(connection.execute("PRAGMA user_version").fetchone()[0])

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from app.cloud.accounts import Account, AccountBook, AuthKind, check_url
 from app.cloud.credentials import forget_secret, load_secret, save_secret
+from app.cloud.viewer_links import PRESETS, carried_values, check_template, preset_template
 
 # requests (through the client) is imported when a connection is made, not to list accounts.
 if TYPE_CHECKING:
@@ -39,18 +40,34 @@ class AccountsService:
         return self.book.get(name)
 
     @staticmethod
-    def make(name: str, url: str, auth: AuthKind, username: str = "") -> Account:
-        """An account checked as far as it can be without the network (name, HTTPS)."""
+    def make(name: str, url: str, auth: AuthKind, username: str = "",
+             viewer_url: str = "") -> Account:
+        """An account checked as far as it can be without the network (name, HTTPS, the
+        viewer address template)."""
         if auth == "basic" and not username.strip():
             raise AccountError("A password needs a user name.")
         return Account(name.strip(), check_url(url), auth,
-                       username.strip() if auth == "basic" else "")
+                       username.strip() if auth == "basic" else "",
+                       viewer_url=check_template(viewer_url))
+
+    @staticmethod
+    def viewer_template(value: str, account_url: str) -> str:
+        """A viewer address as typed: a preset's key (``ohif``...) becomes that preset's
+        template for the account at ``account_url``; anything else is kept as it is."""
+        if value.strip() in {p.key for p in PRESETS if p.template_for is not None}:
+            return preset_template(value.strip(), account_url)
+        return value
 
     def add(self, account: Account, secret: str) -> Account:
         """Save ``secret`` in the keyring, then the account (replacing one of that name)."""
         if not secret:
             raise AccountError("The password or token is empty.")
         check_url(account.url)
+        check_template(account.viewer_url)
+        if secret in carried_values(account.viewer_url):
+            # Links are sent to other people: the account's secret must never be in one.
+            raise AccountError("The viewer address holds the account's password or token; "
+                               "remove it from the address.")
         save_secret(account.name, secret)
         self.book.add(account)
         return account

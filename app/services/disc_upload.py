@@ -256,7 +256,7 @@ class _Uploads:
                 continue
             study.state.total = self.library.study_size(uid)[0]
             study.state.confirmed = self.library.confirmed_count(uid, self.account.name)
-            lines.append(study.state.result())
+            lines.append(study.state.result(self.account))
         return UploadReport(self.account.name, tuple(lines))
 
 

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.core.errors import LibraryError, NotOnAccountError, NoViewerAddressError
 from app.core.models import PatientKey
 from app.core.paths import lightbox_home
-from app.library.library import Library, StudyRow
+from app.library.library import Library, ShareRow, StudyRow
 
 # The jobs' modules are imported when a job starts: `lightbox library list` needs neither
 # the media readers nor the upload client, and start-up time is what a script waits for.
@@ -32,7 +33,8 @@ if TYPE_CHECKING:
     from app.services.uploading import UploadProgress, UploadReport
     from app.services.verification import VerifyProgress, VerifyReport
 
-__all__ = ["LibraryService", "LibrarySummary", "PatientKey", "StudyRow", "UploadPlan"]
+__all__ = ["LibraryService", "LibrarySummary", "PatientKey", "ShareRow", "StudyRow",
+           "UploadPlan"]
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,48 @@ class LibraryService:
                 sizes[uid] = sum(p.size for p in pending)
         return UploadPlan(account, rows, images, sizes)
 
+    def viewer_link(self, study_instance_uid: str, account: Account) -> str:
+        """The link a doctor opens to see a study that is completely on ``account``.
+
+        NoViewerAddressError when the account has no viewer address; LibraryError for a
+        study not in the library; NotOnAccountError (saying how far it got) when the
+        account has not confirmed every image of the study.
+        """
+        from app.services.uploading import study_link
+
+        if not account.viewer_url:
+            raise NoViewerAddressError(
+                f"The account {account.name} has no viewer address, so there is no link to "
+                "give; add one to the account (its viewer's address)."
+            )
+        with self._open() as library:
+            if not library.study_exists(study_instance_uid):
+                raise LibraryError(f"There is no study {study_instance_uid} in the library.")
+            total, _ = library.study_size(study_instance_uid)
+            confirmed = library.confirmed_count(study_instance_uid, account.name)
+        if confirmed < total:
+            raise NotOnAccountError(
+                f"{account.name} has confirmed {confirmed} of the {total} images of this "
+                "study, so a doctor would not see all of it; upload it to "
+                f"{account.name} first."
+            )
+        link = study_link(account, study_instance_uid)
+        assert link is not None  # The account has a viewer address (checked above).
+        return link
+
+    def shares(self, study_instance_uid: str | None = None) -> list[ShareRow]:
+        """The viewer links given out, newest first (one study's, or all)."""
+        with self._open() as library:
+            return library.shares(study_instance_uid)
+
     # -- changing --------------------------------------------------------------------
+    def record_share(self, study_instance_uid: str, account: str, link: str,
+                     how: str) -> None:
+        """Remember that a study's link was given out (copied, shown as a QR code,
+        emailed, printed)."""
+        with self._open() as library:
+            library.record_share(study_instance_uid, account, link, how)
+
     def delete_study(self, study_instance_uid: str) -> int:
         """Remove a study and its files; the number of images removed."""
         with self._open() as library:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from app.cloud.accounts import Account
 from app.cloud.dicomweb import DicomWebClient, StowFile, StowOutcome
+from app.cloud.viewer_links import fill
 from app.core.errors import AuthError, LibraryError, RetryableError
 from app.core.progress import duration, megabytes_per_second, seconds_left
 from app.library.library import Library, StoredInstance
@@ -78,6 +79,8 @@ class StudyUpload:
     confirmed: int
     total: int
     failed: tuple[tuple[str, str], ...]
+    # The viewer link, once the account confirmed every instance and has a viewer address.
+    link: str | None = None
 
     @property
     def complete(self) -> bool:
@@ -112,10 +115,13 @@ class StudyState:
         for uid in batch.outcome.confirmed:
             self.failed.pop(uid, None)
 
-    def result(self) -> StudyUpload:
-        """The study's line of the report."""
+    def result(self, account: Account) -> StudyUpload:
+        """The study's line of the report, with its viewer link on ``account`` once every
+        image is confirmed."""
+        complete = self.confirmed >= self.total
         return StudyUpload(self.uid, self.sent, self.confirmed, self.total,
-                           tuple(sorted(self.failed.items())))
+                           tuple(sorted(self.failed.items())),
+                           study_link(account, self.uid) if complete else None)
 
 
 @dataclass(frozen=True)
@@ -130,6 +136,12 @@ class SentBatch:
     def bytes(self) -> int:
         """Bytes sent in the request (file sizes)."""
         return sum(i.size for i in self.instances)
+
+
+def study_link(account: Account, study_instance_uid: str) -> str | None:
+    """The viewer link of a study on ``account`` (None when it has no viewer address).
+    Only call it for a study the account confirmed completely."""
+    return fill(account.viewer_url, study_instance_uid) if account.viewer_url else None
 
 
 def batches(instances: list[StoredInstance], max_instances: int = BATCH_INSTANCES,
@@ -294,7 +306,7 @@ def upload_studies(
             state = yield from _upload_study(uid, account, library, sender)
         finally:
             sender.close()
-        results.append(state.result())
+        results.append(state.result(account))
     yield UploadReport(account.name, tuple(results))
 
 

@@ -89,7 +89,8 @@ def test_account_book_round_trip_keeps_no_secret(tmp_path: Path) -> None:
     assert book.get("Cloud").endpoint(second.stow_path) == "https://cloud.example.org/dw/stow/studies"
     data = json.loads((tmp_path / "accounts.json").read_text(encoding="utf-8"))
     for item in data["accounts"]:
-        assert set(item) == {"name", "url", "auth", "username", "stow_path", "qido_path"}
+        assert set(item) == {"name", "url", "auth", "username", "stow_path", "qido_path",
+                             "viewer_url"}
     assert list(tmp_path.iterdir()) == [tmp_path / "accounts.json"]
     book.remove("Cloud")
     assert [a.name for a in book.all()] == ["work"]

@@ -198,7 +198,7 @@ def test_no_secret_in_any_file_output_or_error(
     assert _leaks(files | outputs, [ORTHANC_PASSWORD, token, wrong]) == []
     accounts = json.loads((home / "accounts.json").read_text(encoding="utf-8"))["accounts"]
     assert [sorted(a) for a in accounts] == [
-        ["auth", "name", "qido_path", "stow_path", "url", "username"]] * 3
+        ["auth", "name", "qido_path", "stow_path", "url", "username", "viewer_url"]] * 3
     # The check can see a secret where one is: the keyring file holds them (base64).
     keyring_files = {str(p): p.read_bytes() for p in _files(tmp_path / "xdg-data")}
     assert _leaks(keyring_files, [token]) != []

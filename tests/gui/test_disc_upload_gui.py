@@ -10,12 +10,16 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
-from app.cloud.accounts import Account
+from app.cloud.accounts import Account, AccountBook
+from app.cloud.credentials import save_secret
+from app.cloud.viewer_links import fill, preset_template
 from app.gui.disc_upload_dialog import DiscUploadDialog
 from app.gui.main_window import MainWindow
 from app.gui.upload_dialog import skip_confirmation_key
 from app.library.library import Library
 from tests.support.cloud_fixtures import (
+    ORTHANC_PASSWORD,
+    ORTHANC_USER,
     DiscMaker,
     account,
     cloud_home,
@@ -96,6 +100,27 @@ def test_inserted_disc_prompt_offers_the_upload(
     assert dialog.report is not None and dialog.report.complete
     assert orthanc.instance_count() == 11
     assert _uploads(cloud_home) == {account.name: "complete"}
+
+
+def test_the_share_panel_opens_once_the_last_image_is_confirmed(
+    window: MainWindow, qtbot: QtBot, orthanc: Orthanc, memory_keyring: MemoryKeyring,
+    cloud_home: Path, discs: DiscMaker,
+) -> None:
+    """To an account with a viewer for doctors: when the pass ends with every image
+    confirmed, the share panel shows the study's link."""
+    item = Account("doctors", orthanc.dicomweb, "basic", ORTHANC_USER,
+                   viewer_url=preset_template("ohif", orthanc.dicomweb))
+    save_secret(item.name, ORTHANC_PASSWORD)
+    AccountBook(cloud_home).add(item)
+    window.settings.setValue(skip_confirmation_key(item.name), True)
+    assert window.transfers.upload_disc(discs())
+    dialog = _disc_dialog(window, qtbot)
+    qtbot.waitUntil(lambda: bool(window.sharing.dialogs), timeout=TIMEOUT)
+    assert dialog.report is not None and dialog.report.complete
+    (study,) = dialog.report.uploaded.studies
+    panel = window.sharing.dialogs[-1]
+    assert panel.account.name == "doctors"
+    assert panel.current().link == fill(item.viewer_url, study.study_instance_uid)
 
 
 def test_pause_resume_and_the_failure_list(

@@ -113,6 +113,32 @@ def test_a_failing_migration_applies_whole_or_not_at_all(
     assert "good" in tables and "half" not in tables
 
 
+def test_two_first_openings_at_once_both_succeed(tmp_path: Path) -> None:
+    """Two threads opening a library that does not exist yet: both migrations start from
+    version 0; the one that loses the race finds the work done instead of failing."""
+    import threading
+
+    homes = [tmp_path / f"home{n}" for n in range(8)]
+    errors: list[BaseException] = []
+
+    def open_once(home: Path, ready: threading.Barrier) -> None:
+        ready.wait()
+        try:
+            Library(home).close()
+        except BaseException as exc:  # The test reports any failure.
+            errors.append(exc)
+
+    for home in homes:
+        ready = threading.Barrier(3)
+        threads = [threading.Thread(target=open_once, args=(home, ready)) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert _user_version(home) == SCHEMA_VERSION
+    assert errors == []
+
+
 def test_an_unusable_home_is_one_sentence(tmp_path: Path) -> None:
     """A home that is a file, not a folder, is refused with LibraryError."""
     blocker = tmp_path / "home"
