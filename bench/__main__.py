@@ -5,6 +5,7 @@ import sys
 from bench import (
     bench_cli,
     bench_disc_upload,
+    bench_export,
     bench_imaging,
     bench_import,
     bench_media,
@@ -19,6 +20,7 @@ def main() -> int:
     bench_imaging.run()
     bench_viewer.run()
     bench_import.run()
+    bench_export.run()
     bench_cli.run()
     bench_upload.run()
     bench_disc_upload.run()

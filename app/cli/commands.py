@@ -280,6 +280,31 @@ def _upload_medium(args: argparse.Namespace) -> int:
     return EXIT_OK if report.complete else EXIT_PROBLEMS
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """``lightbox export STUDY_UID... --out PATH [--format folder|zip|iso] [--json]``."""
+    from app.cli.contract import export_json
+    from app.cli.printers import print_export
+    from app.cli.progress import ProgressPrinter
+    from app.services.exporting import ExportReport, format_for
+    from app.services.jobs import run_to_report
+    from app.services.library_service import LibraryService
+    from app.services.setup import configure_dicom_reading
+
+    configure_dicom_reading()
+    media_format = args.format or format_for(args.out)
+    job = LibraryService().export(args.studies, args.out, media_format)
+    bar = ProgressPrinter(sys.stderr, args.json)
+    try:
+        report = run_to_report(job, ExportReport, bar.update_export)
+    finally:
+        bar.finish()
+    if args.json:
+        _print_json(export_json(report))
+    else:
+        print_export(report, sys.stdout)
+    return EXIT_PROBLEMS if report.warnings else EXIT_OK
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     """``lightbox render FILE -o OUT.png [...]``."""
     if not args.file.is_file():
@@ -334,6 +359,7 @@ COMMANDS: dict[str | None, Command] = {
     "account": cmd_account,
     "upload": cmd_upload,
     "link": cmd_link,
+    "export": cmd_export,
     "library": cmd_library,
     "sample-disc": cmd_sample_disc,
 }

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from app.core.models import PatientNode, ScanReport
     from app.services.disc_upload import DiscUploadReport
+    from app.services.exporting import ExportReport
     from app.services.importing import ImportReport
     from app.services.library_service import StudyRow
     from app.services.uploading import UploadReport
@@ -110,3 +111,34 @@ def disc_upload_json(report: DiscUploadReport) -> dict[str, object]:
 def link_json(study_instance_uid: str, account: str, link: str) -> dict[str, object]:
     """The ``link --json`` object."""
     return {"study_instance_uid": study_instance_uid, "account": account, "link": link}
+
+
+def export_json(report: ExportReport) -> dict[str, object]:
+    """The ``export --json`` object (plus ``bytes`` and ``notes``).
+
+    Each study gives its UID in the library and in the copy (they differ when the copy is
+    de-identified); each warning the instance it is about (its UIDs in the library).
+    """
+    return {
+        "out": report.out,
+        "format": report.format,
+        "deidentified": report.deidentified,
+        "studies": [
+            {
+                "study_instance_uid": s.study_instance_uid,
+                "exported_study_instance_uid": s.exported_as,
+                "series": s.series,
+                "instances": s.instances,
+                "left_out": s.left_out,
+            }
+            for s in report.studies
+        ],
+        "instances": report.instances,
+        "bytes": report.bytes,
+        "warnings": [
+            {"study_instance_uid": w.study_instance_uid,
+             "sop_instance_uid": w.sop_instance_uid, "message": w.message}
+            for w in report.warnings
+        ],
+        "notes": list(report.notes),
+    }

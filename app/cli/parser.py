@@ -170,6 +170,17 @@ def build_parser() -> argparse.ArgumentParser:
     link.add_argument("--account", required=True, metavar="NAME")
     link.add_argument("--json", action="store_true", help="print one JSON object")
 
+    export = commands.add_parser(
+        "export", help="write studies as standard media (with a DICOMDIR) that any viewer "
+                       "opens: a folder, a ZIP file or an ISO image")
+    export.add_argument("studies", nargs="+", metavar="STUDY_UID")
+    export.add_argument("--out", type=Path, required=True, metavar="PATH",
+                        help="a new or empty folder, or the new ZIP or ISO file")
+    export.add_argument("--format", choices=("folder", "zip", "iso"),
+                        help="what to write (default: zip or iso when PATH ends in .zip or "
+                             ".iso, else folder)")
+    export.add_argument("--json", action="store_true", help="print one JSON object at the end")
+
     sample = commands.add_parser(
         "sample-disc", help="write a synthetic but valid disc (demo, tests, benchmarks)"
     )

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from app.core.models import ScanReport
     from app.services.accounts_service import Account
     from app.services.disc_upload import DiscUploadReport
+    from app.services.exporting import ExportReport
     from app.services.importing import ImportReport
     from app.services.library_service import StudyRow
     from app.services.uploading import UploadReport
@@ -146,3 +147,24 @@ def print_disc_upload(report: DiscUploadReport, out: TextIO) -> None:
     """The import of the medium, then per study what the account confirmed."""
     print_import(report.imported, out)
     print_upload(report.uploaded, out)
+
+
+_EXPORT_KINDS = {"folder": "a folder", "zip": "a ZIP file", "iso": "an ISO image"}
+
+
+def print_export(report: ExportReport, out: TextIO) -> None:
+    """Where the copy is and what it holds, then every image left out and why."""
+    studies = len(report.studies)
+    what = "a de-identified copy of " if report.deidentified else ""
+    _print(f"Exported {what}{studies} stud{'y' if studies == 1 else 'ies'} "
+           f"({report.instances} images, {report.bytes / 1e6:.1f} MB) as "
+           f"{_EXPORT_KINDS[report.format]} with a DICOMDIR: {report.out}", out)
+    if report.warnings:
+        _print(f"{len(report.warnings)} image{'s were' if len(report.warnings) != 1 else ' was'}"
+               " not put in the copy:", out)
+        for warning in report.warnings[:MAX_PROBLEM_LINES]:
+            _print(f"  {warning.sop_instance_uid or warning.study_instance_uid}: "
+                   f"{warning.message}", out)
+        _more(len(report.warnings), out)
+    for note in report.notes:
+        _print(f"Note: {note}", out)

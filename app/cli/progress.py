@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:
     from app.core.models import ScanProgress
     from app.services.disc_upload import DiscUploadProgress
+    from app.services.exporting import ExportProgress
     from app.services.importing import ImportProgress
     from app.services.uploading import UploadProgress
     from app.services.verification import VerifyProgress
@@ -73,6 +74,28 @@ class ProgressPrinter:
         if now - self._last_line >= LINE_EVERY_SECONDS:
             self._last_line = now
             print(f"Uploading the disc: {text}", file=self._out, flush=True)
+
+    def update_export(self, progress: ExportProgress) -> None:
+        """Export progress: a bar on a terminal, a line now and then elsewhere."""
+        if self._quiet:
+            return
+        from app.services.exporting import describe_export
+
+        done, total = ((progress.bytes_done, progress.bytes_total)
+                       if progress.phase == "packing" else (progress.done, progress.total))
+        self._draw("Exporting", describe_export(progress), done, total)
+
+    def _draw(self, label: str, text: str, done: int, total: int) -> None:
+        if self._tty:
+            filled = BAR_WIDTH * done // max(1, total)
+            bar = "#" * filled + "-" * (BAR_WIDTH - filled)
+            self._out.write(f"\r[{bar}] {text}\033[K")
+            self._out.flush()
+            return
+        now = time.monotonic()
+        if now - self._last_line >= LINE_EVERY_SECONDS or done >= total:
+            self._last_line = now
+            print(f"{label}: {text}", file=self._out, flush=True)
 
     def finish(self) -> None:
         """Clear the bar (on a terminal) so what follows starts on a clean line."""

@@ -90,3 +90,20 @@ class NotOnAccountError(UploadError):
 
 class NoViewerAddressError(AccountError):
     """An account has no viewer address, so no link can be made for it."""
+
+
+class ExportError(LightboxError):
+    """A copy could not be written where it was asked for (the place is taken, cannot be
+    written, or the disk filled up); nothing is left behind."""
+
+    exit_code = EXIT_UNUSABLE
+
+
+class ExcludedFromExport(LightboxError):
+    """Raised by an export transform to leave one instance out of the copy; the message is
+    the sentence the export's warning gives for it (see ``app.services.exporting``)."""
+
+
+class DeidentifyError(LightboxError):
+    """A copy could not be de-identified as asked (pixels that cannot be blacked out, a
+    damaged rule file, a library that cannot keep its de-identification secret)."""

@@ -9,6 +9,7 @@ One process writes at a time (a lock file); any number may read (SQLite WAL).
 import contextlib
 import errno
 import os
+import secrets
 import sqlite3
 import sys
 import time
@@ -554,6 +555,19 @@ class Library:
         ).fetchone()
         return int(row[0]), int(row[1])
 
+    def study_files(self, study_instance_uid: str) -> list[StoredInstance]:
+        """Every stored instance of a study in the order a copy lists them: by series
+        number, then instance number (as an export writes them)."""
+        rows = self._db.execute(
+            "SELECT i.sop_uid, i.file, i.size, i.sha256 FROM instances i"
+            " JOIN series se ON i.series = se.id JOIN studies st ON se.study = st.id"
+            " WHERE st.study_uid = ?"
+            " ORDER BY se.series_number IS NULL, se.series_number, se.id,"
+            " i.instance_number IS NULL, i.instance_number, i.id",
+            (study_instance_uid,),
+        ).fetchall()
+        return [StoredInstance(*row) for row in rows]
+
     def confirmed_count(self, study_instance_uid: str, account: str) -> int:
         """How many instances of a study the account has confirmed."""
         row = self._db.execute(
@@ -622,6 +636,31 @@ class Library:
             " ORDER BY id DESC", params,
         ).fetchall()
         return [ShareRow(*row) for row in rows]
+
+    def deidentification_secret(self) -> bytes:
+        """This library's de-identification secret, made on first use (32 random bytes).
+
+        It keys every pseudonym of the de-identified copies made from this library, so it
+        is never exported, shown or logged. LibraryError when a read-only library has none
+        yet.
+        """
+        query = "SELECT secret FROM deidentification WHERE id = 1"
+        row = self._db.execute(query).fetchone()
+        if row is None:
+            if self.read_only:
+                raise LibraryError(
+                    f"The library in {self.home} is read-only for you and has no "
+                    "de-identification key yet; make a de-identified copy once as a user "
+                    "who may change that folder."
+                )
+            with self._transaction() as db:
+                # OR IGNORE: two processes making the first copy at once keep one secret.
+                db.execute(
+                    "INSERT OR IGNORE INTO deidentification (id, secret, created_at)"
+                    " VALUES (1, ?, ?)", (secrets.token_bytes(32), _now()),
+                )
+            row = self._db.execute(query).fetchone()
+        return bytes(row[0])
 
     def missing_on_source(self, study_instance_uid: str) -> int:
         """How many images listed on this study's media are not in the library."""

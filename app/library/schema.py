@@ -132,6 +132,17 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX shares_study ON shares(study_uid);
     """,
+    # 5: the library's de-identification secret (one row): the key of the HMACs that give
+    # de-identified copies their UIDs, date offset and pseudonym, so later copies of the
+    # same patient link up. Made on first use (Library.deidentification_secret); it never
+    # leaves the library. No table maps new UIDs to old: the owner recomputes them.
+    """
+    CREATE TABLE deidentification (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        secret BLOB NOT NULL CHECK (length(secret) >= 16),
+        created_at TEXT NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

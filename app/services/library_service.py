@@ -4,10 +4,11 @@ jobs that change them.
 Each call opens the library for its own duration, so a call may run on any thread (the
 GUI runs them on its worker pool). Jobs (:meth:`LibraryService.import_media`,
 :meth:`LibraryService.upload`, :meth:`LibraryService.upload_medium`,
-:meth:`LibraryService.verify`) are generators that open the
+:meth:`LibraryService.export`, :meth:`LibraryService.verify`) are generators that open the
 library when they start and close it when they end. Every change of files and index goes
 through the library's one writer lock (imports and deletions); upload state is one SQLite
-transaction per batch and touches no file, so an upload may run beside an import.
+transaction per batch and touches no file, so an upload may run beside an import; an
+export only reads.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from app.cloud.dicomweb import DicomWebClient
     from app.core.models import InstanceRef
     from app.services.disc_upload import DiscUploadProgress, DiscUploadReport
+    from app.services.exporting import ExportProgress, ExportReport, Format, Transform
     from app.services.importing import ImportProgress, ImportReport
     from app.services.uploading import UploadProgress, UploadReport
     from app.services.verification import VerifyProgress, VerifyReport
@@ -203,6 +205,19 @@ class LibraryService:
         with self._open() as library:
             yield from upload_medium(source, account, library, make_client,
                                      patients=patients)
+
+    def export(
+        self, study_uids: list[str], out: Path, format: Format = "folder",
+        transform: Transform | None = None, *, deidentified: bool = False,
+    ) -> Iterator[ExportProgress | ExportReport]:
+        """Write studies as standard media (a folder, ZIP file or ISO image with a
+        DICOMDIR) at ``out`` (see services.exporting); ``transform`` changes each data set
+        for the copy (``deidentified`` says it removes the patient's identity)."""
+        from app.services.exporting import export_studies
+
+        with self._open() as library:
+            yield from export_studies(study_uids, out, format, library, transform,
+                                      deidentified=deidentified)
 
     def verify(self) -> Iterator[VerifyProgress | VerifyReport]:
         """Check every stored file against its recorded hash."""
