@@ -95,7 +95,7 @@ class Library:
             home.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(home / "library.sqlite", timeout=30,
                                        isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode = WAL")
+            _use_wal(self._db)
             # FULL: a committed import survives a power cut, not only a crash.
             self._db.execute("PRAGMA synchronous = FULL")
             self._db.execute("PRAGMA foreign_keys = ON")
@@ -685,6 +685,20 @@ class Library:
     def count_instances(self) -> int:
         """How many instances the library holds."""
         return int(self._db.execute("SELECT COUNT(*) FROM instances").fetchone()[0])
+
+
+def _use_wal(db: sqlite3.Connection) -> None:
+    """Switch the index to write-ahead logging. The switch takes the file exclusively and
+    SQLite does not wait for that: two first openings at once see "database is locked",
+    so it is tried again for a moment (a library already in WAL needs no switch)."""
+    for attempt in range(100):
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 99:
+                raise
+            time.sleep(0.02)
 
 
 def _connect_uri(uri: str) -> sqlite3.Connection:
