@@ -4,7 +4,7 @@ image of the same kind (modality and size) through app.services.copy_review."""
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QBrush, QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -28,6 +28,7 @@ from app.services.copy_review import (
     describe_rectangle,
     dragged_rectangle,
     instance_picture,
+    places_words,
     save_rule,
 )
 from app.services.library_service import LibraryService
@@ -107,9 +108,13 @@ class BlackoutCanvas(QWidget):
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         painter.drawImage(self.image_area(), self._image)
         outline = QPen(QColor("#ff4040"), 2)
+        # Black, as in the copy, with red hatching: black on a black background must
+        # still show where it is.
+        hatch = QBrush(QColor(255, 64, 64, 150), Qt.BrushStyle.BDiagPattern)
         for number, rectangle in enumerate(self.rectangles, start=1):
             box = self.to_widget(rectangle)
             painter.fillRect(box, QColor(0, 0, 0))
+            painter.fillRect(box, hatch)
             painter.setPen(outline)
             painter.drawRect(box)
             painter.drawText(box.adjusted(4, 2, 0, 0), Qt.AlignmentFlag.AlignLeft
@@ -222,8 +227,8 @@ class BlackoutEditor(QDialog):
         if not self.rectangles:
             self.status.setText(self.tr("Nothing is blacked out yet."))
         else:
-            self.status.setText(self.tr("{0} place(s) will be black in the copy.").format(
-                len(self.rectangles)))
+            self.status.setText(self.tr("{0} will be black in the copy.").format(
+                places_words(len(self.rectangles))))
 
     def save(self) -> None:
         library, image, rectangles = self.library, self.image, list(self.rectangles)

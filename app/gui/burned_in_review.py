@@ -32,15 +32,20 @@ from app.services.copy_review import (
     BlackoutRule,
     Choice,
     Picture,
+    Rectangle,
     ReviewImage,
     choice_for,
     choices_summary,
+    places_words,
+    plain_reason,
+    review_intro,
     review_pictures,
     rule_for_image,
+    shown_rectangles,
 )
 from app.services.library_service import LibraryService
 
-THUMBNAIL_SIDE = 128
+THUMBNAIL_SIDE = 176
 CHOICES: tuple[Choice, ...] = (EXCLUDE, BLACK_OUT, INCLUDE)
 
 
@@ -66,7 +71,7 @@ class ReviewRow(QFrame):
         bold = QFont(title.font())
         bold.setBold(True)
         title.setFont(bold)
-        reason = QLabel(self.tr("May have writing in it: {0}.").format(image.reason))
+        reason = QLabel(self.tr(plain_reason(image)))
         reason.setWordWrap(True)
         self.state = QLabel()
         self.state.setWordWrap(True)
@@ -116,8 +121,8 @@ class ReviewRow(QFrame):
         else:
             count = len(rule.rectangles) if rule is not None else 0
             self.state.setText(self.tr(
-                "The copy will have this picture with {0} place(s) blacked out, as on every "
-                "picture of this kind ({1}).").format(count, self.image.kind))
+                "The copy will have this picture with {0} blacked out, as every picture of "
+                "this kind ({1}).").format(places_words(count), self.image.kind))
 
     def show_loading(self) -> None:
         self._pixels = None
@@ -146,6 +151,8 @@ class BurnedInReview(QWidget):
         self._explicit: dict[str, Choice] = {}
         self._task: GeneratorTask | None = None
         self.loaded: set[str] = set()
+        # The rectangles each picture is (being) drawn with.
+        self.shown: dict[str, tuple[Rectangle, ...]] = {}
         self.editor: BlackoutEditor | None = None
         self.intro = QLabel()
         self.intro.setWordWrap(True)
@@ -174,16 +181,14 @@ class BurnedInReview(QWidget):
         self.images, self.rules = list(images), list(rules)
         self._explicit = {}
         self.loaded = set()
+        self.shown = {}
         while self.list_layout.count():
             item = self.list_layout.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.deleteLater()
         self.rows = {}
-        self.intro.setText(self.tr(
-            "{0} picture(s) may have writing in the image itself, such as a name or a date "
-            "of birth. Taking the name out of the file does not remove that writing, so "
-            "choose for each picture what the copy gets.").format(len(images)))
+        self.intro.setText(self.tr(review_intro(len(images))))
         for image in images:
             row = ReviewRow(image)
             row.chosen.connect(self._on_chosen)
@@ -192,7 +197,6 @@ class BurnedInReview(QWidget):
             self.rows[image.sop_instance_uid] = row
         self.list_layout.addStretch(1)
         self._show_choices()
-        self._load_pictures(images)
 
     def choices(self) -> dict[str, Choice]:
         """SOP Instance UID -> what the copy does with that picture."""
@@ -223,7 +227,16 @@ class BurnedInReview(QWidget):
             row.show_choice(choices[uid], rule_for_image(row.image, self.rules))
         self.summary.setText(self.tr("In the copy: {0}.").format(
             choices_summary(choices.values())) if choices else "")
+        # Each picture shows what the copy gets: blacked out or as it is.
+        stale = [image for image in self.images
+                 if self.shown.get(image.sop_instance_uid) != self._wanted(image)]
+        if stale:
+            self._load_pictures(stale)
         self.changed.emit()
+
+    def _wanted(self, image: ReviewImage) -> tuple[Rectangle, ...]:
+        choice = choice_for(image, self.rules, self._explicit.get(image.sop_instance_uid))
+        return shown_rectangles(image, choice, self.rules)
 
     def draw(self, uid: str) -> None:
         """Open the editor on this picture; a saved rule blacks out its whole kind."""
@@ -237,35 +250,39 @@ class BurnedInReview(QWidget):
 
     def _on_rule_saved(self, rule: BlackoutRule) -> None:
         self.rules = [r for r in self.rules if r.key != rule.key] + [rule]
-        kind = [i for i in self.images if i.key == rule.key]
-        for image in kind:
+        for image in self.images:
             # The rule is for every picture of its kind: those left out by default (or
             # on purpose) are now blacked out; one included as it is stays so.
-            if self._explicit.get(image.sop_instance_uid) == EXCLUDE:
+            if image.key == rule.key and self._explicit.get(image.sop_instance_uid) == EXCLUDE:
                 del self._explicit[image.sop_instance_uid]
-            self.loaded.discard(image.sop_instance_uid)
-            self.rows[image.sop_instance_uid].show_loading()
         self._show_choices()
-        # That kind first, then whatever the earlier pictures had not reached yet.
-        rest = [i for i in self.images if i.key != rule.key
-                and i.sop_instance_uid not in self.loaded]
-        self._load_pictures(kind + rest)
 
     def _load_pictures(self, images: list[ReviewImage]) -> None:
+        """Draw these pictures as the copy gets them (then whatever an earlier, stopped
+        round had not reached yet)."""
         self.stop()
-        library, rules = self.library, list(self.rules)
+        wanted = {image.sop_instance_uid: (image, self._wanted(image)) for image in images}
+        for image in self.images:
+            uid = image.sop_instance_uid
+            if uid not in wanted and uid not in self.loaded:
+                wanted[uid] = (image, self._wanted(image))
+        for uid, (_image, rectangles) in wanted.items():
+            self.shown[uid] = rectangles
+            self.rows[uid].show_loading()
+        self.loaded -= set(wanted)
+        library, items = self.library, list(wanted.values())
 
-        def job() -> Iterator[tuple[str, Picture | str]]:
-            yield from review_pictures(library, images, rules, THUMBNAIL_SIDE)
+        def job() -> Iterator[tuple[str, tuple[Rectangle, ...], Picture | str]]:
+            yield from review_pictures(library, items, THUMBNAIL_SIDE)
 
         task = GeneratorTask(job, lambda _item: False)
         task.signals.progressed.connect(self._on_picture)
         self._task = start_task(task)
 
-    def _on_picture(self, item: tuple[str, Picture | str]) -> None:
-        uid, picture = item
+    def _on_picture(self, item: tuple[str, tuple[Rectangle, ...], Picture | str]) -> None:
+        uid, rectangles, picture = item
         row = self.rows.get(uid)
-        if row is not None:
+        if row is not None and self.shown.get(uid) == rectangles:
             row.show_picture(picture)
             self.loaded.add(uid)
 

@@ -32,10 +32,10 @@ from PySide6.QtWidgets import (
 
 from app.gui.burned_in_review import BurnedInReview
 from app.gui.observe import observe
+from app.gui.pseudonym_fields import PseudonymFields
 from app.gui.tasks import GeneratorTask, run_in_background, start_task
 from app.services.copy_review import (
     BlackoutRule,
-    Pseudonym,
     ReviewImage,
     default_pseudonyms,
     export_reviewed_copy,
@@ -68,51 +68,6 @@ def default_folder() -> str:
         if folder and Path(folder).is_dir():
             return folder
     return str(Path.home())
-
-
-class PseudonymFields(QWidget):
-    """The name and ID a copy without the patient's name carries; empty fields show, and
-    give, the default."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.name = QLineEdit()
-        self.name.setAccessibleName(self.tr("Name in the copy"))
-        self.patient_id = QLineEdit()
-        self.patient_id.setAccessibleName(self.tr("ID in the copy"))
-        self.hint = QLabel()
-        self.hint.setWordWrap(True)
-        form = QFormLayout(self)
-        form.setContentsMargins(0, 0, 0, 0)
-        form.addRow(self.tr("Name in the copy:"), self.name)
-        form.addRow(self.tr("ID in the copy:"), self.patient_id)
-        form.addRow(self.hint)
-        self.show_defaults([])
-
-    def show_defaults(self, defaults: list[Pseudonym]) -> None:
-        if not defaults:
-            self.name.setPlaceholderText(self.tr("Anonymous, with a code"))
-            self.patient_id.setPlaceholderText(self.tr("ANON- and the same code"))
-            self.hint.setText(self.tr(
-                "Leave them empty for a made-up name and ID, or type your own, such as "
-                "\"Second opinion 2026\"."))
-            return
-        first = defaults[0]
-        self.name.setPlaceholderText(first.patient_name)
-        self.patient_id.setPlaceholderText(first.patient_id)
-        if len(defaults) == 1:
-            self.hint.setText(self.tr(
-                "Left empty, the copy says {0} and {1}: the same on every copy you make of "
-                "this person, so a doctor can tell the copies belong together.").format(
-                    first.patient_name, first.patient_id))
-        else:
-            self.hint.setText(self.tr(
-                "These studies belong to {0} people. Left empty, each gets a made-up name "
-                "and ID of their own; what you type here is given to all of them.").format(
-                    len(defaults)))
-
-    def values(self) -> tuple[str | None, str | None]:
-        return (self.name.text().strip() or None, self.patient_id.text().strip() or None)
 
 
 class ExportDialog(QDialog):
@@ -237,6 +192,8 @@ class ExportDialog(QDialog):
         self.left_out.setWordWrap(True)
         self.notes = QLabel()
         self.notes.setWordWrap(True)
+        self.notes.setStyleSheet("color: #606060")
+        self.notes.setAccessibleName(self.tr("Details"))
         result = QWidget()
         layout = QVBoxLayout(result)
         layout.addWidget(self.done_place)
@@ -257,13 +214,15 @@ class ExportDialog(QDialog):
         self.export_button = QPushButton(self.tr("&Export"))
         self.export_button.setDefault(True)
         self.export_button.clicked.connect(self.start)
-        self.buttons.addButton(self.back_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.buttons.addButton(self.export_button, QDialogButtonBox.ButtonRole.AcceptRole)
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.cancel_button.clicked.connect(self.cancel)
+        footer = QHBoxLayout()
+        footer.addWidget(self.back_button)
+        footer.addWidget(self.buttons, 1)
         outer = QVBoxLayout(self)
         outer.addWidget(self.pages, 1)
-        outer.addWidget(self.buttons)
+        outer.addLayout(footer)
 
         observe(self, privacy.changed, lambda _hidden: self._describe())
         self.format_buttons["folder"].setChecked(True)
@@ -458,7 +417,7 @@ class ExportDialog(QDialog):
         self.left_out_heading.setText(left_out_heading(len(report.warnings)))
         self.left_out_heading.setVisible(bool(outcome.left_out))
         self.left_out.setVisible(bool(outcome.left_out))
-        self.notes.setText("\n".join(outcome.notes))
+        self.notes.setText(self.tr("Details: {0}").format(" ".join(outcome.notes)))
         self.notes.setVisible(bool(outcome.notes))
         self._show_page(RESULT)
         QApplication.alert(self)

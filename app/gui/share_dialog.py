@@ -66,7 +66,7 @@ class ShareDialog(QDialog):
     shared = Signal(str, str)  # study UID, how (after it is recorded)
 
     def __init__(self, items: list[ShareItem], account: Account, library: LibraryService,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, note: str = "") -> None:
         super().__init__(parent)
         self.items = items
         self.account = account
@@ -87,6 +87,12 @@ class ShareDialog(QDialog):
         self.study.setVisible(len(items) > 1)
         self.study_label.setVisible(len(items) == 1)
 
+        # What this link is of, when that needs saying ("This copy does not carry your
+        # name, birth date or ID.").
+        self.note = QLabel(note)
+        self.note.setWordWrap(True)
+        self.note.setAccessibleName(self.tr("About this copy"))
+        self.note.setVisible(bool(note))
         intro = QLabel(self.tr("Send your doctor this link:"))
         self.link_box = QPlainTextEdit()
         self.link_box.setReadOnly(True)
@@ -142,6 +148,7 @@ class ShareDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.study)
         layout.addWidget(self.study_label)
+        layout.addWidget(self.note)
         layout.addWidget(intro)
         layout.addLayout(link_row)
         layout.addWidget(self.needs)
@@ -355,8 +362,12 @@ class Sharing(QObject):
         run_in_background(lambda: share_items(library, account, study_uids),
                           lambda items: self._show(items, account), self._warn)
 
-    def _show(self, items: list[ShareItem], account: Account) -> None:
-        dialog = ShareDialog(items, account, self.library(), self.window)
+    def show_items(self, items: list[ShareItem], account: Account, note: str = "") -> None:
+        """The panel for links already made (a copy just shared), with ``note`` on top."""
+        self._show(items, account, note)
+
+    def _show(self, items: list[ShareItem], account: Account, note: str = "") -> None:
+        dialog = ShareDialog(items, account, self.library(), self.window, note)
         dialog.shared.connect(lambda _uid, _how: self.library_changed.emit())
         self.dialogs.append(dialog)
         dialog.finished.connect(lambda _code, d=dialog: self.dialogs.remove(d))

@@ -50,7 +50,8 @@ __all__ = [
     "Rectangle", "ReviewImage", "ReviewedTransform", "choice_for", "choices_summary",
     "default_pseudonyms",
     "describe_rectangle", "dragged_rectangle", "export_reviewed_copy", "instance_picture",
-    "review_images", "review_pictures", "rule_for_image", "rules", "save_rule",
+    "places_words", "plain_reason", "review_images", "review_intro", "review_pictures",
+    "rule_for_image", "rules", "save_rule", "shown_rectangles",
 ]
 
 Choice = Literal["exclude", "include", "black-out"]
@@ -305,14 +306,13 @@ def dragged_rectangle(x0: float, y0: float, x1: float, y1: float, rows: int,
                       columns: int) -> Rectangle | None:
     """The rectangle of image pixels a mouse drag from (x0, y0) to (x1, y1) covers (in
     image pixels, either direction), clipped to the image; None when it covers less than
-    two pixels either way (a click, not a drag)."""
-    left, right = sorted((max(0.0, min(x0, x1)), min(float(columns), max(x0, x1))))
-    top, bottom = sorted((max(0.0, min(y0, y1)), min(float(rows), max(y0, y1))))
+    a pixel either way (a click, not a drag)."""
+    left, right = max(0.0, min(x0, x1)), min(float(columns), max(x0, x1))
+    top, bottom = max(0.0, min(y0, y1)), min(float(rows), max(y0, y1))
+    if right - left < 1 or bottom - top < 1:
+        return None  # A click, or a drag beside the image.
     x, y = int(left), int(top)
-    width, height = int(np.ceil(right)) - x, int(np.ceil(bottom)) - y
-    if width < 2 or height < 2:
-        return None
-    return Rectangle(x, y, width, height)
+    return Rectangle(x, y, int(np.ceil(right)) - x, int(np.ceil(bottom)) - y)
 
 
 def describe_rectangle(rectangle: Rectangle) -> str:
@@ -322,19 +322,26 @@ def describe_rectangle(rectangle: Rectangle) -> str:
 
 
 def review_pictures(
-    library: LibraryService, images: Sequence[ReviewImage], saved: Sequence[BlackoutRule],
+    library: LibraryService, wanted: Sequence[tuple[ReviewImage, tuple[Rectangle, ...]]],
     size: int,
-) -> Iterator[tuple[str, Picture | str]]:
-    """A small picture of each image as the copy would carry it (its kind's rule applied),
-    one at a time: (SOP Instance UID, picture), or (UID, why it cannot be drawn)."""
-    for image in images:
-        rule = rule_for_image(image, saved)
+) -> Iterator[tuple[str, tuple[Rectangle, ...], Picture | str]]:
+    """A small picture of each image as the copy would carry it (``wanted`` gives the
+    rectangles to black out on each), one at a time: (SOP Instance UID, the rectangles,
+    the picture or why it cannot be drawn)."""
+    for image, rectangles in wanted:
         try:
-            picture: Picture | str = instance_picture(
-                library, image.sop_instance_uid, size, rule.rectangles if rule else ())
+            picture: Picture | str = instance_picture(library, image.sop_instance_uid, size,
+                                                      rectangles)
         except LightboxError as exc:
             picture = str(exc)
-        yield image.sop_instance_uid, picture
+        yield image.sop_instance_uid, rectangles, picture
+
+
+def shown_rectangles(image: ReviewImage, choice: Choice,
+                     saved: Iterable[BlackoutRule]) -> tuple[Rectangle, ...]:
+    """What is black on ``image`` in the copy, given its choice."""
+    rule = rule_for_image(image, saved)
+    return rule.rectangles if choice == BLACK_OUT and rule is not None else ()
 
 
 def choices_summary(choices: Iterable[Choice]) -> str:
@@ -348,3 +355,35 @@ def choices_summary(choices: Iterable[Choice]) -> str:
             plural = "included as they are" if choice == INCLUDE and number > 1 else words
             parts.append(f"{number} {plural}")
     return ", ".join(parts)
+
+
+# -- words ---------------------------------------------------------------------------------
+_KIND_REASONS = {
+    "US": "Ultrasound machines often write the name and the date into the picture.",
+    "SC": "Screen captures often show the name and the date.",
+    "OT": "Pictures of this kind often have writing in them.",
+    "XC": "Photos may show a name tag, a label or a wristband.",
+}
+
+
+def plain_reason(image: ReviewImage) -> str:
+    """Why a picture is in the review, for a patient: one sentence, no codes."""
+    if "marked as having burned-in" in image.reason:
+        return "The file itself says that the picture has writing in it."
+    if "secondary capture" in image.reason:
+        return _KIND_REASONS["SC"]
+    return _KIND_REASONS.get(image.modality.upper(),
+                             "Pictures of this kind often have writing in them.")
+
+
+def review_intro(count: int) -> str:
+    """The sentence above the review list."""
+    pictures = "1 picture" if count == 1 else f"{count} pictures"
+    return (f"{pictures} may have writing in the image itself, such as a name or a date of "
+            "birth. Taking the name out of the file does not remove that writing, so choose "
+            f"what the copy gets{' for each picture' if count > 1 else ''}.")
+
+
+def places_words(count: int) -> str:
+    """"1 place", "3 places"."""
+    return "1 place" if count == 1 else f"{count} places"

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from app.services.exporting import ExportReport, Format
+from app.services.accounts_service import Account
+from app.services.exporting import ExportProgress, ExportReport, Format, describe_export
 from app.services.library_service import StudyRow
+from app.services.uploading import UploadProgress, describe_upload
 
 FORMAT_WORDS: dict[Format, str] = {
     "folder": "a folder (for a USB stick)",
@@ -115,6 +117,8 @@ def export_outcome(report: ExportReport) -> ExportOutcome:
     if report.deidentified:
         what += " " + NO_NAME + " Dates are moved by the same number of days, so the " \
             "time between scans stays right."
+    else:
+        what += " Like the original disc, it carries the patient's name and details."
     left_out = tuple(w.message for w in report.warnings[:MAX_WARNINGS])
     if len(report.warnings) > MAX_WARNINGS:
         left_out += (f"... and {len(report.warnings) - MAX_WARNINGS} more.",)
@@ -125,3 +129,45 @@ def export_outcome(report: ExportReport) -> ExportOutcome:
 def left_out_heading(count: int) -> str:
     """"2 images are not in the copy:"."""
     return f"{_images(count)} {'is' if count == 1 else 'are'} not in the copy:"
+
+
+# -- sharing a copy without the name ---------------------------------------------------------
+@dataclass(frozen=True)
+class CopyAccounts:
+    """The accounts a copy without the name can be shared through (those with a viewer
+    for doctors: without one there is no link to give), or why there is none."""
+
+    accounts: tuple[Account, ...]
+    reason: str = ""
+
+
+def copy_accounts(accounts: Sequence[Account]) -> CopyAccounts:
+    """Which of ``accounts`` can give a link to a shared copy."""
+    usable = tuple(a for a in accounts if a.viewer_url)
+    if usable:
+        return CopyAccounts(usable)
+    if not accounts:
+        return CopyAccounts((), "You have no cloud account yet. Add one that has a viewer "
+                                "for doctors (File > Cloud accounts...), then share the copy.")
+    names = " and ".join(a.name for a in accounts)
+    return CopyAccounts((), f"{names} has no viewer for doctors, so there would be no link "
+                            "to send. Add a viewer to the account (File > Cloud "
+                            "accounts...), then share the copy.")
+
+
+@dataclass(frozen=True)
+class ProgressWords:
+    """A progress line and how far along it is (``done`` of ``total``)."""
+
+    text: str
+    done: int
+    total: int
+
+
+def share_copy_progress(item: ExportProgress | UploadProgress, account: str) -> ProgressWords:
+    """The copy being made, then sent, in plain words."""
+    if isinstance(item, ExportProgress):
+        return ProgressWords(f"Making the copy without your name: {describe_export(item)}",
+                             item.done, item.total)
+    return ProgressWords(f"Sending the copy to {account}: {describe_upload(item)}",
+                         item.confirmed, item.total)

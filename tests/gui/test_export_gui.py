@@ -173,7 +173,7 @@ def test_without_the_name_no_byte_of_the_copy_names_the_patient(
     dialog = _dialog(qtbot, lightbox_home, [study], tmp_path / "out", without_name=True)
     assert dialog.pseudonym.isVisibleTo(dialog)
     # The default pseudonym is shown before anything is typed.
-    qtbot.waitUntil(lambda: dialog.pseudonym.name.placeholderText().startswith("Anonymous^"),
+    qtbot.waitUntil(lambda: dialog.pseudonym.name.placeholderText().startswith("Anonymous, "),
                     timeout=TIMEOUT)
     assert "ANON-" in dialog.pseudonym.patient_id.placeholderText()
     # The copy's name gives away neither the patient nor the study's real date.
@@ -300,9 +300,18 @@ def test_a_black_out_rule_drawn_on_one_picture_blacks_out_its_kind(
         ("US", 120, 160)]
     assert dialog.review.choices() == dict.fromkeys(with_ultrasound, BLACK_OUT)
     assert dialog.review.rows[second].buttons[BLACK_OUT].isChecked()
-    assert "1 place(s) blacked out" in dialog.review.rows[second].state.text()
+    assert "with 1 place blacked out" in dialog.review.rows[second].state.text()
     assert dialog.review.rows[first].draw_button.text() == "Change the places..."
+    # Each picture shows what the copy gets: blacked out, or as it is when included.
     qtbot.waitUntil(dialog.review.pictures_loaded, timeout=TIMEOUT)
+    assert dialog.review.shown == dict.fromkeys(with_ultrasound, (drawn,))
+    dialog.review.rows[second].buttons[INCLUDE].click()
+    qtbot.waitUntil(dialog.review.pictures_loaded, timeout=TIMEOUT)
+    assert dialog.review.shown == {first: (drawn,), second: ()}
+    dialog.review.rows[second].buttons[BLACK_OUT].click()
+    assert dialog.review.editor is None  # The rule is there: nothing to draw.
+    qtbot.waitUntil(dialog.review.pictures_loaded, timeout=TIMEOUT)
+    assert dialog.review.choices() == dict.fromkeys(with_ultrasound, BLACK_OUT)
     _export(qtbot, dialog)
 
     copies = [ds for ds in _datasets(folder_files(dialog.target())).values()
