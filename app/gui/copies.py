@@ -7,10 +7,14 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from app.gui.export_dialog import ExportDialog
+from app.gui.share_copy_dialog import ShareCopyDialog
 from app.gui.share_dialog import Sharing
-from app.services.accounts_service import AccountsService
+from app.services.accounts_service import Account, AccountsService
+from app.services.export_words import NO_NAME
 from app.services.library_service import LibraryService
 from app.services.privacy import Privacy
+from app.services.share_copy import ShareCopyReport
+from app.services.sharing import ShareItem
 
 
 class Copies(QObject):
@@ -26,7 +30,7 @@ class Copies(QObject):
         self._library = library
         self._accounts = accounts
         self.export_dialogs: list[ExportDialog] = []
-        self.share_dialogs: list[QWidget] = []
+        self.share_dialogs: list[ShareCopyDialog] = []
 
     def library(self) -> LibraryService:
         return self._library if self._library is not None else LibraryService()
@@ -46,7 +50,20 @@ class Copies(QObject):
         dialog.show()
         return dialog
 
-    def share_copy(self, study_uid: str) -> None:
-        """"Share a copy without my name..." for one study of the library."""
-        QMessageBox.information(self.window, self.tr("Share a copy without my name"),
-                                self.tr("Sharing a copy without the name is not ready yet."))
+    def share_copy(self, study_uid: str) -> ShareCopyDialog:
+        """"Share a copy without my name..." for one study of the library: its dialog,
+        then (once the copy's link is there) the share panel with that link."""
+        dialog = ShareCopyDialog(study_uid, self.library(), self.accounts(), self.window)
+        dialog.copy_shared.connect(
+            lambda report, account, d=dialog: self._copy_shared(d.label, report, account))
+        self.share_dialogs.append(dialog)
+        dialog.finished.connect(lambda _code, d=dialog: self.share_dialogs.remove(d))
+        dialog.show()
+        return dialog
+
+    def _copy_shared(self, label: str, report: ShareCopyReport, account: Account) -> None:
+        assert report.link is not None  # Only a copy with a link is announced.
+        item = ShareItem(report.study_instance_uid,
+                         self.tr("{0} (a copy without your name)").format(label), report.link)
+        self.sharing.show_items([item], account, self.tr(NO_NAME))
+        self.library_changed.emit()  # The study now shows as shared.
