@@ -12,14 +12,16 @@ import threading
 import time
 from collections.abc import Callable, Generator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import closing
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 from app.cloud.accounts import Account
 from app.cloud.dicomweb import DicomWebClient, StowFile, StowOutcome
 from app.cloud.viewer_links import fill
 from app.core.errors import AuthError, LibraryError, RetryableError
 from app.core.progress import duration, megabytes_per_second, seconds_left
-from app.library.library import Library, StoredInstance
+from app.library.library import Library
 
 BATCH_INSTANCES = 50
 BATCH_BYTES = 100 * 1024 * 1024
@@ -111,12 +113,20 @@ def study_link(account: Account, study_instance_uid: str) -> str | None:
     return fill(account.viewer_url, study_instance_uid) if account.viewer_url else None
 
 
-def batches(instances: list[StoredInstance], max_instances: int = BATCH_INSTANCES,
-            max_bytes: int = BATCH_BYTES) -> list[list[StoredInstance]]:
-    """Instances grouped into requests of at most ``max_instances`` and ``max_bytes``
-    (a single larger file goes alone)."""
-    groups: list[list[StoredInstance]] = []
-    current: list[StoredInstance] = []
+class _Sized(Protocol):
+    @property
+    def size(self) -> int: ...
+
+
+Item = TypeVar("Item", bound=_Sized)
+
+
+def batches(instances: list[Item], max_instances: int = BATCH_INSTANCES,
+            max_bytes: int = BATCH_BYTES) -> list[list[Item]]:
+    """Instances (stored ones or StowFiles) grouped into requests of at most
+    ``max_instances`` and ``max_bytes`` (a single larger file goes alone)."""
+    groups: list[list[Item]] = []
+    current: list[Item] = []
     size = 0
     for instance in instances:
         if current and (len(current) >= max_instances or size + instance.size > max_bytes):
@@ -184,10 +194,47 @@ def _upload_study(
     pending = library.pending_uploads(uid, account.name)
     state = _StudyState(uid, total, library.confirmed_count(uid, account.name))
     # The module's limits as they are now (tests lower them; defaults bind at import).
-    groups = batches(pending, BATCH_INSTANCES, BATCH_BYTES)
+    groups = [
+        [StowFile(i.sop_instance_uid, library.store.path(i.file), i.size) for i in group]
+        for group in batches(pending, BATCH_INSTANCES, BATCH_BYTES)
+    ]
     bytes_total = sum(i.size for i in pending)
     bytes_done = 0
     started = time.monotonic()
+    with closing(stow_batches(groups, make_client, connections=connections,
+                              max_attempts=max_attempts, sleep=sleep)) as sending:
+        for finished, note in sending:
+            for group, outcome in finished:
+                library.record_uploads(account.name, outcome.confirmed, outcome.failed)
+                state.sent += len(group)
+                state.confirmed += len(outcome.confirmed)
+                state.failed.update(outcome.failed)
+                for uid_ok in outcome.confirmed:
+                    state.failed.pop(uid_ok, None)
+                bytes_done += sum(f.size for f in group)
+            yield UploadProgress(uid, state.confirmed, len(state.failed), total, bytes_done,
+                                 bytes_total, time.monotonic() - started, note)
+    return state
+
+
+def stow_batches(
+    groups: list[list[StowFile]],
+    make_client: ClientFactory,
+    *,
+    connections: int = CONNECTIONS,
+    max_attempts: int = MAX_ATTEMPTS,
+    sleep: Callable[[float], None] | None = None,
+) -> Generator[tuple[list[tuple[list[StowFile], StowOutcome]], str], None, None]:
+    """Send each group of files in one STOW-RS request, over ``connections`` clients at
+    once, retrying transient failures with growing pauses (a group that fails
+    ``max_attempts`` times fails each of its files with the reason).
+
+    Yields, at least once a second and until every group has its verdict, the groups
+    finished since the last yield with the server's outcome, and a note on the latest
+    retry ("" when none). Raises AuthError when the credentials are refused (the other
+    connections stop at once). Closing the generator drops the groups not started; one in
+    flight ends on its own and its verdict is lost (sending it again is harmless).
+    """
     local = threading.local()
     notes: list[str] = []
     # Set when the generator is closed or fails: threads still retrying give up at once.
@@ -198,8 +245,7 @@ def _upload_study(
             local.client = make_client()
         return local.client  # type: ignore[no-any-return]
 
-    def send(group: list[StoredInstance]) -> StowOutcome:
-        files = [StowFile(i.sop_instance_uid, library.store.path(i.file), i.size) for i in group]
+    def send(files: list[StowFile]) -> StowOutcome:
         for attempt in range(1, max_attempts + 1):
             if stopped.is_set():
                 return StowOutcome(frozenset())  # Nobody is waiting for the verdict.
@@ -223,32 +269,19 @@ def _upload_study(
     executor = ThreadPoolExecutor(max_workers=max(1, connections),
                                   thread_name_prefix="lightbox-upload")
     try:
-        running: dict[Future[StowOutcome], list[StoredInstance]] = {
+        running: dict[Future[StowOutcome], list[StowFile]] = {
             executor.submit(send, group): group for group in groups
         }
         while running:
             done, _ = wait(running, timeout=1.0, return_when=FIRST_COMPLETED)
+            finished = []
             for future in done:
                 group = running.pop(future)
-                outcome = future.result()  # AuthError propagates: stop everything.
-                library.record_uploads(account.name, outcome.confirmed, outcome.failed)
-                state.sent += len(group)
-                state.confirmed += len(outcome.confirmed)
-                state.failed.update(outcome.failed)
-                for uid_ok in outcome.confirmed:
-                    state.failed.pop(uid_ok, None)
-                bytes_done += sum(i.size for i in group)
+                finished.append((group, future.result()))  # AuthError: stop everything.
             note = notes.pop() if notes else ""
             notes.clear()
-            yield UploadProgress(uid, state.confirmed, len(state.failed), total, bytes_done,
-                                 bytes_total, time.monotonic() - started, note)
-    except AuthError:
-        executor.shutdown(wait=False, cancel_futures=True)
-        raise
+            yield finished, note
     finally:
-        # Batches not started are dropped; one in flight ends on its own (no retry), and
-        # its verdict is simply not recorded: those images are sent again next time,
-        # harmlessly.
+        # Batches not started are dropped; one in flight ends on its own (no retry).
         stopped.set()
         executor.shutdown(wait=False, cancel_futures=True)
-    return state
