@@ -105,17 +105,21 @@ class ExportDeidentifier:
         counts = Counter(note.kind for note in self.engine.notes)
         lines = []
         if blacked := counts["blacked-out"]:
-            lines.append(f"{_images(blacked)} blacked out where the saved rules for "
-                         "their kind and size say, before going into the copy.")
+            lines.append(f"{_images(blacked)} {_were(blacked)} blacked out where the saved "
+                         "rules for their kind and size say, before going into the copy.")
         if included := counts["included"]:
-            lines.append(f"{_images(included)} that may show burned-in text (a name, a date) "
-                         "included as asked: look at them before sharing the copy.")
+            lines.append(f"{_images(included)} that may show burned-in text (a name, a "
+                         f"date) {_were(included)} included as asked: look at "
+                         f"{'it' if included == 1 else 'them'} before sharing the copy.")
         return lines
 
 
 def _images(count: int) -> str:
-    """ "1 image was", "3 images were"."""
-    return "1 image was" if count == 1 else f"{count} images were"
+    return "1 image" if count == 1 else f"{count} images"
+
+
+def _were(count: int) -> str:
+    return "was" if count == 1 else "were"
 
 
 def export_deidentifier(library: Library, options: DeidentifyOptions) -> ExportDeidentifier:
