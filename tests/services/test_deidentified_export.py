@@ -116,13 +116,13 @@ def test_a_de_identified_copy_holds_nothing_of_the_patient(
             b"lightbox sample disc", b"other^person", b"person", b"other-1"} <= set(values)
     files = _files(out, media_format)
     pixels = [dcmread(p).PixelData for p in originals.values()]
-    for path, data in files.items():
-        assert identity_left(data, values, pixels) == {}, path
+    for name, data in files.items():
+        assert identity_left(data, values, pixels) == {}, name
 
     exported = files_by_uid(files)
     assert set(exported) == {keys.uid(uid) for uid in originals}
-    for uid, path in originals.items():
-        original = dcmread(path)
+    for uid, stored in originals.items():
+        original = dcmread(stored)
         copy = dcmread(io.BytesIO(exported[keys.uid(uid)][1]))
         assert copy.PixelData == original.PixelData
         assert copy.PatientIdentityRemoved == "YES"
@@ -323,18 +323,18 @@ def test_real_discs_are_de_identified(
             "InstitutionName"} <= set(values.values())
     files = _files(out, media_format)
     pixels = [dcmread(p).get("PixelData", b"") for p in originals.values()]
-    for path, data in files.items():
-        assert identity_left(data, values, pixels) == {}, path
+    for name, data in files.items():
+        assert identity_left(data, values, pixels) == {}, name
 
     exported = files_by_uid(files)
     assert set(exported) == {keys.uid(uid) for uid in originals}
     unpacked = out if media_format == "folder" else write_files(files, tmp_path / "unpacked")
     assert dciodvfy_errors(unpacked / "DICOMDIR") == []
-    for uid, path in originals.items():
+    for uid, stored in originals.items():
         name, data = exported[keys.uid(uid)]
-        assert dcmread(io.BytesIO(data)).get("PixelData") == dcmread(path).get("PixelData")
+        assert dcmread(io.BytesIO(data)).get("PixelData") == dcmread(stored).get("PixelData")
         if media_format == "folder":
-            assert not _new_errors(unpacked / name, path), name
+            assert not _new_errors(unpacked / name, stored), name
 
     scanned, tree = scan_tree(out)
     assert scanned.problems == ()
