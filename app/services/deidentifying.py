@@ -93,7 +93,9 @@ class ExportDeidentifier:
 
     def __call__(self, ds: Dataset) -> Dataset:
         seen = len(self.engine.notes)
-        out = self.engine(ds)
+        # The exporter reads each data set for this call only (never the library's file):
+        # no need for the engine's protective deep copy.
+        out = self.engine(ds, in_place=True)
         if out is None:
             new = self.engine.notes[seen:]
             raise ExcludedFromExport(new[-1].message if new else COULD_NOT)
