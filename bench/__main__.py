@@ -4,6 +4,7 @@ import sys
 
 from bench import (
     bench_cli,
+    bench_disc_upload,
     bench_export,
     bench_imaging,
     bench_import,
@@ -22,6 +23,7 @@ def main() -> int:
     bench_export.run()
     bench_cli.run()
     bench_upload.run()
+    bench_disc_upload.run()
     return 0
 
 

@@ -217,7 +217,15 @@ def cmd_link(args: argparse.Namespace) -> int:
 
 
 def cmd_upload(args: argparse.Namespace) -> int:
-    """``lightbox upload STUDY_UID... --account NAME [--json]``."""
+    """``lightbox upload STUDY_UID... --account NAME [--json]`` or
+    ``lightbox upload --from PATH --account NAME [--json]``."""
+    if args.source is not None and args.studies:
+        raise UsageError("Give either study UIDs or --from PATH to upload, not both.")
+    if args.source is None and not args.studies:
+        raise UsageError("Say what to upload: study UIDs from the library, or --from PATH "
+                         "for a disc, folder, ISO or ZIP.")
+    if args.source is not None:
+        return _upload_medium(args)
     from app.cli.contract import upload_json
     from app.cli.printers import print_upload
     from app.cli.progress import ProgressPrinter
@@ -242,6 +250,38 @@ def cmd_upload(args: argparse.Namespace) -> int:
     else:
         print_upload(report, sys.stdout)
     return EXIT_OK if all(s.complete for s in report.studies) else EXIT_PROBLEMS
+
+
+def _upload_medium(args: argparse.Namespace) -> int:
+    """``lightbox upload --from PATH --account NAME [--json]``: import and upload at once."""
+    require_source(args.source)
+    from app.cli.contract import disc_upload_json
+    from app.cli.printers import print_disc_upload
+    from app.cli.progress import ProgressPrinter
+    from app.services.accounts_service import AccountsService
+    from app.services.disc_upload import DiscUploadReport
+    from app.services.jobs import run_to_report
+    from app.services.library_service import LibraryService
+    from app.services.setup import configure_dicom_reading
+
+    configure_dicom_reading()
+    accounts = AccountsService()
+    # The account and its secret are looked up before anything is read or imported.
+    account = accounts.get(args.account)
+    job = LibraryService().upload_medium(args.source, account,
+                                         accounts.client_factory(account))
+    bar = ProgressPrinter(sys.stderr, args.json)
+    try:
+        report = run_to_report(job, DiscUploadReport, bar.update_disc_upload)
+    finally:
+        bar.finish()
+    if args.json:
+        _print_json(disc_upload_json(report))
+    else:
+        print_disc_upload(report, sys.stdout)
+    if not report.uploaded.studies:
+        print(f"There are no images on {args.source} to upload.", file=sys.stderr)
+    return EXIT_OK if report.complete else EXIT_PROBLEMS
 
 
 def deidentify_options(args: argparse.Namespace) -> "DeidentifyOptions | None":

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from app.core.models import PatientNode, ScanReport
+    from app.services.disc_upload import DiscUploadReport
     from app.services.exporting import ExportReport
     from app.services.importing import ImportReport
     from app.services.library_service import StudyRow
@@ -99,6 +100,12 @@ def upload_json(report: UploadReport) -> dict[str, object]:
             for s in report.studies
         ]
     }
+
+
+def disc_upload_json(report: DiscUploadReport) -> dict[str, object]:
+    """The ``upload --from PATH --json`` object: the ``upload --json`` object, plus
+    ``imported``, the ``import --json`` object of the medium."""
+    return {**upload_json(report.uploaded), "imported": import_json(report.imported)}
 
 
 def link_json(study_instance_uid: str, account: str, link: str) -> dict[str, object]:

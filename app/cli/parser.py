@@ -153,8 +153,14 @@ def build_parser() -> argparse.ArgumentParser:
     test = account_commands.add_parser("test", help="check the address and the credentials")
     test.add_argument("name")
 
-    upload = commands.add_parser("upload", help="upload studies from the library")
-    upload.add_argument("studies", nargs="+", metavar="STUDY_UID")
+    upload = commands.add_parser(
+        "upload", help="upload studies from the library, or a disc as it is imported")
+    upload.add_argument("studies", nargs="*", metavar="STUDY_UID")
+    upload.add_argument(
+        "--from", dest="source", type=Path, metavar="PATH",
+        help="import this disc, folder, ISO or ZIP and upload it in the same pass "
+             "(instead of STUDY_UIDs)",
+    )
     upload.add_argument("--account", required=True, metavar="NAME")
     upload.add_argument("--json", action="store_true", help="print one JSON object at the end")
 

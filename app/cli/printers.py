@@ -10,6 +10,7 @@ from app.core.printable import printable
 if TYPE_CHECKING:
     from app.core.models import ScanReport
     from app.services.accounts_service import Account
+    from app.services.disc_upload import DiscUploadReport
     from app.services.exporting import ExportReport
     from app.services.importing import ImportReport
     from app.services.library_service import StudyRow
@@ -140,6 +141,12 @@ def print_upload(report: UploadReport, out: TextIO) -> None:
             _print(f"  Link for your doctor: {study.link}", out)
         for uid, reason in study.failed[:MAX_PROBLEM_LINES]:
             _print(f"  {uid}: {reason}", out)
+
+
+def print_disc_upload(report: DiscUploadReport, out: TextIO) -> None:
+    """The import of the medium, then per study what the account confirmed."""
+    print_import(report.imported, out)
+    print_upload(report.uploaded, out)
 
 
 _EXPORT_KINDS = {"folder": "a folder", "zip": "a ZIP file", "iso": "an ISO image"}

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from app.core.models import ScanProgress
+    from app.services.disc_upload import DiscUploadProgress
     from app.services.exporting import ExportProgress
     from app.services.importing import ImportProgress
     from app.services.uploading import UploadProgress
@@ -57,6 +58,22 @@ class ProgressPrinter:
             self._out.flush()
         else:
             print(f"Uploading: {text}", file=self._out, flush=True)
+
+    def update_disc_upload(self, progress: DiscUploadProgress) -> None:
+        """Progress of a medium imported and uploaded at once, on one line."""
+        if self._quiet:
+            return
+        from app.services.disc_upload import describe_disc_upload
+
+        text = describe_disc_upload(progress)
+        if self._tty:
+            self._out.write(f"\r{text}\033[K")
+            self._out.flush()
+            return
+        now = time.monotonic()
+        if now - self._last_line >= LINE_EVERY_SECONDS:
+            self._last_line = now
+            print(f"Uploading the disc: {text}", file=self._out, flush=True)
 
     def update_export(self, progress: ExportProgress) -> None:
         """Export progress: a bar on a terminal, a line now and then elsewhere."""

@@ -59,6 +59,7 @@ def _key_of(item: QTreeWidgetItem) -> PatientKey:
 
 class ImportDialog(QDialog):
     import_finished = Signal(object)  # ImportReport, or None when cancelled
+    upload_requested = Signal()  # "Upload this disc...": import and upload the chosen images
 
     def __init__(self, path: Path, privacy: Privacy, parent: QWidget | None = None,
                  start_now: bool = False, library: LibraryService | None = None) -> None:
@@ -138,9 +139,14 @@ class ImportDialog(QDialog):
         self.import_button = QPushButton(self.tr("&Import"))
         self.import_button.setEnabled(False)
         self.import_button.clicked.connect(self.start_import)
+        self.upload_button = QPushButton(self.tr("&Upload this disc..."))
+        self.upload_button.setEnabled(False)
+        self.upload_button.setAutoDefault(False)
+        self.upload_button.clicked.connect(self.upload_requested)
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.cancel_button.clicked.connect(self._cancel)
         self.buttons.addButton(self.import_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.addButton(self.upload_button, QDialogButtonBox.ButtonRole.ActionRole)
         outer = QVBoxLayout(self)
         outer.addWidget(self.pages, 1)
         outer.addWidget(self.buttons)
@@ -239,7 +245,15 @@ class ImportDialog(QDialog):
                 item.setCheckState(0, Qt.CheckState.Checked if chosen
                                    else Qt.CheckState.Unchecked)
 
-    def _chosen_images(self) -> int:
+    def chosen_patient_nodes(self) -> list[PatientNode]:
+        """The patients whose images an import (or upload) of this disc would take."""
+        report = self.scan
+        if report is None:
+            return []
+        chosen = self.chosen_patients()
+        return [p for p in report.patients if chosen is None or patient_key(p) in chosen]
+
+    def chosen_images(self) -> int:
         report = self.scan
         if report is None:
             return 0
@@ -250,7 +264,7 @@ class ImportDialog(QDialog):
     def _update_import_button(self) -> None:
         if self.scan is None or self.pages.currentIndex() != 0:
             return
-        images = self._chosen_images()
+        images = self.chosen_images()
         incomplete = self.disc is not None and self.disc.incomplete
         if incomplete:
             self.import_button.setText(self.tr("&Import the {0} images that are there").format(
@@ -260,6 +274,7 @@ class ImportDialog(QDialog):
         else:
             self.import_button.setText(self.tr("&Import"))
         self.import_button.setEnabled(images > 0)
+        self.upload_button.setEnabled(images > 0)
         # An incomplete disc is not imported by pressing Enter: the user reads first.
         self.import_button.setAutoDefault(not incomplete)
         self.import_button.setDefault(not incomplete and images > 0)
@@ -281,6 +296,7 @@ class ImportDialog(QDialog):
         self.pages.setCurrentIndex(1)
         self.import_button.setEnabled(False)
         self.import_button.setDefault(False)
+        self.upload_button.hide()  # Importing only, now; uploading is from the library.
         self.status.setText(self.tr("Importing {0}...").format(self.path))
         path, library = self.path, self.library
 

@@ -378,13 +378,13 @@ class MainWindow(QMainWindow):
 
     def upload_open(self) -> None:
         """Upload what is in front of the user: on the library page the selected studies;
-        in the viewer the study or disc on screen (a disc is imported first)."""
+        in the viewer the study or disc on screen (a disc is imported as it is sent)."""
         if self.pages.currentWidget() is self.library_view or self.session is None:
             self.upload(self.library_view.selected_studies(), "")
         elif self.session.reader.is_library:
             self.upload(sorted({ref.study_instance_uid for ref in self.session.instances}), "")
         else:
-            self.transfers.import_then_upload(self.session.path)
+            self.transfers.upload_disc(self.session.path)
 
     # -- recent items, drag and drop, closing -------------------------------------------
     def _remember_recent(self, path: Path) -> None:

@@ -1,4 +1,5 @@
-"""The flows that move images: import (also of a disc just inserted), delete, upload.
+"""The flows that move images: import (also of a disc just inserted), delete, upload (of
+studies in the library, or of a disc as it is imported).
 
 Each runs its work as a background task and talks to the user through its own dialog;
 ``library_changed`` tells the window to refresh the library page.
@@ -12,13 +13,14 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 from app.core.errors import LightboxError
 from app.gui.account_dialog import AccountDialog
+from app.gui.disc_upload_dialog import DiscUploadDialog
 from app.gui.import_dialog import ImportDialog
 from app.gui.library_view import NEW_ACCOUNT
 from app.gui.tasks import run_in_background
 from app.gui.upload_dialog import UploadDialog, skip_confirmation_key
 from app.services.accounts_service import Account, AccountsService
 from app.services.glance import MediumGlance, glance
-from app.services.library_service import LibraryService, UploadPlan
+from app.services.library_service import LibraryService, PatientKey, UploadPlan
 from app.services.privacy import Privacy
 from app.services.viewer_text import display_date, display_name
 
@@ -46,6 +48,7 @@ class Transfers(QObject):
         self._accounts = accounts
         self.import_dialogs: list[ImportDialog] = []
         self.upload_dialogs: list[UploadDialog] = []
+        self.disc_upload_dialogs: list[DiscUploadDialog] = []
         self._offered: set[str] = set()
 
     def library(self) -> LibraryService:
@@ -79,17 +82,20 @@ class Transfers(QObject):
         dialog = ImportDialog(path, self.privacy, self.window, start_now=start_now,
                               library=self.library())
         dialog.import_finished.connect(lambda _report: self.library_changed.emit())
+        dialog.upload_requested.connect(lambda d=dialog: self._upload_from_import(d))
         dialog.finished.connect(lambda _code, d=dialog: self.import_dialogs.remove(d))
         self.import_dialogs.append(dialog)
         dialog.show()
         return dialog
 
-    def import_then_upload(self, path: Path) -> None:
-        """Import a disc, then offer its studies for upload (upload needs the library)."""
-        dialog = self.import_path(path, start_now=True)
-        dialog.import_finished.connect(
-            lambda report: self.upload(list(report.study_instance_uids), "") if report else None
-        )
+    def _upload_from_import(self, dialog: ImportDialog) -> None:
+        """"Upload this disc..." in the import dialog: the images of the patients ticked
+        there; the import dialog gives way once an account is chosen."""
+        patients = dialog.chosen_patient_nodes()
+        named = [p for p in patients if not p.unattributed]
+        if self.upload_disc(dialog.path, dialog.chosen_patients(), dialog.chosen_images(),
+                            len(named), named[0].patient_name if named else ""):
+            dialog.accept()
 
     def offer_inserted(self, mount_point: str) -> None:
         """A disc or stick with DICOM appeared: import it (front desk) or offer to."""
@@ -121,6 +127,8 @@ class Transfers(QObject):
             box.setText(self.tr("Import the {0} files on this disc? Each is looked at, and "
                                 "only medical images are kept.").format(look.unplaced))
         import_button = box.addButton(self.tr("Import"), QMessageBox.ButtonRole.AcceptRole)
+        upload_button = box.addButton(self.tr("Upload this disc..."),
+                                      QMessageBox.ButtonRole.ActionRole)
         view_button = box.addButton(self.tr("View"), QMessageBox.ButtonRole.ActionRole)
         box.addButton(self.tr("Not now"), QMessageBox.ButtonRole.RejectRole)
         box.setModal(False)
@@ -128,6 +136,8 @@ class Transfers(QObject):
         def chosen() -> None:
             if box.clickedButton() is import_button:
                 self.import_path(path, start_now=True)
+            elif box.clickedButton() is upload_button:
+                self.upload_disc(path, None, images, look.patients, name)
             elif box.clickedButton() is view_button:
                 self._open_path(path)
 
@@ -164,6 +174,29 @@ class Transfers(QObject):
                           lambda plan: self._confirm(chosen, plan),
                           self._warn(self.tr("Upload")))
 
+    def upload_disc(self, path: Path, patients: set[PatientKey] | None = None,
+                    images: int = 0, patient_count: int = 0, patient_name: str = "") -> bool:
+        """Import the disc at ``path`` and upload it at once, to an account the user picks
+        (``patients``: only theirs; the rest describes the disc). False when no account
+        was chosen."""
+        account = self._choose_account("")
+        if account is None:
+            return False
+        dialog = DiscUploadDialog(path, account, self.settings, self.privacy, self.window,
+                                  library=self.library(), accounts=self.accounts(),
+                                  chosen=patients, images=images,
+                                  patient_count=patient_count, patient_name=patient_name)
+        dialog.upload_finished.connect(lambda _report: self.library_changed.emit())
+        # The share panel, with each study's link, once the last image is confirmed.
+        dialog.upload_finished.connect(
+            lambda report: self.upload_reported.emit(report.uploaded, account))
+        self.disc_upload_dialogs.append(dialog)
+        dialog.finished.connect(lambda _code, d=dialog: self.disc_upload_dialogs.remove(d))
+        dialog.show()
+        if bool_setting(self.settings, skip_confirmation_key(account.name)):
+            dialog.start()
+        return True
+
     def _choose_account(self, account_name: str) -> Account | None:
         service = self.accounts()
         try:
@@ -180,8 +213,20 @@ class Transfers(QObject):
             name, ok = QInputDialog.getItem(self.window, self.tr("Upload"),
                                             self.tr("Upload to which account?"), names, 0, False)
             return accounts[names.index(name)] if ok else None
+        if account_name == "" and not self._add_account_first():
+            return None
         dialog = AccountDialog(self.window, service)
         return dialog.account if dialog.exec() else None
+
+    def _add_account_first(self) -> bool:
+        """There is no account yet: say so, and offer to add one (True: add it now)."""
+        box = QMessageBox(QMessageBox.Icon.Information, self.tr("Upload"), self.tr(
+            "There is no cloud account to upload to yet. Add one with the address and the "
+            "login your clinic or cloud service gave you."), parent=self.window)
+        add = box.addButton(self.tr("Add an account..."), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is add
 
     def _confirm(self, account: Account, plan: UploadPlan) -> None:
         dialog = UploadDialog(plan, account, self.settings, self.privacy, self.window,

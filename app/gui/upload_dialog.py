@@ -13,14 +13,13 @@ from PySide6.QtWidgets import (
     QListWidget,
     QPushButton,
     QStackedWidget,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from app.gui.observe import observe
 from app.gui.tasks import GeneratorTask, start_task
+from app.gui.upload_progress import UploadProgressPanel
 from app.services.accounts_service import Account, AccountsService
 from app.services.library_service import LibraryService, UploadPlan
 from app.services.privacy import Privacy
@@ -74,41 +73,29 @@ class UploadDialog(QDialog):
         self.pages.addWidget(first)
 
         # 2. Progress, per study.
-        self.progress = QTreeWidget()
-        self.progress.setHeaderLabels([self.tr("Study"), self.tr("Progress")])
-        self.progress.setAccessibleName(self.tr("Upload progress per study"))
-        self.progress.setColumnWidth(0, 260)
-        self._items: dict[str, QTreeWidgetItem] = {}
+        self.panel = UploadProgressPanel()
         for row in self.rows:
             label = display_text(f"{display_date(row.study_date)} {row.study_description}")
-            item = QTreeWidgetItem([label, self.tr("waiting")])
-            self.progress.addTopLevelItem(item)
-            self._items[row.study_instance_uid] = item
-        self.status = QLabel()
-        self.status.setWordWrap(True)
-        self.failures = QListWidget()
-        self.failures.setAccessibleName(self.tr("Images the server did not accept"))
-        self.failures.hide()
-        second = QWidget()
-        layout = QVBoxLayout(second)
-        layout.addWidget(self.progress, 1)
-        layout.addWidget(self.status)
-        layout.addWidget(self.failures, 1)
-        self.pages.addWidget(second)
+            self.panel.set_study(row.study_instance_uid, self.tr("waiting"), label)
+        self.progress = self.panel.tree
+        self.status = self.panel.status
+        self.failures = self.panel.failures
+        self.pages.addWidget(self.panel)
 
         self.buttons = QDialogButtonBox()
         self.send_button = QPushButton(self.tr("&Upload"))
         self.send_button.clicked.connect(self.start)
         self.pause_button = QPushButton(self.tr("&Pause"))
         self.pause_button.clicked.connect(self.pause_or_resume)
-        self.pause_button.hide()
         self.retry_button = QPushButton(self.tr("&Retry failed"))
         self.retry_button.clicked.connect(self.retry_failed)
-        self.retry_button.hide()
         self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.close_button.clicked.connect(self.cancel)
         for button in (self.send_button, self.pause_button, self.retry_button):
             self.buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
+        # Hidden once in the box: adding a button to a QDialogButtonBox shows it.
+        self.pause_button.hide()
+        self.retry_button.hide()
         outer = QVBoxLayout(self)
         outer.addWidget(self.pages, 1)
         outer.addWidget(self.buttons)
@@ -138,8 +125,7 @@ class UploadDialog(QDialog):
         self.pages.setCurrentIndex(1)
         self.send_button.hide()
         self.retry_button.hide()
-        self.failures.clear()
-        self.failures.hide()
+        self.panel.show_failures([])
         self.pause_button.setText(self.tr("&Pause"))
         self.pause_button.show()
         self.close_button.setText(self.tr("Cancel"))
@@ -160,9 +146,7 @@ class UploadDialog(QDialog):
         self.status.setText(self.tr("Uploading..."))
 
     def _on_progress(self, item: UploadProgress) -> None:
-        row = self._items.get(item.study_instance_uid)
-        if row is not None:
-            row.setText(1, describe_upload(item))
+        self.panel.set_study(item.study_instance_uid, describe_upload(item))
         self.status.setText(self.tr("Uploading to {0}...").format(self.account.name))
 
     def _on_finished(self, report: UploadReport) -> None:
@@ -172,18 +156,15 @@ class UploadDialog(QDialog):
         self.close_button.setText(self.tr("Close"))
         self._pending = [s.study_instance_uid for s in report.studies if not s.complete]
         for study in report.studies:
-            row = self._items.get(study.study_instance_uid)
-            if row is not None:
-                row.setText(1, self.tr("{0} of {1} images confirmed").format(
-                    study.confirmed, study.total))
-            for uid, reason in study.failed:
-                self.failures.addItem(f"{uid}: {reason}")
+            self.panel.set_study(study.study_instance_uid, self.tr(
+                "{0} of {1} images confirmed").format(study.confirmed, study.total))
+        self.panel.show_failures([f"{uid}: {reason}" for study in report.studies
+                                  for uid, reason in study.failed])
         if self._pending:
             failed = sum(len(s.failed) for s in report.studies)
             self.status.setText(self.tr(
                 "{0} images were not accepted by {1}; the reasons are below."
             ).format(failed, self.account.name))
-            self.failures.show()
             self.retry_button.show()
         else:
             self.status.setText(self.tr("Done: {0} confirmed every image.").format(

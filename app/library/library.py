@@ -95,7 +95,7 @@ class Library:
             home.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(home / "library.sqlite", timeout=30,
                                        isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode = WAL")
+            _use_wal(self._db)
             # FULL: a committed import survives a power cut, not only a crash.
             self._db.execute("PRAGMA synchronous = FULL")
             self._db.execute("PRAGMA foreign_keys = ON")
@@ -255,6 +255,17 @@ class Library:
             self._batch_started, self._batch_writes = time.monotonic(), 0
             self._execute_write("BEGIN IMMEDIATE")
         return True
+
+    def commit_soon(self) -> None:
+        """Inside batched(): make the next :meth:`commit_due` commit, whatever has gathered.
+
+        For a write that should not wait for the batch to fill, such as an upload's
+        verdict recorded while an import holds the batch: committed at the importer's
+        next file, on its own thread, instead of a second transaction that would wait
+        for the batch it is itself inside.
+        """
+        if self._batch_started is not None:
+            self._batch_writes = max(self._batch_writes, self._batch_limits[0])
 
     def _execute_write(self, statement: str) -> None:
         try:
@@ -567,6 +578,24 @@ class Library:
         ).fetchone()
         return int(row[0])
 
+    def confirmed_uids(self, study_instance_uid: str, account: str) -> set[str]:
+        """The SOP Instance UIDs of a study that the account has confirmed."""
+        return {uid for (uid,) in self._db.execute(
+            "SELECT i.sop_uid FROM uploads u JOIN instances i ON u.instance = i.id"
+            " JOIN series se ON i.series = se.id JOIN studies st ON se.study = st.id"
+            " WHERE st.study_uid = ? AND u.account = ? AND u.state = 'confirmed'",
+            (study_instance_uid, account),
+        )}
+
+    def study_of(self, sop_instance_uid: str) -> str | None:
+        """The Study Instance UID the library files an instance under (a study without
+        one has a made-up UID), or None when the instance is not in the library."""
+        row = self._db.execute(
+            "SELECT st.study_uid FROM instances i JOIN series se ON i.series = se.id"
+            " JOIN studies st ON se.study = st.id WHERE i.sop_uid = ?", (sop_instance_uid,),
+        ).fetchone()
+        return str(row[0]) if row else None
+
     def record_uploads(
         self, account: str, confirmed: Iterable[str], failed: dict[str, str]
     ) -> None:
@@ -656,6 +685,20 @@ class Library:
     def count_instances(self) -> int:
         """How many instances the library holds."""
         return int(self._db.execute("SELECT COUNT(*) FROM instances").fetchone()[0])
+
+
+def _use_wal(db: sqlite3.Connection) -> None:
+    """Switch the index to write-ahead logging. The switch takes the file exclusively and
+    SQLite does not wait for that: two first openings at once see "database is locked",
+    so it is tried again for a moment (a library already in WAL needs no switch)."""
+    for attempt in range(100):
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 99:
+                raise
+            time.sleep(0.02)
 
 
 def _connect_uri(uri: str) -> sqlite3.Connection:

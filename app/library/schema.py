@@ -158,7 +158,8 @@ def migrate(connection: sqlite3.Connection) -> None:
         # One transaction per migration: it applies whole or not at all.
         try:
             connection.executescript(
-                "BEGIN;" + MIGRATIONS[number - 1] + f"PRAGMA user_version = {number};COMMIT;"
+                "BEGIN IMMEDIATE;" + MIGRATIONS[number - 1]
+                + f"PRAGMA user_version = {number};COMMIT;"
             )
         except sqlite3.Error:
             connection.rollback()

@@ -13,7 +13,7 @@ import sqlite3
 import time
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, cast
@@ -150,13 +150,27 @@ class _Tally:
 
 
 
+@dataclass(frozen=True)
+class CommittedImage:
+    """An image of the medium that the library now holds for good: its index row is
+    committed (imported in this run, or found already stored) and its file synced."""
+
+    instance: InstanceRef
+    stored: StoredInstance
+
+
+# Told, on the importing thread, of images as their rows are committed (in groups).
+OnCommitted = Callable[[list[CommittedImage]], None]
+
+
 class _NotChosen(Exception):
     """The file belongs to a patient the user did not choose: left out, not a failure."""
 
 
 def import_media(
-    source: Path, library: Library, patients: set[PatientKey] | None = None
-) -> Iterator[ImportProgress | ImportReport]:
+    source: Path, library: Library, patients: set[PatientKey] | None = None,
+    on_committed: OnCommitted | None = None,
+) -> Generator[ImportProgress | ImportReport, None, None]:
     """Import everything readable at ``source`` into ``library``.
 
     Yields an ImportProgress per file and finally the ImportReport. Raises
@@ -164,13 +178,16 @@ def import_media(
     LibraryError when another import holds the library. Stop iterating to cancel: what
     is imported stays imported. ``patients`` (None: all) keeps only the images of those
     patients; the others are read but left out: neither stored, failed nor counted.
+    ``on_committed`` is called (before the next yield) with the images whose rows were
+    just committed, and at once with those found already stored; a different version
+    kept beside a stored one (a conflict) is not among them.
     """
     medium = open_medium(source)
     try:
         library.acquire_writer()
         try:
             yield from _import(medium.source, str(source), library, plan_medium(medium),
-                               patients)
+                               patients, on_committed)
         finally:
             library.store.clear_staging()
             library.release_writer()
@@ -180,7 +197,7 @@ def import_media(
 
 def _import(
     media_source: MediaSource, label: str, library: Library, plan: MediumPlan,
-    patients: set[PatientKey] | None = None,
+    patients: set[PatientKey] | None = None, on_committed: OnCommitted | None = None,
 ) -> Iterator[ImportProgress | ImportReport]:
     # A damaged DICOMDIR is reported as scan reports it (and makes the import exit 1).
     failures = [
@@ -205,17 +222,21 @@ def _import(
     stopped = ""
     # Rows are committed in groups (files are stored and synced one by one before
     # their rows): the report below is only given once every row is committed.
-    pending: list[tuple[str, str]] = []  # (media path, image key) of rows not committed
+    # (media path, image key, image) of rows not committed.
+    pending: list[tuple[str, str, CommittedImage]] = []
 
     def commit(now: bool = False) -> str:
         """Commit what is due; on a full disk the pending rows are lost: those images
         are then not imported (their files are stored; the next import adopts them)."""
         try:
             if library.commit_due(now):
+                committed = [image for _path, _key, image in pending]
                 pending.clear()
+                if on_committed is not None and committed:
+                    on_committed(committed)
             return ""
         except DiskFullError as exc:
-            for path, key in pending:
+            for path, key, _image in pending:
                 tally.imported -= 1
                 tally.images[key] = False
                 if path in tally.listed:
@@ -238,12 +259,16 @@ def _import(
             else:
                 imported_before = tally.imported
                 try:
-                    failure, instance = _import_one(media_source, entry, library, source_id,
-                                                    tally, studies, reference is not None,
-                                                    patients)
-                    if tally.imported > imported_before and instance is not None:
-                        pending.append((entry.path, _image_key(entry.path, reference,
-                                                               instance)))
+                    failure, instance, held = _import_one(
+                        media_source, entry, library, source_id, tally, studies,
+                        reference is not None, patients)
+                    if instance is not None and held is not None:
+                        image = CommittedImage(instance, held)
+                        if tally.imported > imported_before:
+                            pending.append((entry.path, _image_key(entry.path, reference,
+                                                                   instance), image))
+                        elif on_committed is not None:
+                            on_committed([image])  # Its row was committed before.
                 except DiskFullError as exc:
                     stopped = str(exc)
                     failure = ImportFailure(entry.path, NOT_IMPORTED_DISK_FULL, "disk-full")
@@ -327,9 +352,10 @@ def _import_one(
     studies: dict[str, None],
     referenced: bool,
     patients: set[PatientKey] | None = None,
-) -> tuple[ImportFailure | None, InstanceRef | None]:
-    """Copy, check and index one file: the failure, or None when all went well, and the
-    instance when the library now holds it (also as a kept conflicting version).
+) -> tuple[ImportFailure | None, InstanceRef | None, StoredInstance | None]:
+    """Copy, check and index one file: the failure, or None when all went well; the
+    instance when the library now holds it (also as a kept conflicting version); and
+    the library's stored copy of it, unless it is a conflict.
     _NotChosen when it belongs to a patient not in ``patients``."""
     library.store.ensure_room(entry.size)
     try:
@@ -338,23 +364,24 @@ def _import_one(
     except DiskFullError:
         raise
     except MediaError as exc:  # The reader's own sentence says what is wrong.
-        return ImportFailure(entry.path, str(exc)), None
+        return ImportFailure(entry.path, str(exc)), None, None
     except _READ_ERRORS as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
-        return ImportFailure(entry.path, f"It could not be read from the disc ({reason})."), None
+        sentence = f"It could not be read from the disc ({reason})."
+        return ImportFailure(entry.path, sentence), None, None
     result = _header_of(staged, entry.path)
     instance = result.instance
     if instance is None:
         library.store.discard(staged)
         if result.is_directory or (result.problem == "not-dicom" and not referenced):
-            return None, None  # A spare DICOMDIR, or the viewer program and autorun files.
+            return None, None, None  # A spare DICOMDIR, or the viewer program and autorun files.
         if result.problem == "not-dicom":
             return ImportFailure(
                 entry.path, "The DICOMDIR lists this file, but it is not a DICOM file.",
                 "not-dicom",
-            ), None
+            ), None, None
         kind: FailureKind = "unsupported" if result.problem == "unsupported" else "unreadable"
-        return ImportFailure(entry.path, result.detail, kind), None
+        return ImportFailure(entry.path, result.detail, kind), None, None
     if patients is not None and (instance.patient_id, instance.patient_name) not in patients:
         library.store.discard(staged)
         raise _NotChosen
@@ -372,16 +399,16 @@ def _import_one(
             except DiskFullError:
                 raise
             except LibraryError as exc:
-                return ImportFailure(entry.path, _not_added(exc)), None
+                return ImportFailure(entry.path, _not_added(exc)), None, None
             tally.repaired += 1
         studies.setdefault(instance.study_instance_uid)
-        return None, instance
+        return None, instance, existing
     try:
         file = library.store.commit(staged)
     except DiskFullError:
         raise
     except LibraryError as exc:
-        return ImportFailure(entry.path, _not_added(exc)), None
+        return ImportFailure(entry.path, _not_added(exc)), None, None
     try:
         if existing is not None:
             library.add_conflict(instance.sop_instance_uid, file, staged.size,
@@ -395,7 +422,7 @@ def _import_one(
         # and its stored copy goes unless an index row names it (same bytes elsewhere).
         if not library.names_file(file):
             library.store.remove(file)
-        return ImportFailure(entry.path, _not_added(exc)), None
+        return ImportFailure(entry.path, _not_added(exc)), None, None
     if existing is not None:
         tally.conflicts += 1
         return ImportFailure(
@@ -403,10 +430,11 @@ def _import_one(
             "The library already holds a different version of this image; both are kept, "
             "the stored one is unchanged.",
             "conflict",
-        ), instance
+        ), instance, None
     tally.imported += 1
     studies.setdefault(instance.study_instance_uid)
-    return None, instance
+    return None, instance, StoredInstance(instance.sop_instance_uid, file, staged.size,
+                                          staged.sha256)
 
 
 def _not_added(exc: BaseException) -> str:

@@ -3,11 +3,12 @@ jobs that change them.
 
 Each call opens the library for its own duration, so a call may run on any thread (the
 GUI runs them on its worker pool). Jobs (:meth:`LibraryService.import_media`,
-:meth:`LibraryService.upload`, :meth:`LibraryService.export`,
-:meth:`LibraryService.verify`) are generators that open the library when they start and
-close it when they end. Every change of files and index goes through the library's one
-writer lock (imports and deletions); upload state is one SQLite transaction per batch and
-touches no file, so an upload may run beside an import; an export only reads.
+:meth:`LibraryService.upload`, :meth:`LibraryService.upload_medium`,
+:meth:`LibraryService.export`, :meth:`LibraryService.verify`) are generators that open the
+library when they start and close it when they end. Every change of files and index goes
+through the library's one writer lock (imports and deletions); upload state is one SQLite
+transaction per batch and touches no file, so an upload may run beside an import; an
+export only reads.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from app.core.models import InstanceRef
     from app.services.burned_in_review import BurnedInImage
     from app.services.deidentifying import BlackoutRule
+    from app.services.disc_upload import DiscUploadProgress, DiscUploadReport
     from app.services.exporting import ExportProgress, ExportReport, Format
     from app.services.importing import ImportProgress, ImportReport
     from app.services.share_copy import ShareCopyReport
@@ -195,6 +197,18 @@ class LibraryService:
 
         with self._open() as library:
             yield from upload_studies(study_uids, account, library, make_client)
+
+    def upload_medium(
+        self, source: Path, account: Account, make_client: Callable[[], DicomWebClient],
+        patients: set[PatientKey] | None = None,
+    ) -> Iterator[DiscUploadProgress | DiscUploadReport]:
+        """Import ``source`` and upload its studies to ``account`` in one overlapped pass
+        (see services.disc_upload); ``patients`` as for :meth:`import_media`."""
+        from app.services.disc_upload import upload_medium
+
+        with self._open() as library:
+            yield from upload_medium(source, account, library, make_client,
+                                     patients=patients)
 
     def export(
         self, study_uids: list[str], out: Path, format: Format = "folder",

@@ -4,7 +4,7 @@ account, and the viewer link of that copy.
 The copy is written by the exporter (``services.deidentifying``: same profile, same
 warnings, the images that may show burned-in text left out unless included or blacked
 out) into a temporary folder beside the library, then sent with the upload's own sender
-(``services.uploading.stow_batches``: batches, several connections, retries). The copy's
+(``services.uploading.BatchSender``: batches, several connections, retries). The copy's
 instances are not the library's, so nothing about them is recorded as uploaded; the
 share is recorded under the original study once the account confirmed every image of the
 copy and has a viewer address. UIDs come from the library's keyed mapping, so sending the
@@ -16,7 +16,6 @@ import shutil
 import tempfile
 import time
 from collections.abc import Generator
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +31,7 @@ from app.library.library import Library
 from app.services.copy_options import COPY_WITHOUT_NAME, DeidentifyOptions
 from app.services.deidentifying import export_deidentified
 from app.services.exporting import ExportProgress, ExportReport, ExportWarning
-from app.services.uploading import ClientFactory, UploadProgress
+from app.services.uploading import ClientFactory, StudyState, UploadProgress
 
 NO_VIEWER_NOTE = ("The account {account} has no viewer address, so there is no link to "
                   "give; add one to the account to get links for doctors.")
@@ -94,12 +93,11 @@ def share_copy(
         copy_uid = export.studies[0].exported_as
         files = copy_files(Path(export.out))
         state = yield from _send(copy_uid, files, make_client)
-        sent, confirmed, failed = state
         notes = list(export.notes)
         link = None
-        if confirmed < len(files):
-            notes.append(INCOMPLETE_NOTE.format(account=account.name, confirmed=confirmed,
-                                                total=len(files)))
+        if state.confirmed < state.total:
+            notes.append(INCOMPLETE_NOTE.format(account=account.name,
+                                                confirmed=state.confirmed, total=state.total))
         elif not account.viewer_url:
             notes.append(NO_VIEWER_NOTE.format(account=account.name))
         else:
@@ -107,8 +105,9 @@ def share_copy(
             library.record_share(study_uid, account.name, link, COPY_WITHOUT_NAME)
         yield ShareCopyReport(
             study_instance_uid=study_uid, copy_study_instance_uid=copy_uid,
-            account=account.name, sent=sent, confirmed=confirmed, total=len(files),
-            failed=tuple(sorted(failed.items())), link=link, warnings=export.warnings,
+            account=account.name, sent=state.sent, confirmed=state.confirmed,
+            total=state.total, failed=tuple(sorted(state.failed.items())), link=link,
+            warnings=export.warnings,
             notes=tuple(notes),
         )
     finally:
@@ -126,26 +125,26 @@ def copy_files(folder: Path) -> list[StowFile]:
 
 def _send(
     copy_uid: str, files: list[StowFile], make_client: ClientFactory,
-) -> Generator[UploadProgress, None, tuple[int, int, dict[str, str]]]:
-    """Send the copy's files; returns (sent, confirmed, failed with reasons)."""
-    # The module's limits as they are now (tests lower them).
-    groups = uploading.batches(files, uploading.BATCH_INSTANCES, uploading.BATCH_BYTES)
+) -> Generator[UploadProgress, None, StudyState]:
+    """Send the copy's files over the upload's own sender; what the account confirmed."""
+    state = StudyState(copy_uid, len(files), 0)
     bytes_total = sum(f.size for f in files)
-    sent = bytes_done = 0
-    confirmed: set[str] = set()
-    failed: dict[str, str] = {}
+    bytes_done = 0
     started = time.monotonic()
-    sending = uploading.stow_batches(groups, make_client, connections=uploading.CONNECTIONS,
-                                     max_attempts=uploading.MAX_ATTEMPTS)
-    with closing(sending):
-        for finished, note in sending:
-            for group, outcome in finished:
-                sent += len(group)
-                bytes_done += sum(f.size for f in group)
-                confirmed |= outcome.confirmed
-                failed.update(outcome.failed)
-            for uid in confirmed:
-                failed.pop(uid, None)
-            yield UploadProgress(copy_uid, len(confirmed), len(failed), len(files),
-                                 bytes_done, bytes_total, time.monotonic() - started, note)
-    return sent, len(confirmed), failed
+    # The module's limits as they are now (tests lower them; defaults bind at import).
+    sender = uploading.BatchSender(None, make_client, connections=uploading.CONNECTIONS,
+                                   max_attempts=uploading.MAX_ATTEMPTS)
+    try:
+        for group in uploading.batches(files, uploading.BATCH_INSTANCES,
+                                       uploading.BATCH_BYTES):
+            sender.submit(copy_uid, group)
+        while sender.busy:
+            for batch in sender.collect(timeout=1.0):  # AuthError: stop everything.
+                state.count(batch)
+                bytes_done += batch.bytes
+            yield UploadProgress(copy_uid, state.confirmed, len(state.failed), state.total,
+                                 bytes_done, bytes_total, time.monotonic() - started,
+                                 sender.take_note())
+    finally:
+        sender.close()
+    return state

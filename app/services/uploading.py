@@ -10,9 +10,8 @@ growing, jittered pauses (bounded); a refused password stops everything at once.
 import random
 import threading
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
@@ -21,7 +20,7 @@ from app.cloud.dicomweb import DicomWebClient, StowFile, StowOutcome
 from app.cloud.viewer_links import fill
 from app.core.errors import AuthError, LibraryError, RetryableError
 from app.core.progress import duration, megabytes_per_second, seconds_left
-from app.library.library import Library
+from app.library.library import Library, StoredInstance
 
 BATCH_INSTANCES = 50
 BATCH_BYTES = 100 * 1024 * 1024
@@ -99,12 +98,45 @@ class UploadReport:
 
 
 @dataclass
-class _StudyState:
+class StudyState:
+    """One study's upload while it runs: what this run sent, what the account confirmed
+    (earlier runs included), and what failed in this run with the server's reason."""
+
     uid: str
     total: int
     confirmed: int
     sent: int = 0
     failed: dict[str, str] = field(default_factory=dict)
+
+    def count(self, batch: "SentBatch") -> None:
+        """Add a batch's verdict (a retry that now succeeds clears the earlier failure)."""
+        self.sent += len(batch.instances)
+        self.confirmed += len(batch.outcome.confirmed)
+        self.failed.update(batch.outcome.failed)
+        for uid in batch.outcome.confirmed:
+            self.failed.pop(uid, None)
+
+    def result(self, account: Account) -> StudyUpload:
+        """The study's line of the report, with its viewer link on ``account`` once every
+        image is confirmed."""
+        complete = self.confirmed >= self.total
+        return StudyUpload(self.uid, self.sent, self.confirmed, self.total,
+                           tuple(sorted(self.failed.items())),
+                           study_link(account, self.uid) if complete else None)
+
+
+@dataclass(frozen=True)
+class SentBatch:
+    """One request's verdict: the study it belongs to, what was sent, what the server said."""
+
+    study_instance_uid: str
+    instances: tuple[StoredInstance | StowFile, ...]
+    outcome: StowOutcome
+
+    @property
+    def bytes(self) -> int:
+        """Bytes sent in the request (file sizes)."""
+        return sum(i.size for i in self.instances)
 
 
 def study_link(account: Account, study_instance_uid: str) -> str | None:
@@ -148,6 +180,121 @@ def pause_before(attempt: int, retry_after: float | None) -> float:
     return random.uniform(ceiling / 2, ceiling)
 
 
+class BatchSender:
+    """Sends batches of one account over a few keep-alive connections, each batch with
+    bounded retries; the verdicts are collected on the caller's thread.
+
+    The caller records each verdict in the library itself, so every index write stays on
+    the thread that owns the library's connection (an import may hold its transaction).
+    A batch holds the library's stored instances (their files are found in ``library``'s
+    store) or StowFiles, files outside the library such as a de-identified copy's
+    (``library`` may then be None). ``make_client`` gives each connection its own client.
+    ``sleep`` pauses before a retry (default: a wait that :meth:`close` cuts short).
+    """
+
+    def __init__(self, library: Library | None, make_client: ClientFactory, *,
+                 connections: int = CONNECTIONS, max_attempts: int = MAX_ATTEMPTS,
+                 sleep: Callable[[float], None] | None = None) -> None:
+        self._store = library.store if library is not None else None
+        self._make_client = make_client
+        self._max_attempts = max_attempts
+        self._sleep = sleep
+        self._local = threading.local()
+        self._notes: list[str] = []
+        # Set when the sender is closed or fails: threads still retrying give up at once.
+        self._stopped = threading.Event()
+        self.connections = max(1, connections)
+        self._executor = ThreadPoolExecutor(max_workers=self.connections,
+                                            thread_name_prefix="lightbox-upload")
+        self._running: dict[Future[StowOutcome],
+                            tuple[str, Sequence[StoredInstance | StowFile]]] = {}
+
+    @property
+    def busy(self) -> bool:
+        """True while a batch is waiting, being sent or retried."""
+        return bool(self._running)
+
+    @property
+    def in_flight(self) -> int:
+        """Batches queued, being sent or retried (answers not yet collected included)."""
+        return len(self._running)
+
+    def submit(self, study_instance_uid: str,
+               group: Sequence[StoredInstance | StowFile]) -> None:
+        """Queue one batch of a study (sent as soon as a connection is free)."""
+        future = self._executor.submit(self._send, group)
+        self._running[future] = (study_instance_uid, group)
+
+    def collect(self, timeout: float | None) -> list[SentBatch]:
+        """The batches answered since the last call, in the order they were queued,
+        waiting up to ``timeout`` seconds for one (0: do not wait).
+
+        Raises AuthError when the credentials are refused (every connection stops), and
+        the UploadError of a batch that could not be sent at all.
+        """
+        if not self._running:
+            return []
+        wait(self._running, timeout=timeout, return_when=FIRST_COMPLETED)
+        answered: list[SentBatch] = []
+        for future in [f for f in self._running if f.done()]:
+            study, group = self._running.pop(future)
+            try:
+                outcome = future.result()
+            except BaseException:
+                self.close()
+                raise
+            answered.append(SentBatch(study, tuple(group), outcome))
+        return answered
+
+    def take_note(self) -> str:
+        """The latest retry note (e.g. "... Trying again in 4 s."), once; "" if none."""
+        note = self._notes[-1] if self._notes else ""
+        self._notes.clear()
+        return note
+
+    def close(self) -> None:
+        """Stop: batches not started are dropped; one in flight ends on its own (no
+        retry) and its verdict is not collected, so those images are sent again next
+        time, harmlessly."""
+        self._stopped.set()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._running.clear()
+
+    def _client(self) -> DicomWebClient:
+        if not hasattr(self._local, "client"):
+            self._local.client = self._make_client()
+        return self._local.client  # type: ignore[no-any-return]
+
+    def _file(self, item: StoredInstance | StowFile) -> StowFile:
+        if isinstance(item, StowFile):
+            return item
+        if self._store is None:
+            raise ValueError("a sender without a library cannot send stored instances")
+        return StowFile(item.sop_instance_uid, self._store.path(item.file), item.size)
+
+    def _send(self, group: Sequence[StoredInstance | StowFile]) -> StowOutcome:
+        files = [self._file(item) for item in group]
+        for attempt in range(1, self._max_attempts + 1):
+            if self._stopped.is_set():
+                return StowOutcome(frozenset())  # Nobody is waiting for the verdict.
+            try:
+                return self._client().store(files)
+            except AuthError:
+                self._stopped.set()  # The other connections stop now, not at their next batch.
+                raise
+            except RetryableError as exc:
+                if attempt == self._max_attempts:
+                    reason = f"{exc} It was tried {self._max_attempts} times."
+                    return StowOutcome(frozenset(), {f.sop_instance_uid: reason for f in files})
+                pause = pause_before(attempt + 1, exc.retry_after)
+                self._notes.append(f"{exc} Trying again in {pause:.0f} s.")
+                if self._sleep is None:
+                    self._stopped.wait(pause)
+                else:
+                    self._sleep(pause)
+        raise AssertionError("unreachable")
+
+
 def upload_studies(
     study_uids: list[str],
     account: Account,
@@ -172,116 +319,35 @@ def upload_studies(
             raise LibraryError(f"There is no study {uid} in the library.")
     results = []
     for uid in study_uids:
-        state = yield from _upload_study(uid, account, library, make_client, connections,
-                                         max_attempts, sleep)
-        complete = state.confirmed >= state.total
-        results.append(StudyUpload(uid, state.sent, state.confirmed, state.total,
-                                   tuple(sorted(state.failed.items())),
-                                   study_link(account, uid) if complete else None))
+        sender = BatchSender(library, make_client, connections=connections,
+                             max_attempts=max_attempts, sleep=sleep)
+        try:
+            state = yield from _upload_study(uid, account, library, sender)
+        finally:
+            sender.close()
+        results.append(state.result(account))
     yield UploadReport(account.name, tuple(results))
 
 
 def _upload_study(
-    uid: str,
-    account: Account,
-    library: Library,
-    make_client: ClientFactory,
-    connections: int,
-    max_attempts: int,
-    sleep: Callable[[float], None] | None,
-) -> Generator[UploadProgress, None, _StudyState]:
+    uid: str, account: Account, library: Library, sender: BatchSender
+) -> Generator[UploadProgress, None, StudyState]:
     total, _size = library.study_size(uid)
     pending = library.pending_uploads(uid, account.name)
-    state = _StudyState(uid, total, library.confirmed_count(uid, account.name))
+    state = StudyState(uid, total, library.confirmed_count(uid, account.name))
     # The module's limits as they are now (tests lower them; defaults bind at import).
-    groups = [
-        [StowFile(i.sop_instance_uid, library.store.path(i.file), i.size) for i in group]
-        for group in batches(pending, BATCH_INSTANCES, BATCH_BYTES)
-    ]
+    groups = batches(pending, BATCH_INSTANCES, BATCH_BYTES)
     bytes_total = sum(i.size for i in pending)
     bytes_done = 0
     started = time.monotonic()
-    with closing(stow_batches(groups, make_client, connections=connections,
-                              max_attempts=max_attempts, sleep=sleep)) as sending:
-        for finished, note in sending:
-            for group, outcome in finished:
-                library.record_uploads(account.name, outcome.confirmed, outcome.failed)
-                state.sent += len(group)
-                state.confirmed += len(outcome.confirmed)
-                state.failed.update(outcome.failed)
-                for uid_ok in outcome.confirmed:
-                    state.failed.pop(uid_ok, None)
-                bytes_done += sum(f.size for f in group)
-            yield UploadProgress(uid, state.confirmed, len(state.failed), total, bytes_done,
-                                 bytes_total, time.monotonic() - started, note)
+    for group in groups:
+        sender.submit(uid, group)
+    while sender.busy:
+        for batch in sender.collect(timeout=1.0):  # AuthError propagates: stop everything.
+            library.record_uploads(account.name, batch.outcome.confirmed,
+                                   batch.outcome.failed)
+            state.count(batch)
+            bytes_done += batch.bytes
+        yield UploadProgress(uid, state.confirmed, len(state.failed), total, bytes_done,
+                             bytes_total, time.monotonic() - started, sender.take_note())
     return state
-
-
-def stow_batches(
-    groups: list[list[StowFile]],
-    make_client: ClientFactory,
-    *,
-    connections: int = CONNECTIONS,
-    max_attempts: int = MAX_ATTEMPTS,
-    sleep: Callable[[float], None] | None = None,
-) -> Generator[tuple[list[tuple[list[StowFile], StowOutcome]], str], None, None]:
-    """Send each group of files in one STOW-RS request, over ``connections`` clients at
-    once, retrying transient failures with growing pauses (a group that fails
-    ``max_attempts`` times fails each of its files with the reason).
-
-    Yields, at least once a second and until every group has its verdict, the groups
-    finished since the last yield with the server's outcome, and a note on the latest
-    retry ("" when none). Raises AuthError when the credentials are refused (the other
-    connections stop at once). Closing the generator drops the groups not started; one in
-    flight ends on its own and its verdict is lost (sending it again is harmless).
-    """
-    local = threading.local()
-    notes: list[str] = []
-    # Set when the generator is closed or fails: threads still retrying give up at once.
-    stopped = threading.Event()
-
-    def client() -> DicomWebClient:
-        if not hasattr(local, "client"):
-            local.client = make_client()
-        return local.client  # type: ignore[no-any-return]
-
-    def send(files: list[StowFile]) -> StowOutcome:
-        for attempt in range(1, max_attempts + 1):
-            if stopped.is_set():
-                return StowOutcome(frozenset())  # Nobody is waiting for the verdict.
-            try:
-                return client().store(files)
-            except AuthError:
-                stopped.set()  # The other connections stop now, not at their next batch.
-                raise
-            except RetryableError as exc:
-                if attempt == max_attempts:
-                    reason = f"{exc} It was tried {max_attempts} times."
-                    return StowOutcome(frozenset(), {f.sop_instance_uid: reason for f in files})
-                pause = pause_before(attempt + 1, exc.retry_after)
-                notes.append(f"{exc} Trying again in {pause:.0f} s.")
-                if sleep is None:
-                    stopped.wait(pause)
-                else:
-                    sleep(pause)
-        raise AssertionError("unreachable")
-
-    executor = ThreadPoolExecutor(max_workers=max(1, connections),
-                                  thread_name_prefix="lightbox-upload")
-    try:
-        running: dict[Future[StowOutcome], list[StowFile]] = {
-            executor.submit(send, group): group for group in groups
-        }
-        while running:
-            done, _ = wait(running, timeout=1.0, return_when=FIRST_COMPLETED)
-            finished = []
-            for future in done:
-                group = running.pop(future)
-                finished.append((group, future.result()))  # AuthError: stop everything.
-            note = notes.pop() if notes else ""
-            notes.clear()
-            yield finished, note
-    finally:
-        # Batches not started are dropped; one in flight ends on its own (no retry).
-        stopped.set()
-        executor.shutdown(wait=False, cancel_futures=True)

@@ -167,7 +167,7 @@ def test_ctrl_u_on_the_library_page_uploads_the_selection_not_the_open_disc(
     reimports: list[Path] = []
     monkeypatch.setattr(window.transfers, "upload",
                         lambda uids, _account: uploads.append(list(uids)))
-    monkeypatch.setattr(window.transfers, "import_then_upload", reimports.append)
+    monkeypatch.setattr(window.transfers, "upload_disc", reimports.append)
     window.show_library()
     view = window.library_view
     qtbot.waitUntil(lambda: view.proxy.rowCount() == 1, timeout=TIMEOUT)

@@ -49,6 +49,8 @@ def test_confirm_then_upload_then_never_ask_again(
     assert "11 images" in summary and account.url in summary
     assert "SAMPLE, PATIENT" in dialog.listing.item(0).text()
     assert orthanc.instance_count() == 0
+    # Only Upload and Cancel to press before anything leaves.
+    assert not dialog.pause_button.isVisible() and not dialog.retry_button.isVisible()
 
     dialog.skip.setChecked(True)
     with qtbot.waitSignal(dialog.upload_finished, timeout=TIMEOUT):

@@ -28,6 +28,7 @@ from pydicom.uid import generate_uid
 
 from app.core.errors import LibraryError
 from app.core.models import ScanReport
+from app.library import library as library_module
 from app.library import store as store_module
 from app.library.library import Library
 from app.library.store import RESERVE_BYTES, FileStore
@@ -36,6 +37,7 @@ from app.media.sources import FolderSource, MediaEntry
 from app.samples.disc_writer import write_sample_disc
 from app.services.importing import (
     NOT_IMPORTED_DISK_FULL,
+    CommittedImage,
     ImportReport,
     import_media,
 )
@@ -575,6 +577,36 @@ def test_stopping_the_iteration_cancels_cleanly(small_disc: Path, tmp_path: Path
         with Library(tmp_path / "home") as other:
             report = import_report(small_disc, other)
         assert (report.imported, report.already_present) == (SMALL_IMAGES - 3, 3)
+
+
+def test_committed_images_are_told_once_their_rows_are_committed(
+    small_disc: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``on_committed`` hears of each image once, only when its row can be read from
+    another connection (committed, as an uploader needs), in groups; on a second import
+    every image is told at once as already present, with the same stored copy."""
+    monkeypatch.setattr(library_module, "BATCH_WRITES", 4)
+    told: list[list[CommittedImage]] = []
+
+    def on_committed(images: list[CommittedImage]) -> None:
+        committed = index_rows(tmp_path / "home")  # Its own read-only connection.
+        for image in images:
+            row = committed[image.stored.sop_instance_uid]
+            assert row == (image.stored.file, image.stored.size, image.stored.sha256)
+            assert image.instance.sop_instance_uid == image.stored.sop_instance_uid
+        told.append(images)
+
+    with Library(tmp_path / "home") as library:
+        for _ in import_media(small_disc, library, on_committed=on_committed):
+            pass
+        first = [i.stored for group in told for i in group]
+        assert len(first) == len({i.sop_instance_uid for i in first}) == SMALL_IMAGES
+        assert max(len(group) for group in told) <= 4 and len(told) >= 3
+        told.clear()
+        for _ in import_media(small_disc, library, on_committed=on_committed):
+            pass
+        assert [len(group) for group in told] == [1] * SMALL_IMAGES
+        assert {i.stored for group in told for i in group} == set(first)
 
 
 def test_a_second_import_into_a_busy_library_is_refused(small_disc: Path, tmp_path: Path) -> None:

@@ -1,0 +1,54 @@
+"""The progress part of every upload dialog: a line per study, a status sentence, and the
+images that were not accepted (with the reason), shown only when there are some."""
+
+from PySide6.QtWidgets import (
+    QLabel,
+    QListWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+class UploadProgressPanel(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels([self.tr("Study"), self.tr("Progress")])
+        self.tree.setAccessibleName(self.tr("Upload progress per study"))
+        self.tree.setColumnWidth(0, 260)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.failures = QListWidget()
+        self.failures.setAccessibleName(self.tr("Images the server did not accept"))
+        self.failures.hide()
+        self._items: dict[str, QTreeWidgetItem] = {}
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.status)
+        layout.addWidget(self.failures, 1)
+
+    def set_study(self, uid: str, text: str, label: str = "") -> None:
+        """Show ``text`` on the study's line, adding the line (named ``label``, else the
+        UID) the first time."""
+        item = self._items.get(uid)
+        if item is None:
+            item = QTreeWidgetItem([label or uid, text])
+            self.tree.addTopLevelItem(item)
+            self._items[uid] = item
+        else:
+            item.setText(1, text)
+        if label and item.text(0) != label:
+            item.setText(0, label)
+
+    def study_text(self, uid: str) -> str:
+        item = self._items.get(uid)
+        return item.text(1) if item is not None else ""
+
+    def show_failures(self, lines: list[str]) -> None:
+        """List what was not accepted or not read; hidden when there is nothing."""
+        self.failures.clear()
+        self.failures.addItems(lines)
+        self.failures.setVisible(bool(lines))
