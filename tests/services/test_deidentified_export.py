@@ -127,6 +127,10 @@ def test_a_de_identified_copy_holds_nothing_of_the_patient(
         assert copy.PixelData == original.PixelData
         assert copy.PatientIdentityRemoved == "YES"
         assert copy.StudyInstanceUID == keys.uid(original.StudyInstanceUID)
+        # Study ID is emptied by the profile, then given a dummy the DICOMDIR can list.
+        assert copy.StudyID and copy.StudyID != original.get("StudyID")
+    # So the export had to make nothing up for the DICOMDIR.
+    assert not any("lacked" in note for note in report.notes), report.notes
 
     unpacked = out if media_format == "folder" else write_files(files, tmp_path / "unpacked")
     assert dciodvfy_errors(unpacked / "DICOMDIR") == []
