@@ -10,7 +10,10 @@ cache) is imported into a library once; then, alternately in the same run:
    least a copy can cost, with nothing flushed.
 3. ``cp -r`` then ``sync``: the same copy made durable, which is what the export promises.
 
-The ZIP and ISO formats are timed the same way against ``cp -r``. The ratio is app /
+The ZIP and ISO formats are timed the same way against ``cp -r``, and the de-identified
+folder export (``export_deidentified``, default options: each file read whole, the
+profile applied to a copy, the result encoded) against the plain folder export: the
+price of the de-identification itself. The ratio is app /
 reference (median of pairwise ratios); the target for the folder is within 3x of
 ``cp -r`` + ``sync`` (header parsing and the DICOMDIR are the app's own work).
 The one-pass DICOMDIR is also timed against pydicom's ``FileSet.add`` for 2,000 records
@@ -34,6 +37,8 @@ from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
 from app.exporting.dicomdir import DicomdirBuilder
 from app.library.library import Library
 from app.media.pydicom_setup import configure_pydicom
+from app.services.copy_options import DeidentifyOptions
+from app.services.deidentifying import export_deidentified
 from app.services.exporting import ExportReport, Format, export_studies
 from bench.harness import Comparison
 from tests.support.studies import import_study, write_disc
@@ -57,12 +62,16 @@ def _disc() -> Path:
     return disc
 
 
-def _export(library: Library, study: str, media_format: Format) -> Job:
+def _export(library: Library, study: str, media_format: Format,
+            deidentify: bool = False) -> Job:
     def run(out: Path) -> None:
         report = None
-        for item in export_studies([study], out, media_format, library):
+        job = export_deidentified([study], out, media_format, library, DeidentifyOptions()) \
+            if deidentify else export_studies([study], out, media_format, library)
+        for item in job:
             report = item
         assert isinstance(report, ExportReport) and report.instances == IMAGES, report
+        assert report.deidentified == deidentify
 
     return run
 
@@ -162,11 +171,13 @@ def run() -> None:
             store = library.store.objects
             size = sum(i.size for i in library.study_files(study)) / 1e6
             folder, zipped, iso = ("export folder", "export zip", "export iso")
+            deidentified = "export folder de-identified"
             copy, copy_sync = "cp -r", "cp -r + sync"
             times = _alternate(
                 [(folder, _export(library, study, "folder")), (copy, _copy(store, False)),
                  (copy_sync, _copy(store, True)), (zipped, _export(library, study, "zip")),
-                 (iso, _export(library, study, "iso"))],
+                 (iso, _export(library, study, "iso")),
+                 (deidentified, _export(library, study, "folder", deidentify=True))],
                 work,
             )
         for comparison in (
@@ -174,6 +185,8 @@ def run() -> None:
             _comparison(times, folder, copy, "context"),
             _comparison(times, zipped, copy, "context"),
             _comparison(times, iso, copy, "context"),
+            _comparison(times, deidentified, folder, "context: the price of de-identifying"),
+            _comparison(times, deidentified, copy_sync, "context"),
         ):
             print(comparison.line(), flush=True)
         speeds = " | ".join(f"{label} {size / statistics.median(t):.0f} MB/s"

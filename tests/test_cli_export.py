@@ -110,14 +110,6 @@ def test_refusals_exit_2_with_one_sentence(
     }[case]
 
 
-@pytest.mark.parametrize("option", ["--deidentify", "--include-burned-in"])
-def test_options_of_work_still_to_come_do_not_exist_yet(option: str) -> None:
-    """No placeholder options (DESIGN.md): the de-identification engine adds these."""
-    with pytest.raises(SystemExit) as exited:
-        build_parser().parse_args(["export", "1.2.3", "--out", "x", option])
-    assert exited.value.code == 2
-
-
 def test_out_and_a_study_are_required() -> None:
     for argv in (["export", "--out", "x"], ["export", "1.2.3"],
                  ["export", "1.2.3", "--out", "x", "--format", "tar"]):

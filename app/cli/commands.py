@@ -11,8 +11,12 @@ import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.core.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE, LibraryError, UsageError
+
+if TYPE_CHECKING:
+    from app.services.copy_options import DeidentifyOptions
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -280,8 +284,34 @@ def _upload_medium(args: argparse.Namespace) -> int:
     return EXIT_OK if report.complete else EXIT_PROBLEMS
 
 
+def deidentify_options(args: argparse.Namespace) -> "DeidentifyOptions | None":
+    """What ``--deidentify`` and its options ask for (None without it); UsageError when an
+    option that only makes sense for a de-identified copy comes without it."""
+    from app.services.copy_options import DeidentifyOptions
+
+    given = [option for option, value in (
+        ("--include-burned-in", args.include_burned_in),
+        ("--patient-name", args.patient_name is not None),
+        ("--patient-id", args.patient_id is not None),
+    ) if value]
+    if not args.deidentify:
+        if given:
+            raise UsageError(f"{given[0]} only applies to a de-identified copy: add "
+                             "--deidentify.")
+        return None
+    for option, value in (("--patient-name", args.patient_name),
+                          ("--patient-id", args.patient_id)):
+        if value is not None and not value.strip():
+            raise UsageError(f"{option} is empty: give the name to use, or leave the "
+                             "option out.")
+    return DeidentifyOptions(patient_name=args.patient_name, patient_id=args.patient_id,
+                             include_burned_in=args.include_burned_in)
+
+
 def cmd_export(args: argparse.Namespace) -> int:
-    """``lightbox export STUDY_UID... --out PATH [--format folder|zip|iso] [--json]``."""
+    """``lightbox export STUDY_UID... --out PATH [--deidentify [--include-burned-in]
+    [--patient-name N] [--patient-id I]] [--format folder|zip|iso] [--json]``."""
+    options = deidentify_options(args)
     from app.cli.contract import export_json
     from app.cli.printers import print_export
     from app.cli.progress import ProgressPrinter
@@ -292,7 +322,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     configure_dicom_reading()
     media_format = args.format or format_for(args.out)
-    job = LibraryService().export(args.studies, args.out, media_format)
+    job = LibraryService().export(args.studies, args.out, media_format, deidentify=options)
     bar = ProgressPrinter(sys.stderr, args.json)
     try:
         report = run_to_report(job, ExportReport, bar.update_export)

@@ -179,6 +179,19 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("folder", "zip", "iso"),
                         help="what to write (default: zip or iso when PATH ends in .zip or "
                              ".iso, else folder)")
+    export.add_argument("--deidentify", action="store_true",
+                        help="a copy without the patient's identity (PS3.15 Annex E): new "
+                             "name, ID and UIDs, dates shifted, images that may show "
+                             "burned-in text left out")
+    export.add_argument("--include-burned-in", action="store_true",
+                        help="with --deidentify: keep images that may show burned-in text "
+                             "(a name drawn into the pixels) as they are")
+    export.add_argument("--patient-name", metavar="NAME",
+                        help="with --deidentify: the name the copy carries "
+                             "(default: Anonymous^CODE)")
+    export.add_argument("--patient-id", metavar="ID",
+                        help="with --deidentify: the patient ID the copy carries "
+                             "(default: ANON-CODE)")
     export.add_argument("--json", action="store_true", help="print one JSON object at the end")
 
     sample = commands.add_parser(

@@ -141,7 +141,10 @@ class DicomWebClient:
             raise UploadError(
                 f"The secure connection to {self.account.url} could not be verified."
             ) from None
-        except (requests.ConnectionError, requests.Timeout) as exc:
+        except (requests.ConnectionError, requests.Timeout,
+                requests.exceptions.ChunkedEncodingError) as exc:
+            # ChunkedEncodingError: the server went away while answering (it is an
+            # OSError too, but no file is at fault).
             kind = type(exc).__name__
             raise RetryableError(
                 f"The connection to {self.account.url} failed ({kind})."

@@ -38,6 +38,7 @@ Longitudinal Temporal Information Modified = MODIFIED, and the pseudonymous name
 """
 
 import enum
+import hashlib
 from collections.abc import Callable
 
 from pydicom.datadict import dictionary_has_tag
@@ -302,6 +303,10 @@ def apply_profile(ds: Dataset, keys: Pseudonymizer, offset_days: int, patient_na
         type2 = type2 | _TYPE2_SEQUENCES_IN_DOCUMENTS
     walker = _Walker(keys, offset_days, basic_profile(), identity, type2)
     walker.walk(ds, _Mode.NORMAL)
+    if "StudyID" in ds and not to_text(ds.StudyID):
+        # The table's Z allows a dummy; a DICOMDIR's STUDY record needs a Study ID, so the
+        # copy gets one made from its new (already public) Study Instance UID.
+        ds.StudyID = _dummy_study_id(to_text(ds.get("StudyInstanceUID", "")))
     ds.PatientName = patient_name
     ds.PatientID = patient_id
     ds.PatientIdentityRemoved = "YES"
@@ -318,6 +323,11 @@ def apply_profile(ds: Dataset, keys: Pseudonymizer, offset_days: int, patient_na
     ds.DeidentificationMethodCodeSequence = items
     ds.LongitudinalTemporalInformationModified = "MODIFIED"
     _rebuild_file_meta(ds, walker)
+
+
+def _dummy_study_id(new_study_uid: str) -> str:
+    """A stable 8-character Study ID for a copy, from its new Study Instance UID."""
+    return hashlib.sha256(new_study_uid.encode("ascii", "replace")).hexdigest()[:8].upper()
 
 
 def _rebuild_file_meta(ds: Dataset, walker: _Walker) -> None:

@@ -260,12 +260,15 @@ def _copy_one(
         result = _transformed(ds, transform)
         if isinstance(result, str):
             return result
+        # The transform may have changed the encoding (a black-out decodes compressed
+        # pixels and writes them uncompressed): the copy says what it holds.
+        result_syntax = transfer_syntax_of(result)
         try:
-            data = encoded(result, syntax)
+            data = encoded(result, result_syntax)
         except Exception as exc:  # pydicom refuses a value the transform set
             return (f"It could not be written after being prepared for this copy "
                     f"({type(exc).__name__}), so it was left out.")
-        placement = _place(builder, result, transfer_syntax_of(result))
+        placement = _place(builder, result, result_syntax)
         if isinstance(placement, str):
             return placement
         return writer.add_bytes(placement, data), result, False

@@ -22,6 +22,7 @@ from app.core.errors import LibraryError, NotOnAccountError, NoViewerAddressErro
 from app.core.models import PatientKey
 from app.core.paths import lightbox_home
 from app.library.library import Library, ShareRow, StudyRow
+from app.services.copy_options import DeidentifyOptions
 
 # The jobs' modules are imported when a job starts: `lightbox library list` needs neither
 # the media readers nor the upload client, and start-up time is what a script waits for.
@@ -29,14 +30,17 @@ if TYPE_CHECKING:
     from app.cloud.accounts import Account
     from app.cloud.dicomweb import DicomWebClient
     from app.core.models import InstanceRef
+    from app.services.burned_in_review import BurnedInImage
+    from app.services.deidentifying import BlackoutRule
     from app.services.disc_upload import DiscUploadProgress, DiscUploadReport
-    from app.services.exporting import ExportProgress, ExportReport, Format, Transform
+    from app.services.exporting import ExportProgress, ExportReport, Format
     from app.services.importing import ImportProgress, ImportReport
+    from app.services.share_copy import ShareCopyReport
     from app.services.uploading import UploadProgress, UploadReport
     from app.services.verification import VerifyProgress, VerifyReport
 
-__all__ = ["LibraryService", "LibrarySummary", "PatientKey", "ShareRow", "StudyRow",
-           "UploadPlan"]
+__all__ = ["DeidentifyOptions", "LibraryService", "LibrarySummary", "PatientKey",
+           "ShareRow", "StudyRow", "UploadPlan"]
 
 
 @dataclass(frozen=True)
@@ -208,16 +212,81 @@ class LibraryService:
 
     def export(
         self, study_uids: list[str], out: Path, format: Format = "folder",
-        transform: Transform | None = None, *, deidentified: bool = False,
+        deidentify: DeidentifyOptions | None = None,
     ) -> Iterator[ExportProgress | ExportReport]:
         """Write studies as standard media (a folder, ZIP file or ISO image with a
-        DICOMDIR) at ``out`` (see services.exporting); ``transform`` changes each data set
-        for the copy (``deidentified`` says it removes the patient's identity)."""
-        from app.services.exporting import export_studies
+        DICOMDIR) at ``out`` (see services.exporting).
+
+        With ``deidentify`` the copy is de-identified (PS3.15 Annex E, see
+        services.deidentifying): new names, IDs and UIDs (the same on every copy from this
+        library), dates shifted per patient, the library's black-out rules applied; images
+        that may show burned-in text and have no rule are left out, each with a warning,
+        unless ``deidentify.include_burned_in``. The report's ``deidentified`` says so,
+        and its notes say what was blacked out or included as asked.
+        """
+        with self._open() as library:
+            if deidentify is None:
+                from app.services.exporting import export_studies
+
+                yield from export_studies(study_uids, out, format, library)
+            else:
+                from app.services.deidentifying import export_deidentified
+
+                yield from export_deidentified(study_uids, out, format, library, deidentify)
+
+    def burned_in_images(self, study_uid: str) -> list[BurnedInImage]:
+        """The images of a study that may show text burned into their pixels, which a
+        de-identified copy leaves out unless included or blacked out (their reason in
+        plain words, modality, size, and whether a saved black-out rule applies).
+        LibraryError for a study the library does not hold."""
+        from app.services.burned_in_review import burned_in_images
+        from app.services.deidentifying import blackout_rules
 
         with self._open() as library:
-            yield from export_studies(study_uids, out, format, library, transform,
-                                      deidentified=deidentified)
+            if not library.study_exists(study_uid):
+                raise LibraryError(f"There is no study {study_uid} in the library.")
+            return burned_in_images(library, study_uid, blackout_rules(self.home))
+
+    def blackout_rules(self) -> list[BlackoutRule]:
+        """The saved black-out rules (one per modality and image size). DeidentifyError
+        when the rule file is damaged."""
+        from app.services.deidentifying import blackout_rules
+
+        return blackout_rules(self.home)
+
+    def save_blackout_rule(self, rule: BlackoutRule) -> None:
+        """Save a black-out rule, replacing the one for the same modality and size; every
+        later de-identified copy blacks out those rectangles on such images."""
+        from app.services.deidentifying import save_blackout_rule
+
+        save_blackout_rule(self.home, rule)
+
+    def delete_blackout_rule(self, modality: str, rows: int, columns: int) -> bool:
+        """Forget the black-out rule for this modality and size; False when there was
+        none."""
+        from app.services.deidentifying import delete_blackout_rule
+
+        return delete_blackout_rule(self.home, modality, rows, columns)
+
+    def share_without_name(
+        self, study_uid: str, account: Account, make_client: Callable[[], DicomWebClient],
+        options: DeidentifyOptions | None = None,
+    ) -> Iterator[ExportProgress | UploadProgress | ShareCopyReport]:
+        """"Share a copy without my name": upload a de-identified copy of one study to
+        ``account`` and give the viewer link of the copy (see services.share_copy).
+
+        Yields ExportProgress while the copy is made (in a temporary folder beside the
+        library), UploadProgress while it is sent, then the ShareCopyReport (the copy's
+        study UID, what the account confirmed, the link or why there is none, the images
+        left out). The copy's UIDs are the same on every run, so sending it again is
+        harmless and later copies of the same patient link up. The temporary copy is
+        removed at the end, also on cancel (close the generator) or failure.
+        """
+        from app.services.share_copy import share_copy
+
+        with self._open() as library:
+            yield from share_copy(library, study_uid, account, make_client,
+                                  options or DeidentifyOptions())
 
     def verify(self) -> Iterator[VerifyProgress | VerifyReport]:
         """Check every stored file against its recorded hash."""

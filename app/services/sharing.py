@@ -27,6 +27,7 @@ from app.cloud.viewer_links import (
 )
 from app.core.errors import AccountError
 from app.library.library import ShareRow, StudyRow
+from app.services.copy_options import COPY_WITHOUT_NAME
 from app.services.library_service import LibraryService
 from app.services.viewer_text import MONTHS, display_date, display_text, modality_words
 
@@ -36,7 +37,8 @@ OTHER = "other"
 # How a share was made (LibraryService.record_share's ``how``).
 COPIED, EMAIL, QR_CODE, PRINTED = "copied", "email", "qr code", "printed"
 _HOW_WORDS = {COPIED: "link copied", EMAIL: "email", QR_CODE: "QR code saved",
-              PRINTED: "printed", "command line": "command line"}
+              PRINTED: "printed", "command line": "command line",
+              COPY_WITHOUT_NAME: "a copy without your name"}
 # A QR code's quiet zone (ISO/IEC 18004: four modules), without which phones misread it.
 QR_QUIET_ZONE = 4
 

@@ -10,9 +10,10 @@ growing, jittered pauses (bounded); a refused password stops everything at once.
 import random
 import threading
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 from app.cloud.accounts import Account
 from app.cloud.dicomweb import DicomWebClient, StowFile, StowOutcome
@@ -129,7 +130,7 @@ class SentBatch:
     """One request's verdict: the study it belongs to, what was sent, what the server said."""
 
     study_instance_uid: str
-    instances: tuple[StoredInstance, ...]
+    instances: tuple[StoredInstance | StowFile, ...]
     outcome: StowOutcome
 
     @property
@@ -144,12 +145,20 @@ def study_link(account: Account, study_instance_uid: str) -> str | None:
     return fill(account.viewer_url, study_instance_uid) if account.viewer_url else None
 
 
-def batches(instances: list[StoredInstance], max_instances: int = BATCH_INSTANCES,
-            max_bytes: int = BATCH_BYTES) -> list[list[StoredInstance]]:
-    """Instances grouped into requests of at most ``max_instances`` and ``max_bytes``
-    (a single larger file goes alone)."""
-    groups: list[list[StoredInstance]] = []
-    current: list[StoredInstance] = []
+class _Sized(Protocol):
+    @property
+    def size(self) -> int: ...
+
+
+Item = TypeVar("Item", bound=_Sized)
+
+
+def batches(instances: list[Item], max_instances: int = BATCH_INSTANCES,
+            max_bytes: int = BATCH_BYTES) -> list[list[Item]]:
+    """Instances (stored ones or StowFiles) grouped into requests of at most
+    ``max_instances`` and ``max_bytes`` (a single larger file goes alone)."""
+    groups: list[list[Item]] = []
+    current: list[Item] = []
     size = 0
     for instance in instances:
         if current and (len(current) >= max_instances or size + instance.size > max_bytes):
@@ -177,14 +186,16 @@ class BatchSender:
 
     The caller records each verdict in the library itself, so every index write stays on
     the thread that owns the library's connection (an import may hold its transaction).
-    ``make_client`` gives each connection its own client. ``sleep`` pauses before a retry
-    (default: a wait that :meth:`close` cuts short).
+    A batch holds the library's stored instances (their files are found in ``library``'s
+    store) or StowFiles, files outside the library such as a de-identified copy's
+    (``library`` may then be None). ``make_client`` gives each connection its own client.
+    ``sleep`` pauses before a retry (default: a wait that :meth:`close` cuts short).
     """
 
-    def __init__(self, library: Library, make_client: ClientFactory, *,
+    def __init__(self, library: Library | None, make_client: ClientFactory, *,
                  connections: int = CONNECTIONS, max_attempts: int = MAX_ATTEMPTS,
                  sleep: Callable[[float], None] | None = None) -> None:
-        self._store = library.store
+        self._store = library.store if library is not None else None
         self._make_client = make_client
         self._max_attempts = max_attempts
         self._sleep = sleep
@@ -195,7 +206,8 @@ class BatchSender:
         self.connections = max(1, connections)
         self._executor = ThreadPoolExecutor(max_workers=self.connections,
                                             thread_name_prefix="lightbox-upload")
-        self._running: dict[Future[StowOutcome], tuple[str, list[StoredInstance]]] = {}
+        self._running: dict[Future[StowOutcome],
+                            tuple[str, Sequence[StoredInstance | StowFile]]] = {}
 
     @property
     def busy(self) -> bool:
@@ -207,7 +219,8 @@ class BatchSender:
         """Batches queued, being sent or retried (answers not yet collected included)."""
         return len(self._running)
 
-    def submit(self, study_instance_uid: str, group: list[StoredInstance]) -> None:
+    def submit(self, study_instance_uid: str,
+               group: Sequence[StoredInstance | StowFile]) -> None:
         """Queue one batch of a study (sent as soon as a connection is free)."""
         future = self._executor.submit(self._send, group)
         self._running[future] = (study_instance_uid, group)
@@ -252,9 +265,15 @@ class BatchSender:
             self._local.client = self._make_client()
         return self._local.client  # type: ignore[no-any-return]
 
-    def _send(self, group: list[StoredInstance]) -> StowOutcome:
-        files = [StowFile(i.sop_instance_uid, self._store.path(i.file), i.size)
-                 for i in group]
+    def _file(self, item: StoredInstance | StowFile) -> StowFile:
+        if isinstance(item, StowFile):
+            return item
+        if self._store is None:
+            raise ValueError("a sender without a library cannot send stored instances")
+        return StowFile(item.sop_instance_uid, self._store.path(item.file), item.size)
+
+    def _send(self, group: Sequence[StoredInstance | StowFile]) -> StowOutcome:
+        files = [self._file(item) for item in group]
         for attempt in range(1, self._max_attempts + 1):
             if self._stopped.is_set():
                 return StowOutcome(frozenset())  # Nobody is waiting for the verdict.

@@ -345,3 +345,32 @@ def test_untrusted_certificate_is_refused(tmp_path: Path) -> None:
             _client(url).store(_fake_files(tmp_path, 1))
         assert not isinstance(caught.value, RetryableError)
         assert server.received == []
+
+
+def test_a_server_gone_while_answering_is_retryable(tmp_path: Path) -> None:
+    """The server reads the request, starts a chunked answer and dies (as a killed
+    Orthanc does): RetryableError, never "a file could not be read"."""
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def answer_and_die() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            received = b""
+            while not received.endswith(b"0\r\n\r\n"):
+                chunk = connection.recv(65536)
+                if not chunk:
+                    break
+                received += chunk
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/dicom+json\r\n"
+                               b"Transfer-Encoding: chunked\r\n\r\n40\r\n{\"000")
+        listener.close()
+
+    thread = threading.Thread(target=answer_and_die, daemon=True)
+    thread.start()
+    with pytest.raises(RetryableError, match="ChunkedEncodingError"):
+        _client(f"http://127.0.0.1:{port}").store(_fake_files(tmp_path, 2))
+    thread.join(10)

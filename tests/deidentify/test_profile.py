@@ -71,6 +71,15 @@ def test_the_original_dataset_is_not_changed() -> None:
     assert written(ds) == before
 
 
+def test_in_place_gives_the_same_result_on_the_dataset_itself() -> None:
+    """For an exporter that read the dataset for this call only."""
+    copied = _deidentified(rich_dataset()[0])
+    ds, _ = rich_dataset()
+    out = Deidentifier(SECRET)(ds, in_place=True)
+    assert out is ds
+    assert written(out) == written(copied)
+
+
 def _uids(ds: Dataset) -> list[str]:
     return [str(v) for e in ds.iterall() if e.VR == "UI"
             for v in (e.value if isinstance(e.value, list) else [e.value]) if v]
