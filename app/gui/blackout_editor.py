@@ -198,9 +198,8 @@ class BlackoutEditor(QDialog):
         self.resize(720, 680)
         self.rectangles: list[Rectangle] = list(existing.rectangles) if existing else []
         self._show_rectangles()
-        uid = image.sop_instance_uid
         self._task = run_in_background(
-            lambda: instance_picture(library, uid, EDITOR_SIDE), self.canvas.set_picture,
+            lambda: instance_picture(library, image, EDITOR_SIDE), self.canvas.set_picture,
             self.canvas.set_message)
 
     def add_rectangle(self, rectangle: Rectangle) -> None:

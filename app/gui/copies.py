@@ -10,7 +10,7 @@ from app.gui.export_dialog import ExportDialog
 from app.gui.share_copy_dialog import ShareCopyDialog
 from app.gui.share_dialog import Sharing
 from app.services.accounts_service import Account, AccountsService
-from app.services.export_words import NO_NAME
+from app.services.export_words import share_copy_note
 from app.services.library_service import LibraryService
 from app.services.privacy import Privacy
 from app.services.share_copy import ShareCopyReport
@@ -65,5 +65,5 @@ class Copies(QObject):
         assert report.link is not None  # Only a copy with a link is announced.
         item = ShareItem(report.study_instance_uid,
                          self.tr("{0} (a copy without your name)").format(label), report.link)
-        self.sharing.show_items([item], account, self.tr(NO_NAME))
+        self.sharing.show_items([item], account, self.tr(share_copy_note(report)))
         self.library_changed.emit()  # The study now shows as shared.

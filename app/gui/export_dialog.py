@@ -37,8 +37,8 @@ from app.gui.tasks import GeneratorTask, run_in_background, start_task
 from app.services.copy_review import (
     BlackoutRule,
     ReviewImage,
+    copy_options,
     default_pseudonyms,
-    export_reviewed_copy,
     review_images,
     rules,
 )
@@ -375,16 +375,11 @@ class ExportDialog(QDialog):
         self.review.stop()
         library, uids, out, media_format = (self.library, self.study_uids, self.target(),
                                             self.media_format())
-        if self.without_name.isChecked():
-            choices = self.review.choices()
-            name, patient_id = self.pseudonym.values()
+        options = copy_options(*self.pseudonym.values(), self.review.choices()) \
+            if self.without_name.isChecked() else None
 
-            def job() -> Iterator[ExportProgress | ExportReport]:
-                yield from export_reviewed_copy(library, uids, out, media_format, choices,
-                                                name, patient_id)
-        else:
-            def job() -> Iterator[ExportProgress | ExportReport]:
-                yield from library.export(uids, out, media_format)
+        def job() -> Iterator[ExportProgress | ExportReport]:
+            yield from library.export(uids, out, media_format, deidentify=options)
 
         self.status.setText(self.tr("Making the copy..."))
         self.progress.setRange(0, 0)

@@ -3,7 +3,7 @@ name the copy carries, decide about the pictures that may have writing in them, 
 the copy being made and sent with Cancel; then the share panel opens with the copy's
 link. The words and the choices come from app.services."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QFont
@@ -63,6 +63,7 @@ class ShareCopyDialog(QDialog):
         self.report: ShareCopyReport | None = None
         self.label = ""
         self._task: GeneratorTask | None = None
+        self._sending = False
         self.setWindowTitle(self.tr("Share a copy without my name"))
         self.resize(680, 560)
         self.pages = QStackedWidget()
@@ -218,15 +219,15 @@ class ShareCopyDialog(QDialog):
         library, uid, account = self.library, self.study_uid, self.chosen_account()
         name, patient_id = self.pseudonym.values()
         options = copy_options(name, patient_id, self.review.choices())
-        make_client: Callable[[], object] = self.accounts_service.client_factory(account)
+        make_client = self.accounts_service.client_factory(account)
 
         def job() -> Iterator[ExportProgress | UploadProgress | ShareCopyReport]:
-            yield from library.share_without_name(uid, account, make_client,  # type: ignore[arg-type]
-                                                  options)
+            yield from library.share_without_name(uid, account, make_client, options)
 
         self.status.setText(self.tr("Making the copy without your name..."))
         self.progress.setRange(0, 0)
         self._show_page(WORKING)
+        self._sending = False
         task = GeneratorTask(job, lambda item: isinstance(item, ShareCopyReport))
         task.signals.progressed.connect(self._on_progress)
         task.signals.finished.connect(self._on_finished)
@@ -235,6 +236,7 @@ class ShareCopyDialog(QDialog):
         self._task = start_task(task)
 
     def _on_progress(self, item: ExportProgress | UploadProgress) -> None:
+        self._sending = self._sending or isinstance(item, UploadProgress)
         words = share_copy_progress(item, self.chosen_account().name)
         self.status.setText(words.text)
         self.progress.setRange(0, max(1, words.total))
@@ -262,9 +264,12 @@ class ShareCopyDialog(QDialog):
     def _on_cancelled(self) -> None:
         self._task = None
         self._show_page(CHOOSE)
-        self._show_problem(self.tr(
-            "Cancelled: no link was made. Images of the copy already sent stay on the "
-            "account; they do not carry your name."))
+        if self._sending:
+            self._show_problem(self.tr(
+                "Cancelled: no link was made. Images of the copy already sent stay on {0}; "
+                "they do not carry your name.").format(self.chosen_account().name))
+        else:
+            self._show_problem(self.tr("Cancelled: nothing was sent."))
 
     def cancel(self) -> None:
         if self._task is not None and self.pages.currentIndex() == WORKING:

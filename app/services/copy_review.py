@@ -24,32 +24,22 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 from pydicom import dcmread
-from pydicom.dataset import Dataset
 
-from app.core.dicom_values import to_int, to_text
-from app.core.errors import ExcludedFromExport, LibraryError, LightboxError
-from app.deidentify.blackout import BlackoutRule, Rectangle, black_out, image_key
-from app.deidentify.burned_in import burned_in_reason
-from app.deidentify.deidentifier import Deidentifier, DeidentifyNote, DeidentifyOptions
+from app.core.errors import LightboxError
+from app.deidentify.blackout import BlackoutRule, Rectangle, black_out
+from app.deidentify.deidentifier import Deidentifier
 from app.imaging.decode import open_image
 from app.imaging.render import prepare_frame, render
 from app.library.library import Library
-from app.services.deidentifying import blackout_rules, save_blackout_rule
-from app.services.exporting import (
-    ExportProgress,
-    ExportReport,
-    Format,
-    Transform,
-    export_studies,
-)
+from app.services.burned_in_review import BurnedInImage
+from app.services.copy_options import DeidentifyOptions
 from app.services.library_service import LibraryService
 from app.services.viewer_text import display_name, modality_words
 
 __all__ = [
     "BLACK_OUT", "EXCLUDE", "INCLUDE", "BlackoutRule", "Choice", "Picture", "Pseudonym",
-    "Rectangle", "ReviewImage", "ReviewedTransform", "choice_for", "choices_summary",
-    "default_pseudonyms",
-    "describe_rectangle", "dragged_rectangle", "export_reviewed_copy", "instance_picture",
+    "Rectangle", "ReviewImage", "choice_for", "choices_summary", "copy_options",
+    "default_pseudonyms", "describe_rectangle", "dragged_rectangle", "instance_picture",
     "places_words", "plain_reason", "review_images", "review_intro", "review_pictures",
     "rule_for_image", "rules", "save_rule", "shown_rectangles",
 ]
@@ -67,8 +57,9 @@ EDITOR_SIDE = 1024
 @dataclass(frozen=True)
 class ReviewImage:
     """One image of a study that may show burned-in text, described without identifying
-    anyone: ``label`` ("Ultrasound, image 3 of series 2") and ``reason`` (why it is
-    flagged, a phrase)."""
+    anyone: ``label`` ("Ultrasound, image 3 of series 2"), ``reason`` (why it is flagged,
+    the engine's phrase: see :func:`plain_reason` for a patient) and ``file`` (the stored
+    file, to draw it; never changed)."""
 
     study_instance_uid: str
     sop_instance_uid: str
@@ -77,6 +68,7 @@ class ReviewImage:
     columns: int
     label: str
     reason: str
+    file: Path | None = None
 
     @property
     def key(self) -> tuple[str, int, int]:
@@ -89,50 +81,29 @@ class ReviewImage:
         words = modality_words(self.modality) if self.modality else "No modality"
         return f"{words}, {self.columns} x {self.rows} pixels"
 
-
-def _label(ds: Dataset) -> str:
-    modality = to_text(ds.get("Modality", "")).upper()
-    words = modality_words(modality) if modality else "Image"
-    number, series = to_int(ds.get("InstanceNumber")), to_int(ds.get("SeriesNumber"))
-    text = words
-    if number is not None:
-        text += f", image {number}"
-    if series is not None:
-        text += f" of series {series}"
-    return text
+    @classmethod
+    def of(cls, image: BurnedInImage) -> ReviewImage:
+        """The review's view of one of ``LibraryService.burned_in_images``."""
+        text = modality_words(image.modality) if image.modality else "Image"
+        if image.instance_number is not None:
+            text += f", image {image.instance_number}"
+        if image.series_number is not None:
+            text += f" of series {image.series_number}"
+        return cls(image.study_instance_uid, image.sop_instance_uid, image.modality.upper(),
+                   image.rows, image.columns, text, image.reason, image.file)
 
 
 def review_images(library: LibraryService, study_uids: Sequence[str]) -> list[ReviewImage]:
-    """The images of these studies that may show burned-in text (every header is read;
-    pixels are not). LibraryError for a study the library does not hold."""
-    found = []
-    with Library(library.home) as opened:
-        for study in dict.fromkeys(study_uids):
-            if not opened.study_exists(study):
-                raise LibraryError(f"There is no study {study} in the library.")
-            for stored in opened.study_files(study):
-                try:
-                    ds = dcmread(opened.store.path(stored.file), stop_before_pixels=True,
-                                 force=True)
-                except Exception:  # The export itself says what cannot be read.
-                    continue
-                if "Rows" not in ds:
-                    continue  # No picture (a report, a PDF): nothing can be burned in.
-                # Read without its pixels, which the reason asks about: an image has some.
-                ds.PixelData = b""
-                reason = burned_in_reason(ds)
-                if reason is None:
-                    continue
-                modality, rows, columns = image_key(ds)
-                found.append(ReviewImage(study, stored.sop_instance_uid, modality, rows,
-                                         columns, _label(ds), reason))
-    return found
+    """The images of these studies that may show burned-in text, in the order a copy
+    lists them. LibraryError for a study the library does not hold."""
+    return [ReviewImage.of(image) for study in dict.fromkeys(study_uids)
+            for image in library.burned_in_images(study)]
 
 
 # -- rules ---------------------------------------------------------------------------------
 def rules(library: LibraryService) -> list[BlackoutRule]:
     """The black-out rules saved beside the library."""
-    return blackout_rules(library.home)
+    return library.blackout_rules()
 
 
 def save_rule(library: LibraryService, image: ReviewImage,
@@ -141,7 +112,7 @@ def save_rule(library: LibraryService, image: ReviewImage,
     (replacing an earlier rule for that kind); the saved rule."""
     modality, rows, columns = image.key
     rule = BlackoutRule(modality, rows, columns, tuple(rectangles))
-    save_blackout_rule(library.home, rule)
+    library.save_blackout_rule(rule)
     return rule
 
 
@@ -171,16 +142,18 @@ class Picture:
     columns: int
 
 
-def instance_picture(library: LibraryService, sop_instance_uid: str, max_side: int,
+def instance_picture(library: LibraryService, image: ReviewImage, max_side: int,
                      rectangles: Sequence[Rectangle] = ()) -> Picture:
     """The first frame of a library image through the viewer's pipeline, at most
     ``max_side`` pixels a side, with ``rectangles`` blacked out as the copy would have
     them. LightboxError (one sentence) when it cannot be read or drawn."""
-    with Library(library.home) as opened:
-        stored = opened.find(sop_instance_uid)
-        if stored is None:
-            raise LibraryError("That image is no longer in the library.")
-        path = opened.store.path(stored.file)
+    path = image.file
+    if path is None:
+        with Library(library.home) as opened:
+            stored = opened.find(image.sop_instance_uid)
+            if stored is None:
+                raise LightboxError("That image is no longer in the library.")
+            path = opened.store.path(stored.file)
     try:
         if rectangles:
             ds = dcmread(path, force=True)
@@ -191,8 +164,8 @@ def instance_picture(library: LibraryService, sop_instance_uid: str, max_side: i
             source: io.BytesIO | str = buffer
         else:
             source = str(path)
-        with open_image(source) as image:
-            prepared = prepare_frame(image, 0)
+        with open_image(source) as opened_image:
+            prepared = prepare_frame(opened_image, 0)
     except LightboxError:
         raise
     except Exception as exc:
@@ -238,68 +211,17 @@ def default_pseudonyms(library: LibraryService, study_uids: Sequence[str]) -> li
 
 
 # -- the copy ------------------------------------------------------------------------------
-class ReviewedTransform:
-    """The de-identifying transform of a reviewed copy: images chosen to be left out are
-    left out, images chosen to be included go in as they are (no rule applied), the saved
-    rules black out the rest of their kind, and every other flagged image is left out.
-    Two engines under one secret, so every image of the copy gets the same UIDs and
-    pseudonyms."""
-
-    def __init__(self, secret: bytes, saved: Sequence[BlackoutRule],
-                 choices: Mapping[str, Choice], patient_name: str | None = None,
-                 patient_id: str | None = None) -> None:
-        def engine(include: bool) -> Deidentifier:
-            # "Include it as it is" means as it is: no rule blacks that image out.
-            return Deidentifier(secret, DeidentifyOptions(
-                patient_name=patient_name or None, patient_id=patient_id or None,
-                include_burned_in=include, blackout_rules=() if include else tuple(saved)))
-
-        self.choices = dict(choices)
-        self._strict = engine(False)
-        self._included = engine(True)
-
-    @property
-    def notes(self) -> list[DeidentifyNote]:
-        """What happened to each image beyond the profile (both engines)."""
-        return [*self._strict.notes, *self._included.notes]
-
-    def __call__(self, ds: Dataset) -> Dataset:
-        uid = to_text(ds.get("SOPInstanceUID", ""))
-        choice = self.choices.get(uid)
-        if choice == EXCLUDE and burned_in_reason(ds) is not None:
-            raise ExcludedFromExport(f"Left out {_label(ds).lower()}, as you chose: it may "
-                                     "show text written into the picture.")
-        engine = self._included if choice == INCLUDE else self._strict
-        before = len(engine.notes)
-        out = engine(ds)
-        if out is None:
-            notes = engine.notes[before:]
-            raise ExcludedFromExport(notes[-1].message if notes else
-                                     "Left out: it could not be de-identified.")
-        return out
-
-
-def reviewed_transform(library: Library, choices: Mapping[str, Choice],
-                       patient_name: str | None = None,
-                       patient_id: str | None = None) -> Transform:
-    """The transform for a reviewed de-identified copy from an open ``library``."""
-    return ReviewedTransform(library.deidentification_secret(),
-                             blackout_rules(library.home), choices, patient_name, patient_id)
-
-
-
-def export_reviewed_copy(
-    library: LibraryService, study_uids: list[str], out: Path, format: Format,
-    choices: Mapping[str, Choice], patient_name: str | None = None,
-    patient_id: str | None = None,
-) -> Iterator[ExportProgress | ExportReport]:
-    """A de-identified copy of these studies as standard media at ``out`` (see
-    services.exporting), with the user's choices for the images that may show burned-in
-    text."""
-    with Library(library.home) as opened:
-        transform = reviewed_transform(opened, choices, patient_name, patient_id)
-        yield from export_studies(study_uids, out, format, opened, transform,
-                                  deidentified=True)
+def copy_options(patient_name: str | None, patient_id: str | None,
+                 choices: Mapping[str, Choice]) -> DeidentifyOptions:
+    """The options of a de-identified copy (``LibraryService.export`` and
+    ``share_without_name``) from what the user typed and chose: the pictures left out
+    and those included as they are; those to black out follow the saved rules."""
+    return DeidentifyOptions(
+        patient_name=(patient_name or "").strip() or None,
+        patient_id=(patient_id or "").strip() or None,
+        exclude_images=frozenset(uid for uid, c in choices.items() if c == EXCLUDE),
+        include_images=frozenset(uid for uid, c in choices.items() if c == INCLUDE),
+    )
 
 
 def dragged_rectangle(x0: float, y0: float, x1: float, y1: float, rows: int,
@@ -330,8 +252,7 @@ def review_pictures(
     the picture or why it cannot be drawn)."""
     for image, rectangles in wanted:
         try:
-            picture: Picture | str = instance_picture(library, image.sop_instance_uid, size,
-                                                      rectangles)
+            picture: Picture | str = instance_picture(library, image, size, rectangles)
         except LightboxError as exc:
             picture = str(exc)
         yield image.sop_instance_uid, rectangles, picture

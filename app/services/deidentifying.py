@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pydicom.dataset import Dataset
 
+from app.core.dicom_values import to_int, to_text
 from app.core.errors import ExcludedFromExport
 from app.deidentify.blackout import (
     RULES_FILE_NAME,
@@ -86,25 +87,41 @@ def deidentifier_for(
 class ExportDeidentifier:
     """The export transform (``app.services.exporting``) for a de-identified copy: each
     image the engine leaves out raises ExcludedFromExport with the engine's own sentence,
-    so the export's warning says why (burned-in text, pixels that cannot be blacked out)."""
+    so the export's warning says why (burned-in text, pixels that cannot be blacked out).
 
-    def __init__(self, engine: Deidentifier) -> None:
+    Images chosen one by one (SOP Instance UIDs): those in ``excluded`` are left out,
+    those in ``included`` go through ``as_is``, an engine under the same secret that
+    includes burned-in images and applies no rule (so the copy's UIDs and pseudonyms are
+    the same whichever engine made an image)."""
+
+    def __init__(self, engine: Deidentifier, as_is: Deidentifier | None = None,
+                 excluded: frozenset[str] = frozenset(),
+                 included: frozenset[str] = frozenset()) -> None:
         self.engine = engine
+        self.as_is = as_is
+        self.excluded = excluded
+        self.included = included if as_is is not None else frozenset()
 
     def __call__(self, ds: Dataset) -> Dataset:
-        seen = len(self.engine.notes)
+        uid = str(ds.get("SOPInstanceUID", "") or "")
+        if uid in self.excluded:
+            raise ExcludedFromExport(f"Left out {_described(ds)}, as you chose.")
+        engine = self.as_is if uid in self.included and self.as_is is not None \
+            else self.engine
+        seen = len(engine.notes)
         # The exporter reads each data set for this call only (never the library's file):
         # no need for the engine's protective deep copy.
-        out = self.engine(ds, in_place=True)
+        out = engine(ds, in_place=True)
         if out is None:
-            new = self.engine.notes[seen:]
+            new = engine.notes[seen:]
             raise ExcludedFromExport(new[-1].message if new else COULD_NOT)
         return out
 
     def summary(self) -> list[str]:
         """Sentences on what happened to images beyond the profile (blacked out, or
         included with possible burned-in text as asked); the left-out ones are warnings."""
-        counts = Counter(note.kind for note in self.engine.notes)
+        notes = [*self.engine.notes, *(self.as_is.notes if self.as_is is not None else [])]
+        counts = Counter(note.kind for note in notes)
         lines = []
         if blacked := counts["blacked-out"]:
             lines.append(f"{_images(blacked)} {_were(blacked)} blacked out where the saved "
@@ -114,6 +131,17 @@ class ExportDeidentifier:
                          f"date) {_were(included)} included as asked: look at "
                          f"{'it' if included == 1 else 'them'} before sharing the copy.")
         return lines
+
+
+def _described(ds: Dataset) -> str:
+    """ "the US image 3 of series 2": enough to find it, nothing that identifies anyone."""
+    text = f"the {to_text(ds.get('Modality', '')) or 'unknown kind of'} image"
+    number, series = to_int(ds.get("InstanceNumber")), to_int(ds.get("SeriesNumber"))
+    if number is not None:
+        text += f" {number}"
+    if series is not None:
+        text += f" of series {series}"
+    return text
 
 
 def _images(count: int) -> str:
@@ -126,9 +154,15 @@ def _were(count: int) -> str:
 
 def export_deidentifier(library: Library, options: DeidentifyOptions) -> ExportDeidentifier:
     """The export transform for ``options`` under ``library``'s secret and rules."""
-    return ExportDeidentifier(deidentifier_for(
+    engine = deidentifier_for(
         library, patient_name=options.patient_name, patient_id=options.patient_id,
-        include_burned_in=options.include_burned_in))
+        include_burned_in=options.include_burned_in)
+    as_is = None
+    if options.include_images:
+        as_is = Deidentifier(library.deidentification_secret(), EngineOptions(
+            patient_name=options.patient_name, patient_id=options.patient_id,
+            include_burned_in=True))
+    return ExportDeidentifier(engine, as_is, options.exclude_images, options.include_images)
 
 
 def export_deidentified(

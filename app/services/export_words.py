@@ -12,6 +12,7 @@ from pathlib import Path
 from app.services.accounts_service import Account
 from app.services.exporting import ExportProgress, ExportReport, Format, describe_export
 from app.services.library_service import StudyRow
+from app.services.share_copy import ShareCopyReport
 from app.services.uploading import UploadProgress, describe_upload
 
 FORMAT_WORDS: dict[Format, str] = {
@@ -171,3 +172,33 @@ def share_copy_progress(item: ExportProgress | UploadProgress, account: str) -> 
                              item.done, item.total)
     return ProgressWords(f"Sending the copy to {account}: {describe_upload(item)}",
                          item.confirmed, item.total)
+
+
+def share_copy_note(report: ShareCopyReport) -> str:
+    """What the share panel says about a shared copy: that it carries no name, and how
+    many pictures were left out of it."""
+    left_out = len(report.warnings)
+    if not left_out:
+        return NO_NAME
+    if left_out == 1:
+        return f"{NO_NAME} 1 picture that may have writing in it was left out."
+    return f"{NO_NAME} {left_out} pictures that may have writing in them were left out."
+
+
+@dataclass(frozen=True)
+class ShareCopyWords:
+    """A share of a copy that gave no link, in words: what happened and what to do
+    (``text``), and the line per image that went wrong (``details``)."""
+
+    text: str
+    details: tuple[str, ...]
+
+
+def share_copy_result(report: ShareCopyReport) -> ShareCopyWords:
+    """Why a shared copy has no link yet, for the dialog's last page."""
+    text = " ".join(report.notes) or (
+        f"{report.account} did not confirm every image of the copy, so there is no link "
+        "yet; try again.")
+    details = tuple(f"{reason}" for _uid, reason in report.failed[:MAX_WARNINGS])
+    details += tuple(w.message for w in report.warnings[:MAX_WARNINGS])
+    return ShareCopyWords(text, details)
