@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.gui.account_dialog import change_accounts
 from app.gui.burned_in_review import BurnedInReview
 from app.gui.pseudonym_fields import PseudonymFields
 from app.gui.tasks import GeneratorTask, run_in_background, start_task
@@ -83,10 +84,16 @@ class ShareCopyDialog(QDialog):
         self.account.setAccessibleName(self.tr("Account to upload the copy to"))
         self.no_account = QLabel()
         self.no_account.setWordWrap(True)
-        self.no_account.setStyleSheet("font-weight: bold")
         self.no_account.hide()
+        self.accounts_button = QPushButton(self.tr("Cloud &accounts..."))
+        self.accounts_button.setToolTip(self.tr(
+            "Add an account, or a viewer for doctors to one of yours."))
+        self.accounts_button.clicked.connect(self.change_accounts)
+        self.accounts_button.hide()
         self.pseudonym = PseudonymFields()
-        form = QFormLayout()
+        self.account_row = QWidget()
+        form = QFormLayout(self.account_row)
+        form.setContentsMargins(0, 0, 0, 0)
         form.addRow(self.tr("Upload to:"), self.account)
         self.problem = QLabel()
         self.problem.setWordWrap(True)
@@ -96,8 +103,12 @@ class ShareCopyDialog(QDialog):
         layout = QVBoxLayout(first)
         layout.addWidget(self.what)
         layout.addWidget(self.explain)
-        layout.addLayout(form)
+        layout.addWidget(self.account_row)
         layout.addWidget(self.no_account)
+        no_account_row = QHBoxLayout()
+        no_account_row.addWidget(self.accounts_button)
+        no_account_row.addStretch(1)
+        layout.addLayout(no_account_row)
         layout.addWidget(self.pseudonym)
         layout.addStretch(1)
         layout.addWidget(self.problem)
@@ -151,7 +162,13 @@ class ShareCopyDialog(QDialog):
         self._show_page(CHOOSE)
         self.share_button.setEnabled(False)
 
-        library, service, uid = self.library, self.accounts_service, study_uid
+        self._look()
+        library, uid = self.library, study_uid
+        run_in_background(lambda: default_pseudonyms(library, [uid]),
+                          self.pseudonym.show_defaults)
+
+    def _look(self) -> None:
+        library, service, uid = self.library, self.accounts_service, self.study_uid
 
         def look() -> tuple[str, CopyAccounts]:
             rows = library.studies_by_uid([uid])
@@ -159,8 +176,11 @@ class ShareCopyDialog(QDialog):
             return label, copy_accounts(service.all())
 
         run_in_background(look, self._on_looked, self._show_problem)
-        run_in_background(lambda: default_pseudonyms(library, [uid]),
-                          self.pseudonym.show_defaults)
+
+    def change_accounts(self) -> None:
+        """File > Cloud accounts, from here: then the accounts are looked at again."""
+        if change_accounts(self, self.accounts_service) is not None:
+            self._look()
 
     def _on_looked(self, found: tuple[str, CopyAccounts]) -> None:
         self.label, usable = found
@@ -169,9 +189,14 @@ class ShareCopyDialog(QDialog):
         self.account.clear()
         for account in self.accounts:
             self.account.addItem(account.name, account.name)
-        self.account.setEnabled(len(self.accounts) > 1)
         self.no_account.setText(usable.reason)
         self.no_account.setVisible(bool(usable.reason))
+        # Bold when it is why nothing can be shared; a plain remark otherwise.
+        self.no_account.setStyleSheet("" if self.accounts else "font-weight: bold")
+        # Without an account there is nothing to choose yet: only why, and the way out.
+        self.accounts_button.setVisible(not self.accounts)
+        self.account_row.setVisible(bool(self.accounts))
+        self.pseudonym.setVisible(bool(self.accounts))
         self.share_button.setEnabled(bool(self.accounts) and bool(self.label))
 
     def chosen_account(self) -> Account:

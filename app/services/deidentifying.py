@@ -32,6 +32,7 @@ from app.deidentify.keys import Pseudonymizer
 from app.library.library import Library
 from app.services.copy_options import DeidentifyOptions
 from app.services.exporting import ExportProgress, ExportReport, Format, export_studies
+from app.services.viewer_text import modality_words
 
 __all__ = [
     "BlackoutRule", "Deidentifier", "DeidentifyNote", "DeidentifyOptions",
@@ -105,7 +106,7 @@ class ExportDeidentifier:
     def __call__(self, ds: Dataset) -> Dataset:
         uid = str(ds.get("SOPInstanceUID", "") or "")
         if uid in self.excluded:
-            raise ExcludedFromExport(f"Left out {_described(ds)}, as you chose.")
+            raise ExcludedFromExport(f"Left out: {_described(ds)} (as you chose).")
         engine = self.as_is if uid in self.included and self.as_is is not None \
             else self.engine
         seen = len(engine.notes)
@@ -134,11 +135,13 @@ class ExportDeidentifier:
 
 
 def _described(ds: Dataset) -> str:
-    """ "the US image 3 of series 2": enough to find it, nothing that identifies anyone."""
-    text = f"the {to_text(ds.get('Modality', '')) or 'unknown kind of'} image"
+    """ "Ultrasound, image 3 of series 2" (as the GUI's review names it): enough to find
+    it, nothing that identifies anyone."""
+    modality = to_text(ds.get("Modality", ""))
+    text = modality_words(modality) if modality else "Image"
     number, series = to_int(ds.get("InstanceNumber")), to_int(ds.get("SeriesNumber"))
     if number is not None:
-        text += f" {number}"
+        text += f", image {number}"
     if series is not None:
         text += f" of series {series}"
     return text

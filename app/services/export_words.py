@@ -136,7 +136,8 @@ def left_out_heading(count: int) -> str:
 @dataclass(frozen=True)
 class CopyAccounts:
     """The accounts a copy without the name can be shared through (those with a viewer
-    for doctors: without one there is no link to give), or why there is none."""
+    for doctors: without one there is no link to give), and ``reason``: why there is
+    none, or why some accounts are not offered."""
 
     accounts: tuple[Account, ...]
     reason: str = ""
@@ -146,7 +147,11 @@ def copy_accounts(accounts: Sequence[Account]) -> CopyAccounts:
     """Which of ``accounts`` can give a link to a shared copy."""
     usable = tuple(a for a in accounts if a.viewer_url)
     if usable:
-        return CopyAccounts(usable)
+        others = [a.name for a in accounts if not a.viewer_url]
+        if not others:
+            return CopyAccounts(usable)
+        return CopyAccounts(usable, f"{' and '.join(others)} {'is' if len(others) == 1 else 'are'}"
+                                    " not offered: no viewer for doctors, so no link.")
     if not accounts:
         return CopyAccounts((), "You have no cloud account yet. Add one that has a viewer "
                                 "for doctors (File > Cloud accounts...), then share the copy.")
@@ -175,14 +180,17 @@ def share_copy_progress(item: ExportProgress | UploadProgress, account: str) -> 
 
 
 def share_copy_note(report: ShareCopyReport) -> str:
-    """What the share panel says about a shared copy: that it carries no name, and how
-    many pictures were left out of it."""
+    """What the share panel says about a shared copy: that it carries no name, that its
+    dates are moved (the doctor sees other dates than the ones above), and how many
+    pictures were left out of it."""
+    text = (f"{NO_NAME} Its dates are moved by the same number of days, so your doctor "
+            "sees other dates than these; the time between scans stays right.")
     left_out = len(report.warnings)
-    if not left_out:
-        return NO_NAME
     if left_out == 1:
-        return f"{NO_NAME} 1 picture that may have writing in it was left out."
-    return f"{NO_NAME} {left_out} pictures that may have writing in them were left out."
+        text += " 1 picture that may have writing in it was left out."
+    elif left_out:
+        text += f" {left_out} pictures that may have writing in them were left out."
+    return text
 
 
 @dataclass(frozen=True)

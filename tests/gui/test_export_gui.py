@@ -222,7 +222,8 @@ def test_pictures_with_writing_are_reviewed_and_left_out_by_default(
     assert {ds.Modality for ds in _datasets(files).values()} == {"CT"}
     assert dialog.left_out.isVisibleTo(dialog) and dialog.left_out.count() == 2
     assert dialog.left_out_heading.text() == "2 images are not in the copy:"
-    assert "as you chose" in dialog.left_out.item(0).text()
+    assert dialog.left_out.item(0).text() == (
+        "Left out: Ultrasound, image 1 of series 90 (as you chose).")
 
 
 def test_a_picture_included_on_purpose_is_in_the_copy_as_it_is(

@@ -4,6 +4,7 @@ pictures that may have writing in them are reviewed first; then the share panel 
 with the copy's link (its own study UID) and says the copy carries no name, and what is
 on the cloud carries nothing of the patient. Cancel sends nothing."""
 
+import dataclasses
 import time
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
+import app.gui.share_copy_dialog as share_copy_dialog
 import app.services.exporting as exporting
 from app.cloud.accounts import Account, AccountBook
 from app.cloud.credentials import save_secret
@@ -20,6 +22,7 @@ from app.gui.library_view import UID_ROLE, LibraryView
 from app.gui.main_window import MainWindow
 from app.gui.share_copy_dialog import CHOOSE, REVIEW, ShareCopyDialog
 from app.library.library import Library
+from app.services.accounts_service import AccountsService
 from app.services.copy_review import EXCLUDE
 from app.services.library_service import LibraryService
 from tests.support.burned_in import import_burned_in
@@ -95,7 +98,8 @@ def test_the_panel_opens_with_the_copys_link_and_the_cloud_has_no_name(
     dialog = _open(window, qtbot, small_study)
     # Only the account with a viewer for doctors: "cloud" would give no link.
     assert [dialog.account.itemText(i) for i in range(dialog.account.count())] == ["doctors"]
-    assert not dialog.no_account.isVisibleTo(dialog)
+    assert dialog.no_account.text() == "cloud is not offered: no viewer for doctors, so no link."
+    assert not dialog.accounts_button.isVisibleTo(dialog)
     assert dialog.what.text().startswith("CT scan, Ultrasound, 2 Jan 2024")
     qtbot.waitUntil(lambda: dialog.pseudonym.name.placeholderText().startswith("Anonymous"),
                     timeout=TIMEOUT)
@@ -113,7 +117,9 @@ def test_the_panel_opens_with_the_copys_link_and_the_cloud_has_no_name(
     panel = window.sharing.dialogs[-1]
     link = panel.current().link
     assert panel.note.isVisibleTo(panel)
-    assert panel.note.text() == f"{NO_NAME} 1 picture that may have writing in it was left out."
+    assert panel.note.text().startswith(NO_NAME)
+    assert "dates are moved" in panel.note.text()
+    assert panel.note.text().endswith(" 1 picture that may have writing in it was left out.")
     assert panel.account.name == "doctors"
     assert "a copy without your name" in panel.current().label
     copy_uid = link.rsplit("=", 1)[-1]
@@ -137,12 +143,29 @@ def test_the_panel_opens_with_the_copys_link_and_the_cloud_has_no_name(
 
 def test_without_an_account_with_a_viewer_the_dialog_says_why(
     window: MainWindow, qtbot: QtBot, account: Account, small_study: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     dialog = _open(window, qtbot, small_study)
     assert dialog.account.count() == 0
     assert dialog.no_account.isVisibleTo(dialog)
     assert dialog.no_account.text().startswith("cloud has no viewer for doctors")
     assert not dialog.share_button.isEnabled()
+    # Nothing to choose yet: only why, and the way to the accounts.
+    assert not dialog.account_row.isVisibleTo(dialog)
+    assert not dialog.pseudonym.isVisibleTo(dialog)
+    assert dialog.accounts_button.isVisibleTo(dialog)
+
+    def add_viewer(_parent: object, service: AccountsService) -> Account:
+        changed = dataclasses.replace(account, viewer_url=preset_template(
+            "ohif", account.url))
+        service.book.add(changed)  # Replaces the account of that name.
+        return changed
+
+    monkeypatch.setattr(share_copy_dialog, "change_accounts", add_viewer)
+    dialog.accounts_button.click()
+    qtbot.waitUntil(lambda: dialog.account.count() == 1, timeout=TIMEOUT)
+    assert dialog.share_button.isEnabled() and dialog.pseudonym.isVisibleTo(dialog)
+    assert not dialog.no_account.isVisibleTo(dialog)
 
 
 def test_cancel_sends_nothing(

@@ -53,7 +53,7 @@ def test_each_picture_gets_what_was_chosen_for_it(tmp_path: Path) -> None:
             report = item
     assert report is not None and report.deidentified
     assert [w.message for w in report.warnings] == [
-        "Left out the US image 1 of series 90, as you chose."]
+        "Left out: Ultrasound, image 1 of series 90 (as you chose)."]
     copies = [dcmread(p) for p in (tmp_path / "copy" / "DICOM").rglob("*") if p.is_file()]
     assert len({str(ds.PatientID) for ds in copies}) == 1
     assert {str(ds.PatientName) for ds in copies} == {"Second opinion"}

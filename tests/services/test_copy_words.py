@@ -109,7 +109,11 @@ def test_only_accounts_with_a_viewer_can_share_a_copy() -> None:
     bare = Account("cloud", "https://cloud.example.org/dicom-web", "basic", "me")
     viewer = Account("doctors", "https://cloud.example.org/dicom-web", "basic", "me",
                      viewer_url="https://cloud.example.org/viewer?study={StudyInstanceUID}")
-    assert copy_accounts([bare, viewer]).accounts == (viewer,)
+    both = copy_accounts([bare, viewer])
+    assert both.accounts == (viewer,)
+    assert both.reason == "cloud is not offered: no viewer for doctors, so no link."
+    assert copy_accounts([viewer]) == copy_accounts([viewer]) and not copy_accounts(
+        [viewer]).reason
     none = copy_accounts([bare])
     assert none.accounts == () and none.reason.startswith("cloud has no viewer for doctors")
     assert copy_accounts([]).reason.startswith("You have no cloud account yet.")
