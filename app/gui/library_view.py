@@ -92,9 +92,13 @@ class LibraryView(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(
-            DESCRIPTION_COLUMN, QHeaderView.ResizeMode.Stretch
-        )
+        # The description and the source share what the other columns leave, so a long
+        # folder name can never squeeze the description away (both are elided, with the
+        # whole text in the tooltip).
+        for column in (DESCRIPTION_COLUMN, SOURCE_COLUMN):
+            self.table.horizontalHeader().setSectionResizeMode(
+                column, QHeaderView.ResizeMode.Stretch
+            )
         self.table.doubleClicked.connect(lambda _index: self._open())
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
@@ -186,7 +190,7 @@ class LibraryView(QWidget):
                 uploaded = self.tr("{0}, shared").format(uploaded) if uploaded else self.tr(
                     "shared")
             missing = row.missing_on_source
-            flag = "" if row.complete else self.tr(
+            flag = self.tr("Yes") if row.complete else self.tr(
                 "Incomplete: {0} images missing on the disc").format(missing)
             cells = [
                 (name, name.casefold()),
@@ -211,19 +215,19 @@ class LibraryView(QWidget):
                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             # The whole text (the column may be too narrow), and what was shared when.
             items[SOURCE_COLUMN].setToolTip(items[SOURCE_COLUMN].text())
+            items[DESCRIPTION_COLUMN].setToolTip(items[DESCRIPTION_COLUMN].text())
             items[UPLOADED_COLUMN].setToolTip("\n".join(
                 [items[UPLOADED_COLUMN].text()]
                 + [describe_share(s) for s in shared[:MAX_SHARES_SHOWN]]))
-            if flag:
+            if not row.complete:
                 items[IMAGES_COLUMN + 1].setToolTip(self.tr(
                     "The disc listed images that were not on it. Ask the clinic for a new "
                     "copy."))
             self.model.appendRow(items)
         self.table.resizeColumnsToContents()
-        for column in (SOURCE_COLUMN, UPLOADED_COLUMN):
-            # Long folder and account names must not squeeze the description away.
-            self.table.setColumnWidth(column, min(self.table.columnWidth(column),
-                                                  MAX_COLUMN_WIDTH))
+        # Long account names must not squeeze the description away.
+        self.table.setColumnWidth(UPLOADED_COLUMN, min(self.table.columnWidth(UPLOADED_COLUMN),
+                                                       MAX_COLUMN_WIDTH))
         self.table.setVisible(bool(rows))
         self.empty.setVisible(not rows)
         self._reselect(selected)

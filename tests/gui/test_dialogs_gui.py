@@ -72,6 +72,7 @@ def test_incomplete_study_is_flagged_and_the_status_bar_counts_the_library(
     missing = view.rows[0].missing_on_source
     assert missing > 0 and not view.rows[0].complete
     assert f"Incomplete: {missing} images missing on the disc" in _texts(view)
+    assert "Yes" not in _texts(view)
     qtbot.waitUntil(lambda: window.summary.text() == "1 study, 55 images in the library",
                     timeout=TIMEOUT)
 

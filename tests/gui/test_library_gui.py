@@ -4,6 +4,7 @@ and the offer to import a disc that was just inserted."""
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
@@ -69,6 +70,10 @@ def test_library_lists_searches_opens_and_deletes(
     view.search.setText("")
     # Sorted by study date, newest first: the sample disc is dated today.
     assert "SAMPLE" in view.proxy.index(0, 0).data()
+    # Every image its disc listed is here: the Complete column says so in a word.
+    header = [view.proxy.headerData(c, Qt.Orientation.Horizontal)
+              for c in range(view.proxy.columnCount())]
+    assert view.proxy.index(0, header.index("Complete")).data() == "Yes"
 
     view.table.selectRow(0)
     with qtbot.waitSignal(window.first_image_shown, timeout=TIMEOUT):
