@@ -380,6 +380,24 @@ def cmd_sample_disc(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_self_test(args: argparse.Namespace) -> int:
+    """``lightbox --self-test``: one line per check on stdout; on a failure, one sentence on
+    stderr naming what failed, and exit code 1."""
+    from app.services.self_test import run_self_test as checks
+
+    failed: list[str] = []
+    for check in checks():
+        print(f"{'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}", flush=True)
+        if not check.ok:
+            failed.append(f"{check.name} ({check.detail})")
+    if failed:
+        print(f"The self-test failed: {'; '.join(failed)}. This copy of Lightbox is damaged "
+              "or incomplete: reinstall it.", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print("Self-test passed.")
+    return EXIT_OK
+
+
 COMMANDS: dict[str | None, Command] = {
     None: cmd_gui,
     "view": cmd_view,

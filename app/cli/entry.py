@@ -12,9 +12,9 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from app.cli.commands import COMMANDS
+from app.cli.commands import COMMANDS, run_self_test
 from app.cli.parser import build_parser
-from app.core.errors import EXIT_PROBLEMS, LightboxError
+from app.core.errors import EXIT_PROBLEMS, LightboxError, UsageError
 from app.core.printable import printable
 
 
@@ -30,6 +30,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.home:
         os.environ["LIGHTBOX_HOME"] = str(Path(args.home).expanduser())
     try:
+        if args.self_test:
+            if args.command is not None:
+                raise UsageError("--self-test takes no command; run it on its own.")
+            return run_self_test(args)
         return COMMANDS[args.command](args)
     except LightboxError as exc:
         return _fail(args, str(exc), exc.exit_code)

@@ -51,13 +51,10 @@ class _VersionAction(argparse.Action):
 
 
 def installed_version() -> str:
-    """The version of the installed distribution ("unknown" when run from a bare tree)."""
-    from importlib.metadata import PackageNotFoundError, version
+    """The version of this copy: ``app.__version__``, the one string pyproject also reads."""
+    from app import __version__
 
-    try:
-        return version("lightbox-dicom")
-    except PackageNotFoundError:
-        return "unknown"
+    return __version__
 
 
 def positive_int(text: str) -> int:
@@ -90,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Read, view and keep the discs radiology clinics hand out.",
     )
     parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
+    parser.add_argument(
+        "--self-test", action="store_true",
+        help="check that this copy decodes every supported image format and can keep a "
+             "library, then exit (0: all good)",
+    )
     parser.add_argument("--home", metavar="DIR", help="library, settings and logs folder")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")

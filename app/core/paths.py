@@ -1,6 +1,7 @@
 """Where Lightbox keeps its library, settings and logs."""
 
 import os
+import sys
 from pathlib import Path
 
 import platformdirs
@@ -26,6 +27,15 @@ def lightbox_home(override: str | os.PathLike[str] | None = None) -> Path:
 def sample_disc_dir(home: Path) -> Path:
     """Return where ``make run`` keeps the generated demo disc."""
     return home / "sample-disc"
+
+
+def resources_dir() -> Path:
+    """The ``resources/`` folder (icons, the self-test disc): beside the frozen bundle's
+    libraries, else at the root of the source tree. It may not exist (a wheel install)."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle is not None:
+        return Path(bundle) / "resources"
+    return Path(__file__).resolve().parents[2] / "resources"
 
 
 def utf8_escaped(text: str) -> str:
