@@ -6,6 +6,7 @@ from bench import (
     bench_cli,
     bench_disc_upload,
     bench_export,
+    bench_frozen,
     bench_imaging,
     bench_import,
     bench_media,
@@ -24,6 +25,7 @@ def main() -> int:
     bench_cli.run()
     bench_upload.run()
     bench_disc_upload.run()
+    bench_frozen.run()
     return 0
 
 
