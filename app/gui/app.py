@@ -6,6 +6,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from app.gui.crash_dialog import install_crash_handler
 from app.gui.main_window import MainWindow
 from app.services.setup import configure_dicom_reading
 
@@ -33,6 +34,7 @@ def run_viewer(path: Path | None, screenshot: Path | None = None) -> int:
     """
     configure_dicom_reading()
     app = _application()
+    install_crash_handler(app)
     window = MainWindow()
     window.show()
     if path is not None:

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.models import InstanceRef, PatientNode, Problem
+from app.gui.about import about_html
 from app.gui.account_dialog import change_accounts
 from app.gui.actions import build_menus, fill_window_menu, key_help
 from app.gui.browser import SeriesBrowser
@@ -358,10 +359,7 @@ class MainWindow(QMainWindow):
         self.help_box = box
 
     def about(self) -> None:
-        QMessageBox.about(
-            self, self.tr("About Lightbox"),
-            self.tr("Lightbox reads the discs radiology clinics hand out and shows the "
-                    "images correctly.\n\nFree software under the GNU GPL, version 3 or later."))
+        QMessageBox.about(self, self.tr("About Lightbox"), about_html())
 
     # -- importing, uploading (the flows live in Transfers) -----------------------------
     def import_path(self, path: Path, start_now: bool = False) -> ImportDialog:

@@ -6,6 +6,7 @@ sentence. Cancelling sets a flag that the worker checks between yields. One-shot
 (load the study list, delete a study, test a login) go through :func:`run_in_background`.
 """
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
@@ -15,6 +16,27 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from app.core.errors import LightboxError
 
 T = TypeVar("T")
+
+# Told (on the worker thread) of each exception a job raised that is not a LightboxError:
+# a bug, which the crash handler (app.gui.crash_dialog) logs and shows. None: nobody.
+_unexpected_error_handler: Callable[[BaseException], None] | None = None
+
+
+def set_unexpected_error_handler(
+    handler: Callable[[BaseException], None] | None,
+) -> Callable[[BaseException], None] | None:
+    """Install ``handler`` for jobs' unexpected exceptions; returns the previous one."""
+    global _unexpected_error_handler
+    previous, _unexpected_error_handler = _unexpected_error_handler, handler
+    return previous
+
+
+def _report_unexpected(exc: BaseException) -> None:
+    handler = _unexpected_error_handler
+    if handler is None:
+        return
+    with contextlib.suppress(Exception):  # Reporting a bug must not hide the failure.
+        handler(exc)
 
 
 class TaskSignals(QObject):
@@ -62,6 +84,7 @@ class GeneratorTask(QRunnable):
         except LightboxError as exc:
             self.signals.failed.emit(str(exc))
         except Exception as exc:
+            _report_unexpected(exc)
             self.signals.failed.emit(f"Something went wrong: {type(exc).__name__}: {exc}.")
         finally:
             # Close the job here, on this thread: its own clean-up (locks, open media)
