@@ -120,7 +120,11 @@ class CrashDialog(QDialog):
         """The report (no patient data) to the clipboard."""
         QGuiApplication.clipboard().setText(self.details)
         self.copy_button.setText(self.tr("Copied"))
-        QTimer.singleShot(2000, lambda: self.copy_button.setText(self.tr("Copy details")))
+        # With self as context: no call after the dialog is gone.
+        QTimer.singleShot(2000, self, self._reset_copy_text)
+
+    def _reset_copy_text(self) -> None:
+        self.copy_button.setText(self.tr("Copy details"))
 
     def add_another(self, report: CrashReport) -> None:
         """One more crash while this dialog is open: counted, its details appended."""
