@@ -239,7 +239,7 @@ def build_tarball(bundle: Path, target: Path) -> None:
         info.uname = info.gname = "root"
         return info
 
-    with tarfile.open(target, "w:gz", compresslevel=9) as tar:
+    with tarfile.open(target, "w:gz", compresslevel=6) as tar:
         tar.add(bundle, arcname="Lightbox", filter=clean)
 
 
