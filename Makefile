@@ -7,7 +7,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test lint bench fuzz system-deps ohif venv clean
+.PHONY: run test lint bench fuzz system-deps ohif venv clean package
 
 venv: $(STAMP)
 
@@ -56,6 +56,15 @@ FUZZ_EXAMPLES ?= 2000
 FUZZ_SEED ?= 1
 fuzz: venv
 	$(PY) -m tests.fuzz.readers --examples $(FUZZ_EXAMPLES) --seed $(FUZZ_SEED)
+
+# The Linux installers (installers/linux/README.md): the PyInstaller bundle dist/Lightbox/,
+# then dist/lightbox_VERSION-1_ARCH.deb (checked by lintian: no errors) and a .tar.gz of the
+# bundle. Needs dpkg-deb and lintian (make system-deps installs them as root).
+package: system-deps venv
+	@[ -f pyinstaller.spec ] || { echo "pyinstaller.spec is missing: the bundle recipe is not on this branch yet." >&2; exit 2; }
+	@[ -x $(VENV)/bin/pyinstaller ] || $(PY) -m pip install --quiet -e '.[build]'
+	$(VENV)/bin/pyinstaller --noconfirm --clean pyinstaller.spec
+	$(PY) installers/linux/build_deb.py --bundle dist/Lightbox --out dist --lintian
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .import_linter_cache

@@ -8,10 +8,13 @@ set -u
 # on a minimal server image); python3-venv for the .venv on Debian. chromium and
 # nginx-light: the viewer-link test opens the OHIF web viewer in a real browser.
 # genisoimage: isoinfo lists the ISO images lightbox export writes.
+# desktop-file-utils, appstream, lintian, dpkg-dev: make package and its tests
+# (desktop-file-validate, appstreamcli validate, dpkg-deb, lintian).
 PACKAGES="dcmtk dicom3tools xorriso genisoimage xvfb libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0
 libxkbcommon-x11-0 libxcb-xkb1 libxcb-render-util0 libxcb-image0 libxcb-shape0 libxcb-randr0
 libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0 iproute2 util-linux curl
-orthanc orthanc-dicomweb chromium nginx-light"
+orthanc orthanc-dicomweb chromium nginx-light
+desktop-file-utils appstream lintian dpkg-dev"
 
 missing=""
 for pkg in $PACKAGES; do
