@@ -61,7 +61,6 @@ fuzz: venv
 # then dist/lightbox_VERSION-1_ARCH.deb (checked by lintian: no errors) and a .tar.gz of the
 # bundle. Needs dpkg-deb and lintian (make system-deps installs them as root).
 package: system-deps venv
-	@[ -f pyinstaller.spec ] || { echo "pyinstaller.spec is missing: the bundle recipe is not on this branch yet." >&2; exit 2; }
 	@[ -x $(VENV)/bin/pyinstaller ] || $(PY) -m pip install --quiet -e '.[build]'
 	$(VENV)/bin/pyinstaller --noconfirm --clean pyinstaller.spec
 	$(PY) installers/linux/build_deb.py --bundle dist/Lightbox --out dist --lintian
