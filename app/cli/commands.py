@@ -252,6 +252,30 @@ def cmd_upload(args: argparse.Namespace) -> int:
     return EXIT_OK if all(s.complete for s in report.studies) else EXIT_PROBLEMS
 
 
+def cmd_send(args: argparse.Namespace) -> int:
+    """``lightbox send STUDY_UID... --to AET@HOST:PORT [--calling-aet AET] [--json]``."""
+    from app.cli.contract import send_json
+    from app.cli.printers import print_send
+    from app.cli.progress import ProgressPrinter
+    from app.services.jobs import run_to_report
+    from app.services.library_service import LibraryService
+    from app.services.sending import SendReport
+    from app.services.setup import configure_dicom_reading
+
+    configure_dicom_reading()
+    job = LibraryService().send(args.studies, args.to, args.calling_aet)
+    bar = ProgressPrinter(sys.stderr, args.json)
+    try:
+        report = run_to_report(job, SendReport, bar.update_upload)
+    finally:
+        bar.finish()
+    if args.json:
+        _print_json(send_json(report))
+    else:
+        print_send(report, sys.stdout)
+    return EXIT_OK if all(s.complete for s in report.studies) else EXIT_PROBLEMS
+
+
 def _upload_medium(args: argparse.Namespace) -> int:
     """``lightbox upload --from PATH --account NAME [--json]``: import and upload at once."""
     require_source(args.source)
@@ -406,6 +430,7 @@ COMMANDS: dict[str | None, Command] = {
     "import": cmd_import,
     "account": cmd_account,
     "upload": cmd_upload,
+    "send": cmd_send,
     "link": cmd_link,
     "export": cmd_export,
     "library": cmd_library,

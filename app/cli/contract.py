@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from app.services.exporting import ExportReport
     from app.services.importing import ImportReport
     from app.services.library_service import StudyRow
+    from app.services.sending import SendReport
     from app.services.uploading import UploadReport
 
 
@@ -96,6 +97,24 @@ def upload_json(report: UploadReport) -> dict[str, object]:
                 "confirmed": s.confirmed,
                 "failed": [{"sop_instance_uid": uid, "reason": why} for uid, why in s.failed],
                 "link": s.link,
+            }
+            for s in report.studies
+        ]
+    }
+
+
+def send_json(report: SendReport) -> dict[str, object]:
+    """The ``send --json`` object: ``upload --json``'s, with ``link`` null, plus per study
+    ``decoded``: images sent uncompressed because the PACS refused their stored syntax."""
+    return {
+        "studies": [
+            {
+                "study_instance_uid": s.study_instance_uid,
+                "sent": s.sent,
+                "confirmed": s.confirmed,
+                "failed": [{"sop_instance_uid": uid, "reason": why} for uid, why in s.failed],
+                "link": None,
+                "decoded": s.decoded,
             }
             for s in report.studies
         ]

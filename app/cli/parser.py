@@ -166,6 +166,14 @@ def build_parser() -> argparse.ArgumentParser:
     upload.add_argument("--account", required=True, metavar="NAME")
     upload.add_argument("--json", action="store_true", help="print one JSON object at the end")
 
+    send = commands.add_parser("send", help="send studies from the library to a PACS (C-STORE)")
+    send.add_argument("studies", nargs="+", metavar="STUDY_UID")
+    send.add_argument("--to", required=True, metavar="AET@HOST:PORT",
+                      help="the PACS: its AE title, host and port")
+    send.add_argument("--calling-aet", default="LIGHTBOX", metavar="AET",
+                      help="our AE title, as the PACS knows it (default: LIGHTBOX)")
+    send.add_argument("--json", action="store_true", help="print one JSON object at the end")
+
     link = commands.add_parser(
         "link", help="the viewer link of a study that is completely on an account")
     link.add_argument("study", metavar="STUDY_UID")

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from app.services.exporting import ExportReport
     from app.services.importing import ImportReport
     from app.services.library_service import StudyRow
+    from app.services.sending import SendReport
     from app.services.uploading import UploadReport
     from app.services.verification import VerifyReport
 
@@ -139,6 +140,18 @@ def print_upload(report: UploadReport, out: TextIO) -> None:
               f"confirmed by {report.account} ({study.sent} sent now).", out)
         if study.link:
             _print(f"  Link for your doctor: {study.link}", out)
+        for uid, reason in study.failed[:MAX_PROBLEM_LINES]:
+            _print(f"  {uid}: {reason}", out)
+
+
+def print_send(report: SendReport, out: TextIO) -> None:
+    """Per study: how many images the PACS confirmed, any decoded, then what failed."""
+    for study in report.studies:
+        _print(f"{study.study_instance_uid}: {study.confirmed} of {study.total} images "
+               f"confirmed by {report.destination} ({study.sent} sent now).", out)
+        if study.decoded:
+            _print(f"  {study.decoded} compressed images were decoded and sent uncompressed, "
+                   "because the PACS accepts only uncompressed images.", out)
         for uid, reason in study.failed[:MAX_PROBLEM_LINES]:
             _print(f"  {uid}: {reason}", out)
 

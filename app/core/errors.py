@@ -92,6 +92,12 @@ class NoViewerAddressError(AccountError):
     """An account has no viewer address, so no link can be made for it."""
 
 
+class PacsError(UploadError):
+    """A PACS cannot be reached, refused the association or dropped it."""
+
+    exit_code = EXIT_UNUSABLE
+
+
 class ExportError(LightboxError):
     """A copy could not be written where it was asked for (the place is taken, cannot be
     written, or the disk filled up); nothing is left behind."""

@@ -45,6 +45,17 @@ class StoredInstance:
 
 
 @dataclass(frozen=True)
+class SendItem:
+    """An instance to C-STORE: its UIDs, stored transfer syntax and file in the store."""
+
+    sop_instance_uid: str
+    sop_class_uid: str
+    transfer_syntax: str
+    file: str
+    size: int
+
+
+@dataclass(frozen=True)
 class StudyRow:
     """One line of the study list.
 
@@ -616,6 +627,51 @@ class Library:
                 " reason = excluded.reason, updated_at = excluded.updated_at"
                 " WHERE uploads.state != 'confirmed'",
                 [(account, reason, now, uid) for uid, reason in failed.items()],
+            )
+
+    def pending_sends(self, study_instance_uid: str, destination: str) -> list[SendItem]:
+        """The instances of a study the PACS ``destination`` has not confirmed yet, with
+        what C-STORE needs (SOP class, transfer syntax), in series and instance order."""
+        rows = self._db.execute(
+            "SELECT i.sop_uid, i.sop_class, i.transfer_syntax, i.file, i.size FROM instances i"
+            " JOIN series se ON i.series = se.id JOIN studies st ON se.study = st.id"
+            " LEFT JOIN sends s ON s.instance = i.id AND s.destination = ?"
+            " WHERE st.study_uid = ? AND (s.state IS NULL OR s.state != 'confirmed')"
+            " ORDER BY se.series_number, i.instance_number, i.id",
+            (destination, study_instance_uid),
+        ).fetchall()
+        return [SendItem(*row) for row in rows]
+
+    def sent_count(self, study_instance_uid: str, destination: str) -> int:
+        """How many instances of a study the PACS ``destination`` has confirmed."""
+        row = self._db.execute(
+            "SELECT COUNT(*) FROM sends s JOIN instances i ON s.instance = i.id"
+            " JOIN series se ON i.series = se.id JOIN studies st ON se.study = st.id"
+            " WHERE st.study_uid = ? AND s.destination = ? AND s.state = 'confirmed'",
+            (study_instance_uid, destination),
+        ).fetchone()
+        return int(row[0])
+
+    def record_sends(
+        self, destination: str, confirmed: Iterable[str], failed: dict[str, str]
+    ) -> None:
+        """Store what the PACS said, in one transaction: confirmed stays confirmed."""
+        now = _now()
+        with self._transaction() as db:
+            db.executemany(
+                "INSERT INTO sends (instance, destination, state, reason, updated_at)"
+                " SELECT id, ?, 'confirmed', '', ? FROM instances WHERE sop_uid = ?"
+                " ON CONFLICT (instance, destination) DO UPDATE SET state = 'confirmed',"
+                " reason = '', updated_at = excluded.updated_at",
+                [(destination, now, uid) for uid in confirmed],
+            )
+            db.executemany(
+                "INSERT INTO sends (instance, destination, state, reason, updated_at)"
+                " SELECT id, ?, 'failed', ?, ? FROM instances WHERE sop_uid = ?"
+                " ON CONFLICT (instance, destination) DO UPDATE SET state = 'failed',"
+                " reason = excluded.reason, updated_at = excluded.updated_at"
+                " WHERE sends.state != 'confirmed'",
+                [(destination, reason, now, uid) for uid, reason in failed.items()],
             )
 
     def record_share(self, study_instance_uid: str, account: str, link: str, how: str) -> None:

@@ -143,6 +143,19 @@ MIGRATIONS: tuple[str, ...] = (
         created_at TEXT NOT NULL
     );
     """,
+    # 6: per-instance C-STORE state per PACS destination ("AET@HOST:PORT"), like uploads,
+    # so a resend sends only what the PACS has not confirmed.
+    """
+    CREATE TABLE sends (
+        instance INTEGER NOT NULL REFERENCES instances(id) ON DELETE CASCADE,
+        destination TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('confirmed', 'failed')),
+        reason TEXT NOT NULL DEFAULT '',
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (instance, destination)
+    );
+    CREATE INDEX sends_destination ON sends(destination, state);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

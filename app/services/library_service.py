@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from app.services.disc_upload import DiscUploadProgress, DiscUploadReport
     from app.services.exporting import ExportProgress, ExportReport, Format
     from app.services.importing import ImportProgress, ImportReport
+    from app.services.sending import SendReport
     from app.services.share_copy import ShareCopyReport
     from app.services.uploading import UploadProgress, UploadReport
     from app.services.verification import VerifyProgress, VerifyReport
@@ -197,6 +198,19 @@ class LibraryService:
 
         with self._open() as library:
             yield from upload_studies(study_uids, account, library, make_client)
+
+    def send(
+        self, study_uids: list[str], destination: str, calling_aet: str = "LIGHTBOX",
+    ) -> Iterator[UploadProgress | SendReport]:
+        """C-STORE studies to the PACS ``destination`` (``AET@HOST:PORT``) as
+        ``calling_aet`` (see services.sending). UsageError for a bad address."""
+        from app.cloud.dimse import check_ae_title
+        from app.services.sending import destination_of, send_studies
+
+        target = destination_of(destination)
+        check_ae_title(calling_aet)
+        with self._open() as library:
+            yield from send_studies(study_uids, target, calling_aet, library)
 
     def upload_medium(
         self, source: Path, account: Account, make_client: Callable[[], DicomWebClient],
