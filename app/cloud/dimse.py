@@ -195,7 +195,8 @@ class StoreAssociation:
             dataset = dcmread(file.path)
             try:
                 if dataset.file_meta.TransferSyntaxUID.is_compressed:
-                    dataset.decompress()
+                    # Same instance, other encoding: keep its UID (pydicom makes a new one).
+                    dataset.decompress(generate_instance_uid=False)
             except Exception as exc:
                 return StoreResult(file.sop_instance_uid, False,
                                    "The PACS accepts only uncompressed images and this one "
