@@ -10,6 +10,7 @@ from bench import (
     bench_imaging,
     bench_import,
     bench_media,
+    bench_send,
     bench_upload,
     bench_viewer,
 )
@@ -25,6 +26,7 @@ def main() -> int:
     bench_cli.run()
     bench_upload.run()
     bench_disc_upload.run()
+    bench_send.run()
     bench_frozen.run()
     return 0
 
