@@ -45,16 +45,20 @@ def _received(server: StoreScp) -> dict[str, pydicom.Dataset]:
 
 def test_study_arrives_whole_and_a_resend_sends_nothing(tmp_path: Path, scp: StoreScp) -> None:
     env, study, uids = _library(tmp_path)
-    done = lightbox(env, "send", study, "--to", scp.address, "--json")
-    assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout)["studies"][0]
-    assert report["study_instance_uid"] == study
-    assert (report["sent"], report["confirmed"], report["failed"], report["link"]) == \
-        (len(uids), len(uids), [], None)
+    # Without --json, progress goes to stderr as "Sending:" lines, a few, not one per image.
+    plain = lightbox(env, "send", study, "--to", scp.address)
+    assert plain.returncode == 0, plain.stderr
+    lines = plain.stderr.splitlines()
+    assert lines and all(line.startswith("Sending: ") for line in lines)
+    assert len(lines) < len(uids)
     assert set(_received(scp)) == uids
+    # The same study again: JSON of DESIGN.md, every image confirmed, nothing sent again.
     again = lightbox(env, "send", study, "--to", scp.address, "--json")
     assert again.returncode == 0, again.stderr
-    assert json.loads(again.stdout)["studies"][0]["sent"] == 0
+    report = json.loads(again.stdout)["studies"][0]
+    assert report["study_instance_uid"] == study
+    assert (report["sent"], report["confirmed"], report["failed"], report["link"]) == \
+        (0, len(uids), [], None)
     assert len(scp.files()) == len(uids)
 
 

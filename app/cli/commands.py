@@ -266,7 +266,7 @@ def cmd_send(args: argparse.Namespace) -> int:
     job = LibraryService().send(args.studies, args.to, args.calling_aet)
     bar = ProgressPrinter(sys.stderr, args.json)
     try:
-        report = run_to_report(job, SendReport, bar.update_upload)
+        report = run_to_report(job, SendReport, bar.update_send)
     finally:
         bar.finish()
     if args.json:

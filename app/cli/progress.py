@@ -59,6 +59,24 @@ class ProgressPrinter:
         else:
             print(f"Uploading: {text}", file=self._out, flush=True)
 
+    def update_send(self, progress: UploadProgress) -> None:
+        """C-STORE progress: as an upload's, but a PACS answers image by image, so a log
+        (not a terminal) gets a line a second and the last one, not a line per image."""
+        if self._quiet:
+            return
+        from app.services.uploading import describe_upload
+
+        text = describe_upload(progress)
+        if self._tty:
+            self._out.write(f"\r{text}\033[K")
+            self._out.flush()
+            return
+        now = time.monotonic()
+        finished = progress.confirmed + progress.failed >= progress.total
+        if finished or now - self._last_line >= 1.0:
+            self._last_line = now
+            print(f"Sending: {text}", file=self._out, flush=True)
+
     def update_disc_upload(self, progress: DiscUploadProgress) -> None:
         """Progress of a medium imported and uploaded at once, on one line."""
         if self._quiet:
