@@ -47,17 +47,12 @@ class ProgressPrinter:
             print(f"Importing: {describe(progress)}", file=self._out, flush=True)
 
     def update_upload(self, progress: UploadProgress) -> None:
-        """Upload progress, drawn the same way as import progress."""
+        """Upload progress on one line (a log gets one line per batch)."""
         if self._quiet:
             return
         from app.services.uploading import describe_upload
 
-        text = describe_upload(progress)
-        if self._tty:
-            self._out.write(f"\r{text}\033[K")
-            self._out.flush()
-        else:
-            print(f"Uploading: {text}", file=self._out, flush=True)
+        self._line("Uploading", describe_upload(progress), final=True, every=0.0)
 
     def update_send(self, progress: UploadProgress) -> None:
         """C-STORE progress: as an upload's, but a PACS answers image by image, so a log
@@ -66,16 +61,8 @@ class ProgressPrinter:
             return
         from app.services.uploading import describe_upload
 
-        text = describe_upload(progress)
-        if self._tty:
-            self._out.write(f"\r{text}\033[K")
-            self._out.flush()
-            return
-        now = time.monotonic()
-        finished = progress.confirmed + progress.failed >= progress.total
-        if finished or now - self._last_line >= 1.0:
-            self._last_line = now
-            print(f"Sending: {text}", file=self._out, flush=True)
+        final = progress.confirmed + progress.failed >= progress.total
+        self._line("Sending", describe_upload(progress), final, every=1.0)
 
     def update_disc_upload(self, progress: DiscUploadProgress) -> None:
         """Progress of a medium imported and uploaded at once, on one line."""
@@ -83,15 +70,20 @@ class ProgressPrinter:
             return
         from app.services.disc_upload import describe_disc_upload
 
-        text = describe_disc_upload(progress)
+        self._line("Uploading the disc", describe_disc_upload(progress), final=False,
+                   every=LINE_EVERY_SECONDS)
+
+    def _line(self, label: str, text: str, final: bool, every: float) -> None:
+        """``text`` redrawn in place on a terminal; elsewhere a "label: text" line at most
+        every ``every`` seconds, and always when ``final``."""
         if self._tty:
             self._out.write(f"\r{text}\033[K")
             self._out.flush()
             return
         now = time.monotonic()
-        if now - self._last_line >= LINE_EVERY_SECONDS:
+        if final or now - self._last_line >= every:
             self._last_line = now
-            print(f"Uploading the disc: {text}", file=self._out, flush=True)
+            print(f"{label}: {text}", file=self._out, flush=True)
 
     def update_export(self, progress: ExportProgress) -> None:
         """Export progress: a bar on a terminal, a line now and then elsewhere."""
