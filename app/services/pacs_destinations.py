@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, fields
 
 from app.cloud.accounts import NAME_RULE, AccountBook, PacsDestination, check_name
-from app.core.errors import AccountError, LightboxError, UsageError
+from app.core.errors import AccountError, UsageError
 
 _HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]{0,252})$")
 
@@ -75,26 +75,31 @@ def ae_title_problem(aet: str) -> str:
     return ""
 
 
+def name_problem(name: str) -> str:
+    """Why ``name`` cannot name a PACS ("" when it can; whether it is taken is not asked)."""
+    name = name.strip()
+    if not name:
+        return "Enter a name for this PACS, for example Hospital PACS."
+    try:
+        check_name(name)
+    except AccountError:
+        return NAME_RULE
+    return ""
+
+
 def field_problems(book: AccountBook, name: str, ae_title: str, host: str, port: str,
                    calling_aet: str, old_name: str | None = None) -> PacsFieldProblems:
     """Check every field of a PACS as typed (``old_name``: the one being changed, whose
     name may be kept). A name taken by a cloud account, or by another PACS when this is
     a new one, is a problem."""
     name = name.strip()
-    name_problem = ""
-    if not name:
-        name_problem = "Enter a name for this PACS, for example Hospital PACS."
-    else:
-        try:
-            check_name(name)
-        except AccountError:
-            name_problem = NAME_RULE
-    if not name_problem and name != old_name:
+    wrong_name = name_problem(name)
+    if not wrong_name and name != old_name:
         kind = book.kind_of(name)
         if kind is not None:
             what = "a cloud account" if kind == "cloud" else "another PACS"
-            name_problem = f"The name {name} is already {what}; choose another name."
-    return PacsFieldProblems(name_problem, ae_title_problem(ae_title), host_problem(host),
+            wrong_name = f"The name {name} is already {what}; choose another name."
+    return PacsFieldProblems(wrong_name, ae_title_problem(ae_title), host_problem(host),
                              port_problem(port), ae_title_problem(calling_aet))
 
 
@@ -102,10 +107,9 @@ def make_destination(name: str, ae_title: str, host: str, port: str | int,
                      calling_aet: str) -> PacsDestination:
     """A PACS from its fields as typed (trimmed); AccountError (exit 2) in one sentence
     for the first field that is wrong."""
-    problems = PacsFieldProblems(
-        "" if name.strip() and _name_ok(name.strip()) else NAME_RULE,
-        ae_title_problem(ae_title), host_problem(host), port_problem(str(port)),
-        ae_title_problem(calling_aet))
+    problems = PacsFieldProblems(name_problem(name), ae_title_problem(ae_title),
+                                 host_problem(host), port_problem(str(port)),
+                                 ae_title_problem(calling_aet))
     if problems.any:
         raise AccountError(problems.first())
     return PacsDestination(name.strip(), ae_title.strip(), host.strip().strip("[]"),
@@ -125,11 +129,3 @@ def is_address(text: str) -> bool:
     """True when ``text`` is meant as ``AET@HOST:PORT`` rather than a saved name (names
     hold neither ``@`` nor ``:``)."""
     return "@" in text or ":" in text
-
-
-def _name_ok(name: str) -> bool:
-    try:
-        check_name(name)
-    except LightboxError:
-        return False
-    return True
