@@ -137,7 +137,16 @@ class AccountDialog(QDialog):
             PACS if self.existing_pacs is not None else CLOUD))
         self.place_kind.currentIndexChanged.connect(self._place_kind_changed)
         self._place_kind_changed()
+        self._align_labels()
         self.setMinimumWidth(560)
+
+    def _align_labels(self) -> None:
+        """One label column for the dialog's rows and the PACS form's (a nested form)."""
+        labels = [self.form.labelForField(w) for w in [self.place_kind, *self._cloud_rows]]
+        shown = [label for label in labels if label is not None] + self.pacs_form.labels()
+        width = max(label.sizeHint().width() for label in shown)
+        for label in shown:
+            label.setMinimumWidth(width)
 
     def is_pacs(self) -> bool:
         return bool(self.place_kind.currentData() == PACS)

@@ -54,6 +54,11 @@ class PacsForm(QWidget):
             self._touched.update(FIELDS)
         self.check()
 
+    def labels(self) -> list[QWidget]:
+        """The fields' labels (to line them up with an enclosing form's)."""
+        found = [self.form.labelForField(getattr(self, key)) for key in FIELDS]
+        return [label for label in found if label is not None]
+
     def _field(self, key: str, accessible: str, placeholder: str) -> QLineEdit:
         edit = QLineEdit()
         edit.setAccessibleName(accessible)
