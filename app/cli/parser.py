@@ -138,7 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
     account_commands = account.add_subparsers(dest="account_command", metavar="ACTION")
     account_commands.required = True
     add = account_commands.add_parser(
-        "add", help="add or replace a cloud account (--url) or a PACS (--pacs)")
+        "add", help="add or replace a cloud account (--url) or a PACS (--pacs)",
+        usage="%(prog)s NAME --url URL [--username U] (--password-stdin | --token-stdin) "
+              "[--viewer-url TEMPLATE]\n       %(prog)s NAME --pacs AET@HOST:PORT "
+              "[--calling-aet AET]")
     add.add_argument("name")
     add.add_argument("--url", help="the DICOMweb base URL (https://...)")
     add.add_argument("--username", default="", help="for HTTP Basic authentication")
