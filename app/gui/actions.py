@@ -62,7 +62,7 @@ def build_menus(w: "MainWindow") -> None:
                lambda: w.page.save_pdf())
     file_menu.addSeparator()
     add_action(w, file_menu, w.tr("&Preferences..."), "Ctrl+,", w.preferences)
-    add_action(w, file_menu, w.tr("Cloud &accounts..."), None, w.change_accounts)
+    add_action(w, file_menu, w.tr("&Accounts and PACS..."), None, w.change_accounts)
     add_action(w, file_menu, w.tr("&Quit"), QKeySequence(key.Quit), w.close)
 
     view = bar.addMenu(w.tr("&View"))

@@ -371,8 +371,9 @@ class MainWindow(QMainWindow):
         self.transfers.upload(study_uids, account_name)
 
     def change_accounts(self) -> None:
-        """File > Cloud accounts: add one, or change one (its viewer for doctors)."""
-        if change_accounts(self, AccountsService()) is not None:
+        """File > Accounts and PACS: add or change a cloud account (its viewer for doctors)
+        or a PACS."""
+        if change_accounts(self, AccountsService(), pacs=True) is not None:
             self.library_view.refresh()  # What can be shared may have changed.
 
     def import_open_disc(self) -> None:
