@@ -11,6 +11,7 @@ import pydicom
 import pytest
 
 from tests.support.cli import cli_env, lightbox, run_in_process
+from tests.support.exports import dciodvfy_errors
 from tests.support.orthanc import Orthanc, orthanc_problem
 from tests.support.storescp import StoreScp, storescp_problem
 
@@ -247,3 +248,15 @@ def test_bad_local_patient_options_exit_2_with_one_sentence(
                                           "--json")
     assert (code, stdout, stderr.strip()) == (2, "", sentence)
     assert not (tmp_path / "copy").exists()
+
+
+def test_a_reconciled_copy_is_valid_for_dciodvfy(tmp_path: Path) -> None:
+    env, study, _ = _library(tmp_path)
+    out = tmp_path / "copy"
+    done = lightbox(env, "export", study, "--out", str(out), *LOCAL, "--patient-name",
+                    "Müller^Änne")
+    assert done.returncode == 0, done.stderr
+    image = next(p for p in sorted(out.rglob("*")) if p.is_file() and p.name != "DICOMDIR")
+    assert pydicom.dcmread(image).OriginalAttributesSequence
+    assert dciodvfy_errors(image) == []
+    assert dciodvfy_errors(out / "DICOMDIR") == []
