@@ -13,7 +13,6 @@ what changed, one sentence per bad field), so the widget only shows it.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -234,7 +233,10 @@ def _previous_element(ds: Dataset, keyword: str) -> DataElement:
     """The element as it was (a copy), or a zero-length one when it was absent:
     C.12.1.1.9 lets added attributes appear with a zero length value."""
     if keyword in ds:
-        return copy.deepcopy(ds[keyword])
+        # A new element around the old value (a deep copy cost ~0.5 ms an element): the
+        # value object is replaced in ``ds`` afterwards, never changed in place.
+        old = ds[keyword]
+        return DataElement(old.tag, old.VR, old.value)
     return DataElement(keyword, dictionary_VR(keyword), None)
 
 
