@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pydicom import dcmread
+from pydicom.dataset import Dataset
 from pydicom.uid import UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from pynetdicom import AE, _config, evt
 from pynetdicom.association import Association
@@ -186,11 +187,16 @@ class StoreAssociation:
         """True when the PACS accepted this SOP class in this transfer syntax."""
         return (sop_class, syntax) in self._accepted
 
-    def store(self, file: StoreFile) -> StoreResult:
-        """Send one file; PacsError when the association is gone."""
+    def store(self, file: StoreFile,
+              rewrite: Callable[[Dataset], Dataset] | None = None) -> StoreResult:
+        """Send one file; PacsError when the association is gone. With ``rewrite`` the
+        file is read whole (decoded first when the PACS accepts only uncompressed), passed
+        through it, and what it returns is sent (the file itself is never changed)."""
         decoded = False
+        what: Path | Dataset | StoreResult
         if self.accepts(file.sop_class_uid, file.transfer_syntax):
-            status_ds = self._send(file.path)
+            what = file.path if rewrite is None else \
+                _rewritten(file, dcmread(file.path), rewrite)
         elif any(self.accepts(file.sop_class_uid, ts) for ts in UNCOMPRESSED):
             dataset = dcmread(file.path)
             try:
@@ -202,11 +208,14 @@ class StoreAssociation:
                                    "The PACS accepts only uncompressed images and this one "
                                    f"could not be decoded ({type(exc).__name__}).")
             decoded = True
-            status_ds = self._send(dataset)
+            what = dataset if rewrite is None else _rewritten(file, dataset, rewrite)
         else:
             return StoreResult(file.sop_instance_uid, False,
                                "The PACS does not accept images of this kind "
                                f"(SOP class {UID(file.sop_class_uid).name}).")
+        if isinstance(what, StoreResult):
+            return what
+        status_ds = self._send(what)
         status = int(getattr(status_ds, "Status", -1)) if status_ds else -1
         if status == -1:
             raise PacsError(f"The PACS at {self.destination.host}:{self.destination.port} "
@@ -227,9 +236,21 @@ class StoreAssociation:
             self._assoc.release()
 
 
+def _rewritten(file: StoreFile, dataset: Dataset,
+               rewrite: Callable[[Dataset], Dataset]) -> Dataset | StoreResult:
+    """``rewrite(dataset)``, or the failed verdict when it raises."""
+    try:
+        return rewrite(dataset)
+    except Exception as exc:  # Its text may quote the data set (names): the type only.
+        return StoreResult(file.sop_instance_uid, False, "This image could not be "
+                           f"prepared for the PACS ({type(exc).__name__}).")
+
+
 def store_files(destination: Destination, calling_aet: str, files: Sequence[StoreFile],
-                cancelled: Callable[[], bool] = lambda: False) -> Iterator[StoreResult]:
-    """Send ``files`` over one association, yielding each instance's verdict."""
+                cancelled: Callable[[], bool] = lambda: False,
+                rewrite: Callable[[Dataset], Dataset] | None = None) -> Iterator[StoreResult]:
+    """Send ``files`` over one association, yielding each instance's verdict; each data
+    set goes through ``rewrite`` first when given (see StoreAssociation.store)."""
     if not files:
         return
     association = StoreAssociation(destination, calling_aet, files)
@@ -237,6 +258,6 @@ def store_files(destination: Destination, calling_aet: str, files: Sequence[Stor
         for file in files:
             if cancelled():
                 break
-            yield association.store(file)
+            yield association.store(file, rewrite)
     finally:
         association.close()
