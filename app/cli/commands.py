@@ -195,8 +195,8 @@ def cmd_account(args: argparse.Namespace) -> int:
         return _add_pacs(args)
     if args.url is None:
         raise UsageError("Say where the account is: --url URL for a cloud account (DICOMweb), "
-                         "--pacs AET@HOST:PORT for a PACS, or --worklist AET@HOST:PORT for a "
-                         "worklist server.")
+                         "or --pacs AET@HOST:PORT for a PACS (--worklist AET@HOST:PORT for a "
+                         "worklist server).")
     if args.calling_aet is not None:
         raise UsageError("--calling-aet goes with --pacs or --worklist; a cloud account has no "
                          "AE title.")

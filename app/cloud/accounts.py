@@ -217,7 +217,9 @@ class AccountBook:
         temp = self.path.with_suffix(".tmp")
         data: dict[str, object] = {"accounts": [asdict(a) for a in accounts]}
         if pacs:  # A file without PACS stays as older versions wrote it.
-            data["pacs"] = [asdict(p) for p in pacs]
+            # A PACS that receives images is written as before roles existed.
+            data["pacs"] = [{k: v for k, v in asdict(p).items()
+                             if (k, v) != ("role", "store")} for p in pacs]
         text = json.dumps(data, indent=1)
         with open(temp, "w", encoding="utf-8") as fh:
             fh.write(text)
