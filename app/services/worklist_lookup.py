@@ -21,9 +21,9 @@ from app.services.reconciling import FIELDS, REQUIRED, LocalIdentity, normalised
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["MAX_RESULTS", "WorklistAnswer", "WorklistItem", "WorklistQuery", "look_up",
-           "make_query", "no_server_sentence", "summary", "to_identity", "unusable",
-           "worklist_servers"]
+__all__ = ["COLUMNS", "MAX_RESULTS", "WorklistAnswer", "WorklistItem", "WorklistQuery",
+           "display_row", "look_up", "make_query", "no_server_sentence", "summary",
+           "to_identity", "unusable", "worklist_servers"]
 
 _WILDCARDS = ("*", "?")
 
@@ -133,3 +133,20 @@ def to_identity(item: WorklistItem, default_issuer: str = "") -> LocalIdentity:
             kept[field] = normalised(field, value) if value and not problem(field, value) \
                 else None
     return LocalIdentity(**kept)  # type: ignore[arg-type]
+
+
+COLUMNS: tuple[str, ...] = ("Name", "Patient ID", "Issuer", "Birth date", "Sex",
+                            "Accession", "Scheduled", "Procedure")
+
+
+def display_row(item: WorklistItem) -> tuple[str, ...]:
+    """The item's cells under COLUMNS: the name as FAMILY, GIVEN, dates as YYYY-MM-DD."""
+    family, _, given = item.patient_name.partition("^")
+    name = f"{family}, {given.replace('^', ' ').strip()}" if given.strip("^ ") else family
+    when = " ".join(v for v in (_iso(item.scheduled_date), item.scheduled_time) if v)
+    return (name, item.patient_id, item.issuer, _iso(item.birth_date), item.sex,
+            item.accession, when, item.procedure)
+
+
+def _iso(day: str) -> str:
+    return f"{day[:4]}-{day[4:6]}-{day[6:]}" if len(day) == 8 else day
