@@ -87,7 +87,11 @@ def look_up(server_name: str, query: WorklistQuery, limit: int = MAX_RESULTS,
     from app.cloud.dimse import parse_destination
     from app.cloud.worklist import find
     from app.core.errors import AccountError
+    from app.services.setup import configure_dicom_reading
 
+    # pydicom's warnings about the answers' invalid values quote them (names, birth
+    # dates): they must not reach a log.
+    configure_dicom_reading()
     server = (accounts or AccountsService()).get_pacs(server_name)
     if server.role != "worklist":
         raise AccountError(f"{server.name} is a PACS that receives images, not a worklist "

@@ -83,6 +83,9 @@ def test_bad_missing_and_hostile_values_are_left_empty(tmp_path: Path,
     assert missing == WorklistItem(patient_id="MRN-1004", scheduled_date=FUTURE_DAY)
     assert (hostile.patient_id, hostile.patient_name, hostile.issuer, hostile.birth_date,
             hostile.accession, hostile.modality) == ("MRN-1005", "", "", "", "", "US")
+    odd, = look_up("mwl", make_query(accession="ACC-ODD"), accounts=accounts).items
+    assert odd == WorklistItem(patient_id="MRN-1006", patient_name="ODD^VR",
+                               accession="ACC-ODD")
     # The identity of an item without an issuer takes the hospital's usual one.
     assert to_identity(bad, "HOSP-A") == LocalIdentity("MRN-1003", "HOSP-A", "DOE^JOHN",
                                                        None, None, "ACC-77003")

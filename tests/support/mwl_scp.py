@@ -5,7 +5,8 @@ its PID.
 
 The items: two patients scheduled today with non-ASCII names (UTF-8, ISO_IR 192), one with
 a birth date, sex and time that are not valid, one that leaves out most keys, one whose
-values are too long or not text; with ``bulk`` N, that many more (for the result cap).
+values are too long or not text, one with values of the wrong type; with ``bulk`` N, that
+many more (for the result cap).
 """
 
 from tests.support.picky_scp import PickyScp
@@ -14,7 +15,9 @@ FUTURE_DAY = "20300115"
 
 _SCRIPT = r"""
 import datetime, fnmatch, sys
+from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
+from pydicom.sequence import Sequence
 from pynetdicom import AE, evt
 from pynetdicom.sop_class import ModalityWorklistInformationFind, Verification
 
@@ -54,6 +57,10 @@ ITEMS = [
 hostile = item("LONG^" + "A" * 300, "MRN-1005", "I" * 90, "not a date", "F",
                "ACC-" + "9" * 40, "20300115", "0900", "US", "US Abdomen")
 ITEMS.append(hostile)
+odd = item("ODD^VR", "MRN-1006", accession="ACC-ODD")
+odd.add(DataElement(0x00100040, "US", 7))  # Patient's Sex as a number
+odd.add(DataElement(0x00400100, "OB", b"\x01\x02\x03\x04"))  # a "sequence" of bytes
+ITEMS.append(odd)
 ITEMS += [item(f"BULK^{n:03d}", f"BULK-{n:03d}", "HOSP-B", "20000101", "O",
                f"ACC-B{n:03d}", "20310101", "120000", "DX", "DX Chest") for n in range(bulk)]
 
@@ -61,21 +68,24 @@ def text(ds, keyword):
     value = ds.get(keyword, "")
     return "" if value is None else str(value)
 
+def step_of(ds):
+    steps = ds.get("ScheduledProcedureStepSequence")
+    return steps[0] if isinstance(steps, Sequence) and steps else Dataset()
+
 def matches(item, query):
     for keyword in ("PatientName", "PatientID", "AccessionNumber"):
         wanted = text(query, keyword)
         if wanted and not fnmatch.fnmatchcase(text(item, keyword).upper(), wanted.upper()):
             return False
-    asked = query.get("ScheduledProcedureStepSequence") or [Dataset()]
-    steps = item.get("ScheduledProcedureStepSequence") or [Dataset()]
-    day = text(asked[0], "ScheduledProcedureStepStartDate")
-    have = text(steps[0], "ScheduledProcedureStepStartDate")
+    asked, step = step_of(query), step_of(item)
+    day = text(asked, "ScheduledProcedureStepStartDate")
+    have = text(step, "ScheduledProcedureStepStartDate")
     if day:
         first, _, last = day.partition("-")
         if not (first <= have <= (last or first)):
             return False
-    modality = text(asked[0], "Modality")
-    return not modality or text(steps[0], "Modality") == modality
+    modality = text(asked, "Modality")
+    return not modality or text(step, "Modality") == modality
 
 def on_find(event):
     query = event.identifier
