@@ -92,7 +92,12 @@ def look_up(server_name: str, query: WorklistQuery, limit: int = MAX_RESULTS,
     # pydicom's warnings about the answers' invalid values quote them (names, birth
     # dates): they must not reach a log.
     configure_dicom_reading()
-    server = (accounts or AccountsService()).get_pacs(server_name)
+    accounts = accounts or AccountsService()
+    if accounts.kind_of(server_name) is None:
+        raise AccountError(f"There is no worklist server called {server_name}: add it under "
+                           "File > Accounts and PACS, or with lightbox account add "
+                           f"{server_name} --worklist AET@HOST:PORT.")
+    server = accounts.get_pacs(server_name)
     if server.role != "worklist":
         raise AccountError(f"{server.name} is a PACS that receives images, not a worklist "
                            "server; choose a worklist server.")

@@ -160,6 +160,8 @@ def test_servers_and_queries_as_typed(tmp_path: Path) -> None:
     assert [p.name for p in accounts.pacs()] == ["pacs"]
     with pytest.raises(AccountError, match="not a worklist server"):
         look_up("pacs", make_query(), accounts=accounts)
+    with pytest.raises(AccountError, match=r"^There is no worklist server called gone: add it"):
+        look_up("gone", make_query(), accounts=accounts)
     with pytest.raises(AccountError, match="not a PACS that receives images"):
         accounts.send_target("ris", None)
     assert make_query(patient_name=" smith ").patient_name == "smith*"
