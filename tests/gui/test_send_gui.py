@@ -3,6 +3,10 @@ whose images and where to before anything leaves, every image confirmed, the dec
 one sentence when nothing answers, Try again after a PACS died mid-study sending only the
 rest, the address checked field by field, and when the button can be pressed."""
 
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +23,7 @@ from app.samples.disc_writer import write_sample_disc
 from tests.support.cloud_fixtures import DiscMaker, cloud_home, cloud_library, discs, small_study
 from tests.support.orthanc import free_port
 from tests.support.storescp import StoreScp, storescp_problem
-from tests.support.studies import import_study
+from tests.support.studies import import_study, study_files
 
 # The fixtures this module uses, imported so pytest finds them.
 __all__ = ["cloud_home", "cloud_library", "discs", "small_study"]
@@ -265,3 +269,94 @@ def test_send_to_pacs_is_enabled_with_a_selection_in_the_view_menu_and_key(
     qtbot.waitUntil(lambda: bool(window.transfers.send_dialogs), timeout=TIMEOUT)
     assert [r.study_instance_uid for r in window.transfers.send_dialogs[-1].rows] == [other]
     window.transfers.send_dialogs[-1].reject()
+
+
+# A PACS (pynetdicom) that refuses every image numbered 1 as out of resources.
+REFUSER = """
+import sys
+from pynetdicom import AE, AllStoragePresentationContexts, evt
+
+def store(event):
+    return 0xA700 if int(event.dataset.get("InstanceNumber", 0) or 0) == 1 else 0
+
+ae = AE("REFUSER")
+ae.supported_contexts = AllStoragePresentationContexts
+ae.start_server(("127.0.0.1", int(sys.argv[1])), block=True,
+                evt_handlers=[(evt.EVT_C_STORE, store)])
+"""
+
+
+@pytest.fixture
+def refuser() -> Iterator[int]:
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-c", REFUSER, str(port)])
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.05)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def test_every_image_not_accepted_is_listed_with_its_reason(
+    window: MainWindow, qtbot: QtBot, small_study: str, refuser: int, cloud_home: Path,
+) -> None:
+    numbered_one = sorted(
+        uid for uid, path in study_files(cloud_home, small_study).items()
+        if int(pydicom.dcmread(path, stop_before_pixels=True).get("InstanceNumber", 0)) == 1)
+    assert numbered_one
+    dialog = _open(window, qtbot, [small_study])
+    _address(dialog, "REFUSER", refuser)
+    _ready(dialog, qtbot)
+    _send(dialog, qtbot)
+    refused = len(numbered_one)
+    lines = [dialog.panel.failures.item(i).text() for i in range(dialog.panel.failures.count())]
+    assert dialog.panel.failures.isVisible() and len(lines) == refused
+    for uid, line in zip(numbered_one, sorted(lines, key=lambda t: t.split("image ")[1]),
+                         strict=True):
+        assert "SAMPLE, PATIENT" in line and f"image {uid}:" in line
+        assert line.endswith("The PACS is out of resources (disk full?) and could not store "
+                             "this image.")
+    assert dialog.panel.status.text().startswith(
+        f"REFUSER@127.0.0.1:{refuser} did not accept {refused} image")
+    assert dialog.panel.study_text(small_study) == f"{11 - refused} of 11 images confirmed"
+    assert dialog.retry_button.isVisible()
+    # Try again sends only those again (and they are refused again, each still listed).
+    with qtbot.waitSignal(dialog.send_finished, timeout=TIMEOUT) as sent:
+        dialog.retry_button.click()
+    assert sent.args[0].studies[0].sent == refused
+    assert dialog.panel.failures.count() == refused
+
+
+def test_cancel_stops_after_the_image_being_sent_and_keeps_what_was_confirmed(
+    window: MainWindow, qtbot: QtBot, small_study: str, tmp_path: Path, cloud_home: Path,
+) -> None:
+    slow = StoreScp(tmp_path / "slow", "+B", "--sleep-during", "1")
+    try:
+        dialog = _open(window, qtbot, [small_study])
+        _address(dialog, slow.aet, slow.port)
+        _ready(dialog, qtbot)
+        dialog.send_button.click()
+        assert dialog.close_button.text() == "Cancel"
+        qtbot.waitUntil(lambda: dialog.panel.study_text(small_study).startswith("1 of 11"),
+                        timeout=TIMEOUT)
+        dialog.close_button.click()
+        assert dialog.isVisible() and not dialog.close_button.isEnabled()
+        assert dialog.panel.status.text().startswith("Stopping after the image")
+        qtbot.waitUntil(dialog.retry_button.isVisible, timeout=TIMEOUT)
+        assert dialog.panel.status.text() == (
+            "Stopped. Every image the PACS confirmed is recorded; Try again sends only the "
+            "rest.")
+        assert dialog.close_button.text() == "Close" and dialog.close_button.isEnabled()
+        with Library(cloud_home) as library:
+            confirmed = library.sent_count(small_study, slow.address)
+        assert 1 <= confirmed < 11
+        qtbot.waitUntil(lambda: dialog.panel.study_text(small_study)
+                        == f"{confirmed} of 11 images confirmed", timeout=TIMEOUT)
+    finally:
+        slow.stop()
