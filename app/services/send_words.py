@@ -35,9 +35,23 @@ def plural(count: int, one: str, many: str) -> str:
 
 
 def megabytes(size: int) -> str:
-    """"19.8 MB" (one decimal below 100 MB), "0.1 MB" for anything small."""
-    value = size / 1e6
-    return f"{value:,.0f} MB" if value >= 100 else f"{max(value, 0.1 if size else 0):.1f} MB"
+    """"19.8 MB" (no decimal from 100 MB), "90 kB" below 1 MB."""
+    return amount_of(size, size)
+
+
+def amount_of(done: int, total: int) -> str:
+    """"5.2 of 19.8 MB", "16 of 90 kB" (the unit the total needs; one number when they
+    are the same)."""
+    if total >= 1e6:
+        digits = 0 if total >= 100e6 else 1
+        numbers = [f"{n / 1e6:,.{digits}f}" for n in (done, total)]
+        unit = "MB"
+    else:
+        numbers = [f"{n / 1e3:,.0f}" for n in (done, total)]
+        unit = "kB"
+    if done == total:
+        return f"{numbers[1]} {unit}"
+    return f"{numbers[0]} of {numbers[1]} {unit}"
 
 
 @dataclass(frozen=True)
@@ -156,8 +170,8 @@ def describe_send(progress: UploadProgress) -> str:
     """A study's line while it is sent: "40 of 151 images confirmed, 5.2 of 19.8 MB,
     9.8 MB/s, 0:02 left"."""
     text = (f"{progress.confirmed} of {plural(progress.total, 'image', 'images')} "
-            f"confirmed, {megabytes(progress.bytes_done).removesuffix(' MB')} of "
-            f"{megabytes(progress.bytes_total)}, {progress.megabytes_per_second:.1f} MB/s")
+            f"confirmed, {amount_of(progress.bytes_done, progress.bytes_total)}, "
+            f"{progress.megabytes_per_second:.1f} MB/s")
     eta = progress.eta_seconds
     if eta is not None and progress.bytes_done < progress.bytes_total:
         text += f", {duration(eta)} left"
@@ -213,12 +227,12 @@ def finished_status(report: SendReport) -> str:
 
 
 # Said under the studies whenever a send stopped before the end.
-RETRY_HINT = ("Every image the PACS confirmed is recorded; Try again sends only the rest.")
+RETRY_HINT = "Try again sends only the images the PACS has not confirmed."
 
 
 def stopped_status() -> str:
     """The sentence after Cancel: nothing confirmed is lost."""
-    return f"Stopped. {RETRY_HINT}"
+    return f"Stopped. What the PACS confirmed is kept. {RETRY_HINT}"
 
 
 def broken_off_status(message: str) -> str:

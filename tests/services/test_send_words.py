@@ -18,6 +18,7 @@ from app.services.send_words import (
     send_action_state,
     send_summary,
     split_destination,
+    stopped_status,
     study_outcome,
 )
 from app.services.sending import SendReport, StudySend
@@ -99,7 +100,9 @@ def test_progress_and_outcome_lines() -> None:
         ", 1 not accepted")
     assert study_outcome(151, 151) == "All 151 images confirmed"
     assert study_outcome(40, 151) == "40 of 151 images confirmed"
-    assert megabytes(0) == "0.0 MB" and megabytes(10) == "0.1 MB"
+    assert describe_send(UploadProgress("s", 2, 0, 11, 16_000, 90_000, 1.0)).startswith(
+        "2 of 11 images confirmed, 16 of 90 kB, 0.0 MB/s")
+    assert megabytes(0) == "0 kB" and megabytes(2_400_000) == "2.4 MB"
     assert megabytes(250_000_000) == "250 MB"
 
 
@@ -123,6 +126,11 @@ def test_the_outcome_sentences() -> None:
         "This PACS accepts only uncompressed images, so 12 compressed images were decoded")
     one = _report(StudySend("a", 1, 1, 1, (), None, 1))
     assert "1 compressed image was decoded" in decoded_note(one)
+
+
+def test_after_cancel_nothing_confirmed_is_lost() -> None:
+    assert stopped_status() == ("Stopped. What the PACS confirmed is kept. Try again sends "
+                                "only the images the PACS has not confirmed.")
 
 
 def test_a_broken_off_send_is_the_errors_sentence() -> None:
