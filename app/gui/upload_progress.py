@@ -3,6 +3,7 @@ and the images that were not accepted (with the reason), shown only when there a
 above them a problem that stopped the whole job, below a note, each only when there is
 one."""
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
@@ -20,6 +21,7 @@ class UploadProgressPanel(QWidget):
         self.tree.setHeaderLabels([self.tr("Study"), self.tr("Progress")])
         self.tree.setAccessibleName(self.tr("Upload progress per study"))
         self.tree.setColumnWidth(0, 260)
+        self.tree.setRootIsDecorated(False)
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.problem = QLabel()
@@ -31,6 +33,9 @@ class UploadProgressPanel(QWidget):
         self.note.hide()
         self.failures = QListWidget()
         self.failures.setAccessibleName(self.tr("Images the server did not accept"))
+        # The reason ends the line: it must never be cut off.
+        self.failures.setWordWrap(True)
+        self.failures.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.failures.hide()
         self._items: dict[str, QTreeWidgetItem] = {}
         layout = QVBoxLayout(self)
@@ -51,8 +56,9 @@ class UploadProgressPanel(QWidget):
             self._items[uid] = item
         else:
             item.setText(1, text)
-        if label and item.text(0) != label:
+        if label:
             item.setText(0, label)
+            item.setToolTip(0, label)  # The column may be too narrow for it.
 
     def study_text(self, uid: str) -> str:
         item = self._items.get(uid)
