@@ -5,7 +5,7 @@ app.services.send_words; this only shows them."""
 
 from collections.abc import Iterator
 
-from PySide6.QtCore import QSettings, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -13,11 +13,13 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
+    QHeaderView,
     QLabel,
     QLineEdit,
-    QListWidget,
     QPushButton,
     QStackedWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -48,6 +50,9 @@ from app.services.send_words import (
 from app.services.uploading import UploadProgress
 from app.services.viewer_text import display_date, display_name, display_text
 
+STUDY_COLUMNS = ("Patient", "Patient ID", "Study date", "Description", "Images")
+DESCRIPTION_COLUMN = 3
+IMAGES_COLUMN = 4
 PLACEHOLDERS = {"ae_title": "for example PACS", "host": "for example 10.0.0.5",
                 "port": "for example 104", "calling": DEFAULT_CALLING_AET}
 
@@ -73,19 +78,25 @@ class SendDialog(QDialog):
         self._plan_task: GeneratorTask | None = None
         self._running: tuple[str, str] = ("", "")  # destination, calling AE title
         self.setWindowTitle(self.tr("Send to PACS"))
-        self.resize(680, 620)
+        self.resize(880, 640)
         self.pages = QStackedWidget()
 
         # 1. Whose studies, where to, and what leaves.
-        self.listing = QListWidget()
+        self.listing = QTreeWidget()
+        self.listing.setHeaderLabels([self.tr(c) for c in STUDY_COLUMNS])
+        self.listing.setRootIsDecorated(False)
         self.listing.setAccessibleName(self.tr("Studies to send"))
+        header = self.listing.header()
+        header.setStretchLastSection(False)
+        for column in range(len(STUDY_COLUMNS)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(DESCRIPTION_COLUMN, QHeaderView.ResizeMode.Stretch)
         self.patients = QLabel()
         self.patients.setWordWrap(True)
         self.patients.setStyleSheet("font-weight: bold")
         first = QWidget()
         layout = QVBoxLayout(first)
-        layout.addWidget(QLabel(self.tr("Studies to send (patient, ID, date, description, "
-                                        "images):")))
+        layout.addWidget(QLabel(self.tr("Studies to send:")))
         layout.addWidget(self.listing, 1)
         layout.addWidget(self.patients)
         # Where a "Patient for our PACS" section goes (see add_patient_section).
@@ -99,12 +110,19 @@ class SendDialog(QDialog):
         layout.addWidget(self.summary)
         self.pages.addWidget(first)
 
-        # 2. Progress per study; what was not accepted.
+        # 2. Where to; progress per study; what was not accepted.
+        self.where = QLabel()
+        self.where.setWordWrap(True)
         self.panel = UploadProgressPanel()
         self.panel.tree.setAccessibleName(self.tr("Sending, per study"))
         self.panel.failures.setAccessibleName(self.tr("Images the PACS did not accept"))
-        self.panel.tree.setColumnWidth(0, 330)
-        self.pages.addWidget(self.panel)
+        self.panel.tree.setColumnWidth(0, 400)
+        second = QWidget()
+        running = QVBoxLayout(second)
+        running.setContentsMargins(0, 0, 0, 0)
+        running.addWidget(self.where)
+        running.addWidget(self.panel, 1)
+        self.pages.addWidget(second)
 
         self.buttons = QDialogButtonBox()
         self.send_button = QPushButton(self.tr("&Send"))
@@ -204,9 +222,15 @@ class SendDialog(QDialog):
     def _describe(self) -> None:
         """Whose studies these are (names hidden with privacy), on both pages."""
         self.listing.clear()
+        show = self.privacy.show
         for row in self.rows:
-            self.listing.addItem(self.tr("{0}: {1} images").format(self._label(row),
-                                                                     row.instances))
+            item = QTreeWidgetItem([
+                show(display_name(row.patient_name) or self.tr("(no name)")),
+                show(row.patient_id) or self.tr("none"), display_date(row.study_date),
+                display_text(row.study_description), str(row.instances)])
+            item.setTextAlignment(IMAGES_COLUMN, Qt.AlignmentFlag.AlignRight)
+            item.setToolTip(DESCRIPTION_COLUMN, item.text(DESCRIPTION_COLUMN))
+            self.listing.addTopLevelItem(item)
             self.panel.set_study(row.study_instance_uid,
                                  self.panel.study_text(row.study_instance_uid)
                                  or self.tr("waiting"), self._label(row))
@@ -259,6 +283,8 @@ class SendDialog(QDialog):
         for key, edit in self.fields.items():
             self.settings.setValue(setting_key(key), edit.text().strip())
         self._running = (check.destination, check.calling_aet)
+        self.where.setText(self.tr("To the PACS {0}, as {1}").format(*self._running))
+        self.setWindowTitle(self.tr("Send to PACS {0}").format(check.destination))
         self.pages.setCurrentIndex(1)
         self.send_button.hide()
         self._run()
@@ -288,7 +314,8 @@ class SendDialog(QDialog):
 
     def _on_progress(self, item: UploadProgress) -> None:
         self.panel.set_study(item.study_instance_uid, self.tr(describe_send(item)))
-        self.panel.status.setText(self.tr("Sending to {0} as {1}...").format(*self._running))
+        self.panel.status.setText(self.tr(
+            "Sending... Cancel stops after the image being sent now."))
 
     def _ended(self) -> None:
         self._task = None

@@ -74,8 +74,8 @@ def test_whose_images_and_where_then_every_image_confirmed(
 ) -> None:
     dialog = _open(window, qtbot, [small_study])
     # Whose images these are, before anything leaves.
-    line = dialog.listing.item(0).text()
-    assert "SAMPLE, PATIENT" in line and "LIGHTBOX-SAMPLE" in line and "11 images" in line
+    item = dialog.listing.topLevelItem(0)
+    assert [item.text(c) for c in (0, 1, 4)] == ["SAMPLE, PATIENT", "LIGHTBOX-SAMPLE", "11"]
     assert not dialog.patients.isVisible()
     assert not dialog.send_button.isEnabled()  # No address yet.
     _address(dialog, scp.aet, scp.port)
@@ -350,8 +350,8 @@ def test_cancel_stops_after_the_image_being_sent_and_keeps_what_was_confirmed(
         assert dialog.panel.status.text().startswith("Stopping after the image")
         qtbot.waitUntil(dialog.retry_button.isVisible, timeout=TIMEOUT)
         assert dialog.panel.status.text() == (
-            "Stopped. Every image the PACS confirmed is recorded; Try again sends only the "
-            "rest.")
+            "Stopped. What the PACS confirmed is kept. Try again sends only the images the "
+            "PACS has not confirmed.")
         assert dialog.close_button.text() == "Close" and dialog.close_button.isEnabled()
         with Library(cloud_home) as library:
             confirmed = library.sent_count(small_study, slow.address)
