@@ -21,7 +21,7 @@ from app.gui.tasks import GeneratorTask, run_in_background
 from app.services.accounts_service import AccountsService
 from app.services.library_service import LibraryService, LibrarySummary, ShareRow, StudyRow
 from app.services.privacy import Privacy
-from app.services.send_words import send_action_state
+from app.services.send_words import send_action_state, sent_text
 from app.services.sharing import ShareOptions, describe_share, share_options
 from app.services.viewer_text import display_date, display_name, display_text
 
@@ -190,6 +190,8 @@ class LibraryView(QWidget):
             patient_id = show(row.patient_id)
             birth = show(display_date(row.patient_birth_date))
             uploaded = ", ".join(f"{account}: {state}" for account, state in row.uploads.items())
+            sent = self.tr(sent_text(row.sends))
+            uploaded = f"{uploaded}, {sent}" if uploaded and sent else uploaded or sent
             shared = self.shares.get(row.study_instance_uid, [])
             if shared:
                 uploaded = self.tr("{0}, shared").format(uploaded) if uploaded else self.tr(

@@ -136,6 +136,13 @@ def send_action_state(selected: int) -> tuple[bool, str]:
                   "name and ID as they are on the disc.")
 
 
+def sent_text(sends: dict[str, str]) -> str:
+    """What the library's list says of a study's sends: "sent to PACS@10.0.0.5:104" when
+    that PACS confirmed every image, "partly sent to ..." otherwise ("" for none)."""
+    return ", ".join(f"{'sent' if state == 'complete' else 'partly sent'} to {destination}"
+                     for destination, state in sorted(sends.items()))
+
+
 def send_summary(check: DestinationCheck, plan: SendPlan | None, studies: int) -> str:
     """The sentence above the Send button: what will leave and where to, or what is still
     needed before anything can ("12 images of 1 study will be sent to PACS@10.0.0.5:104

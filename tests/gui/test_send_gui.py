@@ -15,7 +15,7 @@ import pytest
 from PySide6.QtGui import QKeySequence
 from pytestqt.qtbot import QtBot
 
-from app.gui.library_view import UID_ROLE
+from app.gui.library_view import UID_ROLE, UPLOADED_COLUMN
 from app.gui.main_window import MainWindow
 from app.gui.send_dialog import SendDialog
 from app.library.library import Library
@@ -95,6 +95,10 @@ def test_whose_images_and_where_then_every_image_confirmed(
     assert dialog.close_button.text() == "Close"
     assert len(scp.files()) == 11
     dialog.close_button.click()
+    # The library says where the study went.
+    view = window.library_view
+    qtbot.waitUntil(lambda: view.proxy.rowCount() == 1 and view.proxy.index(
+        0, UPLOADED_COLUMN).data() == f"sent to {scp.address}", timeout=TIMEOUT)
 
     # Next time the address is remembered, and nothing is left to send.
     again = _open(window, qtbot, [small_study])
@@ -355,6 +359,7 @@ def test_cancel_stops_after_the_image_being_sent_and_keeps_what_was_confirmed(
         assert dialog.close_button.text() == "Close" and dialog.close_button.isEnabled()
         with Library(cloud_home) as library:
             confirmed = library.sent_count(small_study, slow.address)
+            assert library.list_studies()[0].sends == {slow.address: "partial"}
         assert 1 <= confirmed < 11
         qtbot.waitUntil(lambda: dialog.panel.study_text(small_study)
                         == f"{confirmed} of 11 images confirmed", timeout=TIMEOUT)

@@ -17,6 +17,7 @@ from app.services.send_words import (
     megabytes,
     send_action_state,
     send_summary,
+    sent_text,
     split_destination,
     stopped_status,
     study_outcome,
@@ -142,3 +143,9 @@ def test_a_saved_address_fills_the_fields() -> None:
     assert split_destination(DEST) == ("PACS", "10.0.0.5", "104")
     with pytest.raises(UsageError):
         split_destination("nowhere")
+
+
+def test_the_library_says_where_a_study_was_sent() -> None:
+    assert sent_text({}) == ""
+    assert sent_text({DEST: "complete", "B@h:1": "partial"}) == (
+        "partly sent to B@h:1, sent to PACS@10.0.0.5:104")
