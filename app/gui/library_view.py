@@ -58,7 +58,7 @@ class LibraryView(QWidget):
     share_copy_requested = Signal(str)  # study UID: a copy without the patient's name
 
     COLUMNS = ("Patient", "Patient ID", "Birth date", "Study date", "Modality", "Description",
-               "Images", "Complete", "Source", "Uploaded")
+               "Images", "Complete", "Source", "Uploaded / sent")
 
     def __init__(self, privacy: Privacy, parent: QWidget | None = None,
                  library: LibraryService | None = None,
@@ -210,7 +210,7 @@ class LibraryView(QWidget):
                 (flag, missing),
                 # Folder names of downloads often carry the patient's name.
                 (show(row.source), "" if self.privacy.hidden else row.source),
-                (uploaded or self.tr("not uploaded"), uploaded),
+                (uploaded or self.tr("not yet"), uploaded),
             ]
             items = []
             for text, key in cells:

@@ -20,6 +20,7 @@ from app.gui.main_window import MainWindow
 from app.gui.send_dialog import SendDialog
 from app.library.library import Library
 from app.samples.disc_writer import write_sample_disc
+from app.services.privacy import HIDDEN_TEXT
 from tests.support.cloud_fixtures import DiscMaker, cloud_home, cloud_library, discs, small_study
 from tests.support.orthanc import free_port
 from tests.support.storescp import StoreScp, storescp_problem
@@ -238,6 +239,13 @@ def test_the_address_is_checked_field_by_field(
     assert dialog.destination() == "RADPACS@10.1.2.3:11112"
     dialog.set_destinations([])
     assert not dialog.saved.isVisibleTo(dialog)
+    # With the name hidden on screen, it is hidden here too (on both pages).
+    window.privacy.set_hidden(True)
+    item = dialog.listing.topLevelItem(0)
+    assert item.text(0) == HIDDEN_TEXT and item.text(1) == HIDDEN_TEXT
+    assert "SAMPLE, PATIENT" not in dialog.panel.tree.topLevelItem(0).text(0)
+    window.privacy.set_hidden(False)
+    assert dialog.listing.topLevelItem(0).text(0) == "SAMPLE, PATIENT"
     dialog.reject()
 
 
