@@ -4,6 +4,7 @@ which sends only what the PACS has not confirmed. The words come from
 app.services.send_words; this only shows them."""
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
@@ -42,6 +43,7 @@ from app.services.send_words import (
     describe_send,
     failure_lines,
     finished_status,
+    patients_warning,
     send_summary,
     split_destination,
     stopped_status,
@@ -49,6 +51,10 @@ from app.services.send_words import (
 )
 from app.services.uploading import UploadProgress
 from app.services.viewer_text import display_date, display_name, display_text
+
+# The DICOM network stack behind sending is imported when a send starts, not with the window.
+if TYPE_CHECKING:
+    from app.services.sending import SendReport
 
 STUDY_COLUMNS = ("Patient", "Patient ID", "Study date", "Description", "Images")
 DESCRIPTION_COLUMN = 3
@@ -73,7 +79,7 @@ class SendDialog(QDialog):
         self.settings = settings
         self.library = library if library is not None else LibraryService()
         self.plan: SendPlan | None = None
-        self.report: object | None = None  # The SendReport of the last run.
+        self.report: SendReport | None = None  # The last run's.
         self._task: GeneratorTask | None = None
         self._plan_task: GeneratorTask | None = None
         self._running: tuple[str, str] = ("", "")  # destination, calling AE title
@@ -234,11 +240,9 @@ class SendDialog(QDialog):
             self.panel.set_study(row.study_instance_uid,
                                  self.panel.study_text(row.study_instance_uid)
                                  or self.tr("waiting"), self._label(row))
-        people = len({(r.patient_id, r.patient_name) for r in self.rows})
-        self.patients.setText(self.tr(
-            "These studies belong to {0} different patients: check that each should go to "
-            "this PACS.").format(people) if people > 1 else "")
-        self.patients.setVisible(people > 1)
+        warning = patients_warning(len({(r.patient_id, r.patient_name) for r in self.rows}))
+        self.patients.setText(self.tr(warning))
+        self.patients.setVisible(bool(warning))
 
     def _check(self) -> None:
         check = self.checked()
@@ -323,10 +327,7 @@ class SendDialog(QDialog):
         self.close_button.setEnabled(True)
         self.close_button.setToolTip("")
 
-    def _on_finished(self, report: object) -> None:
-        from app.services.sending import SendReport
-
-        assert isinstance(report, SendReport)
+    def _on_finished(self, report: "SendReport") -> None:
         self._ended()
         self.report = report
         for study in report.studies:

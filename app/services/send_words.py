@@ -143,6 +143,15 @@ def sent_text(sends: dict[str, str]) -> str:
                      for destination, state in sorted(sends.items()))
 
 
+def patients_warning(patients: int) -> str:
+    """Said in bold above the address when the studies belong to several patients ("" for
+    one): the front desk must not send someone else's images along."""
+    if patients <= 1:
+        return ""
+    return (f"These studies belong to {patients} different patients: check that each "
+            "should go to this PACS.")
+
+
 def send_summary(check: DestinationCheck, plan: SendPlan | None, studies: int) -> str:
     """The sentence above the Send button: what will leave and where to, or what is still
     needed before anything can ("12 images of 1 study will be sent to PACS@10.0.0.5:104

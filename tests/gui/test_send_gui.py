@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pydicom
 import pytest
+from PySide6.QtCore import QSettings
 from PySide6.QtGui import QKeySequence
 from pytestqt.qtbot import QtBot
 
@@ -20,7 +21,8 @@ from app.gui.main_window import MainWindow
 from app.gui.send_dialog import SendDialog
 from app.library.library import Library
 from app.samples.disc_writer import write_sample_disc
-from app.services.privacy import HIDDEN_TEXT
+from app.services.library_service import LibraryService, StudyRow
+from app.services.privacy import HIDDEN_TEXT, Privacy
 from tests.support.cloud_fixtures import DiscMaker, cloud_home, cloud_library, discs, small_study
 from tests.support.orthanc import free_port
 from tests.support.storescp import StoreScp, storescp_problem
@@ -373,3 +375,21 @@ def test_cancel_stops_after_the_image_being_sent_and_keeps_what_was_confirmed(
                         == f"{confirmed} of 11 images confirmed", timeout=TIMEOUT)
     finally:
         slow.stop()
+
+
+def test_studies_of_several_patients_are_said_before_anything_leaves(
+    qtbot: QtBot, tmp_path: Path,
+) -> None:
+    rows = [StudyRow(uid, patient_id, name, "19700101", "20200101", "CT head", ("CT",), 1,
+                     10, "disc", {})
+            for uid, patient_id, name in (("1.2.3", "ID-1", "DOE^JANE"),
+                                          ("1.2.4", "ID-2", "ROE^RICHARD"))]
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    dialog = SendDialog(rows, Privacy(), settings, library=LibraryService(tmp_path / "home"))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.patients.isVisible()
+    assert dialog.patients.text() == (
+        "These studies belong to 2 different patients: check that each should go to this "
+        "PACS.")
+    assert [dialog.listing.topLevelItem(i).text(1) for i in range(2)] == ["ID-1", "ID-2"]

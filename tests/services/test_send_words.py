@@ -15,6 +15,7 @@ from app.services.send_words import (
     failure_lines,
     finished_status,
     megabytes,
+    patients_warning,
     send_action_state,
     send_summary,
     sent_text,
@@ -149,3 +150,8 @@ def test_the_library_says_where_a_study_was_sent() -> None:
     assert sent_text({}) == ""
     assert sent_text({DEST: "complete", "B@h:1": "partial"}) == (
         "partly sent to B@h:1, sent to PACS@10.0.0.5:104")
+
+
+def test_several_patients_are_said() -> None:
+    assert patients_warning(1) == ""
+    assert patients_warning(2).startswith("These studies belong to 2 different patients")
