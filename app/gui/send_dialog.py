@@ -187,25 +187,31 @@ class SendDialog(QDialog):
         studies and the address."""
         self.patient_slot.addWidget(section)
 
-    def set_destinations(self, destinations: list[tuple[str, str]]) -> None:
-        """Offer saved PACS (name, ``AET@HOST:PORT``) above the fields; choosing one fills
-        them. An empty list hides the choice."""
+    def set_destinations(self, destinations: list[tuple[str, str, str]]) -> None:
+        """Offer saved PACS (name, ``AET@HOST:PORT``, our AE title) above the fields;
+        choosing one fills them. An empty list hides the choice. With nothing typed yet,
+        the first saved PACS is chosen."""
         self.saved.clear()
         if destinations:
-            self.saved.addItem(self.tr("(type the address below)"), "")
-            for name, address in destinations:
-                self.saved.addItem(f"{name} ({address})", address)
+            self.saved.addItem(self.tr("(type the address below)"), None)
+            for name, address, calling in destinations:
+                self.saved.addItem(f"{name} ({address})", (address, calling))
         self.form.setRowVisible(self.saved, bool(destinations))
+        if destinations and not self.fields["ae_title"].text().strip():
+            self.saved.setCurrentIndex(1)
+            self._saved_chosen(1)
 
     def _saved_chosen(self, index: int) -> None:
-        address = str(self.saved.itemData(index) or "")
-        if not address:
+        chosen = self.saved.itemData(index)
+        if not chosen:
             return
+        address, calling = chosen
         try:
             ae_title, host, port = split_destination(address)
         except UsageError:
             return
-        for key, value in (("ae_title", ae_title), ("host", host), ("port", port)):
+        for key, value in (("ae_title", ae_title), ("host", host), ("port", port),
+                           ("calling", calling)):
             self.fields[key].setText(value)
 
     def destination(self) -> str:

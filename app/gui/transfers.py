@@ -248,13 +248,19 @@ class Transfers(QObject):
             QMessageBox.information(self.window, self.tr("Send to PACS"), self.tr(
                 "Select the studies to send in the library first, or open one."))
             return
-        library = self.library()
-        run_in_background(lambda: library.studies_by_uid(study_uids), self._show_send,
-                          self._warn(self.tr("Send to PACS")))
+        library, accounts = self.library(), self.accounts()
 
-    def _show_send(self, rows: list[StudyRow]) -> None:
+        def look() -> tuple[list[StudyRow], list[tuple[str, str, str]]]:
+            saved = [(d.name, d.address, d.calling_aet) for d in accounts.pacs()]
+            return library.studies_by_uid(study_uids), saved
+
+        run_in_background(look, self._show_send, self._warn(self.tr("Send to PACS")))
+
+    def _show_send(self, found: tuple[list[StudyRow], list[tuple[str, str, str]]]) -> None:
+        rows, saved = found
         dialog = SendDialog(rows, self.privacy, self.settings, self.window,
                             library=self.library())
+        dialog.set_destinations(saved)
         dialog.send_finished.connect(lambda _report: self.library_changed.emit())
         self.send_dialogs.append(dialog)
         dialog.finished.connect(lambda _code, d=dialog: self.send_dialogs.remove(d))

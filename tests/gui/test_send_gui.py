@@ -21,6 +21,7 @@ from app.gui.main_window import MainWindow
 from app.gui.send_dialog import SendDialog
 from app.library.library import Library
 from app.samples.disc_writer import write_sample_disc
+from app.services.accounts_service import AccountsService
 from app.services.library_service import LibraryService, StudyRow
 from app.services.privacy import HIDDEN_TEXT, Privacy
 from tests.support.cloud_fixtures import DiscMaker, cloud_home, cloud_library, discs, small_study
@@ -234,11 +235,13 @@ def test_the_address_is_checked_field_by_field(
     assert dialog.summary.text().endswith("will be sent to PACS@127.0.0.1:104 as FRONTDESK.")
     # Saved destinations (once accounts keep them) fill the same fields.
     assert not dialog.saved.isVisibleTo(dialog)
-    dialog.set_destinations([("Radiology", "RADPACS@10.1.2.3:11112")])
+    dialog.set_destinations([("Radiology", "RADPACS@10.1.2.3:11112", "DESK2"),
+                             ("Cardio", "CARDPACS@10.1.2.4:104", "DESK3")])
     assert dialog.saved.isVisibleTo(dialog)
-    dialog.saved.setCurrentIndex(1)
-    dialog.saved.activated.emit(1)
-    assert dialog.destination() == "RADPACS@10.1.2.3:11112"
+    dialog.saved.setCurrentIndex(2)
+    dialog.saved.activated.emit(2)
+    assert dialog.destination() == "CARDPACS@10.1.2.4:104"
+    assert dialog.calling_aet() == "DESK3"
     dialog.set_destinations([])
     assert not dialog.saved.isVisibleTo(dialog)
     # With the name hidden on screen, it is hidden here too (on both pages).
@@ -248,6 +251,24 @@ def test_the_address_is_checked_field_by_field(
     assert "SAMPLE, PATIENT" not in dialog.panel.tree.topLevelItem(0).text(0)
     window.privacy.set_hidden(False)
     assert dialog.listing.topLevelItem(0).text(0) == "SAMPLE, PATIENT"
+    dialog.reject()
+
+
+def test_a_saved_pacs_is_chosen_and_used_with_its_own_ae_title(
+    window: MainWindow, qtbot: QtBot, small_study: str, scp: StoreScp,
+) -> None:
+    AccountsService().add_pacs(AccountsService.pacs_from_address(
+        "Radiology", scp.address, "FRONTDESK"))
+    dialog = _open(window, qtbot, [small_study])
+    assert dialog.saved.isVisibleTo(dialog)
+    assert dialog.saved.currentText() == f"Radiology ({scp.address})"
+    assert dialog.destination() == scp.address and dialog.calling_aet() == "FRONTDESK"
+    _ready(dialog, qtbot)
+    _send(dialog, qtbot)
+    assert len(_uids(scp)) == 11
+    calling = {str(pydicom.dcmread(p, stop_before_pixels=True).file_meta
+                   .get("SourceApplicationEntityTitle", "")).strip() for p in scp.files()}
+    assert calling == {"FRONTDESK"}, calling
     dialog.reject()
 
 
