@@ -2,10 +2,14 @@
 fails or is abandoned; a view records the studies shown; a log that cannot be written
 never stops the action and is told."""
 
+import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from app.cloud.accounts import Account
+from app.cloud.dicomweb import DicomWebClient
 from app.core.errors import LibraryError
 from app.core.models import InstanceRef, build_tree
 from app.library.audit import AuditEntry, AuditLog
@@ -14,8 +18,25 @@ from app.services.exporting import ExportReport
 from app.services.importing import ImportReport
 from app.services.jobs import run_to_report
 from app.services.library_service import LibraryService
+from app.services.share_copy import ShareCopyReport
+from app.services.uploading import UploadReport
 from app.services.viewer_model import OpenSource, ViewerModel
 from tests.library.helpers import SMALL_IMAGES
+from tests.support.cloud_fixtures import (
+    account,
+    cloud_home,
+    cloud_library,
+    discs,
+    make_client,
+    memory_keyring,
+    orthanc,
+    orthanc_server,
+    small_study,
+)
+from tests.support.orthanc import Orthanc
+
+__all__ = ["account", "cloud_home", "cloud_library", "discs", "make_client",
+           "memory_keyring", "orthanc", "orthanc_server", "small_study"]
 
 
 def _entries(home: Path) -> list[AuditEntry]:
@@ -127,3 +148,22 @@ def test_a_log_that_cannot_be_written_never_stops_the_action(
     assert told[1].startswith("The delete went ahead")
     note = (home / "logs" / "lightbox.log").read_text().splitlines()
     assert len(note) == 2 and "action=delete studies=1 error=IsADirectoryError" in note[1]
+
+
+def test_an_upload_and_a_shared_copy_are_audited(
+    orthanc: Orthanc, account: Account, cloud_home: Path, small_study: str,
+    make_client: Callable[[], DicomWebClient],
+) -> None:
+    service = LibraryService(cloud_home)
+    run_to_report(service.upload([small_study], account, make_client), UploadReport)
+    viewer = dataclasses.replace(
+        account, viewer_url="http://127.0.0.1:3000/viewer?StudyInstanceUIDs={StudyInstanceUID}")
+    report = run_to_report(service.share_without_name(small_study, viewer, make_client),
+                           ShareCopyReport)
+    upload, share = _entries(cloud_home)
+    assert (upload.action, upload.studies, upload.destination, upload.result) == (
+        "upload", (small_study,), account.name,
+        f"ok: {SMALL_IMAGES} sent, {SMALL_IMAGES} of {SMALL_IMAGES} confirmed, 0 failed")
+    assert (share.action, share.studies, share.destination, share.result) == (
+        "share", (small_study, report.copy_study_instance_uid), account.name,
+        f"ok: de-identified copy, {SMALL_IMAGES} of {SMALL_IMAGES} confirmed, link given")
