@@ -185,8 +185,8 @@ def verify(data: bytes) -> Verification:
     entries = tuple(e for e in parsed if e is not None)
     prev, seq = GENESIS, 1
     for number, entry in enumerate(parsed, start=1):
-        found = _problem(number, entry, prev, seq,
-                         cut_short and number == len(lines), parsed[number:])
+        found = _problem(number, entry, prev, seq, cut_short and number == len(lines),
+                         parsed)
         if found is not None:
             bad_seq = entry.seq if entry is not None else seq
             return Verification(entries, found, bad_seq, number)
@@ -196,15 +196,16 @@ def verify(data: bytes) -> Verification:
 
 
 def _problem(number: int, entry: AuditEntry | None, prev: str, seq: int,
-             last_and_cut: bool, later: list[AuditEntry | None]) -> str | None:
-    """The sentence for what is wrong with one line, or None when it follows the chain."""
+             last_and_cut: bool, parsed: list[AuditEntry | None]) -> str | None:
+    """The sentence for what is wrong with line ``number`` (``entry``, None when it does
+    not parse), or None when it follows the chain; ``parsed`` is every line's entry."""
     if entry is None:
         if last_and_cut:
             return (f"The last line (line {number}) is cut short: entry {seq} was not "
                     "written whole (Lightbox stopped while writing it, or the file was cut), "
                     "so the log is broken from there.")
-        return (f"Line {number} is not a readable audit entry (where entry {seq} should be): "
-                "it was edited or damaged.")
+        return (f"Line {number} is not a whole audit entry (where entry {seq} should be): "
+                "it was cut short by a crash, edited or damaged.")
     if entry_hash(entry.as_dict()) != entry.hash:
         return (f"Entry {entry.seq} (line {number}) was edited: its contents no longer "
                 "match its hash.")
@@ -213,7 +214,7 @@ def _problem(number: int, entry: AuditEntry | None, prev: str, seq: int,
     if entry.seq < seq:
         return (f"Entry {entry.seq} (line {number}) is out of order: it comes after entry "
                 f"{seq - 1}, so lines were reordered or repeated.")
-    if entry.seq > seq and any(e is not None and e.seq == seq for e in later):
+    if entry.seq > seq and any(e is not None and e.seq == seq for e in parsed[number:]):
         return (f"Entry {entry.seq} (line {number}) is out of order: entry {seq} comes "
                 "after it, so lines were reordered.")
     if entry.seq > seq:

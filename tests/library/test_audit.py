@@ -145,7 +145,7 @@ def test_a_cut_short_last_line_is_broken_and_appending_goes_on(tmp_path: Path) -
     entry = log.append("delete", [UID.format(7)], "", "ok: 1 images removed")
     assert entry.seq == 3 and entry.prev == result.entries[-1].hash
     again = log.verify()
-    assert again.first_bad_line == 3 and "Line 3 is not a readable audit entry" in \
+    assert again.first_bad_line == 3 and "Line 3 is not a whole audit entry" in \
         str(again.problem)
     assert [e.seq for e in again.entries] == [1, 2, 3]
 
