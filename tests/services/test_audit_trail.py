@@ -84,6 +84,10 @@ def test_an_abandoned_job_is_recorded_as_interrupted(tmp_path: Path, small_disc:
         "import", "interrupted", str(small_disc))
     # The job's own clean-up ran before the entry: another import may start at once.
     assert _imported(service, small_disc)
+    dropped = service.export([service.studies()[0].study_instance_uid], tmp_path / "copy")
+    next(dropped)
+    del dropped  # Never closed on purpose: garbage collection closes it.
+    assert [(e.action, e.result) for e in _entries(home)][-1] == ("export", "interrupted")
 
 
 def test_a_failing_job_is_recorded_with_its_error_type(tmp_path: Path) -> None:
