@@ -5,22 +5,18 @@ with 1 ms sleeps, and a second thread polls for requests; per image that costs s
 milliseconds of hand-offs, four times what the transfer itself takes on a fast network.
 Here one thread writes each P-DATA-TF straight to the socket and blocks on the reply, so
 the link is as fast as the receiver. pynetdicom still encodes and decodes the association
-PDUs, negotiates the presentation contexts and decodes the responses.
+PDUs and negotiates the presentation contexts.
 """
 
 import contextlib
-import os
 import socket
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
-from io import BytesIO
-from pathlib import Path
 from typing import BinaryIO
 
 from pydicom.uid import UID
 from pynetdicom import PYNETDICOM_IMPLEMENTATION_UID, PYNETDICOM_IMPLEMENTATION_VERSION
-from pynetdicom.dsutils import decode
 from pynetdicom.pdu import A_ASSOCIATE_AC, A_ASSOCIATE_RJ, A_ASSOCIATE_RQ
 from pynetdicom.pdu_primitives import (
     A_ASSOCIATE,
@@ -56,6 +52,19 @@ def store_command(message_id: int, sop_class: str, sop_instance: str) -> bytes:
         _element(0x1000, _uid(sop_instance)),
     ))
     return _element(0x0000, struct.pack("<L", len(elements))) + elements
+
+
+def response_status(command: bytes) -> tuple[int | None, int]:
+    """(Message ID Being Responded To, Status) of a response command set (implicit VR
+    little endian); Status 0xFFFF when it has none. By hand, like store_command."""
+    values: dict[int, int] = {}
+    position = 0
+    while position + 8 <= len(command):
+        _group, element, length = struct.unpack_from("<HHL", command, position)
+        if element in (0x0120, 0x0900) and length == 2:
+            values[element] = struct.unpack_from("<H", command, position + 8)[0]
+        position += 8 + length
+    return values.get(0x0120), values.get(0x0900, 0xFFFF)
 
 
 def _element(element: int, value: bytes) -> bytes:
@@ -161,22 +170,12 @@ class StoreLink:
                     for cx in results if cx.result == 0}
         return accepted, int(peer_max or 0)
 
-    def store_file(self, context_id: int, sop_class: str, sop_instance: str, path: Path,
-                   offset: int) -> int:
-        """C-STORE the data set of the file at ``path`` from byte ``offset`` as it is
-        encoded there; the response's status. LinkError when the link fails."""
-        with open(path, "rb") as source:
-            size = os.fstat(source.fileno()).st_size
-            source.seek(offset)
-            self._send_command(context_id, sop_class, sop_instance)
-            self._send_data(context_id, source, size - offset)
-        return self._read_status()
-
-    def store_bytes(self, context_id: int, sop_class: str, sop_instance: str,
-                    data: bytes) -> int:
-        """C-STORE an encoded data set; the response's status."""
+    def store(self, context_id: int, sop_class: str, sop_instance: str, source: BinaryIO,
+              length: int) -> int:
+        """C-STORE the next ``length`` bytes of ``source``, a data set encoded in the
+        context's transfer syntax; the response's status. LinkError when the link fails."""
         self._send_command(context_id, sop_class, sop_instance)
-        self._send_data(context_id, BytesIO(data), len(data))
+        self._send_data(context_id, source, length)
         return self._read_status()
 
     def _send_command(self, context_id: int, sop_class: str, sop_instance: str) -> None:
@@ -223,10 +222,10 @@ class StoreLink:
                 if control & COMMAND:
                     command += data
                     if control & LAST:
-                        response = decode(BytesIO(bytes(command)), True, True)
-                        if response.get("MessageIDBeingRespondedTo") != self._message_id:
+                        responding_to, status = response_status(bytes(command))
+                        if responding_to != self._message_id:
                             raise LinkError("protocol")
-                        return int(response.get("Status", 0xFFFF))
+                        return status
 
     def _read_pdu(self) -> tuple[int, bytes]:
         """The next PDU's type and all its bytes (header included, as pynetdicom decodes)."""

@@ -5,17 +5,21 @@ decoding it) when the PACS accepts the stored transfer syntax; when it accepts o
 uncompressed, the file is decoded and sent as little endian, and the result says so.
 """
 
+import os
 import struct
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
+from typing import BinaryIO
 
 from pydicom import Dataset, dcmread
+from pydicom.errors import InvalidDicomError
 from pydicom.uid import UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from pynetdicom.dsutils import encode, split_dataset
 from pynetdicom.presentation import build_context
 
-from app.cloud.dicom_link import LinkError, Rejected, StoreLink
+from app.cloud.dicom_link import Accepted, LinkError, Rejected, StoreLink
 from app.core.errors import PacsError, UsageError
 
 MAX_PDU = 1024 * 1024
@@ -128,12 +132,12 @@ _LONG_VRS = {b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN
 _META_HEAD = 4096
 
 
-def data_set_offset(path: Path) -> int:
-    """Where the data set starts in a DICOM file: after its preamble and File Meta
+def data_set_offset(source: BinaryIO) -> int:
+    """Where the data set starts in an open DICOM file: after its preamble and File Meta
     Information (group 0002, explicit VR little endian). Walked by hand, since pydicom
     takes a millisecond per file; anything unusual goes to pynetdicom's reader."""
-    with open(path, "rb") as f:
-        head = f.read(_META_HEAD)
+    source.seek(0)
+    head = source.read(_META_HEAD)
     if head[128:132] == b"DICM":
         position = 132
         while position + 8 <= len(head):
@@ -146,7 +150,7 @@ def data_set_offset(path: Path) -> int:
                 position += 8 + struct.unpack_from("<H", head, position + 6)[0]
             else:
                 break
-    return split_dataset(path)[1]
+    return split_dataset(Path(source.name))[1]
 
 
 def contexts_for(files: Sequence[StoreFile]) -> list[tuple[str, list[str]]]:
@@ -162,6 +166,11 @@ def contexts_for(files: Sequence[StoreFile]) -> list[tuple[str, list[str]]]:
                 seen.add(key)
                 wanted.append((f.sop_class_uid, syntaxes))
     return wanted[:MAX_CONTEXTS]
+
+
+def _unreadable(file: StoreFile) -> StoreResult:
+    return StoreResult(file.sop_instance_uid, False,
+                       "The library's copy of this image could not be read.")
 
 
 class StoreAssociation:
@@ -198,21 +207,15 @@ class StoreAssociation:
         """Send one file; PacsError when the association is gone."""
         stored = self._accepted.get((file.sop_class_uid, file.transfer_syntax))
         if stored is not None:
-            # The data set goes from the file as it is, after its File Meta Information.
-            try:
-                offset = data_set_offset(file.path)
-            except OSError:
-                return StoreResult(file.sop_instance_uid, False,
-                                   "The library's copy of this image could not be read.")
-            status = self._call(lambda: self._link.store_file(
-                stored.context_id, file.sop_class_uid, file.sop_instance_uid, file.path,
-                offset))
-            return self._verdict(file, status, decoded=False)
+            return self._store_as_stored(file, stored)
         if not any(self.accepts(file.sop_class_uid, ts) for ts in UNCOMPRESSED):
             return StoreResult(file.sop_instance_uid, False,
                                "The PACS does not accept images of this kind "
                                f"(SOP class {UID(file.sop_class_uid).name}).")
-        dataset = dcmread(file.path)
+        try:
+            dataset = dcmread(file.path)
+        except (OSError, InvalidDicomError):
+            return _unreadable(file)
         try:
             if dataset.file_meta.TransferSyntaxUID.is_compressed:
                 # Same instance, other encoding: keep its UID (pydicom makes a new one).
@@ -222,6 +225,23 @@ class StoreAssociation:
                                "The PACS accepts only uncompressed images and this one "
                                f"could not be decoded ({type(exc).__name__}).")
         return self._verdict(file, self.store_dataset(dataset), decoded=True)
+
+    def _store_as_stored(self, file: StoreFile, context: Accepted) -> StoreResult:
+        """The data set goes from the file as it is, after its File Meta Information."""
+        try:
+            source = open(file.path, "rb")  # noqa: SIM115 (closed by the with below)
+        except OSError:
+            return _unreadable(file)
+        with source:
+            try:
+                offset = data_set_offset(source)
+                length = os.fstat(source.fileno()).st_size - offset
+                source.seek(offset)
+            except (OSError, InvalidDicomError):
+                return _unreadable(file)
+            status = self._call(lambda: self._link.store(
+                context.context_id, file.sop_class_uid, file.sop_instance_uid, source, length))
+        return self._verdict(file, status, decoded=False)
 
     def store_dataset(self, dataset: Dataset) -> int:
         """C-STORE a data set (with its file meta) in its own transfer syntax when the PACS
@@ -241,8 +261,9 @@ class StoreAssociation:
         data = encode(dataset, ts.is_implicit_VR, ts.is_little_endian, ts.is_deflated)
         if data is None:
             raise ValueError("The data set could not be encoded.")
-        return self._call(lambda: self._link.store_bytes(
-            accepted.context_id, sop_class, str(dataset.SOPInstanceUID), data))
+        return self._call(lambda: self._link.store(
+            accepted.context_id, sop_class, str(dataset.SOPInstanceUID), BytesIO(data),
+            len(data)))
 
     def _call(self, send: Callable[[], int]) -> int:
         where = f"{self.destination.host}:{self.destination.port}"

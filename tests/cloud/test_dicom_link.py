@@ -12,12 +12,12 @@ import pytest
 from pydicom import Dataset, dcmread
 from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
 from pynetdicom import AE, evt
-from pynetdicom.dimse_messages import C_STORE_RQ
+from pynetdicom.dimse_messages import C_STORE_RQ, C_STORE_RSP
 from pynetdicom.dimse_primitives import C_STORE
 from pynetdicom.dsutils import encode, split_dataset
 from pynetdicom.pdu import P_DATA_TF
 
-from app.cloud.dicom_link import store_command
+from app.cloud.dicom_link import response_status, store_command
 from app.cloud.dimse import (
     Destination,
     StoreAssociation,
@@ -44,6 +44,18 @@ def test_store_command_is_what_pynetdicom_encodes(sop_class: str, sop_instance: 
     message.primitive_to_message(primitive)
     assert store_command(message_id, sop_class, sop_instance) == \
         encode(message.command_set, True, True)
+
+
+@pytest.mark.parametrize("status", [0x0000, 0xB000, 0xA700, 0xC123])
+def test_response_status_reads_what_pynetdicom_encodes(status: int) -> None:
+    primitive = C_STORE()
+    primitive.MessageIDBeingRespondedTo = 7
+    primitive.AffectedSOPClassUID = CTImageStorage
+    primitive.AffectedSOPInstanceUID = "1.2.3.4.5"
+    primitive.Status = status
+    message = C_STORE_RSP()
+    message.primitive_to_message(primitive)
+    assert response_status(encode(message.command_set, True, True)) == (7, status)
 
 
 def _image(path: Path, rows: int = 200) -> Path:
@@ -78,9 +90,12 @@ def test_data_set_offset_is_pydicom_s_with_and_without_group_length(tmp_path: Pa
     assert raw[132:136] == b"\x02\x00\x00\x00"  # (0002,0000) File Meta Group Length
     without = tmp_path / "b.dcm"
     without.write_bytes(raw[:132] + raw[144:])
+    offsets = []
     for path in (with_length, without):
-        assert data_set_offset(path) == split_dataset(path)[1]
-    assert data_set_offset(without) == data_set_offset(with_length) - 12
+        with open(path, "rb") as source:
+            offsets.append(data_set_offset(source))
+        assert offsets[-1] == split_dataset(path)[1]
+    assert offsets[1] == offsets[0] - 12
 
 
 class _Scp:
@@ -151,6 +166,15 @@ def test_files_arrive_whole_in_small_pdus_and_statuses_become_verdicts(
         ours = dcmread(sent.path)
         assert arrived.SOPInstanceUID == ours.SOPInstanceUID
         assert arrived.PixelData == ours.PixelData
+
+
+def test_an_unreadable_stored_file_fails_alone(tmp_path: Path, scp: _Scp) -> None:
+    files = [_store_file(_image(tmp_path / f"{n}.dcm", 64 + n)) for n in range(2)]
+    files[0].path.unlink()
+    results = list(store_files(Destination("SCP", "127.0.0.1", scp.port), "LIGHTBOX",
+                               files))
+    assert [(r.confirmed, r.reason) for r in results] == \
+        [(False, "The library's copy of this image could not be read."), (True, "")]
 
 
 def test_a_data_set_from_memory_is_sent_as_it_is(tmp_path: Path, scp: _Scp) -> None:
