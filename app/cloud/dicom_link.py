@@ -159,8 +159,11 @@ class StoreLink:
         if kind != ASSOCIATE_AC:
             raise LinkError("dropped" if kind == ABORT else "protocol")
         accept = A_ASSOCIATE_AC()
-        accept.decode(body)
-        answer = accept.to_primitive()
+        try:
+            accept.decode(body)
+            answer = accept.to_primitive()
+        except Exception as exc:  # pynetdicom's decoders raise many kinds on bad bytes
+            raise LinkError("protocol") from exc
         peer_max = next((item.maximum_length_received for item in answer.user_information
                          if isinstance(item, MaximumLengthNotification)), 0)
         results = negotiate_as_requestor(list(contexts),
@@ -231,6 +234,8 @@ class StoreLink:
         """The next PDU's type and all its bytes (header included, as pynetdicom decodes)."""
         header = self._recv(_HEADER.size)
         kind, _reserved, length = _HEADER.unpack(header)
+        if not 1 <= kind <= 7:  # not DICOM: don't wait for a length read from random bytes
+            raise LinkError("protocol")
         return kind, header + self._recv(length)
 
     def _recv(self, count: int) -> bytes:

@@ -195,6 +195,9 @@ class StoreAssociation:
             if exc.kind == "timeout":
                 raise PacsError(f"The PACS at {where} did not answer within {timeout:.0f} "
                                 "seconds: check the address and that it is running.") from None
+            if exc.kind == "protocol":
+                raise PacsError(f"What answers at {where} does not answer as a PACS: check "
+                                "the port.") from None
             raise PacsError(f"The PACS at {where} dropped the connection as it opened; "
                             "check its AE titles and logs.") from None
         self._accepted = self._link.accepted

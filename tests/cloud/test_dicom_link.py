@@ -2,6 +2,9 @@
 whole exchanges with a pynetdicom SCP on loopback (small PDUs, failure and warning
 statuses, a data set sent from memory)."""
 
+import contextlib
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from io import BytesIO
@@ -25,6 +28,7 @@ from app.cloud.dimse import (
     data_set_offset,
     store_files,
 )
+from app.core.errors import PacsError
 from tests.support.orthanc import free_port
 
 
@@ -202,3 +206,29 @@ def test_a_study_is_one_association_released_at_the_end(tmp_path: Path, scp: _Sc
     while scp.releases < 1 and time.monotonic() < deadline:
         time.sleep(0.01)
     assert (scp.associations, scp.releases) == (1, 1)
+
+
+def test_a_server_that_is_not_a_pacs_is_one_sentence(tmp_path: Path) -> None:
+    """An HTTP server on the port answers the association request with text."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def answer() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            head = connection.recv(6, socket.MSG_WAITALL)
+            connection.recv(int.from_bytes(head[2:], "big"), socket.MSG_WAITALL)
+            connection.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+            with contextlib.suppress(OSError):  # until the client hangs up (or resets)
+                connection.recv(1)
+
+    server = threading.Thread(target=answer, daemon=True)
+    server.start()
+    try:
+        with pytest.raises(PacsError, match=r"^What answers at 127\.0\.0\.1:\d+ does not "
+                                            r"answer as a PACS: check the port\.$"):
+            StoreAssociation(Destination("PACS", "127.0.0.1", port), "LIGHTBOX",
+                             [_store_file(_image(tmp_path / "a.dcm", 16))])
+    finally:
+        server.join(10)
+        listener.close()
