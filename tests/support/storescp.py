@@ -61,6 +61,12 @@ class StoreScp:
         """The files received so far."""
         return sorted(self.folder.glob("*.dcm"))
 
+    def kill(self) -> None:
+        """Kill by PID at once (SIGKILL), as a crash or a power cut would."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(STOP_TIMEOUT_S)
+
     def stop(self) -> None:
         """Terminate by PID; kill if it does not exit in time."""
         if self.process.poll() is None:
