@@ -233,11 +233,12 @@ class LibraryService:
             paths = [library.store.path(f.file) for f in library.study_files(study_instance_uid)]
         return identity_on_disc(paths)
 
-    def reconcile_form(self, study_instance_uid: str) -> ReconcileForm:
-        """The reconciliation form of a study, filled from its stored images."""
+    def reconcile_form(self, study_instance_uid: str, issuer: str = "") -> ReconcileForm:
+        """The reconciliation form of a study, filled from its stored images (the local
+        Patient ID empty, the issuer ``issuer``: the hospital's usual one)."""
         from app.services.reconciling import ReconcileForm
 
-        return ReconcileForm(self.identity_on_disc(study_instance_uid))
+        return ReconcileForm(self.identity_on_disc(study_instance_uid), issuer=issuer)
 
     def send_identities(self, study_instance_uid: str | None = None,
                         destination: str | None = None) -> list[SentIdentity]:

@@ -344,14 +344,17 @@ class ReconcileForm:
     """The reconciliation form's state and rules; the widget shows :attr:`rows`, calls
     :meth:`set` on each edit, and asks :meth:`identity` when the user sends.
 
-    Every field starts at the disc's value except Patient ID and issuer, which start
-    empty: the local ID is the point of the form and must be typed (a disc's ID copied
+    Every field starts at the disc's value except Patient ID, which starts empty, and the
+    issuer, which starts at ``issuer`` (the hospital's own, from its settings; empty when
+    none): the local ID is the point of the form and must be typed (an outside ID copied
     through unnoticed is the mistake this prevents)."""
 
-    def __init__(self, disc: DiscIdentity, today: date | None = None) -> None:
+    def __init__(self, disc: DiscIdentity, today: date | None = None,
+                 issuer: str = "") -> None:
         self.disc = disc
         self.today = today
-        self._values = {f: "" if f in REQUIRED else disc.values.get(f, "") for f in FIELDS}
+        self._values = {f: disc.values.get(f, "") for f in FIELDS}
+        self._values.update(patient_id="", issuer=issuer)
 
     @property
     def disagreements(self) -> tuple[str, ...]:
