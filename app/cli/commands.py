@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from app.core.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE, LibraryError, UsageError
 
 if TYPE_CHECKING:
+    from app.services.accounts_service import PacsDestination
     from app.services.copy_options import DeidentifyOptions
     from app.services.reconciling import LocalIdentity
 
@@ -173,17 +174,31 @@ def cmd_account(args: argparse.Namespace) -> int:
     if args.account_command == "list":
         from app.cli.printers import print_accounts
 
-        print_accounts(accounts.all(), sys.stdout)
+        print_accounts(accounts.all(), sys.stdout, accounts.pacs())
         return EXIT_OK
     if args.account_command == "remove":
-        accounts.remove(args.name)
-        print(f"Removed the account {args.name} and its secret.")
+        if accounts.remove(args.name) == "pacs":
+            print(f"Removed the PACS {args.name}.")
+        else:
+            print(f"Removed the account {args.name} and its secret.")
         return EXIT_OK
     if args.account_command == "test":
+        if accounts.kind_of(args.name) == "pacs":
+            return _echo_pacs(accounts.get_pacs(args.name))
         item = accounts.get(args.name)
         accounts.test(item)
         print(f"The account {item.name} works: {item.url} accepted the credentials.")
         return EXIT_OK
+    if args.pacs is not None:
+        return _add_pacs(args)
+    if args.url is None:
+        raise UsageError("Say where the account is: --url URL for a cloud account (DICOMweb), "
+                         "or --pacs AET@HOST:PORT for a PACS.")
+    if args.calling_aet is not None:
+        raise UsageError("--calling-aet goes with --pacs; a cloud account has no AE title.")
+    if not (args.password_stdin or args.token_stdin):
+        raise UsageError("Give the account's secret on standard input: add --password-stdin "
+                         "(with --username) or --token-stdin.")
     secret = sys.stdin.readline().rstrip("\r\n")
     if not secret:
         raise UsageError("The password or token on standard input is empty.")
@@ -196,6 +211,39 @@ def cmd_account(args: argparse.Namespace) -> int:
     if item.viewer_url:
         print(f"Links for doctors will look like: {item.viewer_url}")
     return EXIT_OK
+
+
+def _add_pacs(args: argparse.Namespace) -> int:
+    """``lightbox account add NAME --pacs AET@HOST:PORT [--calling-aet AET]``."""
+    from app.services.accounts_service import DEFAULT_CALLING_AET, AccountsService
+
+    cloud_only = [option for option, given in (
+        ("--url", args.url is not None), ("--username", bool(args.username)),
+        ("--password-stdin", args.password_stdin), ("--token-stdin", args.token_stdin),
+        ("--viewer-url", bool(args.viewer_url))) if given]
+    if cloud_only:
+        raise UsageError(f"A PACS takes no {' or '.join(cloud_only)}: give either --pacs "
+                         "AET@HOST:PORT or a cloud account's --url, not both.")
+    accounts = AccountsService()
+    item = accounts.add_pacs(accounts.pacs_from_address(
+        args.name, args.pacs, args.calling_aet or DEFAULT_CALLING_AET))
+    print(f"Added the PACS {item.name} ({item.address}, we call it as {item.calling_aet}); "
+          f"test it with: lightbox account test {item.name}")
+    return EXIT_OK
+
+
+def _echo_pacs(destination: "PacsDestination") -> int:
+    """``lightbox account test NAME`` for a PACS: one C-ECHO, one sentence. Exit 1 when it
+    cannot be reached or does not answer (as for an account's server), 2 when it refused
+    our AE titles (as refused credentials)."""
+    from app.services.accounts_service import AccountsService
+
+    result = AccountsService.echo(destination)
+    if result.ok:
+        print(f"The PACS {destination.name} works: {result.sentence}")
+        return EXIT_OK
+    print(result.sentence, file=sys.stderr)
+    return EXIT_UNUSABLE if result.outcome == "rejected" else EXIT_PROBLEMS
 
 
 def cmd_link(args: argparse.Namespace) -> int:
@@ -279,20 +327,23 @@ def local_identity(args: argparse.Namespace, alternative: str = "") -> "LocalIde
 
 
 def cmd_send(args: argparse.Namespace) -> int:
-    """``lightbox send STUDY_UID... --to AET@HOST:PORT [--calling-aet AET] [--patient-id
-    ID --issuer I [--patient-name N] [--birth-date D] [--sex S] [--accession A]]
-    [--resend] [--json]``."""
+    """``lightbox send STUDY_UID... --to AET@HOST:PORT|NAME [--calling-aet AET]
+    [--patient-id ID --issuer I [--patient-name N] [--birth-date D] [--sex S]
+    [--accession A]] [--resend] [--json]``."""
     identity = local_identity(args)
     from app.cli.contract import send_json
     from app.cli.printers import print_send
     from app.cli.progress import ProgressPrinter
+    from app.services.accounts_service import AccountsService
     from app.services.jobs import run_to_report
     from app.services.library_service import LibraryService
     from app.services.sending import SendReport
     from app.services.setup import configure_dicom_reading
 
     configure_dicom_reading()
-    job = LibraryService().send(args.studies, args.to, args.calling_aet, identity=identity,
+    # A saved PACS's name becomes its address: sends are recorded by address.
+    address, calling_aet = AccountsService().send_target(args.to, args.calling_aet)
+    job = LibraryService().send(args.studies, address, calling_aet, identity=identity,
                                 resend=args.resend)
     bar = ProgressPrinter(sys.stderr, args.json)
     try:

@@ -153,26 +153,39 @@ def build_parser() -> argparse.ArgumentParser:
     delete.add_argument("study", metavar="STUDY_UID")
     delete.add_argument("--yes", action="store_true", help="really delete (no question asked)")
 
-    account = commands.add_parser("account", help="cloud accounts (secrets go to the OS keyring)")
+    account = commands.add_parser(
+        "account", help="cloud accounts and PACS destinations (secrets go to the OS keyring)")
     account_commands = account.add_subparsers(dest="account_command", metavar="ACTION")
     account_commands.required = True
-    add = account_commands.add_parser("add", help="add or replace an account")
+    add = account_commands.add_parser(
+        "add", help="add or replace a cloud account (--url) or a PACS (--pacs)",
+        usage="%(prog)s NAME --url URL [--username U] (--password-stdin | --token-stdin) "
+              "[--viewer-url TEMPLATE]\n       %(prog)s NAME --pacs AET@HOST:PORT "
+              "[--calling-aet AET]")
     add.add_argument("name")
-    add.add_argument("--url", required=True, help="the DICOMweb base URL (https://...)")
+    add.add_argument("--url", help="the DICOMweb base URL (https://...)")
     add.add_argument("--username", default="", help="for HTTP Basic authentication")
     add.add_argument("--viewer-url", default="", metavar="TEMPLATE",
                      help="where a doctor opens a study: an address holding "
                           "{StudyInstanceUID}, or one of the presets ohif, "
                           "orthanc-explorer-2, stone, weasis (derived from --url)")
-    secret = add.add_mutually_exclusive_group(required=True)
+    # Checked in the command (not by argparse) so that --pacs needs none of them.
+    secret = add.add_mutually_exclusive_group()
     secret.add_argument("--password-stdin", action="store_true",
                         help="read the password from standard input")
     secret.add_argument("--token-stdin", action="store_true",
                         help="read a bearer token from standard input")
-    account_commands.add_parser("list", help="the accounts (no secrets shown)")
-    remove = account_commands.add_parser("remove", help="remove an account and its secret")
+    add.add_argument("--pacs", metavar="AET@HOST:PORT",
+                     help="save a PACS (DICOM) instead: its AE title, host and port")
+    add.add_argument("--calling-aet", metavar="AET",
+                     help="with --pacs: our AE title, as the PACS knows it "
+                          "(default: LIGHTBOX)")
+    account_commands.add_parser("list", help="the accounts and PACS (no secrets shown)")
+    remove = account_commands.add_parser(
+        "remove", help="remove an account and its secret, or a PACS")
     remove.add_argument("name")
-    test = account_commands.add_parser("test", help="check the address and the credentials")
+    test = account_commands.add_parser(
+        "test", help="check an account's address and credentials, or echo a PACS (C-ECHO)")
     test.add_argument("name")
 
     upload = commands.add_parser(
@@ -188,10 +201,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     send = commands.add_parser("send", help="send studies from the library to a PACS (C-STORE)")
     send.add_argument("studies", nargs="+", metavar="STUDY_UID")
-    send.add_argument("--to", required=True, metavar="AET@HOST:PORT",
-                      help="the PACS: its AE title, host and port")
-    send.add_argument("--calling-aet", default="LIGHTBOX", metavar="AET",
-                      help="our AE title, as the PACS knows it (default: LIGHTBOX)")
+    send.add_argument("--to", required=True, metavar="AET@HOST:PORT|NAME",
+                      help="the PACS: its AE title, host and port, or the name of one "
+                           "saved with 'lightbox account add NAME --pacs'")
+    send.add_argument("--calling-aet", metavar="AET",
+                      help="our AE title, as the PACS knows it (default: the saved PACS's, "
+                           "else LIGHTBOX)")
     _local_patient_options(send, "the PACS receives")
     send.add_argument("--resend", action="store_true",
                       help="send every image again, also those the PACS confirmed before "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from app.core.paths import utf8_escaped
@@ -9,7 +10,7 @@ from app.core.printable import printable
 
 if TYPE_CHECKING:
     from app.core.models import ScanReport
-    from app.services.accounts_service import Account
+    from app.services.accounts_service import Account, PacsDestination
     from app.services.disc_upload import DiscUploadReport
     from app.services.exporting import ExportReport
     from app.services.importing import ImportReport
@@ -122,15 +123,20 @@ def print_verify(report: VerifyReport, out: TextIO) -> None:
         _print("They came from: " + "; ".join(report.sources) + ".", out)
 
 
-def print_accounts(accounts: list[Account], out: TextIO) -> None:
-    """One line per account (never a secret)."""
-    if not accounts:
-        _print("No accounts yet: add one with 'lightbox account add NAME --url URL'.", out)
+def print_accounts(accounts: list[Account], out: TextIO,
+                   pacs: Sequence[PacsDestination] = ()) -> None:
+    """One line per cloud account (never a secret), then one per PACS, marked as such."""
+    if not accounts and not pacs:
+        _print("No accounts yet: add one with 'lightbox account add NAME --url URL' "
+               "(cloud) or 'lightbox account add NAME --pacs AET@HOST:PORT' (PACS).", out)
     for item in accounts:
         who = f" as {item.username}" if item.username else ""
         _print(f"{item.name}: {item.url} ({item.auth}{who})", out)
         if item.viewer_url:
             _print(f"  viewer: {item.viewer_url}", out)
+    for destination in pacs:
+        _print(f"{destination.name}: PACS {destination.address} "
+               f"(we call it as {destination.calling_aet})", out)
 
 
 def print_upload(report: UploadReport, out: TextIO) -> None:

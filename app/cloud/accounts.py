@@ -1,7 +1,10 @@
-"""Cloud accounts: a name, a DICOMweb address and who to log in as. No secrets here.
+"""Cloud accounts (a name, a DICOMweb address and who to log in as) and PACS destinations
+(a name, an AE title, host and port, and our calling AE title). No secrets here.
 
-Accounts are kept in ``accounts.json`` under LIGHTBOX_HOME, written atomically; the
-password or token of each sits in the OS keyring (see :mod:`app.cloud.credentials`).
+Both are kept in ``accounts.json`` under LIGHTBOX_HOME, written atomically: cloud accounts
+under ``accounts`` (as older versions wrote them), PACS destinations under ``pacs``. Their
+names share one namespace. The password or token of a cloud account sits in the OS keyring
+(see :mod:`app.cloud.credentials`); a PACS has none (DICOM associations carry no secret).
 """
 
 import ipaddress
@@ -10,13 +13,16 @@ import os
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 from urllib.parse import urlsplit
 
 from app.core.errors import AccountError
 
 AuthKind = Literal["basic", "bearer"]
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
+DEFAULT_CALLING_AET = "LIGHTBOX"
+NAME_RULE = ("An account name is 1 to 64 letters, digits, spaces, dots, dashes or "
+             "underscores, starting with a letter or digit.")
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,32 @@ class Account:
     def endpoint(self, path: str) -> str:
         """``path`` under the account's base URL."""
         return self.url.rstrip("/") + "/" + path.lstrip("/")
+
+
+@dataclass(frozen=True)
+class PacsDestination:
+    """A saved PACS: its AE title, host and port, and the AE title we call it as."""
+
+    name: str
+    ae_title: str
+    host: str
+    port: int
+    calling_aet: str = DEFAULT_CALLING_AET
+
+    @property
+    def address(self) -> str:
+        """``AET@HOST:PORT``: the key its sends are recorded under, as typed on the CLI."""
+        return f"{self.ae_title}@{self.host}:{self.port}"
+
+
+_Item = TypeVar("_Item", Account, PacsDestination)
+
+
+def check_name(name: str) -> str:
+    """``name`` when it can be an account or PACS name; AccountError otherwise."""
+    if not _NAME.match(name):
+        raise AccountError(NAME_RULE)
+    return name
 
 
 def is_loopback(host: str) -> bool:
@@ -67,57 +99,131 @@ def check_url(url: str) -> str:
 
 
 class AccountBook:
-    """The accounts of one Lightbox home."""
+    """The cloud accounts and PACS destinations of one Lightbox home."""
 
     def __init__(self, home: Path) -> None:
         self.path = home / "accounts.json"
 
-    def all(self) -> list[Account]:
-        """Every account, by name."""
+    def _read(self) -> tuple[list[Account], list[PacsDestination]]:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            return []
+            return [], []
         except (OSError, ValueError) as exc:
             raise AccountError(f"The account list {self.path} cannot be read: {exc}.") from exc
-        known = set(Account.__dataclass_fields__)
-        # Keys a newer Lightbox may have added are left out rather than refused.
-        return sorted((Account(**{k: v for k, v in item.items() if k in known})
-                       for item in data.get("accounts", [])),
-                      key=lambda a: a.name.casefold())
+        try:
+            return (_items(Account, data.get("accounts", [])),
+                    _items(PacsDestination, data.get("pacs", [])))
+        except (TypeError, AttributeError) as exc:
+            raise AccountError(f"The account list {self.path} cannot be read: an entry "
+                               "is damaged.") from exc
+
+    def all(self) -> list[Account]:
+        """Every cloud account, by name."""
+        return self._read()[0]
+
+    def pacs(self) -> list[PacsDestination]:
+        """Every PACS destination, by name."""
+        return self._read()[1]
+
+    def names(self) -> list[str]:
+        """Every name in use, cloud accounts and PACS alike, in order."""
+        accounts, pacs = self._read()
+        return sorted([a.name for a in accounts] + [p.name for p in pacs], key=str.casefold)
+
+    def kind_of(self, name: str) -> Literal["cloud", "pacs"] | None:
+        """Whether ``name`` is a cloud account, a PACS, or nothing yet."""
+        accounts, pacs = self._read()
+        if any(a.name == name for a in accounts):
+            return "cloud"
+        if any(p.name == name for p in pacs):
+            return "pacs"
+        return None
 
     def get(self, name: str) -> Account:
         """The account called ``name``; AccountError naming the known ones otherwise."""
-        for account in self.all():
+        accounts, pacs = self._read()
+        for account in accounts:
             if account.name == name:
                 return account
-        known = ", ".join(a.name for a in self.all()) or "none yet"
+        if any(p.name == name for p in pacs):
+            raise AccountError(f"{name} is a PACS, not a cloud account; send to it with "
+                               f"lightbox send --to {name}.")
+        known = ", ".join(a.name for a in accounts) or "none yet"
         raise AccountError(f"There is no account called {name} (accounts: {known}).")
 
+    def get_pacs(self, name: str) -> PacsDestination:
+        """The PACS called ``name``; AccountError naming the known ones otherwise."""
+        accounts, pacs = self._read()
+        for destination in pacs:
+            if destination.name == name:
+                return destination
+        if any(a.name == name for a in accounts):
+            raise AccountError(f"{name} is a cloud account, not a PACS; upload to it with "
+                               f"lightbox upload --account {name}.")
+        known = ", ".join(p.name for p in pacs) or "none yet"
+        raise AccountError(f"There is no PACS called {name} (PACS: {known}); give its "
+                           "address as AET@HOST:PORT or save it with lightbox account add "
+                           f"{name} --pacs AET@HOST:PORT.")
+
     def add(self, account: Account) -> None:
-        """Add or replace ``account`` (its URL checked first)."""
-        if not _NAME.match(account.name):
-            raise AccountError(
-                "An account name is 1 to 64 letters, digits, spaces, dots, dashes or "
-                "underscores, starting with a letter or digit."
-            )
+        """Add or replace ``account`` (its URL checked first; AccountError when a PACS
+        has that name)."""
+        check_name(account.name)
         check_url(account.url)
-        accounts = [a for a in self.all() if a.name != account.name] + [account]
-        self._write(accounts)
+        accounts, pacs = self._read()
+        if any(p.name == account.name for p in pacs):
+            raise AccountError(_taken(account.name, "a PACS"))
+        self._write(_replaced(accounts, account), pacs)
 
-    def remove(self, name: str) -> None:
-        """Remove the account ``name`` (AccountError when there is none)."""
-        accounts = self.all()
-        if not any(a.name == name for a in accounts):
-            self.get(name)  # Raises with the list of known names.
-        self._write([a for a in accounts if a.name != name])
+    def add_pacs(self, destination: PacsDestination) -> None:
+        """Add or replace the PACS ``destination`` (AccountError when a cloud account has
+        that name). Its AE titles and address are checked by the caller (see
+        ``app.services.accounts_service``), which knows the DICOM rules."""
+        check_name(destination.name)
+        accounts, pacs = self._read()
+        if any(a.name == destination.name for a in accounts):
+            raise AccountError(_taken(destination.name, "a cloud account"))
+        self._write(accounts, _replaced(pacs, destination))
 
-    def _write(self, accounts: list[Account]) -> None:
+    def remove(self, name: str) -> Literal["cloud", "pacs"]:
+        """Remove the account or PACS ``name`` and say which it was (AccountError when
+        there is neither)."""
+        kind = self.kind_of(name)
+        accounts, pacs = self._read()
+        if kind is None:
+            known = ", ".join(self.names()) or "none yet"
+            raise AccountError(f"There is no account called {name} (accounts: {known}).")
+        self._write([a for a in accounts if a.name != name],
+                    [p for p in pacs if p.name != name])
+        return kind
+
+    def _write(self, accounts: list[Account], pacs: list[PacsDestination]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temp = self.path.with_suffix(".tmp")
-        text = json.dumps({"accounts": [asdict(a) for a in accounts]}, indent=1)
+        data: dict[str, object] = {"accounts": [asdict(a) for a in accounts]}
+        if pacs:  # A file without PACS stays as older versions wrote it.
+            data["pacs"] = [asdict(p) for p in pacs]
+        text = json.dumps(data, indent=1)
         with open(temp, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(temp, self.path)
+
+
+def _items(kind: type[_Item], items: list[dict[str, object]]) -> list[_Item]:
+    known = set(kind.__dataclass_fields__)
+    # Keys a newer Lightbox may have added are left out rather than refused.
+    made = [kind(**{k: v for k, v in item.items() if k in known})  # type: ignore[arg-type]
+            for item in items]
+    return sorted(made, key=lambda item: item.name.casefold())
+
+
+def _replaced(items: list[_Item], item: _Item) -> list[_Item]:
+    return [i for i in items if i.name != item.name] + [item]
+
+
+def _taken(name: str, what: str) -> str:
+    return (f"The name {name} is already {what}; choose another name, or remove that one "
+            f"first (lightbox account remove {name}).")

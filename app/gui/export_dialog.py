@@ -8,13 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Qt, QUrl, Signal
-from PySide6.QtGui import QCloseEvent, QDesktopServices, QFont
+from PySide6.QtGui import QDesktopServices, QFont
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
     QCheckBox,
-    QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -22,26 +20,17 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
-    QProgressBar,
     QPushButton,
     QRadioButton,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from app.gui.burned_in_review import BurnedInReview
+from app.gui.copy_flow import CHOOSE, RESULT, REVIEW, WORKING, CopyFlowDialog
 from app.gui.observe import observe
 from app.gui.pseudonym_fields import PseudonymFields
-from app.gui.tasks import GeneratorTask, run_in_background, start_task
-from app.services.copy_review import (
-    BlackoutRule,
-    ReviewImage,
-    copy_options,
-    default_pseudonyms,
-    review_images,
-    rules,
-)
+from app.gui.tasks import run_in_background
+from app.services.copy_review import copy_options, default_pseudonyms
 from app.services.export_words import (
     FORMAT_WORDS,
     SUFFIXES,
@@ -57,7 +46,7 @@ from app.services.library_service import LibraryService, StudyRow
 from app.services.privacy import Privacy
 from app.services.viewer_text import display_date, display_name, display_text
 
-CHOOSE, REVIEW, WORKING, RESULT = range(4)
+__all__ = ["CHOOSE", "RESULT", "REVIEW", "WORKING", "ExportDialog", "default_folder"]
 
 
 def default_folder() -> str:
@@ -70,25 +59,24 @@ def default_folder() -> str:
     return str(Path.home())
 
 
-class ExportDialog(QDialog):
+class ExportDialog(CopyFlowDialog):
     export_finished = Signal(object)  # ExportReport
 
     def __init__(self, study_uids: list[str], privacy: Privacy,
                  library: LibraryService | None = None, parent: QWidget | None = None,
                  without_name: bool = False) -> None:
-        super().__init__(parent)
+        super().__init__(library if library is not None else LibraryService(),
+                         "&Export", "Export progress", parent)
+        self.export_button = self.action_button
         self.study_uids = list(study_uids)
         self.privacy = privacy
-        self.library = library if library is not None else LibraryService()
         self.rows: list[StudyRow] = []
         self.report: ExportReport | None = None
         self.open_url = QDesktopServices.openUrl  # replaced in tests
-        self._task: GeneratorTask | None = None
         self._name_edited = False
         self._defaults_asked = False
         self.setWindowTitle(self.tr("Export a copy"))
         self.resize(680, 600)
-        self.pages = QStackedWidget()
 
         # 1. What, as what, where, and with or without the name.
         self.what = QLabel(self.tr("Looking at the studies..."))
@@ -143,11 +131,6 @@ class ExportDialog(QDialog):
         names.addWidget(self.no_name_note)
         names.addWidget(self.pseudonym)
 
-        self.problem = QLabel()
-        self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("color: #b00020; font-weight: bold")
-        self.problem.setAccessibleName(self.tr("Problem"))
-        self.problem.hide()
         first = QWidget()
         layout = QVBoxLayout(first)
         layout.addWidget(self.what)
@@ -156,26 +139,8 @@ class ExportDialog(QDialog):
         layout.addWidget(name_box)
         layout.addStretch(1)
         layout.addWidget(self.problem)
-        self.pages.addWidget(first)
 
-        # 2. The pictures that may have writing in them.
-        self.review = BurnedInReview(self.library)
-        self.pages.addWidget(self.review)
-
-        # 3. Progress.
-        self.status = QLabel(self.tr("Making the copy..."))
-        self.status.setWordWrap(True)
-        self.progress = QProgressBar()
-        self.progress.setAccessibleName(self.tr("Export progress"))
-        working = QWidget()
-        layout = QVBoxLayout(working)
-        layout.addStretch(1)
-        layout.addWidget(self.status)
-        layout.addWidget(self.progress)
-        layout.addStretch(1)
-        self.pages.addWidget(working)
-
-        # 4. Where the copy is.
+        # The review and progress pages come from CopyFlowDialog; then where the copy is.
         self.done_place = QLabel()
         self.done_place.setWordWrap(True)
         self.done_place.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -205,23 +170,7 @@ class ExportDialog(QDialog):
         layout.addWidget(self.left_out, 1)
         layout.addWidget(self.notes)
         layout.addStretch(0)
-        self.pages.addWidget(result)
-
-        self.buttons = QDialogButtonBox()
-        self.back_button = QPushButton(self.tr("< &Back"))
-        self.back_button.clicked.connect(self.back)
-        self.export_button = QPushButton(self.tr("&Export"))
-        self.export_button.setDefault(True)
-        self.export_button.clicked.connect(self.start)
-        self.buttons.addButton(self.export_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self.cancel_button.clicked.connect(self.cancel)
-        footer = QHBoxLayout()
-        footer.addWidget(self.back_button)
-        footer.addWidget(self.buttons, 1)
-        outer = QVBoxLayout(self)
-        outer.addWidget(self.pages, 1)
-        outer.addLayout(footer)
+        self._assemble(first, result)
 
         observe(self, privacy.changed, lambda _hidden: self._describe())
         self.format_buttons["folder"].setChecked(True)
@@ -330,10 +279,6 @@ class ExportDialog(QDialog):
         else:
             self.export_button.setEnabled(True)
 
-    def _show_problem(self, message: str) -> None:
-        self.problem.setText(message)
-        self.problem.setVisible(bool(message))
-
     # -- running -------------------------------------------------------------------------
     def start(self) -> None:
         """Export, or (without the name) look for pictures with writing in them first."""
@@ -349,29 +294,9 @@ class ExportDialog(QDialog):
             self._run()
             return
         self.export_button.setEnabled(False)
-        self.status.setText(self.tr("Looking for pictures that may have writing in them..."))
-        self.progress.setRange(0, 0)
-        self._show_page(WORKING)
-        library, uids = self.library, self.study_uids
-        self._task = run_in_background(lambda: (review_images(library, uids), rules(library)),
-                                       self._on_review, self._on_failed)
-        self._task.signals.cancelled.connect(self._on_cancelled)
-
-    def _on_review(self, found: tuple[list[ReviewImage], list[BlackoutRule]]) -> None:
-        self._task = None
-        images, saved = found
-        if not images:
-            self._run()
-            return
-        self.review.set_images(images, saved)
-        self._show_page(REVIEW)
-
-    def back(self) -> None:
-        self.review.stop()
-        self._show_page(CHOOSE)
+        self._look_for_writing(self.study_uids)
 
     def _run(self) -> None:
-        self.review.stop()
         library, uids, out, media_format = (self.library, self.study_uids, self.target(),
                                             self.media_format())
         options = copy_options(*self.pseudonym.values(), self.review.choices()) \
@@ -380,15 +305,7 @@ class ExportDialog(QDialog):
         def job() -> Iterator[ExportProgress | ExportReport]:
             yield from library.export(uids, out, media_format, deidentify=options)
 
-        self.status.setText(self.tr("Making the copy..."))
-        self.progress.setRange(0, 0)
-        self._show_page(WORKING)
-        task = GeneratorTask(job, lambda item: isinstance(item, ExportReport))
-        task.signals.progressed.connect(self._on_progress)
-        task.signals.finished.connect(self._on_finished)
-        task.signals.failed.connect(self._on_failed)
-        task.signals.cancelled.connect(self._on_cancelled)
-        self._task = start_task(task)
+        self._start_job(job, ExportReport, self.tr("Making the copy..."))
 
     def _on_progress(self, item: ExportProgress) -> None:
         if item.phase == "packing":
@@ -417,33 +334,5 @@ class ExportDialog(QDialog):
         QApplication.alert(self)
         self.export_finished.emit(report)
 
-    def _on_failed(self, message: str) -> None:
-        self._task = None
-        self._show_page(CHOOSE)
-        self._show_problem(message)
-
-    def _on_cancelled(self) -> None:
-        self._task = None
-        self._show_page(CHOOSE)
-        self._show_problem(self.tr("Cancelled: nothing was saved."))
-
     def show_in_folder(self) -> None:
         self.open_url(QUrl.fromLocalFile(str(self.show_folder)))
-
-    def cancel(self) -> None:
-        if self._task is not None and self.pages.currentIndex() == WORKING:
-            self._task.cancel()
-            self.status.setText(self.tr("Stopping..."))
-            self.cancel_button.setEnabled(False)
-            return
-        self.reject()
-
-    def reject(self) -> None:
-        self.review.stop()
-        if self._task is not None:
-            self._task.cancel()  # The copy in the making is removed.
-        super().reject()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        self.reject()
-        event.accept()

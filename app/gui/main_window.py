@@ -101,6 +101,7 @@ class MainWindow(QMainWindow):
         self.library_view.import_requested.connect(self.transfers.import_folder)
         self.library_view.delete_requested.connect(self.transfers.delete_study)
         self.library_view.upload_requested.connect(self.upload)
+        self.library_view.send_requested.connect(self.transfers.send)
         self.sharing = Sharing(self)
         self.sharing.library_changed.connect(self.library_view.refresh)
         self.library_view.share_requested.connect(self.sharing.share_study)
@@ -371,8 +372,9 @@ class MainWindow(QMainWindow):
         self.transfers.upload(study_uids, account_name)
 
     def change_accounts(self) -> None:
-        """File > Cloud accounts: add one, or change one (its viewer for doctors)."""
-        if change_accounts(self, AccountsService()) is not None:
+        """File > Accounts and PACS: add or change a cloud account (its viewer for doctors)
+        or a PACS."""
+        if change_accounts(self, AccountsService(), pacs=True) is not None:
             self.library_view.refresh()  # What can be shared may have changed.
 
     def import_open_disc(self) -> None:
@@ -389,6 +391,14 @@ class MainWindow(QMainWindow):
         else:
             self.transfers.upload_disc(self.session.path)
 
+    def send_open(self) -> None:
+        """File > Send to PACS: the selected studies, or the library study on screen."""
+        studies = self.open_library_studies()
+        if studies is None:
+            self._import_first(self.tr("Send to PACS"))
+        else:
+            self.transfers.send(studies)
+
     def open_library_studies(self) -> list[str] | None:
         """The studies in front of the user: on the library page the selected ones, in the
         viewer the library study on screen; None when a disc (not the library) is open."""
@@ -404,7 +414,7 @@ class MainWindow(QMainWindow):
     def _import_first(self, title: str) -> None:
         QMessageBox.information(self, title, self.tr(
             "This disc is not in the library yet. Import it first (File > Import the open "
-            "disc), then make the copy from the library."))
+            "disc), then choose it in the library."))
 
     def export_open(self) -> None:
         """File > Export: the selected studies, or the library study on screen."""

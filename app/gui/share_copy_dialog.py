@@ -6,35 +6,24 @@ link. The words and the choices come from app.services."""
 from collections.abc import Iterator
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QFont
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QListWidget,
-    QProgressBar,
     QPushButton,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from app.gui.account_dialog import change_accounts
-from app.gui.burned_in_review import BurnedInReview
+from app.gui.copy_flow import CHOOSE, RESULT, REVIEW, WORKING, CopyFlowDialog
 from app.gui.pseudonym_fields import PseudonymFields
-from app.gui.tasks import GeneratorTask, run_in_background, start_task
+from app.gui.tasks import run_in_background
 from app.services.accounts_service import Account, AccountsService
-from app.services.copy_review import (
-    BlackoutRule,
-    ReviewImage,
-    copy_options,
-    default_pseudonyms,
-    review_images,
-    rules,
-)
+from app.services.copy_review import copy_options, default_pseudonyms
 from app.services.export_words import (
     CopyAccounts,
     copy_accounts,
@@ -47,27 +36,26 @@ from app.services.share_copy import ShareCopyReport
 from app.services.sharing import study_label
 from app.services.uploading import UploadProgress
 
-CHOOSE, REVIEW, WORKING, RESULT = range(4)
+__all__ = ["CHOOSE", "RESULT", "REVIEW", "WORKING", "ShareCopyDialog"]
 
 
-class ShareCopyDialog(QDialog):
+class ShareCopyDialog(CopyFlowDialog):
     copy_shared = Signal(object, object)  # ShareCopyReport with a link, Account
 
     def __init__(self, study_uid: str, library: LibraryService | None = None,
                  accounts: AccountsService | None = None,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(library if library is not None else LibraryService(),
+                         "&Share the copy", "Progress of the copy", parent)
+        self.share_button = self.action_button
         self.study_uid = study_uid
-        self.library = library if library is not None else LibraryService()
         self.accounts_service = accounts if accounts is not None else AccountsService()
         self.accounts: list[Account] = []
         self.report: ShareCopyReport | None = None
         self.label = ""
-        self._task: GeneratorTask | None = None
         self._sending = False
         self.setWindowTitle(self.tr("Share a copy without my name"))
         self.resize(680, 560)
-        self.pages = QStackedWidget()
 
         # 1. Where to, and under which name.
         self.what = QLabel(self.tr("Looking at the study..."))
@@ -95,10 +83,6 @@ class ShareCopyDialog(QDialog):
         form = QFormLayout(self.account_row)
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow(self.tr("Upload to:"), self.account)
-        self.problem = QLabel()
-        self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("color: #b00020; font-weight: bold")
-        self.problem.hide()
         first = QWidget()
         layout = QVBoxLayout(first)
         layout.addWidget(self.what)
@@ -112,26 +96,9 @@ class ShareCopyDialog(QDialog):
         layout.addWidget(self.pseudonym)
         layout.addStretch(1)
         layout.addWidget(self.problem)
-        self.pages.addWidget(first)
 
-        # 2. The pictures that may have writing in them.
-        self.review = BurnedInReview(self.library)
-        self.pages.addWidget(self.review)
-
-        # 3. Making and sending the copy.
-        self.status = QLabel()
-        self.status.setWordWrap(True)
-        self.progress = QProgressBar()
-        self.progress.setAccessibleName(self.tr("Progress of the copy"))
-        working = QWidget()
-        layout = QVBoxLayout(working)
-        layout.addStretch(1)
-        layout.addWidget(self.status)
-        layout.addWidget(self.progress)
-        layout.addStretch(1)
-        self.pages.addWidget(working)
-
-        # 4. When there is no link to give (not every image arrived).
+        # The review and progress pages come from CopyFlowDialog; then, when there is no
+        # link to give (not every image arrived), what went wrong.
         self.outcome = QLabel()
         self.outcome.setWordWrap(True)
         self.outcome.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -142,23 +109,7 @@ class ShareCopyDialog(QDialog):
         layout = QVBoxLayout(result)
         layout.addWidget(self.outcome)
         layout.addWidget(self.details, 1)
-        self.pages.addWidget(result)
-
-        self.buttons = QDialogButtonBox()
-        self.back_button = QPushButton(self.tr("< &Back"))
-        self.back_button.clicked.connect(lambda: self._show_page(CHOOSE))
-        self.share_button = QPushButton(self.tr("&Share the copy"))
-        self.share_button.setDefault(True)
-        self.share_button.clicked.connect(self.start)
-        self.buttons.addButton(self.share_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self.cancel_button.clicked.connect(self.cancel)
-        footer = QHBoxLayout()
-        footer.addWidget(self.back_button)
-        footer.addWidget(self.buttons, 1)
-        outer = QVBoxLayout(self)
-        outer.addWidget(self.pages, 1)
-        outer.addLayout(footer)
+        self._assemble(first, result)
         self._show_page(CHOOSE)
         self.share_button.setEnabled(False)
 
@@ -212,35 +163,15 @@ class ShareCopyDialog(QDialog):
         self.cancel_button.setText(self.tr("Close") if page == RESULT else self.tr("Cancel"))
         self.cancel_button.setEnabled(True)
 
-    def _show_problem(self, message: str) -> None:
-        self.problem.setText(message)
-        self.problem.setVisible(bool(message))
-
     # -- running -------------------------------------------------------------------------
     def start(self) -> None:
         if self.pages.currentIndex() == REVIEW:
             self._run()
             return
         self._show_problem("")
-        self.status.setText(self.tr("Looking for pictures that may have writing in them..."))
-        self.progress.setRange(0, 0)
-        self._show_page(WORKING)
-        library, uid = self.library, self.study_uid
-        self._task = run_in_background(lambda: (review_images(library, [uid]), rules(library)),
-                                       self._on_review, self._on_failed)
-        self._task.signals.cancelled.connect(self._on_cancelled)
-
-    def _on_review(self, found: tuple[list[ReviewImage], list[BlackoutRule]]) -> None:
-        self._task = None
-        images, saved = found
-        if not images:
-            self._run()
-            return
-        self.review.set_images(images, saved)
-        self._show_page(REVIEW)
+        self._look_for_writing([self.study_uid])
 
     def _run(self) -> None:
-        self.review.stop()
         library, uid, account = self.library, self.study_uid, self.chosen_account()
         name, patient_id = self.pseudonym.values()
         options = copy_options(name, patient_id, self.review.choices())
@@ -249,16 +180,8 @@ class ShareCopyDialog(QDialog):
         def job() -> Iterator[ExportProgress | UploadProgress | ShareCopyReport]:
             yield from library.share_without_name(uid, account, make_client, options)
 
-        self.status.setText(self.tr("Making the copy without your name..."))
-        self.progress.setRange(0, 0)
-        self._show_page(WORKING)
         self._sending = False
-        task = GeneratorTask(job, lambda item: isinstance(item, ShareCopyReport))
-        task.signals.progressed.connect(self._on_progress)
-        task.signals.finished.connect(self._on_finished)
-        task.signals.failed.connect(self._on_failed)
-        task.signals.cancelled.connect(self._on_cancelled)
-        self._task = start_task(task)
+        self._start_job(job, ShareCopyReport, self.tr("Making the copy without your name..."))
 
     def _on_progress(self, item: ExportProgress | UploadProgress) -> None:
         self._sending = self._sending or isinstance(item, UploadProgress)
@@ -281,35 +204,9 @@ class ShareCopyDialog(QDialog):
         self.details.setVisible(bool(words.details))
         self._show_page(RESULT)
 
-    def _on_failed(self, message: str) -> None:
-        self._task = None
-        self._show_page(CHOOSE)
-        self._show_problem(message)
-
-    def _on_cancelled(self) -> None:
-        self._task = None
-        self._show_page(CHOOSE)
+    def _cancelled_words(self) -> str:
         if self._sending:
-            self._show_problem(self.tr(
+            return self.tr(
                 "Cancelled: no link was made. Images of the copy already sent stay on {0}; "
-                "they do not carry your name.").format(self.chosen_account().name))
-        else:
-            self._show_problem(self.tr("Cancelled: nothing was sent."))
-
-    def cancel(self) -> None:
-        if self._task is not None and self.pages.currentIndex() == WORKING:
-            self._task.cancel()
-            self.status.setText(self.tr("Stopping..."))
-            self.cancel_button.setEnabled(False)
-            return
-        self.reject()
-
-    def reject(self) -> None:
-        self.review.stop()
-        if self._task is not None:
-            self._task.cancel()
-        super().reject()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        self.reject()
-        event.accept()
+                "they do not carry your name.").format(self.chosen_account().name)
+        return self.tr("Cancelled: nothing was sent.")

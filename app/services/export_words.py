@@ -154,11 +154,11 @@ def copy_accounts(accounts: Sequence[Account]) -> CopyAccounts:
                                     " not offered: no viewer for doctors, so no link.")
     if not accounts:
         return CopyAccounts((), "You have no cloud account yet. Add one that has a viewer "
-                                "for doctors (File > Cloud accounts...), then share the copy.")
+                                "for doctors (File > Accounts and PACS...), then share the copy.")
     names = " and ".join(a.name for a in accounts)
     return CopyAccounts((), f"{names} has no viewer for doctors, so there would be no link "
-                            "to send. Add a viewer to the account (File > Cloud "
-                            "accounts...), then share the copy.")
+                            "to send. Add a viewer to the account (File > Accounts "
+                            "and PACS...), then share the copy.")
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from app.services.exporting import ExportProgress, ExportReport, Format
     from app.services.importing import ImportProgress, ImportReport
     from app.services.reconciling import DiscIdentity, LocalIdentity, ReconcileForm
+    from app.services.send_plan import SendPlan
     from app.services.sending import SendReport
     from app.services.share_copy import ShareCopyReport
     from app.services.uploading import UploadProgress, UploadReport
@@ -131,6 +132,16 @@ class LibraryService:
                 images[uid] = len(pending)
                 sizes[uid] = sum(p.size for p in pending)
         return UploadPlan(account, rows, images, sizes)
+
+    def send_plan(self, study_uids: list[str], destination: str) -> SendPlan:
+        """What sending these studies to the PACS ``destination`` (``AET@HOST:PORT``)
+        would carry now. UsageError for a bad address."""
+        from app.services.send_plan import plan_send
+        from app.services.sending import destination_of
+
+        key = str(destination_of(destination))
+        with self._open() as library:
+            return plan_send(study_uids, key, library)
 
     def viewer_link(self, study_instance_uid: str, account: Account) -> str:
         """The link a doctor opens to see a study that is completely on ``account``.

@@ -128,7 +128,7 @@ def share_options(uploads: Mapping[str, str], accounts: Iterable[Account]) -> Sh
     if complete:
         names = " and ".join(a.name for a in complete)
         return ShareOptions((), f"{names} has no viewer for doctors yet; add one to the "
-                                "account (File > Cloud accounts) to share this study.")
+                                "account (File > Accounts and PACS) to share this study.")
     partial = [n for n, state in uploads.items() if state == "partial" and n in known]
     if partial:
         return ShareOptions((), f"Only part of this study is on {' and '.join(partial)}; "
