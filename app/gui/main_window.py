@@ -47,6 +47,7 @@ from app.gui.viewer_page import ViewerPage
 from app.imaging.frame_cache import FrameCache
 from app.imaging.slices import SeriesSlices
 from app.services.accounts_service import AccountsService
+from app.services.audit import unrecorded
 from app.services.library_service import LibraryService
 from app.services.privacy import Privacy
 from app.services.problem_words import group_problems, nothing_to_show
@@ -61,6 +62,7 @@ MAX_RECENT = 10
 class MainWindow(QMainWindow):
     first_image_shown = Signal()
     nothing_to_show = Signal(str)  # the medium opened (or not) without a first image
+    audit_unrecorded = Signal(str)  # an action went ahead but is not in the audit log
     # Made by app.gui.actions.build_menus:
     action_library: QAction
     action_overlay: QAction
@@ -78,7 +80,10 @@ class MainWindow(QMainWindow):
         self.library = LibraryService()
         cache: FrameCache[tuple[str, int], LoadedFrame] = FrameCache(
             lambda loaded: loaded.nbytes, cache_budget_bytes(self.settings))
-        self.viewer = ViewerModel(self.privacy, cache, PREFETCH_AHEAD)
+        self.viewer = ViewerModel(self.privacy, cache, PREFETCH_AHEAD, self.library.record_view)
+        # Told from any thread; the signal brings the sentence to the status bar.
+        self.audit_unrecorded.connect(self.summary_text)
+        self._stop_audit_notes = unrecorded.connect(self.audit_unrecorded.emit)
         self.viewer.set_fps(_int_setting(self.settings, "cine/fps", 10))
         self.session: ViewerSession | None = None
         self._stop_requests: list[Callable[[], None]] = []
@@ -466,7 +471,11 @@ class MainWindow(QMainWindow):
                 event.acceptProposedAction()
                 return
 
+    def summary_text(self, text: str) -> None:
+        self.summary.setText(text)
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._stop_audit_notes()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.monitor.stop()
         self._close_session()
