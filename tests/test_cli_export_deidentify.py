@@ -134,10 +134,11 @@ def test_burned_in_images_are_left_out_unless_included(
 @pytest.mark.parametrize(("options", "sentence"), [
     (["--include-burned-in"], "--include-burned-in only applies to a de-identified copy: "
                               "add --deidentify."),
-    (["--patient-name", "X"], "--patient-name only applies to a de-identified copy: add "
-                              "--deidentify."),
-    (["--patient-id", "X"], "--patient-id only applies to a de-identified copy: add "
-                            "--deidentify."),
+    # Without --deidentify these two belong to a copy for a local patient (with --issuer).
+    (["--patient-name", "X"], "--patient-name needs --patient-id and --issuer (the local "
+                              "patient), or --deidentify for a de-identified copy."),
+    (["--patient-id", "X"], "--patient-id and --issuer go together: add --issuer, or "
+                            "--deidentify for a de-identified copy."),
     (["--deidentify", "--patient-name", " "], "--patient-name is empty: give the name to "
                                               "use, or leave the option out."),
 ])

@@ -19,6 +19,7 @@ from app.core.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE, LibraryError,
 if TYPE_CHECKING:
     from app.services.accounts_service import PacsDestination
     from app.services.copy_options import DeidentifyOptions
+    from app.services.reconciling import LocalIdentity
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -301,8 +302,36 @@ def cmd_upload(args: argparse.Namespace) -> int:
     return EXIT_OK if all(s.complete for s in report.studies) else EXIT_PROBLEMS
 
 
+_DETAIL_OPTIONS = (("--patient-name", "patient_name"), ("--birth-date", "birth_date"),
+                   ("--sex", "sex"), ("--accession", "accession"))
+
+
+def local_identity(args: argparse.Namespace, alternative: str = "") -> "LocalIdentity | None":
+    """The local patient the options ask the copies to carry (None without
+    --patient-id/--issuer); UsageError in one sentence when they are incomplete or a
+    value is not valid. ``alternative`` names what else an option may go with."""
+    from app.services.reconciling import identity_from
+
+    details = [(option, getattr(args, dest, None)) for option, dest in _DETAIL_OPTIONS]
+    if args.patient_id is None and args.issuer is None:
+        for option, value in details:
+            if value is not None:
+                raise UsageError(f"{option} needs --patient-id and --issuer (the local "
+                                 f"patient){alternative}.")
+        return None
+    if args.patient_id is None or args.issuer is None:
+        missing, given = ("--issuer", "--patient-id") if args.issuer is None \
+            else ("--patient-id", "--issuer")
+        raise UsageError(f"{given} and {missing} go together: add {missing}{alternative}.")
+    return identity_from({"patient_id": args.patient_id, "issuer": args.issuer,
+                          **{dest: getattr(args, dest, None) for _, dest in _DETAIL_OPTIONS}})
+
+
 def cmd_send(args: argparse.Namespace) -> int:
-    """``lightbox send STUDY_UID... --to AET@HOST:PORT|NAME [--calling-aet AET] [--json]``."""
+    """``lightbox send STUDY_UID... --to AET@HOST:PORT|NAME [--calling-aet AET]
+    [--patient-id ID --issuer I [--patient-name N] [--birth-date D] [--sex S]
+    [--accession A]] [--resend] [--json]``."""
+    identity = local_identity(args)
     from app.cli.contract import send_json
     from app.cli.printers import print_send
     from app.cli.progress import ProgressPrinter
@@ -315,7 +344,8 @@ def cmd_send(args: argparse.Namespace) -> int:
     configure_dicom_reading()
     # A saved PACS's name becomes its address: sends are recorded by address.
     address, calling_aet = AccountsService().send_target(args.to, args.calling_aet)
-    job = LibraryService().send(args.studies, address, calling_aet)
+    job = LibraryService().send(args.studies, address, calling_aet, identity=identity,
+                                resend=args.resend)
     bar = ProgressPrinter(sys.stderr, args.json)
     try:
         report = run_to_report(job, SendReport, bar.update_send)
@@ -362,19 +392,21 @@ def _upload_medium(args: argparse.Namespace) -> int:
 
 def deidentify_options(args: argparse.Namespace) -> "DeidentifyOptions | None":
     """What ``--deidentify`` and its options ask for (None without it); UsageError when an
-    option that only makes sense for a de-identified copy comes without it."""
+    option that only makes sense for a de-identified copy comes without it, or one of a
+    local patient's (--issuer ...) comes with it. Without --deidentify, --patient-id and
+    --patient-name belong to the local patient (see local_identity)."""
     from app.services.copy_options import DeidentifyOptions
 
-    given = [option for option, value in (
-        ("--include-burned-in", args.include_burned_in),
-        ("--patient-name", args.patient_name is not None),
-        ("--patient-id", args.patient_id is not None),
-    ) if value]
     if not args.deidentify:
-        if given:
-            raise UsageError(f"{given[0]} only applies to a de-identified copy: add "
-                             "--deidentify.")
+        if args.include_burned_in:
+            raise UsageError("--include-burned-in only applies to a de-identified copy: "
+                             "add --deidentify.")
         return None
+    for option, value in (("--issuer", args.issuer), *(
+            (option, getattr(args, dest)) for option, dest in _DETAIL_OPTIONS[1:])):
+        if value is not None:
+            raise UsageError(f"{option} cannot be combined with --deidentify: a copy is "
+                             "either de-identified or made for a local patient, not both.")
     for option, value in (("--patient-name", args.patient_name),
                           ("--patient-id", args.patient_id)):
         if value is not None and not value.strip():
@@ -386,8 +418,11 @@ def deidentify_options(args: argparse.Namespace) -> "DeidentifyOptions | None":
 
 def cmd_export(args: argparse.Namespace) -> int:
     """``lightbox export STUDY_UID... --out PATH [--deidentify [--include-burned-in]
-    [--patient-name N] [--patient-id I]] [--format folder|zip|iso] [--json]``."""
+    [--patient-name N] [--patient-id I] | --patient-id ID --issuer I [--patient-name N]
+    [--birth-date D] [--sex S] [--accession A]] [--format folder|zip|iso] [--json]``."""
     options = deidentify_options(args)
+    identity = None if options is not None else \
+        local_identity(args, ", or --deidentify for a de-identified copy")
     from app.cli.contract import export_json
     from app.cli.printers import print_export
     from app.cli.progress import ProgressPrinter
@@ -398,7 +433,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     configure_dicom_reading()
     media_format = args.format or format_for(args.out)
-    job = LibraryService().export(args.studies, args.out, media_format, deidentify=options)
+    job = LibraryService().export(args.studies, args.out, media_format, deidentify=options,
+                                  identity=identity)
     bar = ProgressPrinter(sys.stderr, args.json)
     try:
         report = run_to_report(job, ExportReport, bar.update_export)

@@ -105,20 +105,24 @@ def upload_json(report: UploadReport) -> dict[str, object]:
 
 def send_json(report: SendReport) -> dict[str, object]:
     """The ``send --json`` object: ``upload --json``'s, with ``link`` null, plus per study
-    ``decoded``: images sent uncompressed because the PACS refused their stored syntax."""
-    return {
-        "studies": [
-            {
-                "study_instance_uid": s.study_instance_uid,
-                "sent": s.sent,
-                "confirmed": s.confirmed,
-                "failed": [{"sop_instance_uid": uid, "reason": why} for uid, why in s.failed],
-                "link": None,
-                "decoded": s.decoded,
-            }
-            for s in report.studies
-        ]
-    }
+    ``decoded``: images sent uncompressed because the PACS refused their stored syntax,
+    and, when the study was sent for a local patient, ``identity``: the values given
+    (``patient_id``, ``issuer``, ``patient_name``, ``birth_date``, ``sex``,
+    ``accession``; null where the disc's value was kept)."""
+    studies: list[dict[str, object]] = []
+    for s in report.studies:
+        study: dict[str, object] = {
+            "study_instance_uid": s.study_instance_uid,
+            "sent": s.sent,
+            "confirmed": s.confirmed,
+            "failed": [{"sop_instance_uid": uid, "reason": why} for uid, why in s.failed],
+            "link": None,
+            "decoded": s.decoded,
+        }
+        if s.identity is not None:
+            study["identity"] = s.identity.as_json()
+        studies.append(study)
+    return {"studies": studies}
 
 
 def disc_upload_json(report: DiscUploadReport) -> dict[str, object]:
@@ -160,4 +164,6 @@ def export_json(report: ExportReport) -> dict[str, object]:
             for w in report.warnings
         ],
         "notes": list(report.notes),
+        # Only for a copy made for a local patient (the values given, as in send --json).
+        **({"identity": report.identity.as_json()} if report.identity is not None else {}),
     }

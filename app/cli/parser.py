@@ -80,6 +80,26 @@ def _syntax_help() -> str:
     return f"one of: {', '.join(transfer_syntax_names())}"
 
 
+def _local_patient_options(command: argparse.ArgumentParser, what: str,
+                           name_and_id: bool = True) -> None:
+    """The options that reconcile a copy to the local patient (``name_and_id``: also
+    --patient-id and --patient-name, which export shares with --deidentify)."""
+    if name_and_id:
+        command.add_argument("--patient-id", metavar="ID",
+                             help=f"the local Patient ID (MRN) {what}; needs --issuer")
+    command.add_argument("--issuer", metavar="ISSUER",
+                         help="who assigns the local Patient ID (Issuer of Patient ID)")
+    if name_and_id:
+        command.add_argument("--patient-name", metavar="NAME",
+                             help="with --patient-id: the local name, FAMILY^GIVEN")
+    command.add_argument("--birth-date", metavar="YYYYMMDD",
+                         help="with --patient-id: the local birth date")
+    command.add_argument("--sex", metavar="M|F|O",
+                         help="with --patient-id: the local sex (M, F, O)")
+    command.add_argument("--accession", metavar="NUMBER",
+                         help="with --patient-id: the local accession number")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line: global options and every sub-command."""
     parser = _Parser(
@@ -187,6 +207,10 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("--calling-aet", metavar="AET",
                       help="our AE title, as the PACS knows it (default: the saved PACS's, "
                            "else LIGHTBOX)")
+    _local_patient_options(send, "the PACS receives")
+    send.add_argument("--resend", action="store_true",
+                      help="send every image again, also those the PACS confirmed before "
+                           "(after its copy was corrected or deleted there)")
     send.add_argument("--json", action="store_true", help="print one JSON object at the end")
 
     link = commands.add_parser(
@@ -213,10 +237,12 @@ def build_parser() -> argparse.ArgumentParser:
                              "(a name drawn into the pixels) as they are")
     export.add_argument("--patient-name", metavar="NAME",
                         help="with --deidentify: the name the copy carries "
-                             "(default: Anonymous^CODE)")
+                             "(default: Anonymous^CODE); with --issuer: the local "
+                             "patient's name (FAMILY^GIVEN)")
     export.add_argument("--patient-id", metavar="ID",
                         help="with --deidentify: the patient ID the copy carries "
-                             "(default: ANON-CODE)")
+                             "(default: ANON-CODE); with --issuer: the local Patient ID")
+    _local_patient_options(export, "the copy carries", name_and_id=False)
     export.add_argument("--json", action="store_true", help="print one JSON object at the end")
 
     audit = commands.add_parser(

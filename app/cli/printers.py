@@ -155,6 +155,9 @@ def print_send(report: SendReport, out: TextIO) -> None:
     for study in report.studies:
         _print(f"{study.study_instance_uid}: {study.confirmed} of {study.total} images "
                f"confirmed by {report.destination} ({study.sent} sent now).", out)
+        if study.identity is not None:
+            _print(f"  Sent for the local patient: Patient ID {study.identity.patient_id} "
+                   f"(issuer {study.identity.issuer}).", out)
         if study.decoded:
             _print(f"  {study.decoded} compressed images were decoded and sent uncompressed, "
                    "because the PACS accepts only uncompressed images.", out)
@@ -174,7 +177,9 @@ _EXPORT_KINDS = {"folder": "a folder", "zip": "a ZIP file", "iso": "an ISO image
 def print_export(report: ExportReport, out: TextIO) -> None:
     """Where the copy is and what it holds, then every image left out and why."""
     studies = len(report.studies)
-    what = "a de-identified copy of " if report.deidentified else ""
+    what = "a de-identified copy of " if report.deidentified else \
+        f"a copy for Patient ID {report.identity.patient_id} (issuer " \
+        f"{report.identity.issuer}) of " if report.identity is not None else ""
     _print(f"Exported {what}{studies} stud{'y' if studies == 1 else 'ies'} "
            f"({report.instances} images, {report.bytes / 1e6:.1f} MB) as "
            f"{_EXPORT_KINDS[report.format]} with a DICOMDIR: {report.out}", out)

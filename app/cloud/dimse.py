@@ -206,28 +206,39 @@ class StoreAssociation:
         """True when the PACS accepted this SOP class in this transfer syntax."""
         return (sop_class, syntax) in self._accepted
 
-    def store(self, file: StoreFile) -> StoreResult:
-        """Send one file; PacsError when the association is gone."""
+    def store(self, file: StoreFile,
+              rewrite: Callable[[Dataset], Dataset] | None = None) -> StoreResult:
+        """Send one file; PacsError when the association is gone. With ``rewrite`` the
+        file is read whole (decoded first when the PACS accepts only uncompressed), passed
+        through it, and what it returns is sent (the file itself is never changed)."""
         stored = self._accepted.get((file.sop_class_uid, file.transfer_syntax))
-        if stored is not None:
+        if stored is not None and rewrite is None:
             return self._store_as_stored(file, stored)
-        if not any(self.accepts(file.sop_class_uid, ts) for ts in UNCOMPRESSED):
+        if stored is None and not any(self.accepts(file.sop_class_uid, ts)
+                                      for ts in UNCOMPRESSED):
             return StoreResult(file.sop_instance_uid, False,
                                "The PACS does not accept images of this kind "
                                f"(SOP class {UID(file.sop_class_uid).name}).")
         try:
-            dataset = dcmread(file.path)
+            dataset: Dataset = dcmread(file.path)
         except (OSError, InvalidDicomError):
             return _unreadable(file)
-        try:
-            if dataset.file_meta.TransferSyntaxUID.is_compressed:
-                # Same instance, other encoding: keep its UID (pydicom makes a new one).
-                dataset.decompress(generate_instance_uid=False)
-        except Exception as exc:
-            return StoreResult(file.sop_instance_uid, False,
-                               "The PACS accepts only uncompressed images and this one "
-                               f"could not be decoded ({type(exc).__name__}).")
-        return self._verdict(file, self.store_dataset(dataset), decoded=True)
+        decoded = stored is None  # Sent uncompressed because its own syntax was refused.
+        if decoded:
+            try:
+                if dataset.file_meta.TransferSyntaxUID.is_compressed:
+                    # Same instance, other encoding: keep its UID (pydicom makes a new one).
+                    dataset.decompress(generate_instance_uid=False)
+            except Exception as exc:
+                return StoreResult(file.sop_instance_uid, False,
+                                   "The PACS accepts only uncompressed images and this one "
+                                   f"could not be decoded ({type(exc).__name__}).")
+        if rewrite is not None:
+            rewritten = _rewritten(file, dataset, rewrite)
+            if isinstance(rewritten, StoreResult):
+                return rewritten
+            dataset = rewritten
+        return self._verdict(file, self.store_dataset(dataset), decoded=decoded)
 
     def _store_as_stored(self, file: StoreFile, context: Accepted) -> StoreResult:
         """The data set goes from the file as it is, after its File Meta Information."""
@@ -297,9 +308,21 @@ class StoreAssociation:
         self._link.release()
 
 
+def _rewritten(file: StoreFile, dataset: Dataset,
+               rewrite: Callable[[Dataset], Dataset]) -> Dataset | StoreResult:
+    """``rewrite(dataset)``, or the failed verdict when it raises."""
+    try:
+        return rewrite(dataset)
+    except Exception as exc:  # Its text may quote the data set (names): the type only.
+        return StoreResult(file.sop_instance_uid, False, "This image could not be "
+                           f"prepared for the PACS ({type(exc).__name__}).")
+
+
 def store_files(destination: Destination, calling_aet: str, files: Sequence[StoreFile],
-                cancelled: Callable[[], bool] = lambda: False) -> Iterator[StoreResult]:
-    """Send ``files`` over one association, yielding each instance's verdict."""
+                cancelled: Callable[[], bool] = lambda: False,
+                rewrite: Callable[[Dataset], Dataset] | None = None) -> Iterator[StoreResult]:
+    """Send ``files`` over one association, yielding each instance's verdict; each data
+    set goes through ``rewrite`` first when given (see StoreAssociation.store)."""
     if not files:
         return
     association = StoreAssociation(destination, calling_aet, files)
@@ -307,6 +330,6 @@ def store_files(destination: Destination, calling_aet: str, files: Sequence[Stor
         for file in files:
             if cancelled():
                 break
-            yield association.store(file)
+            yield association.store(file, rewrite)
     finally:
         association.close()

@@ -86,6 +86,31 @@ class StudyRow:
 
 
 @dataclass(frozen=True)
+class SentIdentity:
+    """The identity a study was sent under to a destination, and when (UTC): the values
+    given for the copy, None where the disc's value was kept (all None: as on the disc).
+    Fields in the order of ``IDENTITY_FIELDS``."""
+
+    study_instance_uid: str
+    destination: str
+    patient_id: str | None
+    issuer: str | None
+    patient_name: str | None
+    birth_date: str | None
+    sex: str | None
+    accession: str | None
+    sent_at: str
+
+    @property
+    def values(self) -> tuple[str | None, ...]:
+        """The identity's values, in ``IDENTITY_FIELDS`` order."""
+        return tuple(getattr(self, f) for f in IDENTITY_FIELDS)
+
+
+IDENTITY_FIELDS = ("patient_id", "issuer", "patient_name", "birth_date", "sex", "accession")
+
+
+@dataclass(frozen=True)
 class ShareRow:
     """A viewer link given out: for which study, on which account, how and when (UTC)."""
 
@@ -682,6 +707,46 @@ class Library:
                 " WHERE sends.state != 'confirmed'",
                 [(destination, reason, now, uid) for uid, reason in failed.items()],
             )
+
+    def forget_sends(self, study_instance_uid: str, destination: str) -> None:
+        """Forget what ``destination`` confirmed of a study, so everything is sent again
+        (after its copy there was corrected or deleted)."""
+        with self._transaction() as db:
+            db.execute(
+                "DELETE FROM sends WHERE destination = ? AND instance IN (SELECT i.id"
+                " FROM instances i JOIN series se ON i.series = se.id"
+                " JOIN studies st ON se.study = st.id WHERE st.study_uid = ?)",
+                (destination, study_instance_uid),
+            )
+
+    def record_send_identity(self, study_instance_uid: str, destination: str,
+                             values: tuple[str | None, ...]) -> None:
+        """Remember the identity (``IDENTITY_FIELDS`` order, None: as on the disc) a
+        study is being sent under to ``destination``."""
+        columns = ", ".join(IDENTITY_FIELDS)
+        with self._transaction() as db:
+            db.execute(
+                f"INSERT INTO send_identities (study_uid, destination, {columns}, sent_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (study_instance_uid, destination, *values, _now()),
+            )
+
+    def send_identities(self, study_instance_uid: str | None = None,
+                        destination: str | None = None) -> list[SentIdentity]:
+        """The identities studies were sent under, newest first (filtered by study and
+        destination when given)."""
+        where, params = [], []
+        for column, value in (("study_uid", study_instance_uid),
+                              ("destination", destination)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        rows = self._db.execute(
+            f"SELECT study_uid, destination, {', '.join(IDENTITY_FIELDS)}, sent_at"
+            f" FROM send_identities {clause} ORDER BY id DESC", params,
+        ).fetchall()
+        return [SentIdentity(*row) for row in rows]
 
     def record_share(self, study_instance_uid: str, account: str, link: str, how: str) -> None:
         """Remember that ``link`` to a study on ``account`` was given out, and how."""

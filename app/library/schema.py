@@ -156,6 +156,25 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX sends_destination ON sends(destination, state);
     """,
+    # 7: the local identity each study was sent under, per destination, one row per send
+    # that carried images: the values given (NULL: the disc's value was kept; all NULL:
+    # sent as on the disc). The latest row is what the PACS holds the study under; a
+    # resend under another identity is refused (services.sending says why).
+    """
+    CREATE TABLE send_identities (
+        id INTEGER PRIMARY KEY,
+        study_uid TEXT NOT NULL,
+        destination TEXT NOT NULL,
+        patient_id TEXT,
+        issuer TEXT,
+        patient_name TEXT,
+        birth_date TEXT,
+        sex TEXT,
+        accession TEXT,
+        sent_at TEXT NOT NULL
+    );
+    CREATE INDEX send_identities_study ON send_identities(study_uid, destination);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -19,7 +19,7 @@ caller says whether the result is de-identified (``deidentified``): the report, 
 import os
 import time
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -34,6 +34,7 @@ from app.exporting.meta import encoded, media_prefix, read_header, transfer_synt
 from app.exporting.target import FORMATS, Format, check_room, check_target, write_error
 from app.exporting.writer import MediaWriter, SourceReadError, open_writer
 from app.library.library import Library, StoredInstance
+from app.services.reconciling import LocalIdentity
 
 __all__ = ["FORMATS", "ExportProgress", "ExportReport", "ExportWarning", "ExportedStudy",
            "Format", "Transform", "describe_export", "export_studies", "format_for"]
@@ -125,6 +126,7 @@ class ExportReport:
     deidentified: bool
     warnings: tuple[ExportWarning, ...]
     notes: tuple[str, ...] = ()
+    identity: LocalIdentity | None = None
 
 
 @dataclass
@@ -139,6 +141,7 @@ class _StudyTally:
 def export_studies(
     study_uids: list[str], out: Path, format: Format, library: Library,
     transform: Transform | None = None, *, deidentified: bool = False,
+    identity: LocalIdentity | None = None,
 ) -> Iterator[ExportProgress | ExportReport]:
     """Write ``study_uids`` from ``library`` as standard media at ``out``.
 
@@ -148,6 +151,8 @@ def export_studies(
     file), its folder is missing, or the disk is clearly too small. Raises ExportError
     when the disk fills up or refuses a write on the way; the partial copy is removed.
     Stop iterating (close the generator) to cancel: the partial copy is removed.
+    ``identity`` is the local patient the transform put into the copy
+    (services.reconciling), for the report.
     """
     uids = list(dict.fromkeys(study_uids))
     stored: dict[str, list[StoredInstance]] = {}
@@ -161,6 +166,7 @@ def export_studies(
     writer = open_writer(target)
     try:
         report = yield from _write(writer, stored, library, transform, deidentified)
+        report = replace(report, identity=identity)
     except SourceReadError as exc:
         writer.abort()
         raise ExportError(

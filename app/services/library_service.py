@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.core.errors import LibraryError, NotOnAccountError, NoViewerAddressError
+from app.core.errors import LibraryError, NotOnAccountError, NoViewerAddressError, UsageError
 from app.core.models import PatientKey
 from app.core.paths import lightbox_home
-from app.library.library import Library, ShareRow, StudyRow
+from app.library.library import Library, SentIdentity, ShareRow, StudyRow
 from app.services import audit
 from app.services.copy_options import DeidentifyOptions
 
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from app.services.disc_upload import DiscUploadProgress, DiscUploadReport
     from app.services.exporting import ExportProgress, ExportReport, Format
     from app.services.importing import ImportProgress, ImportReport
+    from app.services.reconciling import DiscIdentity, LocalIdentity, ReconcileForm
     from app.services.send_plan import SendPlan
     from app.services.sending import SendReport
     from app.services.share_copy import ShareCopyReport
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
     from app.services.viewer_model import OpenSource
 
 __all__ = ["DeidentifyOptions", "LibraryService", "LibrarySummary", "PatientKey",
-           "ShareRow", "StudyRow", "UploadPlan"]
+           "SentIdentity", "ShareRow", "StudyRow", "UploadPlan"]
 
 
 @dataclass(frozen=True)
@@ -229,9 +230,16 @@ class LibraryService:
 
     def send(
         self, study_uids: list[str], destination: str, calling_aet: str = "LIGHTBOX",
+        identity: LocalIdentity | None = None, resend: bool = False,
     ) -> Iterator[UploadProgress | SendReport]:
         """C-STORE studies to the PACS ``destination`` (``AET@HOST:PORT``) as
-        ``calling_aet`` (see services.sending). UsageError for a bad address."""
+        ``calling_aet`` (see services.sending). UsageError for a bad address.
+
+        With ``identity`` the PACS receives copies carrying that local patient (the
+        library's files stay as they are; see services.reconciling), and the library
+        records it. UsageError, before anything is sent, when the PACS already confirmed
+        a study sent under another identity; ``resend`` sends every image again (after
+        the PACS's copy was corrected or deleted there)."""
         from app.cloud.dimse import check_ae_title
         from app.services.sending import SendReport, destination_of, send_studies
 
@@ -239,8 +247,35 @@ class LibraryService:
         check_ae_title(calling_aet)
         with audit.audited(self.home, "send", destination, study_uids) as record, \
                 self._open() as library:
-            yield from record.watch(send_studies(study_uids, target, calling_aet, library),
-                                    SendReport, audit.send_outcome)
+            yield from record.watch(
+                send_studies(study_uids, target, calling_aet, library, identity, resend),
+                SendReport, audit.send_outcome)
+
+    def identity_on_disc(self, study_instance_uid: str) -> DiscIdentity:
+        """The patient as a study's stored images name it (the form's starting values),
+        with a sentence for each field its images disagree on. LibraryError for a study
+        the library does not hold."""
+        from app.services.reconciling import identity_on_disc
+
+        with self._open() as library:
+            if not library.study_exists(study_instance_uid):
+                raise LibraryError(f"There is no study {study_instance_uid} in the library.")
+            paths = [library.store.path(f.file) for f in library.study_files(study_instance_uid)]
+        return identity_on_disc(paths)
+
+    def reconcile_form(self, study_instance_uid: str, issuer: str = "") -> ReconcileForm:
+        """The reconciliation form of a study, filled from its stored images (the local
+        Patient ID empty, the issuer ``issuer``: the hospital's usual one)."""
+        from app.services.reconciling import ReconcileForm
+
+        return ReconcileForm(self.identity_on_disc(study_instance_uid), issuer=issuer)
+
+    def send_identities(self, study_instance_uid: str | None = None,
+                        destination: str | None = None) -> list[SentIdentity]:
+        """Which identity studies were sent under, per destination and when, newest
+        first (None fields: the disc's value was kept)."""
+        with self._open() as library:
+            return library.send_identities(study_instance_uid, destination)
 
     def upload_medium(
         self, source: Path, account: Account, make_client: Callable[[], DicomWebClient],
@@ -262,7 +297,7 @@ class LibraryService:
 
     def export(
         self, study_uids: list[str], out: Path, format: Format = "folder",
-        deidentify: DeidentifyOptions | None = None,
+        deidentify: DeidentifyOptions | None = None, identity: LocalIdentity | None = None,
     ) -> Iterator[ExportProgress | ExportReport]:
         """Write studies as standard media (a folder, ZIP file or ISO image with a
         DICOMDIR) at ``out`` (see services.exporting).
@@ -273,14 +308,25 @@ class LibraryService:
         that may show burned-in text and have no rule are left out, each with a warning,
         unless ``deidentify.include_burned_in``. The report's ``deidentified`` says so,
         and its notes say what was blacked out or included as asked.
+
+        With ``identity`` the copy carries that local patient (see services.reconciling;
+        the report's ``identity`` says so); it cannot be combined with ``deidentify``
+        (UsageError).
         """
-        from app.services.exporting import ExportReport
+        if identity is not None and deidentify is not None:
+            raise UsageError("A copy is either de-identified or reconciled to a local "
+                             "patient, not both: leave out --deidentify or the local "
+                             "patient's options.")
+        from app.services.exporting import ExportReport, export_studies
 
         with audit.audited(self.home, "export", str(out), study_uids) as record, \
                 self._open() as library:
-            if deidentify is None:
-                from app.services.exporting import export_studies
+            if identity is not None:
+                from app.services.reconciling import rewriter
 
+                job = export_studies(study_uids, out, format, library, rewriter(identity),
+                                     identity=identity)
+            elif deidentify is None:
                 job = export_studies(study_uids, out, format, library)
             else:
                 from app.services.deidentifying import export_deidentified
