@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.cli.audit import cmd_audit
 from app.core.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE, LibraryError, UsageError
 
 if TYPE_CHECKING:
@@ -528,4 +529,5 @@ COMMANDS: dict[str | None, Command] = {
     "export": cmd_export,
     "library": cmd_library,
     "sample-disc": cmd_sample_disc,
+    "audit": cmd_audit,
 }

@@ -16,6 +16,7 @@ from app.cli.commands import COMMANDS, run_self_test
 from app.cli.parser import build_parser
 from app.core.errors import EXIT_PROBLEMS, LightboxError, UsageError
 from app.core.printable import printable
+from app.services.audit import unrecorded as audit_failures
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -29,6 +30,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             reconfigure(errors="backslashreplace")
     if args.home:
         os.environ["LIGHTBOX_HOME"] = str(Path(args.home).expanduser())
+    # An action the audit log could not record still completes; say so, and exit 1.
+    unrecorded: list[str] = []
+    stop = audit_failures.connect(unrecorded.append)
+    try:
+        code = _run(args)
+    finally:
+        stop()
+    for sentence in unrecorded:
+        print(printable(sentence), file=sys.stderr)
+    return max(code, EXIT_PROBLEMS) if unrecorded else code
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         if args.self_test:
             if args.command is not None:

@@ -252,6 +252,13 @@ def build_parser() -> argparse.ArgumentParser:
     _local_patient_options(export, "the copy carries", name_and_id=False)
     export.add_argument("--json", action="store_true", help="print one JSON object at the end")
 
+    audit = commands.add_parser(
+        "audit", help="show the audit log of what was done with which studies, by whom")
+    audit.add_argument("--verify", action="store_true",
+                       help="check the hash chain: exit 1 when an entry was edited, "
+                            "removed or reordered, naming the first bad one")
+    audit.add_argument("--json", action="store_true", help="print one JSON object")
+
     sample = commands.add_parser(
         "sample-disc", help="write a synthetic but valid disc (demo, tests, benchmarks)"
     )

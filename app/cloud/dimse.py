@@ -1,32 +1,31 @@
-"""DICOM C-STORE to a PACS (pynetdicom), one association per study.
+"""DICOM C-STORE to a PACS, one association per study (over app.cloud.dicom_link).
 
-Files are sent as stored, straight from the store (pynetdicom streams the file's dataset
-without decoding it) when the PACS accepts the stored transfer syntax; when it accepts
-only uncompressed, the file is decoded and sent as little endian, and the result says so.
-The association's socket gets TCP_NODELAY (with Nagle on, every C-STORE waits ~40 ms).
+Files are sent as stored, straight from the store (the file's data set is streamed without
+decoding it) when the PACS accepts the stored transfer syntax; when it accepts only
+uncompressed, the file is decoded and sent as little endian, and the result says so.
 """
 
-import socket
+import os
+import struct
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
+from typing import BinaryIO
 
-from pydicom import dcmread
-from pydicom.dataset import Dataset
+from pydicom import Dataset, dcmread
+from pydicom.errors import InvalidDicomError
 from pydicom.uid import UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian
-from pynetdicom import AE, _config, evt
-from pynetdicom.association import Association
+from pynetdicom.dsutils import encode, split_dataset
 from pynetdicom.presentation import build_context
 
+from app.cloud.dicom_link import Accepted, LinkError, Rejected, StoreLink
 from app.core.errors import PacsError, UsageError
 
 MAX_PDU = 1024 * 1024
 TIMEOUT_S = 30.0
 MAX_CONTEXTS = 128
 UNCOMPRESSED: tuple[str, ...] = (ExplicitVRLittleEndian, ImplicitVRLittleEndian)
-
-# Stream files from disk instead of decoding and re-encoding each dataset.
-_config.STORE_SEND_CHUNKED_DATASET = True
 
 
 @dataclass(frozen=True)
@@ -127,6 +126,33 @@ def explain_status(status: int) -> str:
     return named.get(status, f"The PACS refused this image (status 0x{status:04X}).")
 
 
+# Explicit VR little endian VRs whose length takes 4 bytes after 2 reserved (PS3.5 7.1.2).
+_LONG_VRS = {b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR",
+             b"UT", b"UV"}
+_META_HEAD = 4096
+
+
+def data_set_offset(source: BinaryIO) -> int:
+    """Where the data set starts in an open DICOM file: after its preamble and File Meta
+    Information (group 0002, explicit VR little endian). Walked by hand, since pydicom
+    takes a millisecond per file; anything unusual goes to pynetdicom's reader."""
+    source.seek(0)
+    head = source.read(_META_HEAD)
+    if head[128:132] == b"DICM":
+        position = 132
+        while position + 8 <= len(head):
+            group, vr = struct.unpack_from("<H", head, position)[0], head[position + 4:position + 6]
+            if group != 0x0002:
+                return position
+            if vr in _LONG_VRS:
+                position += 12 + struct.unpack_from("<L", head, position + 8)[0]
+            elif vr.isalpha() and vr.isupper():
+                position += 8 + struct.unpack_from("<H", head, position + 6)[0]
+            else:
+                break
+    return split_dataset(Path(source.name))[1]
+
+
 def contexts_for(files: Sequence[StoreFile]) -> list[tuple[str, list[str]]]:
     """Presentation contexts to propose: per SOP class, one with each stored transfer
     syntax alone (so the PACS cannot pick another one when it supports it) and one with
@@ -142,6 +168,11 @@ def contexts_for(files: Sequence[StoreFile]) -> list[tuple[str, list[str]]]:
     return wanted[:MAX_CONTEXTS]
 
 
+def _unreadable(file: StoreFile) -> StoreResult:
+    return StoreResult(file.sop_instance_uid, False,
+                       "The library's copy of this image could not be read.")
+
+
 class StoreAssociation:
     """One association to a PACS for a set of files (one study)."""
 
@@ -149,39 +180,27 @@ class StoreAssociation:
                  files: Sequence[StoreFile], timeout: float = TIMEOUT_S) -> None:
         self.destination = destination
         self.calling_aet = calling_aet
-        ae = AE(ae_title=calling_aet)
-        ae.maximum_pdu_size = MAX_PDU
-        ae.acse_timeout = ae.dimse_timeout = ae.network_timeout = timeout
-        ae.connection_timeout = timeout
         contexts = [build_context(sop, syntaxes) for sop, syntaxes in contexts_for(files)]
-        answer: dict[str, int] = {}
-        opened: list[bool] = []
-
-        def _on_acse(event: evt.Event) -> None:
-            primitive = event.primitive  # type: ignore[attr-defined]
-            if getattr(primitive, "result", None) in (1, 2):
-                answer.update(result=primitive.result, source=primitive.result_source,
-                              reason=primitive.diagnostic)
-
-        self._assoc: Association = ae.associate(
-            destination.host, destination.port, contexts=contexts,
-            ae_title=destination.ae_title, max_pdu=MAX_PDU,
-            evt_handlers=[(evt.EVT_ACSE_RECV, _on_acse),
-                          (evt.EVT_CONN_OPEN, lambda event: opened.append(True))])
-        if self._assoc.is_rejected and answer:
-            raise PacsError(explain_reject(destination, calling_aet, answer["result"],
-                                           answer["source"], answer["reason"]))
-        if not self._assoc.is_established:
-            if opened:
-                raise PacsError(f"The PACS at {destination.host}:{destination.port} dropped "
-                                "the connection as it opened; check its AE titles and logs.")
-            raise PacsError(f"Nothing answers at {destination.host}:{destination.port}: "
-                            "check the address and that the PACS is running.")
-        sock = self._assoc.dul.socket
-        if sock is not None and sock.socket is not None:
-            sock.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._accepted = {(cx.abstract_syntax, cx.transfer_syntax[0])
-                          for cx in self._assoc.accepted_contexts}
+        where = f"{destination.host}:{destination.port}"
+        try:
+            self._link = StoreLink(destination.host, destination.port, calling_aet,
+                                   destination.ae_title, contexts, MAX_PDU, timeout)
+        except Rejected as reject:
+            raise PacsError(explain_reject(destination, calling_aet, reject.result,
+                                           reject.source, reject.reason)) from None
+        except LinkError as exc:
+            if exc.kind == "unreachable":
+                raise PacsError(f"Nothing answers at {where}: check the address and that "
+                                "the PACS is running.") from None
+            if exc.kind == "timeout":
+                raise PacsError(f"The PACS at {where} did not answer within {timeout:.0f} "
+                                "seconds: check the address and that it is running.") from None
+            if exc.kind == "protocol":
+                raise PacsError(f"What answers at {where} does not answer as a PACS: check "
+                                "the port.") from None
+            raise PacsError(f"The PACS at {where} dropped the connection as it opened; "
+                            "check its AE titles and logs.") from None
+        self._accepted = self._link.accepted
 
     def accepts(self, sop_class: str, syntax: str) -> bool:
         """True when the PACS accepted this SOP class in this transfer syntax."""
@@ -192,13 +211,20 @@ class StoreAssociation:
         """Send one file; PacsError when the association is gone. With ``rewrite`` the
         file is read whole (decoded first when the PACS accepts only uncompressed), passed
         through it, and what it returns is sent (the file itself is never changed)."""
-        decoded = False
-        what: Path | Dataset | StoreResult
-        if self.accepts(file.sop_class_uid, file.transfer_syntax):
-            what = file.path if rewrite is None else \
-                _rewritten(file, dcmread(file.path), rewrite)
-        elif any(self.accepts(file.sop_class_uid, ts) for ts in UNCOMPRESSED):
-            dataset = dcmread(file.path)
+        stored = self._accepted.get((file.sop_class_uid, file.transfer_syntax))
+        if stored is not None and rewrite is None:
+            return self._store_as_stored(file, stored)
+        if stored is None and not any(self.accepts(file.sop_class_uid, ts)
+                                      for ts in UNCOMPRESSED):
+            return StoreResult(file.sop_instance_uid, False,
+                               "The PACS does not accept images of this kind "
+                               f"(SOP class {UID(file.sop_class_uid).name}).")
+        try:
+            dataset: Dataset = dcmread(file.path)
+        except (OSError, InvalidDicomError):
+            return _unreadable(file)
+        decoded = stored is None  # Sent uncompressed because its own syntax was refused.
+        if decoded:
             try:
                 if dataset.file_meta.TransferSyntaxUID.is_compressed:
                     # Same instance, other encoding: keep its UID (pydicom makes a new one).
@@ -207,33 +233,79 @@ class StoreAssociation:
                 return StoreResult(file.sop_instance_uid, False,
                                    "The PACS accepts only uncompressed images and this one "
                                    f"could not be decoded ({type(exc).__name__}).")
-            decoded = True
-            what = dataset if rewrite is None else _rewritten(file, dataset, rewrite)
+        if rewrite is not None:
+            rewritten = _rewritten(file, dataset, rewrite)
+            if isinstance(rewritten, StoreResult):
+                return rewritten
+            dataset = rewritten
+        return self._verdict(file, self.store_dataset(dataset), decoded=decoded)
+
+    def _store_as_stored(self, file: StoreFile, context: Accepted) -> StoreResult:
+        """The data set goes from the file as it is, after its File Meta Information."""
+        try:
+            source = open(file.path, "rb")  # noqa: SIM115 (closed by the with below)
+        except OSError:
+            return _unreadable(file)
+        with source:
+            try:
+                offset = data_set_offset(source)
+                length = os.fstat(source.fileno()).st_size - offset
+                source.seek(offset)
+            except (OSError, InvalidDicomError):
+                return _unreadable(file)
+            status = self._call(lambda: self._link.store(
+                context.context_id, file.sop_class_uid, file.sop_instance_uid, source, length))
+        return self._verdict(file, status, decoded=False)
+
+    def store_dataset(self, dataset: Dataset) -> int:
+        """C-STORE a data set (with its file meta) in its own transfer syntax when the PACS
+        accepted that for its SOP class, else, when it is not compressed, in the other
+        little endian one; the response's status. PacsError when the association is gone,
+        ValueError when the PACS accepted no such syntax."""
+        sop_class = str(dataset.SOPClassUID)
+        own = UID(dataset.file_meta.TransferSyntaxUID)
+        for syntax in [own] if own.is_compressed else [own, *UNCOMPRESSED]:
+            accepted = self._accepted.get((sop_class, syntax))
+            if accepted is not None:
+                break
         else:
-            return StoreResult(file.sop_instance_uid, False,
-                               "The PACS does not accept images of this kind "
-                               f"(SOP class {UID(file.sop_class_uid).name}).")
-        if isinstance(what, StoreResult):
-            return what
-        status_ds = self._send(what)
-        status = int(getattr(status_ds, "Status", -1)) if status_ds else -1
-        if status == -1:
-            raise PacsError(f"The PACS at {self.destination.host}:{self.destination.port} "
-                            "stopped answering in the middle of the study.")
+            raise ValueError(f"The PACS accepted {sop_class} in no syntax this data set "
+                             "can be sent in.")
+        ts = accepted.transfer_syntax
+        data = encode(dataset, ts.is_implicit_VR, ts.is_little_endian, ts.is_deflated)
+        if data is None:
+            raise ValueError("The data set could not be encoded.")
+        return self._call(lambda: self._link.store(
+            accepted.context_id, sop_class, str(dataset.SOPInstanceUID), BytesIO(data),
+            len(data)))
+
+    def _call(self, send: Callable[[], int]) -> int:
+        where = f"{self.destination.host}:{self.destination.port}"
+        try:
+            return send()
+        except LinkError as exc:
+            self._link.abort()
+            if exc.kind == "timeout":
+                raise PacsError(f"The PACS at {where} stopped answering in the middle of "
+                                "the study.") from None
+            if exc.kind == "unreadable":
+                raise PacsError("The library's copy of an image could not be read in the "
+                                "middle of the study.") from None
+            if exc.kind == "protocol":
+                raise PacsError(f"The PACS at {where} answered out of turn in the middle of "
+                                "the study; check its logs.") from None
+            raise PacsError(f"The PACS at {where} closed the connection in the middle of "
+                            "the study.") from None
+
+    @staticmethod
+    def _verdict(file: StoreFile, status: int, decoded: bool) -> StoreResult:
         if status == 0 or status & 0xF000 == 0xB000:
             return StoreResult(file.sop_instance_uid, True, decoded=decoded)
         return StoreResult(file.sop_instance_uid, False, explain_status(status), decoded)
 
-    def _send(self, what: object) -> object:
-        if not self._assoc.is_established:
-            raise PacsError(f"The PACS at {self.destination.host}:{self.destination.port} "
-                            "closed the connection in the middle of the study.")
-        return self._assoc.send_c_store(what)  # type: ignore[arg-type]
-
     def close(self) -> None:
         """Release the association (abort if the release is not answered)."""
-        if self._assoc.is_established:
-            self._assoc.release()
+        self._link.release()
 
 
 def _rewritten(file: StoreFile, dataset: Dataset,

@@ -7,6 +7,9 @@ is short, so a search answers in seconds even when nothing is listening, and at 
 day's list). What the server sends is not trusted: a value that is missing, of an odd
 type, too long or not a real date is left empty, never raised as an error. Failures come
 back as PacsError with one sentence.
+
+:func:`find` takes any query (the "Find in the worklist" dialog); :func:`find_worklist` is
+the disc's patient by name and birth date (``reconciling.worklist_matches``).
 """
 
 import datetime
@@ -24,6 +27,7 @@ from app.core.errors import PacsError
 
 TIMEOUT_S = 10.0
 MAX_RESULTS = 200
+MAX_MATCHES = MAX_RESULTS
 _PENDING = (0xFF00, 0xFF01)
 # Longest values kept (the VR's maximum): longer ones are a broken or hostile server.
 _LIMITS = {"PatientID": 64, "IssuerOfPatientID": 64, "AccessionNumber": 16,
@@ -43,6 +47,7 @@ class WorklistQuery:
     accession: str = ""
     scheduled_date: str = ""
     modality: str = ""
+    birth_date: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,11 @@ class WorklistItem:
     scheduled_date: str = ""
     scheduled_time: str = ""
     modality: str = ""
-    procedure: str = ""
+    description: str = ""  # of the requested procedure, else of the scheduled step
+
+
+# The name the reconciliation service (and its form's ``take``) knows it by.
+WorklistEntry = WorklistItem
 
 
 @dataclass(frozen=True)
@@ -79,7 +88,7 @@ def query_dataset(query: WorklistQuery) -> Dataset:
     ds.PatientName = query.patient_name
     ds.PatientID = query.patient_id
     ds.IssuerOfPatientID = ""
-    ds.PatientBirthDate = ""
+    ds.PatientBirthDate = query.birth_date
     ds.PatientSex = ""
     ds.AccessionNumber = query.accession
     ds.RequestedProcedureDescription = ""
@@ -113,8 +122,8 @@ def find(destination: Destination, calling_aet: str, query: WorklistQuery,
         if answer is not None and answer.result == 0:
             raise PacsError(f"The server at {where} accepted the connection but does not "
                             "answer worklist queries (Modality Worklist C-FIND).")
-        raise PacsError(f"No worklist server answers at {where}: check the address and that "
-                        "the server is running.")
+        raise PacsError(f"Nothing answers at {where}: check the worklist server's address "
+                        "and that it is running.")
     items: list[WorklistItem] = []
     more = False
     try:
@@ -136,6 +145,14 @@ def find(destination: Destination, calling_aet: str, query: WorklistQuery,
         elif assoc.is_established:
             assoc.release()
     return WorklistAnswer(tuple(items), more)
+
+
+def find_worklist(destination: Destination, calling_aet: str, patient_name: str,
+                  birth_date: str = "", timeout: float = TIMEOUT_S) -> list[WorklistEntry]:
+    """The entries matching ``patient_name`` (wildcards allowed) and ``birth_date``
+    (empty: any), at most MAX_MATCHES; PacsError in one sentence otherwise."""
+    query = WorklistQuery(patient_name=patient_name, birth_date=birth_date)
+    return list(find(destination, calling_aet, query, MAX_MATCHES, timeout).items)
 
 
 def _responses(responses: Iterator[tuple[Dataset, Dataset | None]], where: str,
@@ -182,7 +199,7 @@ def item_from(ds: Dataset) -> WorklistItem:
         scheduled_date=_date(_text(step, "ScheduledProcedureStepStartDate", 18)),
         scheduled_time=_time(_text(step, "ScheduledProcedureStepStartTime", 28)),
         modality=_text(step, "Modality"),
-        procedure=_text(ds, "RequestedProcedureDescription")
+        description=_text(ds, "RequestedProcedureDescription")
         or _text(step, "ScheduledProcedureStepDescription"),
     )
 

@@ -55,6 +55,8 @@ def build_menus(w: "MainWindow") -> None:
                w.transfers.import_file)
     add_action(w, file_menu, w.tr("Import the &open disc"), "Ctrl+Shift+I", w.import_open_disc)
     add_action(w, file_menu, w.tr("&Upload selected or open..."), "Ctrl+U", w.upload_open)
+    add_action(w, file_menu, w.tr("Send selected or open to &PACS..."), "Ctrl+Shift+U",
+               w.send_open)
     add_action(w, file_menu, w.tr("&Export a copy..."), "Ctrl+E", w.export_open)
     add_action(w, file_menu, w.tr("Share a copy &without my name..."), None,
                w.share_copy_open)

@@ -21,6 +21,7 @@ from app.gui.tasks import GeneratorTask, run_in_background
 from app.services.accounts_service import AccountsService
 from app.services.library_service import LibraryService, LibrarySummary, ShareRow, StudyRow
 from app.services.privacy import Privacy
+from app.services.send_words import send_action_state, sent_text
 from app.services.sharing import ShareOptions, describe_share, share_options
 from app.services.viewer_text import display_date, display_name, display_text
 
@@ -51,12 +52,13 @@ class LibraryView(QWidget):
     import_requested = Signal()
     delete_requested = Signal(str, str)  # study UID, description for the question
     upload_requested = Signal(list, str)  # study UIDs, account name (or NEW_ACCOUNT)
+    send_requested = Signal(list)  # study UIDs: "Send to PACS..."
     share_requested = Signal(str)  # study UID
     export_requested = Signal(list)  # study UIDs
     share_copy_requested = Signal(str)  # study UID: a copy without the patient's name
 
     COLUMNS = ("Patient", "Patient ID", "Birth date", "Study date", "Modality", "Description",
-               "Images", "Complete", "Source", "Uploaded")
+               "Images", "Complete", "Source", "Uploaded / sent")
 
     def __init__(self, privacy: Privacy, parent: QWidget | None = None,
                  library: LibraryService | None = None,
@@ -119,6 +121,8 @@ class LibraryView(QWidget):
         self.upload_menu = QMenu(self)
         self.upload_menu.aboutToShow.connect(self._fill_upload_menu)
         self.upload_button.setMenu(self.upload_menu)
+        self.send_button = QPushButton(self.tr("Send to &PACS..."))
+        self.send_button.clicked.connect(self._send)
         self.share_button = QPushButton(self.tr("S&hare with a doctor..."))
         self.share_button.clicked.connect(self._share)
         self.export_button = QPushButton(self.tr("E&xport..."))
@@ -141,6 +145,7 @@ class LibraryView(QWidget):
         buttons.addWidget(self.delete_button)
         sending = QHBoxLayout()
         sending.addWidget(self.upload_button)
+        sending.addWidget(self.send_button)
         sending.addWidget(self.share_button)
         sending.addWidget(self.share_copy_button)
         sending.addWidget(self.export_button)
@@ -185,6 +190,8 @@ class LibraryView(QWidget):
             patient_id = show(row.patient_id)
             birth = show(display_date(row.patient_birth_date))
             uploaded = ", ".join(f"{account}: {state}" for account, state in row.uploads.items())
+            sent = self.tr(sent_text(row.sends))
+            uploaded = f"{uploaded}, {sent}" if uploaded and sent else uploaded or sent
             shared = self.shares.get(row.study_instance_uid, [])
             if shared:
                 uploaded = self.tr("{0}, shared").format(uploaded) if uploaded else self.tr(
@@ -203,7 +210,7 @@ class LibraryView(QWidget):
                 (flag, missing),
                 # Folder names of downloads often carry the patient's name.
                 (show(row.source), "" if self.privacy.hidden else row.source),
-                (uploaded or self.tr("not uploaded"), uploaded),
+                (uploaded or self.tr("not yet"), uploaded),
             ]
             items = []
             for text, key in cells:
@@ -257,6 +264,9 @@ class LibraryView(QWidget):
         self.open_button.setEnabled(one)
         self.delete_button.setEnabled(one)
         self.upload_button.setEnabled(bool(self.selected_studies()))
+        can_send, why = send_action_state(len(self.selected_studies()))
+        self.send_button.setEnabled(can_send)
+        self.send_button.setToolTip(self.tr(why))
         self.export_button.setEnabled(bool(self.selected_studies()))
         self.share_copy_button.setEnabled(one)
         options = self.share_options()
@@ -282,6 +292,11 @@ class LibraryView(QWidget):
         if uid and self.share_options().accounts:
             self.share_requested.emit(uid)
 
+    def _send(self) -> None:
+        studies = self.selected_studies()
+        if studies:
+            self.send_requested.emit(studies)
+
     def _share_copy(self) -> None:
         uid = self.selected_study()
         if uid:
@@ -291,8 +306,8 @@ class LibraryView(QWidget):
         if not self.selected_studies():
             return
         menu = QMenu(self)
-        for button in (self.open_button, self.share_button, self.share_copy_button,
-                       self.export_button, self.delete_button):
+        for button in (self.open_button, self.send_button, self.share_button,
+                       self.share_copy_button, self.export_button, self.delete_button):
             action = menu.addAction(button.text().replace("&", ""))
             action.setEnabled(button.isEnabled())
             action.setToolTip(button.toolTip())

@@ -47,6 +47,7 @@ from app.gui.viewer_page import ViewerPage
 from app.imaging.frame_cache import FrameCache
 from app.imaging.slices import SeriesSlices
 from app.services.accounts_service import AccountsService
+from app.services.audit import unrecorded
 from app.services.library_service import LibraryService
 from app.services.privacy import Privacy
 from app.services.problem_words import group_problems, nothing_to_show
@@ -61,6 +62,7 @@ MAX_RECENT = 10
 class MainWindow(QMainWindow):
     first_image_shown = Signal()
     nothing_to_show = Signal(str)  # the medium opened (or not) without a first image
+    audit_unrecorded = Signal(str)  # an action went ahead but is not in the audit log
     # Made by app.gui.actions.build_menus:
     action_library: QAction
     action_overlay: QAction
@@ -78,7 +80,10 @@ class MainWindow(QMainWindow):
         self.library = LibraryService()
         cache: FrameCache[tuple[str, int], LoadedFrame] = FrameCache(
             lambda loaded: loaded.nbytes, cache_budget_bytes(self.settings))
-        self.viewer = ViewerModel(self.privacy, cache, PREFETCH_AHEAD)
+        self.viewer = ViewerModel(self.privacy, cache, PREFETCH_AHEAD, self.library.record_view)
+        # Told from any thread; the signal brings the sentence to the status bar.
+        self.audit_unrecorded.connect(self.summary_text)
+        self._stop_audit_notes = unrecorded.connect(self.audit_unrecorded.emit)
         self.viewer.set_fps(_int_setting(self.settings, "cine/fps", 10))
         self.session: ViewerSession | None = None
         self._stop_requests: list[Callable[[], None]] = []
@@ -101,6 +106,7 @@ class MainWindow(QMainWindow):
         self.library_view.import_requested.connect(self.transfers.import_folder)
         self.library_view.delete_requested.connect(self.transfers.delete_study)
         self.library_view.upload_requested.connect(self.upload)
+        self.library_view.send_requested.connect(self.transfers.send)
         self.sharing = Sharing(self)
         self.sharing.library_changed.connect(self.library_view.refresh)
         self.library_view.share_requested.connect(self.sharing.share_study)
@@ -390,6 +396,14 @@ class MainWindow(QMainWindow):
         else:
             self.transfers.upload_disc(self.session.path)
 
+    def send_open(self) -> None:
+        """File > Send to PACS: the selected studies, or the library study on screen."""
+        studies = self.open_library_studies()
+        if studies is None:
+            self._import_first(self.tr("Send to PACS"))
+        else:
+            self.transfers.send(studies)
+
     def open_library_studies(self) -> list[str] | None:
         """The studies in front of the user: on the library page the selected ones, in the
         viewer the library study on screen; None when a disc (not the library) is open."""
@@ -405,7 +419,7 @@ class MainWindow(QMainWindow):
     def _import_first(self, title: str) -> None:
         QMessageBox.information(self, title, self.tr(
             "This disc is not in the library yet. Import it first (File > Import the open "
-            "disc), then make the copy from the library."))
+            "disc), then choose it in the library."))
 
     def export_open(self) -> None:
         """File > Export: the selected studies, or the library study on screen."""
@@ -457,7 +471,11 @@ class MainWindow(QMainWindow):
                 event.acceptProposedAction()
                 return
 
+    def summary_text(self, text: str) -> None:
+        self.summary.setText(text)
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._stop_audit_notes()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.monitor.stop()
         self._close_session()

@@ -1,5 +1,5 @@
 """The flows that move images: import (also of a disc just inserted), delete, upload (of
-studies in the library, or of a disc as it is imported).
+studies in the library, or of a disc as it is imported), send to a PACS.
 
 Each runs its work as a background task and talks to the user through its own dialog;
 ``library_changed`` tells the window to refresh the library page.
@@ -16,11 +16,12 @@ from app.gui.account_dialog import AccountDialog
 from app.gui.disc_upload_dialog import DiscUploadDialog
 from app.gui.import_dialog import ImportDialog
 from app.gui.library_view import NEW_ACCOUNT
+from app.gui.send_dialog import SendDialog
 from app.gui.tasks import run_in_background
 from app.gui.upload_dialog import UploadDialog, skip_confirmation_key
 from app.services.accounts_service import Account, AccountsService
 from app.services.glance import MediumGlance, glance
-from app.services.library_service import LibraryService, PatientKey, UploadPlan
+from app.services.library_service import LibraryService, PatientKey, StudyRow, UploadPlan
 from app.services.privacy import Privacy
 from app.services.viewer_text import display_date, display_name
 
@@ -49,6 +50,7 @@ class Transfers(QObject):
         self.import_dialogs: list[ImportDialog] = []
         self.upload_dialogs: list[UploadDialog] = []
         self.disc_upload_dialogs: list[DiscUploadDialog] = []
+        self.send_dialogs: list[SendDialog] = []
         self._offered: set[str] = set()
 
     def library(self) -> LibraryService:
@@ -238,3 +240,28 @@ class Transfers(QObject):
         dialog.show()
         if bool_setting(self.settings, skip_confirmation_key(account.name)):
             dialog.start()
+
+    # -- send to a PACS ---------------------------------------------------------------
+    def send(self, study_uids: list[str]) -> None:
+        """"Send to PACS..." for studies of the library: the send dialog (non-modal)."""
+        if not study_uids:
+            QMessageBox.information(self.window, self.tr("Send to PACS"), self.tr(
+                "Select the studies to send in the library first, or open one."))
+            return
+        library, accounts = self.library(), self.accounts()
+
+        def look() -> tuple[list[StudyRow], list[tuple[str, str, str]]]:
+            saved = [(d.name, d.address, d.calling_aet) for d in accounts.pacs()]
+            return library.studies_by_uid(study_uids), saved
+
+        run_in_background(look, self._show_send, self._warn(self.tr("Send to PACS")))
+
+    def _show_send(self, found: tuple[list[StudyRow], list[tuple[str, str, str]]]) -> None:
+        rows, saved = found
+        dialog = SendDialog(rows, self.privacy, self.settings, self.window,
+                            library=self.library())
+        dialog.set_destinations(saved)
+        dialog.send_finished.connect(lambda _report: self.library_changed.emit())
+        self.send_dialogs.append(dialog)
+        dialog.finished.connect(lambda _code, d=dialog: self.send_dialogs.remove(d))
+        dialog.show()

@@ -15,7 +15,7 @@ import sys
 import time
 import urllib.parse
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -76,6 +76,8 @@ class StudyRow:
     source: str
     uploads: dict[str, str]
     missing_on_source: int = 0
+    # PACS (``AET@HOST:PORT``) -> "complete" or "partial", as ``uploads`` per account.
+    sends: dict[str, str] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:
@@ -531,6 +533,7 @@ class Library:
             params,
         ).fetchall()
         uploads = self._upload_states()
+        sends = self._upload_states("sends", "destination")
         return [
             StudyRow(
                 study_instance_uid=r[1], patient_id=r[2], patient_name=r[3],
@@ -541,16 +544,22 @@ class Library:
                     account: "complete" if done >= r[8] else ("partial" if done else "none")
                     for account, done in uploads.get(r[0], {}).items()
                 },
+                sends={
+                    destination: "complete" if done >= r[8] else "partial"
+                    for destination, done in sends.get(r[0], {}).items() if done
+                },
             )
             for r in rows
         ]
 
-    def _upload_states(self) -> dict[int, dict[str, int]]:
+    def _upload_states(self, table: str = "uploads", to: str = "account"
+                       ) -> dict[int, dict[str, int]]:
+        """Study id -> account (or, for ``sends``, destination) -> images confirmed."""
         states: dict[int, dict[str, int]] = {}
         for study, account, confirmed in self._db.execute(
-            "SELECT se.study, u.account, SUM(u.state = 'confirmed') FROM uploads u"
+            f"SELECT se.study, u.{to}, SUM(u.state = 'confirmed') FROM {table} u"
             " JOIN instances i ON u.instance = i.id JOIN series se ON i.series = se.id"
-            " GROUP BY se.study, u.account"
+            f" GROUP BY se.study, u.{to}"
         ):
             states.setdefault(study, {})[account] = int(confirmed or 0)
         return states

@@ -22,6 +22,7 @@ from app.core.errors import LibraryError, NotOnAccountError, NoViewerAddressErro
 from app.core.models import PatientKey
 from app.core.paths import lightbox_home
 from app.library.library import Library, SentIdentity, ShareRow, StudyRow
+from app.services import audit
 from app.services.copy_options import DeidentifyOptions
 
 # The jobs' modules are imported when a job starts: `lightbox library list` needs neither
@@ -36,10 +37,12 @@ if TYPE_CHECKING:
     from app.services.exporting import ExportProgress, ExportReport, Format
     from app.services.importing import ImportProgress, ImportReport
     from app.services.reconciling import DiscIdentity, LocalIdentity, ReconcileForm
+    from app.services.send_plan import SendPlan
     from app.services.sending import SendReport
     from app.services.share_copy import ShareCopyReport
     from app.services.uploading import UploadProgress, UploadReport
     from app.services.verification import VerifyProgress, VerifyReport
+    from app.services.viewer_model import OpenSource
 
 __all__ = ["DeidentifyOptions", "LibraryService", "LibrarySummary", "PatientKey",
            "SentIdentity", "ShareRow", "StudyRow", "UploadPlan"]
@@ -132,6 +135,16 @@ class LibraryService:
                 sizes[uid] = sum(p.size for p in pending)
         return UploadPlan(account, rows, images, sizes)
 
+    def send_plan(self, study_uids: list[str], destination: str) -> SendPlan:
+        """What sending these studies to the PACS ``destination`` (``AET@HOST:PORT``)
+        would carry now. UsageError for a bad address."""
+        from app.services.send_plan import plan_send
+        from app.services.sending import destination_of
+
+        key = str(destination_of(destination))
+        with self._open() as library:
+            return plan_send(study_uids, key, library)
+
     def viewer_link(self, study_instance_uid: str, account: Account) -> str:
         """The link a doctor opens to see a study that is completely on ``account``.
 
@@ -171,23 +184,36 @@ class LibraryService:
                      how: str) -> None:
         """Remember that a study's link was given out (copied, shown as a QR code,
         emailed, printed)."""
-        with self._open() as library:
+        with audit.audited(self.home, "share", f"{account} ({how})", [study_instance_uid]), \
+                self._open() as library:
             library.record_share(study_instance_uid, account, link, how)
 
     def delete_study(self, study_instance_uid: str) -> int:
         """Remove a study and its files; the number of images removed."""
-        with self._open() as library:
-            return library.delete_study(study_instance_uid)
+        with audit.audited(self.home, "delete", "", [study_instance_uid]) as record, \
+                self._open() as library:
+            removed = library.delete_study(study_instance_uid)
+            record.done(f"ok: {removed} images removed")
+            return removed
+
+    def record_view(self, source: OpenSource, study_uids: list[str]) -> None:
+        """Record in the audit log that a viewer shows these studies: of the library, or
+        of the medium at ``source.path``. Never raises (see services.audit)."""
+        where = "library" if source.kind == "library" else str(source.path)
+        audit.record(self.home, "view", study_uids, where, "ok")
 
     def import_media(
         self, source: Path, patients: set[PatientKey] | None = None
     ) -> Iterator[ImportProgress | ImportReport]:
         """Import everything readable at ``source`` (see services.importing); ``patients``
         (None: all) keeps only the images of those (Patient ID, Patient's Name) pairs."""
+        from app.services.importing import ImportReport
         from app.services.importing import import_media as _import_media
 
-        with self._open() as library:
-            yield from _import_media(source, library, patients)
+        with audit.audited(self.home, "import", str(source)) as record, \
+                self._open() as library:
+            yield from record.watch(_import_media(source, library, patients),
+                                    ImportReport, audit.import_outcome)
 
     def upload(
         self, study_uids: list[str], account: Account,
@@ -195,10 +221,12 @@ class LibraryService:
     ) -> Iterator[UploadProgress | UploadReport]:
         """Upload studies to ``account`` (see services.uploading); ``make_client`` gives one
         client per connection (AccountsService.client_factory)."""
-        from app.services.uploading import upload_studies
+        from app.services.uploading import UploadReport, upload_studies
 
-        with self._open() as library:
-            yield from upload_studies(study_uids, account, library, make_client)
+        with audit.audited(self.home, "upload", account.name, study_uids) as record, \
+                self._open() as library:
+            yield from record.watch(upload_studies(study_uids, account, library, make_client),
+                                    UploadReport, audit.upload_outcome)
 
     def send(
         self, study_uids: list[str], destination: str, calling_aet: str = "LIGHTBOX",
@@ -213,13 +241,15 @@ class LibraryService:
         a study sent under another identity; ``resend`` sends every image again (after
         the PACS's copy was corrected or deleted there)."""
         from app.cloud.dimse import check_ae_title
-        from app.services.sending import destination_of, send_studies
+        from app.services.sending import SendReport, destination_of, send_studies
 
         target = destination_of(destination)
         check_ae_title(calling_aet)
-        with self._open() as library:
-            yield from send_studies(study_uids, target, calling_aet, library, identity,
-                                    resend)
+        with audit.audited(self.home, "send", destination, study_uids) as record, \
+                self._open() as library:
+            yield from record.watch(
+                send_studies(study_uids, target, calling_aet, library, identity, resend),
+                SendReport, audit.send_outcome)
 
     def identity_on_disc(self, study_instance_uid: str) -> DiscIdentity:
         """The patient as a study's stored images name it (the form's starting values),
@@ -233,11 +263,12 @@ class LibraryService:
             paths = [library.store.path(f.file) for f in library.study_files(study_instance_uid)]
         return identity_on_disc(paths)
 
-    def reconcile_form(self, study_instance_uid: str) -> ReconcileForm:
-        """The reconciliation form of a study, filled from its stored images."""
+    def reconcile_form(self, study_instance_uid: str, issuer: str = "") -> ReconcileForm:
+        """The reconciliation form of a study, filled from its stored images (the local
+        Patient ID empty, the issuer ``issuer``: the hospital's usual one)."""
         from app.services.reconciling import ReconcileForm
 
-        return ReconcileForm(self.identity_on_disc(study_instance_uid))
+        return ReconcileForm(self.identity_on_disc(study_instance_uid), issuer=issuer)
 
     def send_identities(self, study_instance_uid: str | None = None,
                         destination: str | None = None) -> list[SentIdentity]:
@@ -252,11 +283,17 @@ class LibraryService:
     ) -> Iterator[DiscUploadProgress | DiscUploadReport]:
         """Import ``source`` and upload its studies to ``account`` in one overlapped pass
         (see services.disc_upload); ``patients`` as for :meth:`import_media`."""
-        from app.services.disc_upload import upload_medium
+        from app.services.disc_upload import DiscUploadReport, upload_medium
 
-        with self._open() as library:
-            yield from upload_medium(source, account, library, make_client,
-                                     patients=patients)
+        # Two entries, as two actions: the import from the medium, then (the outer
+        # record, written last) the upload.
+        with audit.audited(self.home, "upload", account.name) as uploaded, \
+                audit.audited(self.home, "import", str(source)) as imported, \
+                self._open() as library:
+            job = upload_medium(source, account, library, make_client, patients=patients)
+            yield from imported.watch(
+                uploaded.watch(job, DiscUploadReport, audit.disc_upload_outcome),
+                DiscUploadReport, audit.disc_import_outcome)
 
     def export(
         self, study_uids: list[str], out: Path, format: Format = "folder",
@@ -280,21 +317,22 @@ class LibraryService:
             raise UsageError("A copy is either de-identified or reconciled to a local "
                              "patient, not both: leave out --deidentify or the local "
                              "patient's options.")
-        with self._open() as library:
+        from app.services.exporting import ExportReport, export_studies
+
+        with audit.audited(self.home, "export", str(out), study_uids) as record, \
+                self._open() as library:
             if identity is not None:
-                from app.services.exporting import export_studies
                 from app.services.reconciling import rewriter
 
-                yield from export_studies(study_uids, out, format, library,
-                                          rewriter(identity), identity=identity)
+                job = export_studies(study_uids, out, format, library, rewriter(identity),
+                                     identity=identity)
             elif deidentify is None:
-                from app.services.exporting import export_studies
-
-                yield from export_studies(study_uids, out, format, library)
+                job = export_studies(study_uids, out, format, library)
             else:
                 from app.services.deidentifying import export_deidentified
 
-                yield from export_deidentified(study_uids, out, format, library, deidentify)
+                job = export_deidentified(study_uids, out, format, library, deidentify)
+            yield from record.watch(job, ExportReport, audit.export_outcome)
 
     def burned_in_images(self, study_uid: str) -> list[BurnedInImage]:
         """The images of a study that may show text burned into their pixels, which a
@@ -344,11 +382,14 @@ class LibraryService:
         harmless and later copies of the same patient link up. The temporary copy is
         removed at the end, also on cancel (close the generator) or failure.
         """
-        from app.services.share_copy import share_copy
+        from app.services.share_copy import ShareCopyReport, share_copy
 
-        with self._open() as library:
-            yield from share_copy(library, study_uid, account, make_client,
-                                  options or DeidentifyOptions())
+        with audit.audited(self.home, "share", account.name, [study_uid]) as record, \
+                self._open() as library:
+            yield from record.watch(
+                share_copy(library, study_uid, account, make_client,
+                           options or DeidentifyOptions()),
+                ShareCopyReport, audit.share_copy_outcome)
 
     def verify(self) -> Iterator[VerifyProgress | VerifyReport]:
         """Check every stored file against its recorded hash."""

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydicom import dcmread
 from pydicom.datadict import dictionary_VR
@@ -27,6 +28,9 @@ from pydicom.sequence import Sequence
 from app import __version__
 from app.core.dicom_values import dataset_text
 from app.core.errors import UsageError
+
+if TYPE_CHECKING:  # The worklist client (pynetdicom) loads only when a worklist is asked.
+    from app.cloud.worklist import WorklistEntry
 
 # The fields in form order, their DICOM keywords and their labels.
 FIELDS: tuple[str, ...] = ("patient_id", "issuer", "patient_name", "birth_date", "sex",
@@ -344,14 +348,17 @@ class ReconcileForm:
     """The reconciliation form's state and rules; the widget shows :attr:`rows`, calls
     :meth:`set` on each edit, and asks :meth:`identity` when the user sends.
 
-    Every field starts at the disc's value except Patient ID and issuer, which start
-    empty: the local ID is the point of the form and must be typed (a disc's ID copied
+    Every field starts at the disc's value except Patient ID, which starts empty, and the
+    issuer, which starts at ``issuer`` (the hospital's own, from its settings; empty when
+    none): the local ID is the point of the form and must be typed (an outside ID copied
     through unnoticed is the mistake this prevents)."""
 
-    def __init__(self, disc: DiscIdentity, today: date | None = None) -> None:
+    def __init__(self, disc: DiscIdentity, today: date | None = None,
+                 issuer: str = "") -> None:
         self.disc = disc
         self.today = today
-        self._values = {f: "" if f in REQUIRED else disc.values.get(f, "") for f in FIELDS}
+        self._values = {f: disc.values.get(f, "") for f in FIELDS}
+        self._values.update(patient_id="", issuer=issuer)
 
     @property
     def disagreements(self) -> tuple[str, ...]:
@@ -389,6 +396,16 @@ class ReconcileForm:
         """True when every field is valid."""
         return not self.problems
 
+    def take(self, entry: WorklistEntry) -> None:
+        """Fill the local values from a worklist entry the user chose (its empty values
+        leave the field as it is)."""
+        for name, value in (("patient_id", entry.patient_id), ("issuer", entry.issuer),
+                            ("patient_name", entry.patient_name),
+                            ("birth_date", entry.birth_date), ("sex", entry.sex),
+                            ("accession", entry.accession)):
+            if value:
+                self._values[name] = value
+
     def identity(self) -> LocalIdentity:
         """The identity to send under: each field that differs from the disc is set (the
         rest keep the disc's value). UsageError with the first problem's sentence."""
@@ -401,6 +418,25 @@ class ReconcileForm:
         return identity_from(values, self.today)
 
 
+def worklist_matches(worklist: str, disc: DiscIdentity, calling_aet: str = "LIGHTBOX"
+                     ) -> list[WorklistEntry]:
+    """The entries of the Modality Worklist at ``worklist`` (``AET@HOST:PORT``) for the
+    disc's patient: family name (any given names, ``FAMILY*``) and birth date when the
+    disc has one. UsageError for a bad address; PacsError when it cannot be asked."""
+    from app.cloud.dimse import check_ae_title, parse_destination
+    from app.cloud.worklist import find_worklist
+
+    destination = parse_destination(worklist)
+    check_ae_title(calling_aet)
+    family = disc.values.get("patient_name", "").split("=")[0].split("^")[0].strip()
+    if not family:
+        raise UsageError("The disc gives no patient name to look up in the worklist: type "
+                         "the local values instead.")
+    return find_worklist(destination, calling_aet, f"{family}*",
+                         disc.values.get("birth_date", ""))
+
+
 __all__ = ["FIELDS", "KEYWORDS", "LABELS", "MODIFYING_SYSTEM", "REASON", "DiscIdentity",
            "FormField", "LocalIdentity", "ReconcileForm", "apply", "differences",
-           "identity_from", "identity_on_disc", "normalised", "problem", "rewriter"]
+           "identity_from", "identity_on_disc", "normalised", "problem", "rewriter",
+           "worklist_matches"]

@@ -8,6 +8,7 @@ it says which frames and reports it wants (``frames_wanted``, ``frames_prefetch`
 Several models may live side by side (one per viewer); nothing here is module state.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -80,12 +81,17 @@ class ViewerModel:
         privacy: Privacy | None = None,
         cache: FrameCache[tuple[str, int], LoadedFrame] | None = None,
         prefetch_ahead: int = PREFETCH_AHEAD,
+        record_view: Callable[[OpenSource, list[str]], None] | None = None,
     ) -> None:
+        """``record_view(source, study_uids)`` is told of the studies each opened source
+        shows, once each, as they appear (the audit trail: LibraryService.record_view)."""
         self.privacy = privacy if privacy is not None else Privacy()
         self.cache: FrameCache[tuple[str, int], LoadedFrame] = (
             cache if cache is not None else FrameCache(lambda f: f.nbytes, DEFAULT_CACHE_BYTES)
         )
         self.prefetch_ahead = prefetch_ahead
+        self.record_view = record_view
+        self._viewed: set[str] = set()  # the studies of this source already recorded
         self.source: OpenSource | None = None
         self.patients: tuple[PatientNode, ...] = ()
         self.series: SeriesNode | None = None
@@ -129,6 +135,7 @@ class ViewerModel:
         """Start over on ``source``: no tree, no series, an empty cache."""
         self.set_playing(False)
         self.source = source
+        self._viewed = set()
         self.patients = ()
         self.series = None
         self.slices = None
@@ -144,6 +151,7 @@ class ViewerModel:
         """The tree as known now; the default series is selected when none is yet, and
         the current series follows when files were added to it."""
         self.patients = patients
+        self._record_view(patients)
         self.tree_changed.emit(patients)
         self.title_changed.emit(self.title())
         if self.series is None:
@@ -156,6 +164,15 @@ class ViewerModel:
                 if len(node.instances) != len(self.series.instances):
                     self._grow_series(node)
                 return
+
+    def _record_view(self, patients: tuple[PatientNode, ...]) -> None:
+        # Studies of a medium appear as its files are identified: each is recorded once.
+        new = [s.study_instance_uid for p in patients for s in p.studies
+               if s.study_instance_uid not in self._viewed]
+        if not new or self.source is None or self.record_view is None:
+            return
+        self._viewed.update(new)
+        self.record_view(self.source, list(dict.fromkeys(new)))
 
     def _grow_series(self, node: SeriesNode) -> None:
         self.series = node

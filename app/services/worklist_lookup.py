@@ -154,7 +154,7 @@ def display_row(item: WorklistItem) -> tuple[str, ...]:
     name = f"{family}, {given.replace('^', ' ').strip()}" if given.strip("^ ") else family
     when = " ".join(v for v in (_iso(item.scheduled_date), item.scheduled_time) if v)
     return (name, item.patient_id, item.issuer, _iso(item.birth_date), item.sex,
-            item.accession, when, item.procedure)
+            item.accession, when, item.description)
 
 
 def _iso(day: str) -> str:

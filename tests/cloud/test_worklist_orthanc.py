@@ -91,7 +91,7 @@ def test_orthanc_item_fields_and_non_ascii_name(orthanc: Orthanc) -> None:
     assert item == WorklistItem(patient_id="O-2002", issuer="HOSP-O", patient_name="GÓMEZ^INÉS",
                                 birth_date="19700131", sex="F", accession="ACC-O2",
                                 scheduled_date="20301202", scheduled_time="09:45",
-                                modality="MR", procedure="MR study")
+                                modality="MR", description="MR study")
     capped = find(where, "FRONTDESK", WorklistQuery(), limit=1)
     assert len(capped.items) == 1 and capped.more
 

@@ -101,8 +101,8 @@ def test_errors_are_one_sentence(qtbot: QtBot, tmp_path: Path, scp: WorklistScp)
     port = free_port()
     dialog = _dialog(qtbot, tmp_path, f"MWL@127.0.0.1:{port}")
     _search(qtbot, dialog)
-    assert dialog.status.text() == (f"No worklist server answers at 127.0.0.1:{port}: check "
-                                    "the address and that the server is running.")
+    assert dialog.status.text() == (f"Nothing answers at 127.0.0.1:{port}: check the "
+                                    "worklist server's address and that it is running.")
     refused = _dialog(qtbot, tmp_path / "refused", scp.address("WRONG"))
     _search(qtbot, refused)
     assert refused.status.text().startswith(

@@ -11,7 +11,7 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
 from app import __version__
-from app.core.errors import UsageError
+from app.core.errors import LibraryError, UsageError
 from app.library.library import Library
 from app.services.importing import ImportReport, import_media
 from app.services.library_service import LibraryService
@@ -258,3 +258,17 @@ def test_the_form_holds_every_rule_the_widget_needs() -> None:
     assert form.valid
     assert [r.name for r in form.rows if r.changed] == ["patient_id", "issuer", "accession"]
     assert form.identity() == LocalIdentity("MRN1", "HOSP", None, None, None, "L-9")
+
+
+def test_the_library_gives_a_study_s_form_with_the_usual_issuer(
+        stored_study: tuple[Path, str]) -> None:
+    home, study = stored_study
+    form = LibraryService(home).reconcile_form(study, issuer="HOSP-A")
+    rows = {r.name: r for r in form.rows}
+    assert (rows["patient_id"].local_value, rows["issuer"].local_value) == ("", "HOSP-A")
+    assert rows["accession"].local_value == rows["accession"].disc_value == "LBSAMPLE1"
+    assert form.problems == ("Patient ID is empty: give the local Patient ID.",)
+    form.set("patient_id", "MRN1")
+    assert form.identity() == LocalIdentity("MRN1", "HOSP-A")
+    with pytest.raises(LibraryError, match=r"There is no study 9\.9 in the library"):
+        LibraryService(home).reconcile_form("9.9")

@@ -48,7 +48,7 @@ def test_name_wildcard_finds_utf8_names_with_every_field(tmp_path: Path,
     assert answer.items == (WorklistItem(
         patient_id="MRN-1001", issuer="HOSP-A", patient_name="MÜLLER^JÜRGEN",
         birth_date="19610412", sex="M", accession="ACC-77001", scheduled_date=TODAY,
-        scheduled_time="08:30", modality="CT", procedure="CT Thorax"),)
+        scheduled_time="08:30", modality="CT", description="CT Thorax"),)
     assert not answer.more and summary(answer) == "1 item found."
     starred = look_up("mwl", make_query(patient_name="*SIEWICZ^ZOF*"), accounts=accounts)
     assert [i.patient_name for i in starred.items] == ["ŁUKASIEWICZ^ZOFIA"]
@@ -124,8 +124,8 @@ def test_nothing_listening_is_one_sentence_soon(tmp_path: Path) -> None:
     started = time.monotonic()
     with pytest.raises(PacsError) as caught:
         look_up("mwl", make_query(patient_id="X"), accounts=accounts)
-    assert str(caught.value) == (f"No worklist server answers at 127.0.0.1:{port}: check the "
-                                 "address and that the server is running.")
+    assert str(caught.value) == (f"Nothing answers at 127.0.0.1:{port}: check the worklist "
+                                 "server's address and that it is running.")
     assert time.monotonic() - started < 15
 
 

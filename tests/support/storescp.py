@@ -29,12 +29,14 @@ def storescp_problem(command: str = "make test") -> str | None:
 
 
 class StoreScp:
-    """One storescp writing what it receives to ``folder`` (``extra`` options added)."""
+    """One storescp writing what it receives to ``folder`` (``extra`` options added), on
+    ``port`` (a free one by default; given, to stand in for one that was stopped)."""
 
-    def __init__(self, folder: Path, *extra: str, aet: str = "STORESCP") -> None:
+    def __init__(self, folder: Path, *extra: str, aet: str = "STORESCP",
+                 port: int | None = None) -> None:
         self.folder = folder
         self.aet = aet
-        self.port = free_port()
+        self.port = port if port is not None else free_port()
         folder.mkdir(parents=True, exist_ok=True)
         argv = ["storescp", "-aet", aet, "-od", str(folder), "-dhl", "-fe", ".dcm",
                 "-pdu", "131072", *extra, str(self.port)]
@@ -58,6 +60,12 @@ class StoreScp:
     def files(self) -> list[Path]:
         """The files received so far."""
         return sorted(self.folder.glob("*.dcm"))
+
+    def kill(self) -> None:
+        """Kill by PID at once (SIGKILL), as a crash or a power cut would."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(STOP_TIMEOUT_S)
 
     def stop(self) -> None:
         """Terminate by PID; kill if it does not exit in time."""
