@@ -56,6 +56,7 @@ class WorklistDialog(QDialog):
         self._items: list[WorklistItem] = []
         self._chosen: LocalIdentity | None = None
         self._task: GeneratorTask | None = None
+        self._summary = ""  # The last search's sentence, shown again after a warning.
 
         self.server = QComboBox()
         self.server.setAccessibleName(self.tr("Worklist server"))
@@ -151,6 +152,7 @@ class WorklistDialog(QDialog):
         except LightboxError as exc:
             self.status.setText(str(exc))
             return
+        self._summary = ""
         self._show([])
         self.search_button.setEnabled(False)
         self.status.setText(self.tr("Searching {0}...").format(name))
@@ -160,8 +162,9 @@ class WorklistDialog(QDialog):
 
     def _found(self, answer: WorklistAnswer) -> None:
         self.search_button.setEnabled(True)
+        self._summary = summary(answer)
+        self.status.setText(self._summary)
         self._show(list(answer.items))
-        self.status.setText(summary(answer))
 
     def _failed(self, sentence: str) -> None:
         self.search_button.setEnabled(True)
@@ -186,8 +189,8 @@ class WorklistDialog(QDialog):
         item = self._selected()
         why = unusable(item) if item is not None else ""
         self.use_button.setEnabled(item is not None and not why)
-        if why:
-            self.status.setText(why)
+        if why or self._summary:
+            self.status.setText(why or self._summary)
 
     def use(self) -> None:
         """Take the selected item's identity and close."""

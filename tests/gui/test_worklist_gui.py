@@ -83,6 +83,8 @@ def test_items_with_bad_or_missing_values(qtbot: QtBot, tmp_path: Path,
     assert dialog.status.text() == "3 items found."
     assert _cells(dialog, 0)[:6] == ["DOE, JOHN", "MRN-1003", "", "", "", "ACC-77003"]
     assert _cells(dialog, 1) == ["", "MRN-1004", "", "", "", "", "2030-01-15", ""]
+    dialog.table.selectRow(2)  # MRN-1005: its name was unusable, its ID is fine.
+    assert dialog.use_button.isEnabled() and dialog.status.text() == "3 items found."
     dialog.table.selectRow(0)
     dialog.use()
     assert dialog.chosen() == LocalIdentity("MRN-1003", "HOSP-A", "DOE^JOHN", None, None,
