@@ -59,7 +59,9 @@ def echo(destination: Destination, calling_aet: str,
     assoc = ae.associate(destination.host, destination.port, ae_title=destination.ae_title,
                          evt_handlers=[(evt.EVT_ACSE_RECV, _on_acse),
                                        (evt.EVT_CONN_OPEN, lambda event: opened.append(True))])
-    if assoc.is_rejected and "result" in answer:
+    # The rejection's reasons, whenever they arrived: a PACS that closes the connection
+    # right after rejecting can leave pynetdicom reporting an abort instead.
+    if "result" in answer and not assoc.is_established:
         return EchoResult("rejected" if answer["result"] == 1 else "busy", explain_reject(
             destination, calling_aet, answer["result"], answer["source"], answer["reason"]))
     unsupported = EchoResult("unsupported", f"The PACS at {where} accepted the connection but "
