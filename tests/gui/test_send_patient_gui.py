@@ -1,0 +1,256 @@
+"""The send dialog's "Patient in our records" section, against dcmtk's storescp in the
+loopback-only namespace: filled from the disc, our Patient ID empty and required, what
+differs from the disc highlighted as one types, a bad field's sentence holding Send back;
+the images filed under our patient at the PACS (the library's files unchanged); a study
+the PACS holds under another patient refused, then sent again only when asked."""
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pydicom
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QLineEdit
+from pytestqt.qtbot import QtBot
+
+from app.gui.main_window import MainWindow
+from app.gui.reconcile_section import CHANGED_STYLE, ReconcileSection
+from app.gui.send_dialog import SendDialog
+from app.library.library import Library
+from app.services.library_service import LibraryService, StudyRow
+from app.services.privacy import HIDDEN_TEXT, Privacy
+from tests.support.cloud_fixtures import cloud_home, cloud_library, discs, small_study
+from tests.support.storescp import StoreScp, storescp_problem
+
+__all__ = ["cloud_home", "cloud_library", "discs", "small_study"]
+
+pytestmark = pytest.mark.skipif(storescp_problem() is not None,
+                                reason=str(storescp_problem()))
+
+TIMEOUT = 60_000
+DISC_ID = "LIGHTBOX-SAMPLE"
+
+
+@pytest.fixture
+def scp(tmp_path: Path) -> Iterator[StoreScp]:
+    server = StoreScp(tmp_path / "received", "+B")
+    yield server
+    server.stop()
+
+
+def _open(window: MainWindow, qtbot: QtBot, study: str) -> tuple[SendDialog, ReconcileSection]:
+    before = len(window.transfers.send_dialogs)
+    window.transfers.send([study])
+    qtbot.waitUntil(lambda: len(window.transfers.send_dialogs) > before, timeout=TIMEOUT)
+    dialog = window.transfers.send_dialogs[-1]
+    section = dialog.patient_section
+    assert section is not None
+    qtbot.waitUntil(lambda: section.loaded, timeout=TIMEOUT)
+    return dialog, section
+
+
+def _address(dialog: SendDialog, server: StoreScp) -> None:
+    for key, value in (("ae_title", server.aet), ("host", "127.0.0.1"),
+                       ("port", str(server.port)), ("calling", "LIGHTBOX")):
+        dialog.fields[key].setText(value)
+
+
+def _type(qtbot: QtBot, edit: QLineEdit, text: str) -> None:
+    edit.clear()
+    qtbot.keyClicks(edit, text)
+
+
+def _highlighted(section: ReconcileSection, name: str) -> bool:
+    edit = section.edits[name]
+    marked = edit.styleSheet() == CHANGED_STYLE
+    # Never by colour alone: the words say it too.
+    assert marked == (edit.accessibleDescription() == "Differs from the disc.")
+    return marked
+
+
+def _store_hashes(home: Path) -> dict[Path, str]:
+    return {p: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted((home / "store").rglob("*")) if p.is_file()}
+
+
+def _fill_ours(qtbot: QtBot, section: ReconcileSection) -> None:
+    _type(qtbot, section.edits["patient_id"], "MRN-0042")
+    _type(qtbot, section.edits["issuer"], "HOSP")
+
+
+def test_the_section_is_filled_from_the_disc_and_marks_what_differs(
+    window: MainWindow, qtbot: QtBot, small_study: str, scp: StoreScp,
+) -> None:
+    dialog, section = _open(window, qtbot, small_study)
+    # Filing under our patient is the choice at first, its ID empty and asked for.
+    assert section.ours.isChecked() and not section.as_disc.isChecked()
+    assert section.disc_labels["patient_id"].text() == DISC_ID
+    assert section.disc_labels["patient_name"].text() == "SAMPLE^PATIENT"
+    assert section.edits["patient_id"].text() == ""
+    assert section.edits["issuer"].text() == ""
+    assert section.edits["patient_name"].text() == "SAMPLE^PATIENT"
+    assert section.problem_labels["patient_id"].text() == (
+        "Type the patient's ID from our records.")
+    assert section.problem_labels["patient_id"].isVisible()
+    assert not section.disagreements.isVisible()
+    _address(dialog, scp)
+    qtbot.waitUntil(lambda: "will be sent" in dialog.summary.text() or
+                    "Fill in" not in dialog.summary.text(), timeout=TIMEOUT)
+    assert not dialog.send_button.isEnabled()  # No Patient ID of ours yet.
+
+    _fill_ours(qtbot, section)
+    assert _highlighted(section, "patient_id") and _highlighted(section, "issuer")
+    assert section.problem_labels["patient_id"].text() == "Differs from the disc."
+    assert not _highlighted(section, "patient_name")
+    # Highlighting follows typing: a changed name is marked, typed back it is not.
+    _type(qtbot, section.edits["patient_name"], "LOCAL^PATIENT")
+    assert _highlighted(section, "patient_name")
+    _type(qtbot, section.edits["patient_name"], "SAMPLE^PATIENT")
+    assert not _highlighted(section, "patient_name")
+    assert not section.problem_labels["patient_name"].isVisible()
+    qtbot.waitUntil(dialog.send_button.isEnabled, timeout=TIMEOUT)
+    assert dialog.summary.text().endswith(
+        f"will be sent to {scp.address} as LIGHTBOX, filed under MRN-0042 (ID issued by "
+        "HOSP).")
+
+    # A birth date that is not one: its sentence, and Send waits.
+    _type(qtbot, section.edits["birth_date"], "1970-13-45")
+    problem = section.problem_labels["birth_date"]
+    assert problem.isVisible() and problem.text() == (
+        "Birth date '1970-13-45' is not a date: write it as YYYYMMDD, for example 19700131.")
+    assert not dialog.send_button.isEnabled()
+    _type(qtbot, section.edits["birth_date"], "1970-01-31")
+    assert dialog.send_button.isEnabled() and not problem.text().startswith("Birth date")
+
+    # As on the disc: nothing to type, nothing marked, the summary names the disc's ID.
+    section.as_disc.setChecked(True)
+    _type(qtbot, section.edits["patient_id"], "")
+    assert dialog.send_button.isEnabled()
+    assert not section.grid_box.isEnabled()
+    assert not any(_highlighted(section, n) for n in section.edits)
+    assert dialog.summary.text().endswith(
+        f"as LIGHTBOX, filed as on the disc, under its Patient ID {DISC_ID}.")
+    dialog.reject()
+
+
+def test_sent_under_our_patient_the_pacs_files_it_so_and_the_library_keeps_its_own(
+    window: MainWindow, qtbot: QtBot, small_study: str, scp: StoreScp, cloud_home: Path,
+) -> None:
+    before = _store_hashes(cloud_home)
+    dialog, section = _open(window, qtbot, small_study)
+    _address(dialog, scp)
+    _fill_ours(qtbot, section)
+    _type(qtbot, section.edits["accession"], "L-77")
+    qtbot.waitUntil(dialog.send_button.isEnabled, timeout=TIMEOUT)
+    with qtbot.waitSignal(dialog.send_finished, timeout=TIMEOUT):
+        dialog.send_button.click()
+    assert dialog.where.text() == (
+        f"To the PACS {scp.address}, as LIGHTBOX, filed under MRN-0042 (ID issued by HOSP)")
+    assert dialog.panel.study_text(small_study) == "All 11 images confirmed"
+    received = [pydicom.dcmread(p) for p in scp.files()]
+    assert len(received) == 11
+    for ds in received:
+        assert (ds.PatientID, ds.IssuerOfPatientID, ds.AccessionNumber) == (
+            "MRN-0042", "HOSP", "L-77")
+        assert str(ds.PatientName) == "SAMPLE^PATIENT"  # Unchanged: not given.
+        (item,) = ds.OriginalAttributesSequence
+        (previous,) = item.ModifiedAttributesSequence
+        assert previous.PatientID == DISC_ID
+        assert previous.AccessionNumber == "LBSAMPLE1"
+        assert sorted(previous.dir()) == ["AccessionNumber", "IssuerOfPatientID", "PatientID"]
+    # The library's files are as they were; it knows under whom the study went.
+    assert _store_hashes(cloud_home) == before
+    assert len(before) == 11
+    for path in before:
+        stored = pydicom.dcmread(path, stop_before_pixels=True)
+        assert stored.PatientID == DISC_ID and "OriginalAttributesSequence" not in stored
+    (sent,) = LibraryService(cloud_home).send_identities(small_study, scp.address)
+    assert (sent.patient_id, sent.issuer, sent.accession) == ("MRN-0042", "HOSP", "L-77")
+    dialog.close_button.click()
+
+    # The issuer is the hospital's: the next send starts with it.
+    _again, next_section = _open(window, qtbot, small_study)
+    assert next_section.edits["issuer"].text() == "HOSP"
+    assert next_section.edits["patient_id"].text() == ""
+    _again.reject()
+
+
+def test_a_study_the_pacs_holds_as_on_the_disc_is_refused_then_sent_again_when_asked(
+    window: MainWindow, qtbot: QtBot, small_study: str, scp: StoreScp, tmp_path: Path,
+) -> None:
+    dialog, section = _open(window, qtbot, small_study)
+    _address(dialog, scp)
+    section.as_disc.setChecked(True)
+    qtbot.waitUntil(dialog.send_button.isEnabled, timeout=TIMEOUT)
+    with qtbot.waitSignal(dialog.send_finished, timeout=TIMEOUT):
+        dialog.send_button.click()
+    assert len(scp.files()) == 11
+    assert not dialog.resend_button.isVisible()
+    dialog.close_button.click()
+    scp.stop()
+    # The same PACS (same address), keeping what it receives from now on apart.
+    later = StoreScp(tmp_path / "later", "+B", aet=scp.aet, port=scp.port)
+    try:
+        dialog, section = _open(window, qtbot, small_study)
+        _address(dialog, later)
+        _fill_ours(qtbot, section)
+        # Nothing is left to send as on the disc, but under our patient the button is
+        # there: pressing it says why the send is refused.
+        qtbot.waitUntil(dialog.send_button.isEnabled, timeout=TIMEOUT)
+        dialog.send_button.click()
+        qtbot.waitUntil(dialog.resend_button.isVisible, timeout=TIMEOUT)
+        problem = dialog.panel.problem.text()
+        assert problem.startswith(f"{later.address} already has this study, sent as on the "
+                                  "disc on 20")
+        assert problem.endswith("Nothing was sent.")
+        assert "--resend" not in problem
+        assert dialog.resend_button.text() == "Send all images again under the new patient"
+        assert dialog.resend_note.isVisible()
+        assert dialog.resend_note.text().startswith(
+            "This sends every image of the study again, under the patient above.")
+        assert not dialog.retry_button.isVisible()
+        assert later.files() == []
+        with qtbot.waitSignal(dialog.send_finished, timeout=TIMEOUT):
+            dialog.resend_button.click()
+        received = [pydicom.dcmread(p, stop_before_pixels=True) for p in later.files()]
+        assert len(received) == 11
+        assert {(ds.PatientID, ds.IssuerOfPatientID) for ds in received} == {
+            ("MRN-0042", "HOSP")}
+        assert not dialog.resend_button.isVisible() and not dialog.resend_note.isVisible()
+        assert dialog.panel.study_text(small_study) == "All 11 images confirmed"
+    finally:
+        later.stop()
+
+
+def test_names_follow_privacy_in_the_section(
+    window: MainWindow, qtbot: QtBot, small_study: str,
+) -> None:
+    window.privacy.set_hidden(True)
+    dialog, section = _open(window, qtbot, small_study)
+    for name in ("patient_id", "patient_name", "birth_date", "accession"):
+        assert section.disc_labels[name].text() == HIDDEN_TEXT
+    assert section.disc_labels["sex"].text() != HIDDEN_TEXT
+    assert section.edits["patient_name"].echoMode() == QLineEdit.EchoMode.Password
+    window.privacy.set_hidden(False)
+    assert section.disc_labels["patient_name"].text() == "SAMPLE^PATIENT"
+    assert section.edits["patient_name"].echoMode() == QLineEdit.EchoMode.Normal
+    dialog.reject()
+
+
+def test_several_studies_get_one_sentence_and_no_form(
+    qtbot: QtBot, tmp_path: Path, cloud_library: Library,
+) -> None:
+    rows = [StudyRow(uid, "ID-1", "DOE^JANE", "19700101", "20200101", "CT head", ("CT",), 1,
+                     10, "disc", {}) for uid in ("1.2.3", "1.2.4")]
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    library = LibraryService(tmp_path / "home")
+    dialog = SendDialog(rows, Privacy(), settings, library=library)
+    qtbot.addWidget(dialog)
+    dialog.add_patient_section(ReconcileSection(library, None, Privacy(), settings))
+    dialog.show()
+    section = dialog.patient_section
+    assert section is not None and section.ready() and section.identity() is None
+    assert section.several.isVisible()
+    assert section.several.text().endswith("send one study at a time.")
+    assert section.edits == {}
