@@ -35,8 +35,10 @@ from app.services.send_patient import (
     SEVERAL_STUDIES,
     TOOLTIPS,
     UNDER_OURS,
+    as_on_disc_choice,
     field_problem,
     filed_under,
+    marked,
 )
 
 if TYPE_CHECKING:  # The worklist client loads only when a worklist is asked.
@@ -216,6 +218,8 @@ class ReconcileSection(QGroupBox):
         if self.study_uid is None:
             return
         if self.form is not None:
+            self.as_disc.setText(self.tr(as_on_disc_choice(
+                self.form.disc.values.get("patient_id", ""), self.privacy.show)))
             for row in self.form.rows:
                 edit = self.edits[row.name]
                 edit.setEnabled(True)
@@ -233,7 +237,7 @@ class ReconcileSection(QGroupBox):
         self.disc_labels[row.name].setText(disc or self.tr("(empty)"))
         filing = self.ours.isChecked()
         # Colour, weight and words: the difference is not told by colour alone.
-        differs = filing and row.changed
+        differs = filing and marked(row)
         edit.setStyleSheet(CHANGED_STYLE if differs else "")
         edit.setAccessibleDescription(self.tr(DIFFERS) if differs else "")
         problem = field_problem(row) if filing else ""

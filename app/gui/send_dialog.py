@@ -33,6 +33,9 @@ from app.gui.upload_progress import UploadProgressPanel
 from app.services.library_service import LibraryService, SentIdentity, StudyRow
 from app.services.privacy import Privacy
 from app.services.send_patient import (
+    NOT_SENT,
+    PATIENT_NEEDED,
+    conflict_summary,
     refusal,
     resend_button,
     resend_explanation,
@@ -333,7 +336,13 @@ class SendDialog(QDialog):
     def _show_summary(self) -> None:
         check = self.checked()
         ready, filed, _identity = self._patient()
-        self.summary.setText(self.tr(send_summary(check, self.plan, len(self.rows), filed)))
+        summary = send_summary(check, self.plan, len(self.rows), filed)
+        if check.ok and not ready:
+            summary = PATIENT_NEEDED
+        elif check.ok and self._sent_under_another():
+            summary = conflict_summary(check.destination, self._history, filed,
+                                       self.privacy.show)
+        self.summary.setText(self.tr(summary))
         plan = self.plan
         # A study the PACS holds under another patient may be sent: the send is refused
         # with the reason, and the explicit resend is offered there.
@@ -455,7 +464,9 @@ class SendDialog(QDialog):
         show = self.privacy.show
         self.panel.show_problem(self.tr(refusal(self._running[0], self._history, show)))
         self.panel.status.setText("")
-        self.resend_note.setText(self.tr(resend_explanation(self._identity)))
+        for row in self.rows:
+            self.panel.set_study(row.study_instance_uid, self.tr(NOT_SENT))
+        self.resend_note.setText(self.tr(resend_explanation(self._identity, show)))
         self.resend_note.show()
         self.resend_button.setText(self.tr(resend_button(self._identity)))
         self.resend_button.show()

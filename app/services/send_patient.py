@@ -41,6 +41,9 @@ SEVERAL_STUDIES = ("These images go to the PACS under the patient each disc give
                    "a study under a patient in our records, send one study at a time.")
 AS_ON_DISC = "Send as on the disc"
 UNDER_OURS = "File under our patient:"
+PATIENT_NEEDED = ("Fill in our patient above, or choose \u201cSend as on the disc\u201d, "
+                  "to send.")
+NOT_SENT = "Not sent"
 RESEND_BUTTON = "Send all images again under the new patient"
 RESEND_AS_ON_DISC_BUTTON = "Send all images again as on the disc"
 
@@ -51,6 +54,19 @@ def field_problem(row: FormField) -> str:
     if row.required and not row.local_value.strip():
         return EMPTY_SENTENCES.get(row.name, row.problem)
     return row.problem
+
+
+def marked(row: FormField) -> bool:
+    """True when the field is shown as differing from the disc: our value changes the
+    copy. A required field still empty is not marked (its sentence asks for it)."""
+    return row.changed and not (row.required and not row.local_value.strip())
+
+
+def as_on_disc_choice(disc_patient_id: str | None, show: Callable[[str], str] = str) -> str:
+    """The "send as on the disc" choice, naming the outside ID the PACS would get."""
+    if not disc_patient_id:
+        return AS_ON_DISC
+    return f"{AS_ON_DISC}, under the outside clinic's Patient ID {show(disc_patient_id)}"
 
 
 def filed_under(identity: LocalIdentity | None, disc_patient_id: str | None,
@@ -89,21 +105,35 @@ def sent_under_another(history: Sequence[SentIdentity], confirmed: int,
     return before != _values(identity)
 
 
+def _sent_before(destination: str, history: Sequence[SentIdentity],
+                 show: Callable[[str], str]) -> str:
+    before = history[0] if history else None
+    when = f" on {before.sent_at[:10]}" if before else ""
+    return f"{destination} already has this study, sent {_how(before, show)}{when}"
+
+
+def conflict_summary(destination: str, history: Sequence[SentIdentity], filed: str,
+                     show: Callable[[str], str] = str) -> str:
+    """The dialog's summary before sending, when the PACS holds the study under another
+    patient: Send will not send it silently under the new one."""
+    return (f"{_sent_before(destination, history, show)}. To have it {filed}, every image "
+            "must be sent again: Send explains how.")
+
+
 def refusal(destination: str, history: Sequence[SentIdentity],
             show: Callable[[str], str] = str) -> str:
     """What the dialog says when the send is refused because the PACS already holds the
     study under another patient."""
-    before = history[0] if history else None
-    when = f" on {before.sent_at[:10]}" if before else ""
-    return (f"{destination} already has this study, sent {_how(before, show)}{when}. A "
-            "PACS keeps the images it already has, so sending the rest under another "
-            "patient would leave the study filed under the old one, or split between both. "
-            "Nothing was sent.")
+    return (f"{_sent_before(destination, history, show)}. A PACS keeps the images it "
+            "already has, so sending them under another patient could leave the study "
+            "filed under the old one, or split between both. Nothing was sent.")
 
 
-def resend_explanation(identity: LocalIdentity | None) -> str:
+def resend_explanation(identity: LocalIdentity | None,
+                       show: Callable[[str], str] = str) -> str:
     """The sentence beside the explicit resend button: what it does and when to use it."""
-    whom = "the patient above" if identity is not None else "the patient as on the disc"
+    whom = (f"Patient ID {show(identity.patient_id)} (ID issued by {show(identity.issuer)})"
+            if identity is not None else "the patient as on the disc")
     return (f"This sends every image of the study again, under {whom}. Many PACS ignore "
             "images they already have, so first ask the PACS administrator to delete or "
             "correct the old copy there.")
@@ -114,6 +144,7 @@ def resend_button(identity: LocalIdentity | None) -> str:
     return RESEND_BUTTON if identity is not None else RESEND_AS_ON_DISC_BUTTON
 
 
-__all__ = ["AS_ON_DISC", "DIFFERS", "PLAIN_LABELS", "SEVERAL_STUDIES", "TOOLTIPS",
-           "UNDER_OURS", "field_problem", "filed_under", "refusal", "resend_button",
-           "resend_explanation", "sent_under_another"]
+__all__ = ["AS_ON_DISC", "DIFFERS", "NOT_SENT", "PATIENT_NEEDED", "PLAIN_LABELS", "SEVERAL_STUDIES",
+           "TOOLTIPS", "UNDER_OURS", "as_on_disc_choice", "conflict_summary", "field_problem",
+           "filed_under", "marked", "refusal", "resend_button", "resend_explanation",
+           "sent_under_another"]

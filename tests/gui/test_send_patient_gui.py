@@ -94,9 +94,13 @@ def test_the_section_is_filled_from_the_disc_and_marks_what_differs(
         "Type the patient's ID from our records.")
     assert section.problem_labels["patient_id"].isVisible()
     assert not section.disagreements.isVisible()
+    assert not _highlighted(section, "patient_id")  # Empty: asked for, not "differs".
+    assert section.as_disc.text() == (
+        f"Send as on the disc, under the outside clinic's Patient ID {DISC_ID}")
     _address(dialog, scp)
-    qtbot.waitUntil(lambda: "will be sent" in dialog.summary.text() or
-                    "Fill in" not in dialog.summary.text(), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: dialog.summary.text() == (
+        "Fill in our patient above, or choose \u201cSend as on the disc\u201d, to send."),
+        timeout=TIMEOUT)
     assert not dialog.send_button.isEnabled()  # No Patient ID of ours yet.
 
     _fill_ours(qtbot, section)
@@ -196,8 +200,14 @@ def test_a_study_the_pacs_holds_as_on_the_disc_is_refused_then_sent_again_when_a
         _address(dialog, later)
         _fill_ours(qtbot, section)
         # Nothing is left to send as on the disc, but under our patient the button is
-        # there: pressing it says why the send is refused.
+        # there: the summary says the study is there already, pressing Send says why it
+        # is refused.
         qtbot.waitUntil(dialog.send_button.isEnabled, timeout=TIMEOUT)
+        assert dialog.summary.text().startswith(
+            f"{later.address} already has this study, sent as on the disc on 20")
+        assert dialog.summary.text().endswith(
+            ". To have it filed under MRN-0042 (ID issued by HOSP), every image must be "
+            "sent again: Send explains how.")
         dialog.send_button.click()
         qtbot.waitUntil(dialog.resend_button.isVisible, timeout=TIMEOUT)
         problem = dialog.panel.problem.text()
@@ -208,8 +218,10 @@ def test_a_study_the_pacs_holds_as_on_the_disc_is_refused_then_sent_again_when_a
         assert dialog.resend_button.text() == "Send all images again under the new patient"
         assert dialog.resend_note.isVisible()
         assert dialog.resend_note.text().startswith(
-            "This sends every image of the study again, under the patient above.")
+            "This sends every image of the study again, under Patient ID MRN-0042 (ID "
+            "issued by HOSP).")
         assert not dialog.retry_button.isVisible()
+        assert dialog.panel.study_text(small_study) == "Not sent"
         assert later.files() == []
         with qtbot.waitSignal(dialog.send_finished, timeout=TIMEOUT):
             dialog.resend_button.click()

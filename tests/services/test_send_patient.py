@@ -9,8 +9,11 @@ from app.library.library import Library, SentIdentity
 from app.services.privacy import HIDDEN_TEXT, Privacy
 from app.services.reconciling import DiscIdentity, LocalIdentity, ReconcileForm
 from app.services.send_patient import (
+    as_on_disc_choice,
+    conflict_summary,
     field_problem,
     filed_under,
+    marked,
     refusal,
     resend_button,
     resend_explanation,
@@ -41,6 +44,20 @@ def test_empty_required_fields_ask_in_plain_words_and_others_keep_the_forms_sent
     assert field_problem(rows["patient_name"]) == ""
     bad = form.set("birth_date", "1970-02-30")
     assert field_problem(bad) == bad.problem != ""
+
+
+def test_marked_is_what_changes_the_copy_but_not_an_empty_required_field() -> None:
+    form = ReconcileForm(DiscIdentity({"patient_id": "OUT-1", "patient_name": "DOE^J",
+                                       "birth_date": "19700101"}))
+    assert not marked(form.field("patient_id"))  # Empty: asked for, not "differs".
+    assert marked(form.set("patient_id", "MRN-1"))
+    assert not marked(form.field("patient_name"))
+    assert marked(form.set("patient_name", ""))  # Emptying a name changes the copy.
+    assert not marked(form.set("birth_date", "1970-01-01"))  # The same date.
+    assert as_on_disc_choice("OUT-1") == (
+        "Send as on the disc, under the outside clinic's Patient ID OUT-1")
+    assert as_on_disc_choice("") == as_on_disc_choice(None) == "Send as on the disc"
+    assert "OUT-1" not in as_on_disc_choice("OUT-1", Privacy(hidden=True).show)
 
 
 def test_filed_under_names_our_patient_or_the_discs_and_hides_with_privacy() -> None:
@@ -113,7 +130,12 @@ def test_the_refusal_and_the_explicit_resend_are_plain() -> None:
     assert "MRN-1" not in ours and f"under Patient ID {HIDDEN_TEXT}" in ours
     assert resend_button(OURS) == "Send all images again under the new patient"
     assert resend_button(None) == "Send all images again as on the disc"
-    assert "under the patient above" in resend_explanation(OURS)
+    assert "under Patient ID MRN-0042 (ID issued by HOSP)." in resend_explanation(OURS)
+    assert "MRN-0042" not in resend_explanation(OURS, Privacy(hidden=True).show)
+    assert conflict_summary("PACS@h:104", [_sent()], filed_under(OURS, "OUT-1")) == (
+        "PACS@h:104 already has this study, sent as on the disc on 2026-11-30. To have it "
+        "filed under MRN-0042 (ID issued by HOSP), every image must be sent again: Send "
+        "explains how.")
     assert "delete or correct the old copy" in resend_explanation(None)
 
 
