@@ -56,6 +56,17 @@ def field_problem(row: FormField) -> str:
     return row.problem
 
 
+def sent_under_lines(history: Sequence[SentIdentity],
+                     show: Callable[[str], str] = str) -> list[str]:
+    """For the library's tooltip: under which patient each PACS got the study, newest
+    send per PACS ("Sent to PACS@10.0.0.5:104 under MRN-0042 (ID issued by HOSP)")."""
+    seen: dict[str, SentIdentity] = {}
+    for sent in history:  # Newest first: the first per destination counts.
+        seen.setdefault(sent.destination, sent)
+    return [f"Sent to {destination} {_how(sent, show)}"
+            for destination, sent in sorted(seen.items())]
+
+
 def marked(row: FormField) -> bool:
     """True when the field is shown as differing from the disc: our value changes the
     copy. A required field still empty is not marked (its sentence asks for it)."""
@@ -147,4 +158,4 @@ def resend_button(identity: LocalIdentity | None) -> str:
 __all__ = ["AS_ON_DISC", "DIFFERS", "NOT_SENT", "PATIENT_NEEDED", "PLAIN_LABELS", "SEVERAL_STUDIES",
            "TOOLTIPS", "UNDER_OURS", "as_on_disc_choice", "conflict_summary", "field_problem",
            "filed_under", "marked", "refusal", "resend_button", "resend_explanation",
-           "sent_under_another"]
+           "sent_under_another", "sent_under_lines"]

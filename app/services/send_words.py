@@ -132,8 +132,8 @@ def send_action_state(selected: int) -> tuple[bool, str]:
     library, and its tooltip (why not, when it cannot)."""
     if selected <= 0:
         return False, "Select the studies to send in the library first."
-    return True, ("Sends the selected studies to your hospital's PACS, with the patient's "
-                  "name and ID as they are on the disc.")
+    return True, ("Sends the selected studies to your hospital's PACS; one study at a time "
+                  "can be filed under the patient in our records.")
 
 
 def sent_text(sends: dict[str, str]) -> str:

@@ -5,23 +5,33 @@ the images filed under our patient at the PACS (the library's files unchanged); 
 the PACS holds under another patient refused, then sent again only when asked."""
 
 import hashlib
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pydicom
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
+from app.cloud.worklist import WorklistEntry
+from app.gui.library_view import UPLOADED_COLUMN
 from app.gui.main_window import MainWindow
 from app.gui.reconcile_section import CHANGED_STYLE, ReconcileSection
 from app.gui.send_dialog import SendDialog
 from app.library.library import Library
 from app.services.library_service import LibraryService, StudyRow
 from app.services.privacy import HIDDEN_TEXT, Privacy
-from tests.support.cloud_fixtures import cloud_home, cloud_library, discs, small_study
+from tests.support.cloud_fixtures import (
+    DiscMaker,
+    cloud_home,
+    cloud_library,
+    discs,
+    small_study,
+)
 from tests.support.storescp import StoreScp, storescp_problem
+from tests.support.studies import import_study
 
 __all__ = ["cloud_home", "cloud_library", "discs", "small_study"]
 
@@ -172,6 +182,12 @@ def test_sent_under_our_patient_the_pacs_files_it_so_and_the_library_keeps_its_o
     (sent,) = LibraryService(cloud_home).send_identities(small_study, scp.address)
     assert (sent.patient_id, sent.issuer, sent.accession) == ("MRN-0042", "HOSP", "L-77")
     dialog.close_button.click()
+    # The library's list says under whom the study went (in the tooltip).
+    view = window.library_view
+    qtbot.waitUntil(lambda: view.proxy.rowCount() == 1 and view.proxy.index(
+        0, UPLOADED_COLUMN).data() == f"sent to {scp.address}", timeout=TIMEOUT)
+    tooltip = view.proxy.index(0, UPLOADED_COLUMN).data(Qt.ItemDataRole.ToolTipRole)
+    assert f"Sent to {scp.address} under Patient ID MRN-0042 (ID issued by HOSP)" in tooltip
 
     # The issuer is the hospital's: the next send starts with it.
     _again, next_section = _open(window, qtbot, small_study)
@@ -266,3 +282,46 @@ def test_several_studies_get_one_sentence_and_no_form(
     assert section.several.isVisible()
     assert section.several.text().endswith("send one study at a time.")
     assert section.edits == {}
+
+
+def test_a_worklist_entry_fills_our_values_and_they_are_marked(
+    window: MainWindow, qtbot: QtBot, small_study: str,
+) -> None:
+    dialog, section = _open(window, qtbot, small_study)
+    section.as_disc.setChecked(True)
+    section.fill_from(WorklistEntry("MRN-0042", "HOSP", "SAMPLE^PATIENT^M", "19700101", "",
+                                    "ACC-9", "CT chest", "20261202", "CT"))
+    assert section.ours.isChecked()  # Taking an entry means filing under it.
+    assert {n: e.text() for n, e in section.edits.items()} == {
+        "patient_id": "MRN-0042", "issuer": "HOSP", "patient_name": "SAMPLE^PATIENT^M",
+        "birth_date": "19700101", "sex": "O", "accession": "ACC-9"}
+    assert [n for n in section.edits if _highlighted(section, n)] == [
+        "patient_id", "issuer", "patient_name", "accession"]
+    identity = section.identity()
+    assert identity is not None and identity.patient_id == "MRN-0042"
+    assert identity.sex is None and identity.birth_date is None  # The disc's kept.
+    dialog.reject()
+
+
+def test_images_that_disagree_on_the_patient_are_said_above_the_form(
+    window: MainWindow, qtbot: QtBot, cloud_library: Library, discs: DiscMaker,
+    tmp_path: Path,
+) -> None:
+    disc = tmp_path / "disc"
+    shutil.copytree(discs(), disc)
+    for path in sorted(disc.rglob("*")):
+        try:
+            ds = pydicom.dcmread(path)
+        except Exception:
+            continue
+        if "PatientName" in ds and "SOPInstanceUID" in ds:
+            ds.PatientName = "OTHER^NAME"
+            ds.save_as(path)
+            break
+    study = import_study(cloud_library, disc)
+    dialog, section = _open(window, qtbot, study)
+    assert section.disagreements.isVisible()
+    assert section.disagreements.text() == (
+        "The images of this study do not agree on the patient's name (2 different values); "
+        "check it before sending.")
+    dialog.reject()

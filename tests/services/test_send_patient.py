@@ -18,6 +18,7 @@ from app.services.send_patient import (
     resend_button,
     resend_explanation,
     sent_under_another,
+    sent_under_lines,
 )
 from app.services.send_plan import SendPlan
 from app.services.send_words import check_destination, send_summary
@@ -143,3 +144,14 @@ def test_an_unread_form_gives_no_identity() -> None:
     form = ReconcileForm(DiscIdentity({"patient_id": "OUT-1"}))
     with pytest.raises(UsageError):
         form.identity()
+
+
+def test_the_library_says_under_whom_each_pacs_got_the_study() -> None:
+    other = SentIdentity("1.2.3", "B@h:104", None, None, None, None, None, None,
+                         "2026-11-29T10:00:00+00:00")
+    history = [_sent("MRN-0042", "HOSP"), other, _sent()]  # Newest first.
+    assert sent_under_lines(history) == [
+        "Sent to B@h:104 as on the disc",
+        "Sent to PACS@h:104 under Patient ID MRN-0042 (ID issued by HOSP)"]
+    assert "MRN-0042" not in "".join(sent_under_lines(history, Privacy(hidden=True).show))
+    assert sent_under_lines([]) == []
