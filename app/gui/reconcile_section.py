@@ -240,7 +240,8 @@ class ReconcileSection(QGroupBox):
         differs = filing and marked(row)
         edit.setStyleSheet(CHANGED_STYLE if differs else "")
         edit.setAccessibleDescription(self.tr(DIFFERS) if differs else "")
-        problem = field_problem(row) if filing else ""
+        show = self.privacy.show if hides_attribute(KEYWORDS[row.name]) else str
+        problem = field_problem(row, show) if filing else ""
         label = self.problem_labels[row.name]
         if problem:
             label.setText(self.tr(problem))

@@ -280,6 +280,8 @@ class SendDialog(QDialog):
         warning = patients_warning(len({(r.patient_id, r.patient_name) for r in self.rows}))
         self.patients.setText(self.tr(warning))
         self.patients.setVisible(bool(warning))
+        if self.pages.currentIndex() == 1:
+            self._show_where()
 
     def _check(self) -> None:
         check = self.checked()
@@ -353,7 +355,7 @@ class SendDialog(QDialog):
     # -- running ------------------------------------------------------------------------
     def start(self) -> None:
         check = self.checked()
-        ready, filed, identity = self._patient()
+        ready, _filed, identity = self._patient()
         if not check.ok or not ready:
             return
         for key, edit in self.fields.items():
@@ -364,12 +366,17 @@ class SendDialog(QDialog):
         self._identity = identity
         self._refused = self._sent_under_another()
         self._running = (check.destination, check.calling_aet)
-        where = self.tr("To the PACS {0}, as {1}").format(*self._running)
-        self.where.setText(where + (f", {self.tr(filed)}" if filed else ""))
+        self._show_where()
         self.setWindowTitle(self.tr("Send to PACS {0}").format(check.destination))
         self.pages.setCurrentIndex(1)
         self.send_button.hide()
         self._run()
+
+    def _show_where(self) -> None:
+        """The progress page's top line: where to, as whom, filed under which patient."""
+        _ready, filed, _identity = self._patient()
+        where = self.tr("To the PACS {0}, as {1}").format(*self._running)
+        self.where.setText(where + (f", {self.tr(filed)}" if filed else ""))
 
     def _run(self) -> None:
         destination, calling = self._running

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from app.library.library import IDENTITY_FIELDS, SentIdentity
-from app.services.reconciling import FormField, LocalIdentity
+from app.services.reconciling import FormField, LocalIdentity, normalised_birth_date
 
 if TYPE_CHECKING:  # For the GUI's "fill from a worklist entry"; pynetdicom loads on use.
     from app.cloud.worklist import WorklistEntry as WorklistEntry
@@ -48,12 +48,22 @@ RESEND_BUTTON = "Send all images again under the new patient"
 RESEND_AS_ON_DISC_BUTTON = "Send all images again as on the disc"
 
 
-def field_problem(row: FormField) -> str:
+def field_problem(row: FormField, show: Callable[[str], str] = str) -> str:
     """The sentence under a field ("" when it is fine): a required field left empty asks
-    for it in plain words; any other problem is the form's own sentence."""
+    for it in plain words; any other problem is the form's own sentence, with the typed
+    value passed through ``show`` (privacy hides it as it hides the field)."""
     if row.required and not row.local_value.strip():
         return EMPTY_SENTENCES.get(row.name, row.problem)
-    return row.problem
+    sentence = row.problem
+    value = row.local_value.strip()
+    if sentence and value and show(value) != value:
+        digits = normalised_birth_date(value)
+        shown = [f"'{row.local_value}'", value]
+        if len(digits) == 8:  # A date in the future is said as YYYY-MM-DD.
+            shown.append(f"{digits[:4]}-{digits[4:6]}-{digits[6:]}")
+        for text in shown:
+            sentence = sentence.replace(text, show(value))
+    return sentence
 
 
 def sent_under_lines(history: Sequence[SentIdentity],

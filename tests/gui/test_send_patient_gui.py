@@ -252,7 +252,7 @@ def test_a_study_the_pacs_holds_as_on_the_disc_is_refused_then_sent_again_when_a
 
 
 def test_names_follow_privacy_in_the_section(
-    window: MainWindow, qtbot: QtBot, small_study: str,
+    window: MainWindow, qtbot: QtBot, small_study: str, scp: StoreScp,
 ) -> None:
     window.privacy.set_hidden(True)
     dialog, section = _open(window, qtbot, small_study)
@@ -263,7 +263,23 @@ def test_names_follow_privacy_in_the_section(
     window.privacy.set_hidden(False)
     assert section.disc_labels["patient_name"].text() == "SAMPLE^PATIENT"
     assert section.edits["patient_name"].echoMode() == QLineEdit.EchoMode.Normal
-    dialog.reject()
+    # The summary, the sentences and the progress page's top line follow it too.
+    _address(dialog, scp)
+    _fill_ours(qtbot, section)
+    qtbot.waitUntil(lambda: "MRN-0042" in dialog.summary.text(), timeout=TIMEOUT)
+    _type(qtbot, section.edits["birth_date"], "1970-13-45")
+    window.privacy.set_hidden(True)
+    assert "1970-13-45" not in section.problem_labels["birth_date"].text()
+    _type(qtbot, section.edits["birth_date"], "19700101")
+    qtbot.waitUntil(dialog.send_button.isEnabled, timeout=TIMEOUT)
+    assert "MRN-0042" not in dialog.summary.text()
+    assert dialog.summary.text().endswith(
+        f"filed under {HIDDEN_TEXT} (ID issued by {HIDDEN_TEXT}).")
+    with qtbot.waitSignal(dialog.send_finished, timeout=TIMEOUT):
+        dialog.send_button.click()
+    assert "MRN-0042" not in dialog.where.text()
+    window.privacy.set_hidden(False)
+    assert dialog.where.text().endswith("filed under MRN-0042 (ID issued by HOSP)")
 
 
 def test_several_studies_get_one_sentence_and_no_form(

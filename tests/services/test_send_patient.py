@@ -45,6 +45,14 @@ def test_empty_required_fields_ask_in_plain_words_and_others_keep_the_forms_sent
     assert field_problem(rows["patient_name"]) == ""
     bad = form.set("birth_date", "1970-02-30")
     assert field_problem(bad) == bad.problem != ""
+    # With privacy on, the typed value is not repeated in the sentence.
+    hidden = Privacy(hidden=True).show
+    assert field_problem(bad, hidden) == (
+        f"Birth date {HIDDEN_TEXT} is not a date: write it as YYYYMMDD, for example 19700131.")
+    future = form.set("birth_date", "29990101")
+    assert "2999" in field_problem(future) and "2999" not in field_problem(future, hidden)
+    long_id = form.set("patient_id", "X" * 70)
+    assert field_problem(long_id, hidden) == long_id.problem  # No value in it to hide.
 
 
 def test_marked_is_what_changes_the_copy_but_not_an_empty_required_field() -> None:
