@@ -69,6 +69,7 @@ class ReconcileSection(QGroupBox):
         self.edits: dict[str, QLineEdit] = {}
         self.disc_labels: dict[str, QLabel] = {}
         self.problem_labels: dict[str, QLabel] = {}
+        self.differs_labels: dict[str, QLabel] = {}
         layout = QVBoxLayout(self)
         if study_uid is None:
             self.several = QLabel(self.tr(SEVERAL_STUDIES))
@@ -121,16 +122,26 @@ class ReconcileSection(QGroupBox):
             label.setBuddy(edit)
             problem = QLabel()
             problem.setWordWrap(True)
+            problem.setStyleSheet(PROBLEM_STYLE)
             problem.hide()
+            # Beside the field, so marking it takes no height (the sentences below do).
+            differs = QLabel(self.tr(DIFFERS))
+            differs.setStyleSheet(NOTE_STYLE)
+            differs.hide()
             self.grid.addWidget(label, row, 0)
             self.grid.addWidget(disc, row, 1)
             self.grid.addWidget(edit, row, 2)
-            self.grid.addWidget(problem, row + 1, 2)
+            self.grid.addWidget(differs, row, 3)
+            self.grid.addWidget(problem, row + 1, 2, 1, 2)
             self.edits[name] = edit
             self.disc_labels[name] = disc
             self.problem_labels[name] = problem
+            self.differs_labels[name] = differs
         self.grid.setColumnStretch(1, 1)
         self.grid.setColumnStretch(2, 2)
+        # The marks' room is kept, so the fields do not jump as one types.
+        self.grid.setColumnMinimumWidth(3, max(d.sizeHint().width()
+                                               for d in self.differs_labels.values()))
         layout.addWidget(self.grid_box)
         layout.addWidget(self.as_disc)
         observe(self, privacy.changed, lambda _hidden: self._refresh())
@@ -243,10 +254,6 @@ class ReconcileSection(QGroupBox):
         show = self.privacy.show if hides_attribute(KEYWORDS[row.name]) else str
         problem = field_problem(row, show) if filing else ""
         label = self.problem_labels[row.name]
-        if problem:
-            label.setText(self.tr(problem))
-            label.setStyleSheet(PROBLEM_STYLE)
-        elif differs:
-            label.setText(self.tr(DIFFERS))
-            label.setStyleSheet(NOTE_STYLE)
-        label.setVisible(bool(problem or differs))
+        label.setText(self.tr(problem))
+        label.setVisible(bool(problem))
+        self.differs_labels[row.name].setVisible(differs)

@@ -214,6 +214,7 @@ class SendDialog(QDialog):
         studies and the address; Send waits for it, and the send carries its patient."""
         self.patient_slot.addWidget(section)
         self.patient_section = section
+        self.resize(self.width(), max(self.height(), 720))  # Room for the form's sentences.
         section.changed.connect(self._show_summary)
         self.plan = None  # Count again, with what the PACS holds of this study.
         self._check()
