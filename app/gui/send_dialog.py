@@ -97,11 +97,12 @@ class SendDialog(QDialog):
         self.patient_section: ReconcileSection | None = None
         # What the PACS holds already: the study's send identities to the counted
         # destination, newest first (one study with a patient section only).
-        self._history: list[SentIdentity] = []
+        self._history: dict[str, list[SentIdentity]] = {}  # Per study, newest first.
         self._identity: LocalIdentity | None = None  # The patient the send carries.
         self._resend = False  # The next run sends every image again (asked explicitly).
         self._resending = False  # This run does.
-        self._refused = False  # The PACS holds the study under another patient.
+        # The study the PACS holds under another patient (the send will be refused).
+        self._refused: StudyRow | None = None
         self.setWindowTitle(self.tr("Send to PACS"))
         self.resize(880, 640)
         self.pages = QStackedWidget()
@@ -298,16 +299,21 @@ class SendDialog(QDialog):
         if self._plan_task is not None:
             self._plan_task.cancel()  # An older count must not overwrite this one.
         library, uids = self.library, [r.study_instance_uid for r in self.rows]
-        with_history = self.patient_section is not None and len(uids) == 1
 
-        def count() -> tuple[SendPlan, list[SentIdentity]]:
-            history = library.send_identities(uids[0], destination) if with_history else []
+        def count() -> tuple[SendPlan, dict[str, list[SentIdentity]]]:
+            # Under whom the PACS got each study before: a send under another is refused.
+            history: dict[str, list[SentIdentity]] = {uid: [] for uid in uids}
+            for sent in library.send_identities(None, destination):  # Newest first.
+                if sent.study_instance_uid in history:
+                    history[sent.study_instance_uid].append(sent)
             return library.send_plan(uids, destination), history
 
         self._plan_task = run_in_background(count, self._counted_with_history,
                                             self._count_failed)
 
-    def _counted_with_history(self, found: tuple[SendPlan, list[SentIdentity]]) -> None:
+    def _counted_with_history(
+        self, found: tuple[SendPlan, dict[str, list[SentIdentity]]],
+    ) -> None:
         self._history = found[1]
         self._counted(found[0])
 
@@ -324,12 +330,22 @@ class SendDialog(QDialog):
             return section is None, "", None
         return True, section.filed_under(), section.identity()
 
-    def _sent_under_another(self) -> bool:
-        plan, section = self.plan, self.patient_section
-        if plan is None or section is None or len(self.rows) != 1:
-            return False
+    def _conflict(self) -> StudyRow | None:
+        """The first study the PACS holds under another patient than the one chosen (a
+        send would be refused), or None."""
+        plan = self.plan
         ready, _words, identity = self._patient()
-        return ready and sent_under_another(self._history, plan.already, identity)
+        if plan is None or not ready:
+            return None
+        return next((r for r in self.rows if sent_under_another(
+            self._history.get(r.study_instance_uid, []),
+            plan.confirmed.get(r.study_instance_uid, 0), identity)), None)
+
+    def _conflict_words(self, row: StudyRow) -> tuple[list[SentIdentity], str]:
+        """The conflicting study's history and how to name it."""
+        study = "this study" if len(self.rows) == 1 else self.tr("the study of {0}").format(
+            self._label(row))
+        return self._history.get(row.study_instance_uid, []), study
 
     def _count_failed(self, message: str) -> None:
         self._plan_task = None
@@ -342,16 +358,17 @@ class SendDialog(QDialog):
         summary = send_summary(check, self.plan, len(self.rows), filed)
         if check.ok and not ready:
             summary = PATIENT_NEEDED
-        elif check.ok and self._sent_under_another():
-            summary = conflict_summary(check.destination, self._history, filed,
-                                       self.privacy.show)
+        elif check.ok and (conflict := self._conflict()) is not None:
+            history, study = self._conflict_words(conflict)
+            summary = conflict_summary(check.destination, history, filed, self.privacy.show,
+                                       study)
         self.summary.setText(self.tr(summary))
         plan = self.plan
         # A study the PACS holds under another patient may be sent: the send is refused
         # with the reason, and the explicit resend is offered there.
         self.send_button.setEnabled(check.ok and ready and plan is not None
                                     and plan.destination == check.destination
-                                    and (plan.images > 0 or self._sent_under_another()))
+                                    and (plan.images > 0 or self._conflict() is not None))
 
     # -- running ------------------------------------------------------------------------
     def start(self) -> None:
@@ -365,7 +382,7 @@ class SendDialog(QDialog):
             self.patient_section.remember()
             self.patient_section.setEnabled(False)  # The send carries what is shown.
         self._identity = identity
-        self._refused = self._sent_under_another()
+        self._refused = self._conflict()
         self._running = (check.destination, check.calling_aet)
         self._show_where()
         self.setWindowTitle(self.tr("Send to PACS {0}").format(check.destination))
@@ -386,7 +403,7 @@ class SendDialog(QDialog):
         # Once: a later Try again sends only what the PACS has not confirmed.
         self._resending, self._resend = resend, False
         if resend:
-            self._refused = False
+            self._refused = None
 
         def job() -> Iterator[object]:
             yield from library.send(uids, destination, calling, identity=identity,
@@ -440,8 +457,8 @@ class SendDialog(QDialog):
         """The PACS could not be reached, refused us, or dropped the connection; or the
         send was refused because the PACS holds the study under another patient."""
         self._ended()
-        if self._refused and not self._resending:
-            self._offer_resend()
+        if self._refused is not None and not self._resending:
+            self._offer_resend(self._refused)
             return
         self.panel.show_problem(self.tr(broken_off_status(message)))
         self.panel.status.setText(self.tr(RETRY_HINT))
@@ -466,15 +483,17 @@ class SendDialog(QDialog):
 
         run_in_background(lambda: library.send_plan(uids, destination), show)
 
-    def _offer_resend(self) -> None:
+    def _offer_resend(self, row: StudyRow) -> None:
         """The PACS already holds the study under another patient: say so, and offer the
         explicit resend of every image (never done silently)."""
         show = self.privacy.show
-        self.panel.show_problem(self.tr(refusal(self._running[0], self._history, show)))
+        history, study = self._conflict_words(row)
+        self.panel.show_problem(self.tr(refusal(self._running[0], history, show, study)))
         self.panel.status.setText("")
         for row in self.rows:
             self.panel.set_study(row.study_instance_uid, self.tr(NOT_SENT))
-        self.resend_note.setText(self.tr(resend_explanation(self._identity, show)))
+        self.resend_note.setText(self.tr(resend_explanation(self._identity, show,
+                                                            len(self.rows))))
         self.resend_note.show()
         self.resend_button.setText(self.tr(resend_button(self._identity)))
         self.resend_button.show()

@@ -127,35 +127,38 @@ def sent_under_another(history: Sequence[SentIdentity], confirmed: int,
 
 
 def _sent_before(destination: str, history: Sequence[SentIdentity],
-                 show: Callable[[str], str]) -> str:
+                 show: Callable[[str], str], study: str) -> str:
     before = history[0] if history else None
     when = f" on {before.sent_at[:10]}" if before else ""
-    return f"{destination} already has this study, sent {_how(before, show)}{when}"
+    return f"{destination} already has {study}, sent {_how(before, show)}{when}"
 
 
 def conflict_summary(destination: str, history: Sequence[SentIdentity], filed: str,
-                     show: Callable[[str], str] = str) -> str:
-    """The dialog's summary before sending, when the PACS holds the study under another
-    patient: Send will not send it silently under the new one."""
-    return (f"{_sent_before(destination, history, show)}. To have it {filed}, every image "
-            "must be sent again: Send explains how.")
+                     show: Callable[[str], str] = str, study: str = "this study") -> str:
+    """The dialog's summary before sending, when the PACS holds ``study`` under another
+    patient (``history``: its send identities there, newest first): Send will not send it
+    silently under the new one."""
+    return (f"{_sent_before(destination, history, show, study)}. To have it "
+            f"{filed or 'filed as on the disc'}, every image must be sent again: Send "
+            "explains how.")
 
 
 def refusal(destination: str, history: Sequence[SentIdentity],
-            show: Callable[[str], str] = str) -> str:
-    """What the dialog says when the send is refused because the PACS already holds the
-    study under another patient."""
-    return (f"{_sent_before(destination, history, show)}. A PACS keeps the images it "
-            "already has, so sending them under another patient could leave the study "
+            show: Callable[[str], str] = str, study: str = "this study") -> str:
+    """What the dialog says when the send is refused because the PACS already holds
+    ``study`` under another patient."""
+    return (f"{_sent_before(destination, history, show, study)}. A PACS keeps the images "
+            "it already has, so sending them under another patient could leave the study "
             "filed under the old one, or split between both. Nothing was sent.")
 
 
 def resend_explanation(identity: LocalIdentity | None,
-                       show: Callable[[str], str] = str) -> str:
+                       show: Callable[[str], str] = str, studies: int = 1) -> str:
     """The sentence beside the explicit resend button: what it does and when to use it."""
     whom = (f"Patient ID {show(identity.patient_id)} (ID issued by {show(identity.issuer)})"
             if identity is not None else "the patient as on the disc")
-    return (f"This sends every image of the study again, under {whom}. Many PACS ignore "
+    what = "the study" if studies == 1 else "these studies"
+    return (f"This sends every image of {what} again, under {whom}. Many PACS ignore "
             "images they already have, so first ask the PACS administrator to delete or "
             "correct the old copy there.")
 

@@ -23,6 +23,7 @@ from app.gui.send_dialog import SendDialog
 from app.library.library import Library
 from app.services.library_service import LibraryService, StudyRow
 from app.services.privacy import HIDDEN_TEXT, Privacy
+from app.services.reconciling import LocalIdentity
 from tests.support.cloud_fixtures import (
     DiscMaker,
     cloud_home,
@@ -342,3 +343,43 @@ def test_images_that_disagree_on_the_patient_are_said_above_the_form(
         "The images of this study do not agree on the patient's name (2 different values); "
         "check it before sending.")
     dialog.reject()
+
+
+def test_several_studies_one_held_under_our_patient_are_refused_then_sent_again(
+    window: MainWindow, qtbot: QtBot, cloud_library: Library, discs: DiscMaker,
+    scp: StoreScp, cloud_home: Path,
+) -> None:
+    first = import_study(cloud_library, discs())
+    second = import_study(cloud_library, discs(slices=3, seed=9))
+    assert first != second
+    for _progress in LibraryService(cloud_home).send(
+            [first], scp.address, identity=LocalIdentity("MRN-0042", "HOSP")):
+        pass
+    assert len(scp.files()) == 11
+    before = len(window.transfers.send_dialogs)
+    window.transfers.send([first, second])
+    qtbot.waitUntil(lambda: len(window.transfers.send_dialogs) > before, timeout=TIMEOUT)
+    dialog = window.transfers.send_dialogs[-1]
+    _address(dialog, scp)
+    qtbot.waitUntil(dialog.send_button.isEnabled, timeout=TIMEOUT)
+    # Said before anything leaves, naming the study; then refused, nothing sent.
+    summary = dialog.summary.text()
+    assert summary.startswith(f"{scp.address} already has the study of SAMPLE, PATIENT (ID "
+                              f"{DISC_ID}), ")
+    assert "sent under Patient ID MRN-0042 (ID issued by HOSP) on 20" in summary
+    assert summary.endswith("To have it filed as on the disc, every image must be sent "
+                            "again: Send explains how.")
+    dialog.send_button.click()
+    qtbot.waitUntil(dialog.resend_button.isVisible, timeout=TIMEOUT)
+    assert dialog.resend_button.text() == "Send all images again as on the disc"
+    assert dialog.resend_note.text().startswith(
+        "This sends every image of these studies again, under the patient as on the disc.")
+    assert len(scp.files()) == 11
+    with qtbot.waitSignal(dialog.send_finished, timeout=TIMEOUT):
+        dialog.resend_button.click()
+    assert dialog.panel.study_text(first) == "All 11 images confirmed"
+    received = [pydicom.dcmread(p, stop_before_pixels=True) for p in scp.files()]
+    again = {str(ds.SOPInstanceUID) for ds in received
+             if ds.StudyInstanceUID == first and ds.PatientID == DISC_ID}
+    assert len(again) == 11  # Every image of the held study again, as on the disc.
+    assert {ds.StudyInstanceUID for ds in received} == {first, second}

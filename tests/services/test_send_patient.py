@@ -146,6 +146,13 @@ def test_the_refusal_and_the_explicit_resend_are_plain() -> None:
         "filed under MRN-0042 (ID issued by HOSP), every image must be sent again: Send "
         "explains how.")
     assert "delete or correct the old copy" in resend_explanation(None)
+    assert resend_explanation(None, studies=2).startswith(
+        "This sends every image of these studies again, under the patient as on the disc.")
+    named = refusal("PACS@h:104", [_sent("MRN-1", "HOSP")], study="the study of DOE^J")
+    assert named.startswith("PACS@h:104 already has the study of DOE^J, sent under Patient "
+                            "ID MRN-1 (ID issued by HOSP) on 2026-11-30.")
+    assert "To have it filed as on the disc, every image" in conflict_summary(
+        "PACS@h:104", [_sent("MRN-1", "HOSP")], "", study="the study of DOE^J")
 
 
 def test_an_unread_form_gives_no_identity() -> None:
