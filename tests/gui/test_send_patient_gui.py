@@ -307,8 +307,9 @@ def test_a_worklist_entry_fills_our_values_and_they_are_marked(
 ) -> None:
     dialog, section = _open(window, qtbot, small_study)
     section.as_disc.setChecked(True)
-    section.fill_from(WorklistEntry("MRN-0042", "HOSP", "SAMPLE^PATIENT^M", "19700101", "",
-                                    "ACC-9", "CT chest", "20261202", "CT"))
+    section.fill_from(WorklistEntry(
+        patient_id="MRN-0042", issuer="HOSP", patient_name="SAMPLE^PATIENT^M",
+        birth_date="19700101", sex="", accession="ACC-9", modality="CT"))
     assert section.ours.isChecked()  # Taking an entry means filing under it.
     assert {n: e.text() for n, e in section.edits.items()} == {
         "patient_id": "MRN-0042", "issuer": "HOSP", "patient_name": "SAMPLE^PATIENT^M",
