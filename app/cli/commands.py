@@ -175,11 +175,13 @@ def cmd_account(args: argparse.Namespace) -> int:
     if args.account_command == "list":
         from app.cli.printers import print_accounts
 
-        print_accounts(accounts.all(), sys.stdout, accounts.pacs())
+        print_accounts(accounts.all(), sys.stdout, accounts.pacs(None))
         return EXIT_OK
     if args.account_command == "remove":
+        what = accounts.get_pacs(args.name).what if accounts.kind_of(args.name) == "pacs" \
+            else ""
         if accounts.remove(args.name) == "pacs":
-            print(f"Removed the PACS {args.name}.")
+            print(f"Removed the {what} {args.name}.")
         else:
             print(f"Removed the account {args.name} and its secret.")
         return EXIT_OK
@@ -190,13 +192,15 @@ def cmd_account(args: argparse.Namespace) -> int:
         accounts.test(item)
         print(f"The account {item.name} works: {item.url} accepted the credentials.")
         return EXIT_OK
-    if args.pacs is not None:
+    if args.pacs is not None or args.worklist is not None:
         return _add_pacs(args)
     if args.url is None:
         raise UsageError("Say where the account is: --url URL for a cloud account (DICOMweb), "
-                         "or --pacs AET@HOST:PORT for a PACS.")
+                         "or --pacs AET@HOST:PORT for a PACS (--worklist AET@HOST:PORT for a "
+                         "worklist server).")
     if args.calling_aet is not None:
-        raise UsageError("--calling-aet goes with --pacs; a cloud account has no AE title.")
+        raise UsageError("--calling-aet goes with --pacs or --worklist; a cloud account has no "
+                         "AE title.")
     if not (args.password_stdin or args.token_stdin):
         raise UsageError("Give the account's secret on standard input: add --password-stdin "
                          "(with --username) or --token-stdin.")
@@ -215,21 +219,23 @@ def cmd_account(args: argparse.Namespace) -> int:
 
 
 def _add_pacs(args: argparse.Namespace) -> int:
-    """``lightbox account add NAME --pacs AET@HOST:PORT [--calling-aet AET]``."""
-    from app.services.accounts_service import DEFAULT_CALLING_AET, AccountsService
+    """``lightbox account add NAME (--pacs | --worklist) AET@HOST:PORT [--calling-aet AET]``."""
+    from app.services.accounts_service import DEFAULT_CALLING_AET, AccountsService, PacsRole
 
     cloud_only = [option for option, given in (
         ("--url", args.url is not None), ("--username", bool(args.username)),
         ("--password-stdin", args.password_stdin), ("--token-stdin", args.token_stdin),
         ("--viewer-url", bool(args.viewer_url))) if given]
+    role: PacsRole = "store" if args.pacs is not None else "worklist"
+    option, address = ("--pacs", args.pacs) if role == "store" else ("--worklist", args.worklist)
     if cloud_only:
-        raise UsageError(f"A PACS takes no {' or '.join(cloud_only)}: give either --pacs "
+        raise UsageError(f"A PACS takes no {' or '.join(cloud_only)}: give either {option} "
                          "AET@HOST:PORT or a cloud account's --url, not both.")
     accounts = AccountsService()
     item = accounts.add_pacs(accounts.pacs_from_address(
-        args.name, args.pacs, args.calling_aet or DEFAULT_CALLING_AET))
-    print(f"Added the PACS {item.name} ({item.address}, we call it as {item.calling_aet}); "
-          f"test it with: lightbox account test {item.name}")
+        args.name, address, args.calling_aet or DEFAULT_CALLING_AET, role))
+    print(f"Added the {item.what} {item.name} ({item.address}, we call it as "
+          f"{item.calling_aet}); test it with: lightbox account test {item.name}")
     return EXIT_OK
 
 
@@ -241,7 +247,7 @@ def _echo_pacs(destination: "PacsDestination") -> int:
 
     result = AccountsService.echo(destination)
     if result.ok:
-        print(f"The PACS {destination.name} works: {result.sentence}")
+        print(f"The {destination.what} {destination.name} works: {result.sentence}")
         return EXIT_OK
     print(result.sentence, file=sys.stderr)
     return EXIT_UNUSABLE if result.outcome == "rejected" else EXIT_PROBLEMS

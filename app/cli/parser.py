@@ -158,10 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
     account_commands = account.add_subparsers(dest="account_command", metavar="ACTION")
     account_commands.required = True
     add = account_commands.add_parser(
-        "add", help="add or replace a cloud account (--url) or a PACS (--pacs)",
+        "add", help="add or replace a cloud account (--url), a PACS (--pacs) or a worklist "
+                    "server (--worklist)",
         usage="%(prog)s NAME --url URL [--username U] (--password-stdin | --token-stdin) "
-              "[--viewer-url TEMPLATE]\n       %(prog)s NAME --pacs AET@HOST:PORT "
-              "[--calling-aet AET]")
+              "[--viewer-url TEMPLATE]\n       %(prog)s NAME (--pacs | --worklist) "
+              "AET@HOST:PORT [--calling-aet AET]")
     add.add_argument("name")
     add.add_argument("--url", help="the DICOMweb base URL (https://...)")
     add.add_argument("--username", default="", help="for HTTP Basic authentication")
@@ -175,17 +176,23 @@ def build_parser() -> argparse.ArgumentParser:
                         help="read the password from standard input")
     secret.add_argument("--token-stdin", action="store_true",
                         help="read a bearer token from standard input")
-    add.add_argument("--pacs", metavar="AET@HOST:PORT",
-                     help="save a PACS (DICOM) instead: its AE title, host and port")
+    dicom = add.add_mutually_exclusive_group()
+    dicom.add_argument("--pacs", metavar="AET@HOST:PORT",
+                       help="save a PACS (DICOM) instead: its AE title, host and port")
+    dicom.add_argument("--worklist", metavar="AET@HOST:PORT",
+                       help="save a Modality Worklist server (DICOM C-FIND) instead: its AE "
+                            "title, host and port")
     add.add_argument("--calling-aet", metavar="AET",
-                     help="with --pacs: our AE title, as the PACS knows it "
+                     help="with --pacs or --worklist: our AE title, as the server knows it "
                           "(default: LIGHTBOX)")
-    account_commands.add_parser("list", help="the accounts and PACS (no secrets shown)")
+    account_commands.add_parser(
+        "list", help="the accounts, PACS and worklist servers (no secrets shown)")
     remove = account_commands.add_parser(
-        "remove", help="remove an account and its secret, or a PACS")
+        "remove", help="remove an account and its secret, or a PACS or worklist server")
     remove.add_argument("name")
     test = account_commands.add_parser(
-        "test", help="check an account's address and credentials, or echo a PACS (C-ECHO)")
+        "test", help="check an account's address and credentials, or echo a PACS or "
+                     "worklist server (C-ECHO)")
     test.add_argument("name")
 
     upload = commands.add_parser(

@@ -135,7 +135,8 @@ def print_accounts(accounts: list[Account], out: TextIO,
         if item.viewer_url:
             _print(f"  viewer: {item.viewer_url}", out)
     for destination in pacs:
-        _print(f"{destination.name}: PACS {destination.address} "
+        kind = "worklist" if destination.role == "worklist" else "PACS"
+        _print(f"{destination.name}: {kind} {destination.address} "
                f"(we call it as {destination.calling_aet})", out)
 
 

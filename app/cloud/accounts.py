@@ -1,5 +1,6 @@
 """Cloud accounts (a name, a DICOMweb address and who to log in as) and PACS destinations
-(a name, an AE title, host and port, and our calling AE title). No secrets here.
+(a name, an AE title, host and port, our calling AE title, and what the PACS is used for:
+receiving images or answering worklist queries). No secrets here.
 
 Both are kept in ``accounts.json`` under LIGHTBOX_HOME, written atomically: cloud accounts
 under ``accounts`` (as older versions wrote them), PACS destinations under ``pacs``. Their
@@ -19,6 +20,10 @@ from urllib.parse import urlsplit
 from app.core.errors import AccountError
 
 AuthKind = Literal["basic", "bearer"]
+# What a saved DICOM node is for: "store" receives images (C-STORE), "worklist" answers
+# Modality Worklist queries (C-FIND). Both are addressed, checked and echoed alike.
+PacsRole = Literal["store", "worklist"]
+ROLE_NAMES: dict[str, str] = {"store": "PACS", "worklist": "worklist server"}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
 DEFAULT_CALLING_AET = "LIGHTBOX"
 NAME_RULE = ("An account name is 1 to 64 letters, digits, spaces, dots, dashes or "
@@ -53,6 +58,12 @@ class PacsDestination:
     host: str
     port: int
     calling_aet: str = DEFAULT_CALLING_AET
+    role: PacsRole = "store"
+
+    @property
+    def what(self) -> str:
+        """"PACS" or "worklist server", for sentences."""
+        return ROLE_NAMES.get(self.role, "PACS")
 
     @property
     def address(self) -> str:
@@ -122,9 +133,9 @@ class AccountBook:
         """Every cloud account, by name."""
         return self._read()[0]
 
-    def pacs(self) -> list[PacsDestination]:
-        """Every PACS destination, by name."""
-        return self._read()[1]
+    def pacs(self, role: PacsRole | None = None) -> list[PacsDestination]:
+        """Every PACS destination (of ``role``, or all), by name."""
+        return [p for p in self._read()[1] if role is None or p.role == role]
 
     def names(self) -> list[str]:
         """Every name in use, cloud accounts and PACS alike, in order."""
@@ -146,9 +157,12 @@ class AccountBook:
         for account in accounts:
             if account.name == name:
                 return account
-        if any(p.name == name for p in pacs):
-            raise AccountError(f"{name} is a PACS, not a cloud account; send to it with "
-                               f"lightbox send --to {name}.")
+        for destination in pacs:
+            if destination.name == name and destination.role == "worklist":
+                raise AccountError(f"{name} is a worklist server, not a cloud account.")
+            if destination.name == name:
+                raise AccountError(f"{name} is a PACS, not a cloud account; send to it with "
+                                   f"lightbox send --to {name}.")
         known = ", ".join(a.name for a in accounts) or "none yet"
         raise AccountError(f"There is no account called {name} (accounts: {known}).")
 
@@ -203,7 +217,9 @@ class AccountBook:
         temp = self.path.with_suffix(".tmp")
         data: dict[str, object] = {"accounts": [asdict(a) for a in accounts]}
         if pacs:  # A file without PACS stays as older versions wrote it.
-            data["pacs"] = [asdict(p) for p in pacs]
+            # A PACS that receives images is written as before roles existed.
+            data["pacs"] = [{k: v for k, v in asdict(p).items()
+                             if (k, v) != ("role", "store")} for p in pacs]
         text = json.dumps(data, indent=1)
         with open(temp, "w", encoding="utf-8") as fh:
             fh.write(text)

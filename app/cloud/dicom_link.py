@@ -116,6 +116,10 @@ class StoreLink:
                 from exc
         self._open = True
         self._message_id = 0
+        # What we accept from the peer: PDUs up to the maximum length we proposed (and at
+        # least 64 KiB, for an association answer), so a hostile length cannot make us
+        # allocate gigabytes.
+        self._largest_incoming = max(max_pdu, 1 << 16)
         try:
             # With Nagle's algorithm on, every C-STORE would wait ~40 ms for an ACK.
             # (The send buffer is left to the kernel's autotuning, which a fixed size
@@ -234,7 +238,9 @@ class StoreLink:
         """The next PDU's type and all its bytes (header included, as pynetdicom decodes)."""
         header = self._recv(_HEADER.size)
         kind, _reserved, length = _HEADER.unpack(header)
-        if not 1 <= kind <= 7:  # not DICOM: don't wait for a length read from random bytes
+        if not 1 <= kind <= 7 or length > self._largest_incoming:
+            # Not DICOM, or longer than we allow: don't wait for (or allocate) a length
+            # read from random or hostile bytes.
             raise LinkError("protocol")
         return kind, header + self._recv(length)
 

@@ -324,15 +324,14 @@ def change_accounts(parent: QWidget, accounts: AccountsService,
     try:
         known: list[Account | PacsDestination] = [*accounts.all()]
         if pacs:
-            known += accounts.pacs()
+            known += accounts.pacs(None)  # Worklist servers too.
     except LightboxError as exc:
         QMessageBox.warning(parent, title, str(exc))
         return None
     existing: Account | PacsDestination | None = None
     if known:
         add = parent.tr("Add an account or a PACS...") if pacs else parent.tr("Add an account...")
-        names = [parent.tr("{0} (PACS)").format(k.name) if isinstance(k, PacsDestination)
-                 else k.name for k in known] + [add]
+        names = [_listed(parent, k) for k in known] + [add]
         name, ok = QInputDialog.getItem(parent, title,
                                         parent.tr("Change which one?") if pacs
                                         else parent.tr("Change which account?"),
@@ -344,3 +343,11 @@ def change_accounts(parent: QWidget, accounts: AccountsService,
     if not dialog.exec():
         return None
     return dialog.pacs if dialog.is_pacs() else dialog.account
+
+
+def _listed(parent: QWidget, item: Account | PacsDestination) -> str:
+    if not isinstance(item, PacsDestination):
+        return item.name
+    if item.role == "worklist":
+        return parent.tr("{0} (worklist server)").format(item.name)
+    return parent.tr("{0} (PACS)").format(item.name)

@@ -1,15 +1,17 @@
-"""The fields of a saved PACS: name, its AE title, host and port, and our AE title; each
-checked as it is typed, with one sentence under the field that is wrong."""
+"""The fields of a saved PACS: name, what it is used for (sending images or worklist
+lookups), its AE title, host and port, and our AE title; each checked as it is typed, with
+one sentence under the field that is wrong."""
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QIntValidator
-from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QWidget
 
 from app.services.accounts_service import (
     DEFAULT_CALLING_AET,
     AccountsService,
     PacsDestination,
     PacsFieldProblems,
+    PacsRole,
 )
 
 FIELDS = ("name", "ae_title", "host", "port", "calling_aet")
@@ -34,6 +36,10 @@ class PacsForm(QWidget):
         self.port = self._field("port", self.tr("Port"), "104")
         self.port.setValidator(QIntValidator(1, 65535, self.port))
         self.calling_aet = self._field("calling_aet", self.tr("Our AE title (calling)"), "")
+        self.role = QComboBox()
+        self.role.setAccessibleName(self.tr("What this PACS is used for"))
+        self.role.addItem(self.tr("Sending images"), "store")
+        self.role.addItem(self.tr("Worklist lookups"), "worklist")
         self.form = form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
         rows = ((self.tr("Name:"), self.name), (self.tr("PACS AE title:"), self.ae_title),
@@ -42,6 +48,8 @@ class PacsForm(QWidget):
         for (label, edit), key in zip(rows, FIELDS, strict=True):
             form.addRow(label, edit)
             form.addRow("", self.problem_labels[key])
+            if key == "name":
+                form.addRow(self.tr("Used for:"), self.role)
         self.calling_aet.setToolTip(self.tr(
             "The AE title Lightbox calls itself; the PACS administrator must know it."))
         self.calling_aet.setText(DEFAULT_CALLING_AET)
@@ -51,12 +59,13 @@ class PacsForm(QWidget):
             self.host.setText(existing.host)
             self.port.setText(str(existing.port))
             self.calling_aet.setText(existing.calling_aet)
+            self.role.setCurrentIndex(max(0, self.role.findData(existing.role)))
             self._touched.update(FIELDS)
         self.check()
 
     def labels(self) -> list[QWidget]:
         """The fields' labels (to line them up with an enclosing form's)."""
-        found = [self.form.labelForField(getattr(self, key)) for key in FIELDS]
+        found = [self.form.labelForField(getattr(self, key)) for key in (*FIELDS, "role")]
         return [label for label in found if label is not None]
 
     def _field(self, key: str, accessible: str, placeholder: str) -> QLineEdit:
@@ -108,5 +117,6 @@ class PacsForm(QWidget):
     def destination(self) -> PacsDestination:
         """The PACS as entered; AccountError in one sentence when a field is wrong."""
         values = self.values()
+        role: PacsRole = "worklist" if self.role.currentData() == "worklist" else "store"
         return self.accounts.make_pacs(values["name"], values["ae_title"], values["host"],
-                                       values["port"], values["calling_aet"])
+                                       values["port"], values["calling_aet"], role)

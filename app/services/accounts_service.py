@@ -20,6 +20,7 @@ from app.cloud.accounts import (
     AccountBook,
     AuthKind,
     PacsDestination,
+    PacsRole,
     check_url,
 )
 from app.cloud.credentials import forget_secret, load_secret, save_secret
@@ -41,7 +42,7 @@ from app.services.pacs_destinations import (
 )
 
 __all__ = ["DEFAULT_CALLING_AET", "Account", "AccountsService", "AuthKind",
-           "PacsDestination", "PacsFieldProblems"]
+           "PacsDestination", "PacsFieldProblems", "PacsRole"]
 
 
 class AccountsService:
@@ -114,9 +115,10 @@ class AccountsService:
         return self.book.kind_of(name)
 
     # -- PACS destinations ---------------------------------------------------------------
-    def pacs(self) -> list[PacsDestination]:
-        """Every saved PACS, by name."""
-        return self.book.pacs()
+    def pacs(self, role: PacsRole | None = "store") -> list[PacsDestination]:
+        """Every saved PACS used for ``role`` (by default: those that receive images;
+        None: all, worklist servers too), by name."""
+        return self.book.pacs(role)
 
     def get_pacs(self, name: str) -> PacsDestination:
         """The PACS called ``name``; AccountError (saying what to do) otherwise."""
@@ -124,15 +126,16 @@ class AccountsService:
 
     @staticmethod
     def make_pacs(name: str, ae_title: str, host: str, port: str | int,
-                  calling_aet: str = DEFAULT_CALLING_AET) -> PacsDestination:
+                  calling_aet: str = DEFAULT_CALLING_AET,
+                  role: PacsRole = "store") -> PacsDestination:
         """A PACS checked field by field; AccountError naming the first wrong one."""
-        return make_destination(name, ae_title, host, port, calling_aet)
+        return make_destination(name, ae_title, host, port, calling_aet, role)
 
     @staticmethod
-    def pacs_from_address(name: str, address: str,
-                          calling_aet: str = DEFAULT_CALLING_AET) -> PacsDestination:
+    def pacs_from_address(name: str, address: str, calling_aet: str = DEFAULT_CALLING_AET,
+                          role: PacsRole = "store") -> PacsDestination:
         """A PACS from ``AET@HOST:PORT``; UsageError when it is not such an address."""
-        return destination_from_address(name, address, calling_aet)
+        return destination_from_address(name, address, calling_aet, role)
 
     def pacs_problems(self, name: str, ae_title: str, host: str, port: str,
                       calling_aet: str, old_name: str | None = None) -> PacsFieldProblems:
@@ -178,6 +181,9 @@ class AccountsService:
         if is_address(to):
             return to, calling_aet or DEFAULT_CALLING_AET
         destination = self.book.get_pacs(to.strip())
+        if destination.role != "store":
+            raise AccountError(f"{destination.name} is a {destination.what}, not a PACS that "
+                               "receives images; give another --to.")
         return destination.address, calling_aet or destination.calling_aet
 
     @staticmethod

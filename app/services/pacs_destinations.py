@@ -10,7 +10,7 @@ import ipaddress
 import re
 from dataclasses import dataclass, fields
 
-from app.cloud.accounts import NAME_RULE, AccountBook, PacsDestination, check_name
+from app.cloud.accounts import NAME_RULE, AccountBook, PacsDestination, PacsRole, check_name
 from app.core.errors import AccountError, UsageError
 
 _HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]{0,252})$")
@@ -104,25 +104,27 @@ def field_problems(book: AccountBook, name: str, ae_title: str, host: str, port:
 
 
 def make_destination(name: str, ae_title: str, host: str, port: str | int,
-                     calling_aet: str) -> PacsDestination:
-    """A PACS from its fields as typed (trimmed); AccountError (exit 2) in one sentence
-    for the first field that is wrong."""
+                     calling_aet: str, role: PacsRole = "store") -> PacsDestination:
+    """A PACS from its fields as typed (trimmed), used for ``role``; AccountError (exit 2)
+    in one sentence for the first field that is wrong."""
     problems = PacsFieldProblems(name_problem(name), ae_title_problem(ae_title),
                                  host_problem(host), port_problem(str(port)),
                                  ae_title_problem(calling_aet))
     if problems.any:
         raise AccountError(problems.first())
     return PacsDestination(name.strip(), ae_title.strip(), host.strip().strip("[]"),
-                           int(str(port).strip()), calling_aet.strip())
+                           int(str(port).strip()), calling_aet.strip(), role)
 
 
-def destination_from_address(name: str, address: str, calling_aet: str) -> PacsDestination:
+def destination_from_address(name: str, address: str, calling_aet: str,
+                             role: PacsRole = "store") -> PacsDestination:
     """A PACS from ``AET@HOST:PORT`` (as ``lightbox send --to`` takes it); UsageError
     (exit 2) when it is not such an address."""
     from app.cloud.dimse import parse_destination
 
     parsed = parse_destination(address.strip())
-    return make_destination(name, parsed.ae_title, parsed.host, parsed.port, calling_aet)
+    return make_destination(name, parsed.ae_title, parsed.host, parsed.port, calling_aet,
+                            role)
 
 
 def is_address(text: str) -> bool:

@@ -232,3 +232,31 @@ def test_a_server_that_is_not_a_pacs_is_one_sentence(tmp_path: Path) -> None:
     finally:
         server.join(10)
         listener.close()
+
+
+def test_a_hostile_pdu_length_is_refused_without_reading_it(tmp_path: Path) -> None:
+    """A server that answers with an association accept claiming 4 GiB: the link stops at
+    the header (one sentence) instead of waiting for, or allocating, that much."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def answer() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            head = connection.recv(6, socket.MSG_WAITALL)
+            connection.recv(int.from_bytes(head[2:], "big"), socket.MSG_WAITALL)
+            connection.sendall(bytes([2, 0]) + (0xFFFFFFF0).to_bytes(4, "big") + b"\0" * 64)
+            with contextlib.suppress(OSError):  # until the client hangs up (or resets)
+                connection.recv(1)
+
+    server = threading.Thread(target=answer, daemon=True)
+    server.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(PacsError, match=r"does not answer as a PACS"):
+            StoreAssociation(Destination("PACS", "127.0.0.1", port), "LIGHTBOX",
+                             [_store_file(_image(tmp_path / "a.dcm", 16))])
+    finally:
+        server.join(10)
+        listener.close()
+    assert time.monotonic() - started < 5  # not the 30 s timeout

@@ -27,11 +27,17 @@ ae.start_server(("127.0.0.1", int(sys.argv[1])), block=True)
 class PickyScp:
     """A pynetdicom SCP called ``aet`` (only that called AE title is accepted)."""
 
+    script = _SCRIPT  # Run as: python -c SCRIPT PORT AET ARGS...
+
     def __init__(self, aet: str = "RIGHT", echo: bool = True) -> None:
+        self._start(aet, "echo" if echo else "-")
+
+    def _start(self, aet: str, *args: str) -> None:
+        """Run ``script`` on a free port and wait until it listens."""
         self.aet = aet
         self.port = free_port()
         self.process = subprocess.Popen(
-            [sys.executable, "-c", _SCRIPT, str(self.port), aet, "echo" if echo else "-"],
+            [sys.executable, "-c", self.script, str(self.port), aet, *args],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + READY_TIMEOUT_S
         while time.monotonic() < deadline:
