@@ -19,8 +19,15 @@ from app.core.errors import LightboxError
 from app.gui.observe import observe
 from app.gui.tasks import GeneratorTask, run_in_background
 from app.services.accounts_service import AccountsService
-from app.services.library_service import LibraryService, LibrarySummary, ShareRow, StudyRow
+from app.services.library_service import (
+    LibraryService,
+    LibrarySummary,
+    SentIdentity,
+    ShareRow,
+    StudyRow,
+)
 from app.services.privacy import Privacy
+from app.services.send_patient import sent_under_lines
 from app.services.send_words import send_action_state, sent_text
 from app.services.sharing import ShareOptions, describe_share, share_options
 from app.services.viewer_text import display_date, display_name, display_text
@@ -66,6 +73,7 @@ class LibraryView(QWidget):
         super().__init__(parent)
         self.rows: list[StudyRow] = []
         self.shares: dict[str, list[ShareRow]] = {}
+        self.sent_under: dict[str, list[SentIdentity]] = {}  # Newest first, per study.
         self.summary = LibrarySummary(0, 0)
         self.privacy = privacy
         self._library = library
@@ -169,15 +177,20 @@ class LibraryView(QWidget):
         library = self.library()
         if self._task is not None:
             self._task.cancel()  # An older reload must not overwrite this one.
-        self._task = run_in_background(lambda: (library.studies(), library.shares()),
-                                       self._loaded)
+        self._task = run_in_background(
+            lambda: (library.studies(), library.shares(), library.send_identities()),
+            self._loaded)
 
-    def _loaded(self, found: tuple[list[StudyRow], list[ShareRow]]) -> None:
+    def _loaded(self, found: tuple[list[StudyRow], list[ShareRow], list[SentIdentity]]
+                ) -> None:
         self._task = None
-        rows, shares = found
+        rows, shares, identities = found
         self.shares = {}
         for share in shares:  # Newest first.
             self.shares.setdefault(share.study_instance_uid, []).append(share)
+        self.sent_under = {}
+        for sent in identities:  # Newest first.
+            self.sent_under.setdefault(sent.study_instance_uid, []).append(sent)
         self.show_rows(rows)
 
     def show_rows(self, rows: list[StudyRow]) -> None:
@@ -225,6 +238,8 @@ class LibraryView(QWidget):
             items[DESCRIPTION_COLUMN].setToolTip(items[DESCRIPTION_COLUMN].text())
             items[UPLOADED_COLUMN].setToolTip("\n".join(
                 [items[UPLOADED_COLUMN].text()]
+                + [self.tr(line) for line in sent_under_lines(
+                    self.sent_under.get(row.study_instance_uid, []), show)]
                 + [describe_share(s) for s in shared[:MAX_SHARES_SHOWN]]))
             if not row.complete:
                 items[IMAGES_COLUMN + 1].setToolTip(self.tr(

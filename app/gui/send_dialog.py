@@ -27,10 +27,20 @@ from PySide6.QtWidgets import (
 
 from app.core.errors import UsageError
 from app.gui.observe import observe
+from app.gui.reconcile_section import ReconcileSection
 from app.gui.tasks import GeneratorTask, run_in_background, start_task
 from app.gui.upload_progress import UploadProgressPanel
-from app.services.library_service import LibraryService, StudyRow
+from app.services.library_service import LibraryService, SentIdentity, StudyRow
 from app.services.privacy import Privacy
+from app.services.send_patient import (
+    NOT_SENT,
+    PATIENT_NEEDED,
+    conflict_summary,
+    refusal,
+    resend_button,
+    resend_explanation,
+    sent_under_another,
+)
 from app.services.send_plan import SendPlan
 from app.services.send_words import (
     DEFAULT_CALLING_AET,
@@ -54,6 +64,7 @@ from app.services.viewer_text import display_date, display_name, display_text
 
 # The DICOM network stack behind sending is imported when a send starts, not with the window.
 if TYPE_CHECKING:
+    from app.services.reconciling import LocalIdentity
     from app.services.sending import SendReport
 
 STUDY_COLUMNS = ("Patient", "Patient ID", "Study date", "Description", "Images")
@@ -83,6 +94,15 @@ class SendDialog(QDialog):
         self._task: GeneratorTask | None = None
         self._plan_task: GeneratorTask | None = None
         self._running: tuple[str, str] = ("", "")  # destination, calling AE title
+        self.patient_section: ReconcileSection | None = None
+        # What the PACS holds already: the study's send identities to the counted
+        # destination, newest first (one study with a patient section only).
+        self._history: dict[str, list[SentIdentity]] = {}  # Per study, newest first.
+        self._identity: LocalIdentity | None = None  # The patient the send carries.
+        self._resend = False  # The next run sends every image again (asked explicitly).
+        self._resending = False  # This run does.
+        # The study the PACS holds under another patient (the send will be refused).
+        self._refused: StudyRow | None = None
         self.setWindowTitle(self.tr("Send to PACS"))
         self.resize(880, 640)
         self.pages = QStackedWidget()
@@ -136,11 +156,19 @@ class SendDialog(QDialog):
         self.send_button.clicked.connect(self.start)
         self.retry_button = QPushButton(self.tr("&Try again"))
         self.retry_button.clicked.connect(self.try_again)
+        # Only after a refusal: the PACS holds the study under another patient.
+        self.resend_button = QPushButton(self.tr(resend_button(None)))
+        self.resend_button.clicked.connect(self.send_again)
+        self.resend_note = QLabel()
+        self.resend_note.setWordWrap(True)
+        self.resend_note.hide()
+        running.addWidget(self.resend_note)
         self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.close_button.clicked.connect(self.cancel)
-        for button in (self.send_button, self.retry_button):
+        for button in (self.send_button, self.retry_button, self.resend_button):
             self.buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
         self.retry_button.hide()  # Adding a button to a QDialogButtonBox shows it.
+        self.resend_button.hide()
         outer = QVBoxLayout(self)
         outer.addWidget(self.pages, 1)
         outer.addWidget(self.buttons)
@@ -182,10 +210,15 @@ class SendDialog(QDialog):
         return box
 
     # -- the first page -----------------------------------------------------------------
-    def add_patient_section(self, section: QWidget) -> None:
+    def add_patient_section(self, section: ReconcileSection) -> None:
         """Put a section (the patient our PACS should file the images under) between the
-        studies and the address."""
+        studies and the address; Send waits for it, and the send carries its patient."""
         self.patient_slot.addWidget(section)
+        self.patient_section = section
+        self.resize(self.width(), max(self.height(), 720))  # Room for the form's sentences.
+        section.changed.connect(self._show_summary)
+        self.plan = None  # Count again, with what the PACS holds of this study.
+        self._check()
 
     def set_destinations(self, destinations: list[tuple[str, str, str]]) -> None:
         """Offer saved PACS (name, ``AET@HOST:PORT``, our AE title) above the fields;
@@ -249,6 +282,8 @@ class SendDialog(QDialog):
         warning = patients_warning(len({(r.patient_id, r.patient_name) for r in self.rows}))
         self.patients.setText(self.tr(warning))
         self.patients.setVisible(bool(warning))
+        if self.pages.currentIndex() == 1:
+            self._show_where()
 
     def _check(self) -> None:
         check = self.checked()
@@ -264,13 +299,53 @@ class SendDialog(QDialog):
         if self._plan_task is not None:
             self._plan_task.cancel()  # An older count must not overwrite this one.
         library, uids = self.library, [r.study_instance_uid for r in self.rows]
-        self._plan_task = run_in_background(lambda: library.send_plan(uids, destination),
-                                            self._counted, self._count_failed)
+
+        def count() -> tuple[SendPlan, dict[str, list[SentIdentity]]]:
+            # Under whom the PACS got each study before: a send under another is refused.
+            history: dict[str, list[SentIdentity]] = {uid: [] for uid in uids}
+            for sent in library.send_identities(None, destination):  # Newest first.
+                if sent.study_instance_uid in history:
+                    history[sent.study_instance_uid].append(sent)
+            return library.send_plan(uids, destination), history
+
+        self._plan_task = run_in_background(count, self._counted_with_history,
+                                            self._count_failed)
+
+    def _counted_with_history(
+        self, found: tuple[SendPlan, dict[str, list[SentIdentity]]],
+    ) -> None:
+        self._history = found[1]
+        self._counted(found[0])
 
     def _counted(self, plan: SendPlan) -> None:
         self._plan_task = None
         self.plan = plan
         self._show_summary()
+
+    def _patient(self) -> tuple[bool, str, "LocalIdentity | None"]:
+        """Whether the patient section lets Send go, the words on whom the images are
+        filed under, and the identity to send under (None: as on the disc)."""
+        section = self.patient_section
+        if section is None or not section.ready():
+            return section is None, "", None
+        return True, section.filed_under(), section.identity()
+
+    def _conflict(self) -> StudyRow | None:
+        """The first study the PACS holds under another patient than the one chosen (a
+        send would be refused), or None."""
+        plan = self.plan
+        ready, _words, identity = self._patient()
+        if plan is None or not ready:
+            return None
+        return next((r for r in self.rows if sent_under_another(
+            self._history.get(r.study_instance_uid, []),
+            plan.confirmed.get(r.study_instance_uid, 0), identity)), None)
+
+    def _conflict_words(self, row: StudyRow) -> tuple[list[SentIdentity], str]:
+        """The conflicting study's history and how to name it."""
+        study = "this study" if len(self.rows) == 1 else self.tr("the study of {0}").format(
+            self._label(row))
+        return self._history.get(row.study_instance_uid, []), study
 
     def _count_failed(self, message: str) -> None:
         self._plan_task = None
@@ -279,34 +354,64 @@ class SendDialog(QDialog):
 
     def _show_summary(self) -> None:
         check = self.checked()
-        self.summary.setText(self.tr(send_summary(check, self.plan, len(self.rows))))
+        ready, filed, _identity = self._patient()
+        summary = send_summary(check, self.plan, len(self.rows), filed)
+        if check.ok and not ready:
+            summary = PATIENT_NEEDED
+        elif check.ok and (conflict := self._conflict()) is not None:
+            history, study = self._conflict_words(conflict)
+            summary = conflict_summary(check.destination, history, filed, self.privacy.show,
+                                       study)
+        self.summary.setText(self.tr(summary))
         plan = self.plan
-        self.send_button.setEnabled(check.ok and plan is not None
+        # A study the PACS holds under another patient may be sent: the send is refused
+        # with the reason, and the explicit resend is offered there.
+        self.send_button.setEnabled(check.ok and ready and plan is not None
                                     and plan.destination == check.destination
-                                    and plan.images > 0)
+                                    and (plan.images > 0 or self._conflict() is not None))
 
     # -- running ------------------------------------------------------------------------
     def start(self) -> None:
         check = self.checked()
-        if not check.ok:
+        ready, _filed, identity = self._patient()
+        if not check.ok or not ready:
             return
         for key, edit in self.fields.items():
             self.settings.setValue(setting_key(key), edit.text().strip())
+        if self.patient_section is not None:
+            self.patient_section.remember()
+            self.patient_section.setEnabled(False)  # The send carries what is shown.
+        self._identity = identity
+        self._refused = self._conflict()
         self._running = (check.destination, check.calling_aet)
-        self.where.setText(self.tr("To the PACS {0}, as {1}").format(*self._running))
+        self._show_where()
         self.setWindowTitle(self.tr("Send to PACS {0}").format(check.destination))
         self.pages.setCurrentIndex(1)
         self.send_button.hide()
         self._run()
 
+    def _show_where(self) -> None:
+        """The progress page's top line: where to, as whom, filed under which patient."""
+        _ready, filed, _identity = self._patient()
+        where = self.tr("To the PACS {0}, as {1}").format(*self._running)
+        self.where.setText(where + (f", {self.tr(filed)}" if filed else ""))
+
     def _run(self) -> None:
         destination, calling = self._running
         library, uids = self.library, [r.study_instance_uid for r in self.rows]
+        identity, resend = self._identity, self._resend
+        # Once: a later Try again sends only what the PACS has not confirmed.
+        self._resending, self._resend = resend, False
+        if resend:
+            self._refused = None
 
         def job() -> Iterator[object]:
-            yield from library.send(uids, destination, calling)
+            yield from library.send(uids, destination, calling, identity=identity,
+                                    resend=resend)
 
         self.retry_button.hide()
+        self.resend_button.hide()
+        self.resend_note.hide()
         self.panel.show_problem("")
         self.panel.show_note("")
         self.panel.show_failures([])
@@ -349,8 +454,12 @@ class SendDialog(QDialog):
         self.send_finished.emit(report)
 
     def _on_failed(self, message: str) -> None:
-        """The PACS could not be reached, refused us, or dropped the connection."""
+        """The PACS could not be reached, refused us, or dropped the connection; or the
+        send was refused because the PACS holds the study under another patient."""
         self._ended()
+        if self._refused is not None and not self._resending:
+            self._offer_resend(self._refused)
+            return
         self.panel.show_problem(self.tr(broken_off_status(message)))
         self.panel.status.setText(self.tr(RETRY_HINT))
         self.retry_button.show()
@@ -373,6 +482,27 @@ class SendDialog(QDialog):
                 self.panel.set_study(uid, self.tr(study_outcome(confirmed, totals[uid])))
 
         run_in_background(lambda: library.send_plan(uids, destination), show)
+
+    def _offer_resend(self, row: StudyRow) -> None:
+        """The PACS already holds the study under another patient: say so, and offer the
+        explicit resend of every image (never done silently)."""
+        show = self.privacy.show
+        history, study = self._conflict_words(row)
+        self.panel.show_problem(self.tr(refusal(self._running[0], history, show, study)))
+        self.panel.status.setText("")
+        for row in self.rows:
+            self.panel.set_study(row.study_instance_uid, self.tr(NOT_SENT))
+        self.resend_note.setText(self.tr(resend_explanation(self._identity, show,
+                                                            len(self.rows))))
+        self.resend_note.show()
+        self.resend_button.setText(self.tr(resend_button(self._identity)))
+        self.resend_button.show()
+
+    def send_again(self) -> None:
+        """Send every image again under the chosen patient (resend), after a refusal."""
+        if self._task is None:
+            self._resend = True
+            self._run()
 
     def try_again(self) -> None:
         if self._task is None:

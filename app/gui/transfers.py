@@ -16,6 +16,7 @@ from app.gui.account_dialog import AccountDialog
 from app.gui.disc_upload_dialog import DiscUploadDialog
 from app.gui.import_dialog import ImportDialog
 from app.gui.library_view import NEW_ACCOUNT
+from app.gui.reconcile_section import ReconcileSection
 from app.gui.send_dialog import SendDialog
 from app.gui.tasks import run_in_background
 from app.gui.upload_dialog import UploadDialog, skip_confirmation_key
@@ -260,6 +261,10 @@ class Transfers(QObject):
         rows, saved = found
         dialog = SendDialog(rows, self.privacy, self.settings, self.window,
                             library=self.library())
+        # The patient our PACS files the images under: one study at a time.
+        single = rows[0].study_instance_uid if len(rows) == 1 else None
+        dialog.add_patient_section(ReconcileSection(dialog.library, single, self.privacy,
+                                                    self.settings))
         dialog.set_destinations(saved)
         dialog.send_finished.connect(lambda _report: self.library_changed.emit())
         self.send_dialogs.append(dialog)

@@ -132,8 +132,8 @@ def send_action_state(selected: int) -> tuple[bool, str]:
     library, and its tooltip (why not, when it cannot)."""
     if selected <= 0:
         return False, "Select the studies to send in the library first."
-    return True, ("Sends the selected studies to your hospital's PACS, with the patient's "
-                  "name and ID as they are on the disc.")
+    return True, ("Sends the selected studies to your hospital's PACS; one study at a time "
+                  "can be filed under the patient in our records.")
 
 
 def sent_text(sends: dict[str, str]) -> str:
@@ -152,17 +152,19 @@ def patients_warning(patients: int) -> str:
             "should go to this PACS.")
 
 
-def send_summary(check: DestinationCheck, plan: SendPlan | None, studies: int) -> str:
+def send_summary(check: DestinationCheck, plan: SendPlan | None, studies: int,
+                 patient: str = "") -> str:
     """The sentence above the Send button: what will leave and where to, or what is still
     needed before anything can ("12 images of 1 study will be sent to PACS@10.0.0.5:104
-    as LIGHTBOX.")."""
+    as LIGHTBOX."); ``patient`` says under whom they will be filed ("filed under
+    MRN-0042 (ID issued by HOSP)", see services.send_patient)."""
     if check.missing:
         return f"Fill in {_and(check.missing)} to send."
     if not check.ok:
         return "Correct the PACS address above to send."
     if plan is None or plan.destination != check.destination:
         return f"Counting what {check.destination} still needs..."
-    where = f"{check.destination} as {check.calling_aet}"
+    where = f"{check.destination} as {check.calling_aet}" + (f", {patient}" if patient else "")
     if plan.images == 0:
         return (f"{check.destination} has already confirmed all "
                 f"{plural(plan.already, 'image', 'images')} of "

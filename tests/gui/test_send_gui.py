@@ -46,11 +46,18 @@ def scp(tmp_path: Path) -> Iterator[StoreScp]:
     server.stop()
 
 
-def _open(window: MainWindow, qtbot: QtBot, studies: list[str]) -> SendDialog:
+def _open(window: MainWindow, qtbot: QtBot, studies: list[str],
+          as_on_disc: bool = True) -> SendDialog:
+    """The send dialog for ``studies``; with one study, "Send as on the disc" chosen
+    (these tests are about sending; the patient section has its own)."""
     before = len(window.transfers.send_dialogs)
     window.transfers.send(studies)
     qtbot.waitUntil(lambda: len(window.transfers.send_dialogs) > before, timeout=TIMEOUT)
-    return window.transfers.send_dialogs[-1]
+    dialog = window.transfers.send_dialogs[-1]
+    if as_on_disc and len(studies) == 1:
+        assert dialog.patient_section is not None
+        dialog.patient_section.as_disc.setChecked(True)
+    return dialog
 
 
 def _address(dialog: SendDialog, aet: str, port: int, calling: str = "LIGHTBOX") -> None:
@@ -87,7 +94,8 @@ def test_whose_images_and_where_then_every_image_confirmed(
     assert dialog.destination() == scp.address and dialog.calling_aet() == "LIGHTBOX"
     assert dialog.summary.text().startswith(
         "11 images of 1 study (") and dialog.summary.text().endswith(
-        f") will be sent to {scp.address} as LIGHTBOX.")
+        f") will be sent to {scp.address} as LIGHTBOX, filed as on the disc, under its "
+        "Patient ID LIGHTBOX-SAMPLE.")
     assert scp.files() == []
 
     _send(dialog, qtbot)
@@ -232,7 +240,9 @@ def test_the_address_is_checked_field_by_field(
     dialog.fields["calling"].setText("FRONTDESK")
     dialog.fields["host"].setText("127.0.0.1")
     _ready(dialog, qtbot)
-    assert dialog.summary.text().endswith("will be sent to PACS@127.0.0.1:104 as FRONTDESK.")
+    assert dialog.summary.text().endswith(
+        "will be sent to PACS@127.0.0.1:104 as FRONTDESK, filed as on the disc, under its "
+        "Patient ID LIGHTBOX-SAMPLE.")
     # Saved destinations (once accounts keep them) fill the same fields.
     assert not dialog.saved.isVisibleTo(dialog)
     dialog.set_destinations([("Radiology", "RADPACS@10.1.2.3:11112", "DESK2"),
