@@ -144,19 +144,19 @@ class LibraryView(QWidget):
             "Uploads a copy of this study that does not carry the name, birth date or ID, "
             "and gives its link for a doctor."))
         self.share_copy_button.clicked.connect(self._share_copy)
-        # Two rows: finding and keeping studies, then what to do with the selected ones
-        # (one row of seven buttons would not fit a small window).
+        # Two rows: finding, keeping and copying studies, then where the selected ones go
+        # (one row of eight buttons would not fit a small window or half a laptop screen).
         buttons = QHBoxLayout()
         buttons.addWidget(self.search, 1)
         buttons.addWidget(import_button)
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.delete_button)
+        buttons.addWidget(self.export_button)
         sending = QHBoxLayout()
         sending.addWidget(self.upload_button)
         sending.addWidget(self.send_button)
         sending.addWidget(self.share_button)
         sending.addWidget(self.share_copy_button)
-        sending.addWidget(self.export_button)
         sending.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)

@@ -15,8 +15,10 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QGridLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QRadioButton,
     QVBoxLayout,
     QWidget,
@@ -42,6 +44,7 @@ from app.services.send_patient import (
 )
 
 if TYPE_CHECKING:  # The worklist client loads only when a worklist is asked.
+    from app.gui.worklist_dialog import WorklistDialog
     from app.services.send_patient import WorklistEntry
 
 ISSUER_KEY = "send/issuer"  # Our hospital's issuer: the same for every send.
@@ -57,7 +60,8 @@ class ReconcileSection(QGroupBox):
     changed = Signal()
 
     def __init__(self, library: LibraryService, study_uid: str | None, privacy: Privacy,
-                 settings: QSettings, parent: QWidget | None = None) -> None:
+                 settings: QSettings, parent: QWidget | None = None,
+                 worklist: bool = False) -> None:
         super().__init__(self.tr("Patient in our records"), parent)
         self.library = library
         self.study_uid = study_uid
@@ -70,6 +74,7 @@ class ReconcileSection(QGroupBox):
         self.disc_labels: dict[str, QLabel] = {}
         self.problem_labels: dict[str, QLabel] = {}
         self.differs_labels: dict[str, QLabel] = {}
+        self.worklist_dialog: WorklistDialog | None = None
         layout = QVBoxLayout(self)
         if study_uid is None:
             self.several = QLabel(self.tr(SEVERAL_STUDIES))
@@ -98,7 +103,18 @@ class ReconcileSection(QGroupBox):
         # The safe choice first: the disc's ID belongs to another hospital.
         self.ours.setChecked(True)
         self.choice.buttonToggled.connect(lambda _b, _on: self._chosen())
-        layout.addWidget(self.ours)
+        # With a worklist server set up, the patient can be taken from it.
+        self.worklist_button = QPushButton(self.tr("Find in the &worklist..."))
+        self.worklist_button.setToolTip(self.tr(
+            "Look the patient up in the hospital's worklist and fill in our values."))
+        self.worklist_button.clicked.connect(self.find_in_worklist)
+        self.worklist_button.setVisible(worklist)
+        self.worklist_button.setEnabled(False)  # Once the disc's patient is read.
+        ours_row = QHBoxLayout()
+        ours_row.addWidget(self.ours)
+        ours_row.addStretch(1)
+        ours_row.addWidget(self.worklist_button)
+        layout.addLayout(ours_row)
         self.grid_box = QWidget()
         self.grid = QGridLayout(self.grid_box)
         self.grid.setContentsMargins(24, 0, 0, 0)
@@ -154,6 +170,7 @@ class ReconcileSection(QGroupBox):
         self._task = None
         self.form = form
         self.status.hide()
+        self.worklist_button.setEnabled(True)
         self.disagreements.setText("\n".join(self.tr(s) for s in form.disagreements))
         self.disagreements.setVisible(bool(form.disagreements))
         self._refresh()
@@ -213,6 +230,25 @@ class ReconcileSection(QGroupBox):
         self.form.take(entry)
         self.ours.setChecked(True)
         self._refresh()
+
+    def find_in_worklist(self) -> None:
+        """"Find in the worklist...": the search, started with the disc's family name;
+        the patient picked there fills our values."""
+        from app.gui.worklist_dialog import WorklistDialog
+
+        family = (self.form.disc.values.get("patient_name", "") if self.form else "")
+        self.worklist_dialog = WorklistDialog(
+            self, default_issuer=self.edits["issuer"].text().strip(),
+            patient_name=family.split("^")[0].strip())
+        self.worklist_dialog.accepted.connect(self._worklist_chosen)
+        self.worklist_dialog.open()
+
+    def _worklist_chosen(self) -> None:
+        dialog = self.worklist_dialog
+        item = dialog.chosen_item() if dialog is not None else None
+        if item is not None:
+            self.fill_from(item)
+            self.changed.emit()
 
     # -- showing ------------------------------------------------------------------------
     def _chosen(self) -> None:

@@ -251,20 +251,22 @@ class Transfers(QObject):
             return
         library, accounts = self.library(), self.accounts()
 
-        def look() -> tuple[list[StudyRow], list[tuple[str, str, str]]]:
+        def look() -> tuple[list[StudyRow], list[tuple[str, str, str]], bool]:
             saved = [(d.name, d.address, d.calling_aet) for d in accounts.pacs()]
-            return library.studies_by_uid(study_uids), saved
+            worklist = bool(accounts.pacs("worklist"))
+            return library.studies_by_uid(study_uids), saved, worklist
 
         run_in_background(look, self._show_send, self._warn(self.tr("Send to PACS")))
 
-    def _show_send(self, found: tuple[list[StudyRow], list[tuple[str, str, str]]]) -> None:
-        rows, saved = found
+    def _show_send(self, found: tuple[list[StudyRow], list[tuple[str, str, str]], bool]
+                   ) -> None:
+        rows, saved, worklist = found
         dialog = SendDialog(rows, self.privacy, self.settings, self.window,
                             library=self.library())
         # The patient our PACS files the images under: one study at a time.
         single = rows[0].study_instance_uid if len(rows) == 1 else None
         dialog.add_patient_section(ReconcileSection(dialog.library, single, self.privacy,
-                                                    self.settings))
+                                                    self.settings, worklist=worklist))
         dialog.set_destinations(saved)
         dialog.send_finished.connect(lambda _report: self.library_changed.emit())
         self.send_dialogs.append(dialog)

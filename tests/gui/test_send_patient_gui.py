@@ -21,6 +21,7 @@ from app.gui.main_window import MainWindow
 from app.gui.reconcile_section import CHANGED_STYLE, ReconcileSection
 from app.gui.send_dialog import SendDialog
 from app.library.library import Library
+from app.services.accounts_service import AccountsService
 from app.services.library_service import LibraryService, StudyRow
 from app.services.privacy import HIDDEN_TEXT, Privacy
 from app.services.reconciling import LocalIdentity
@@ -31,6 +32,7 @@ from tests.support.cloud_fixtures import (
     discs,
     small_study,
 )
+from tests.support.mwl_scp import WorklistScp
 from tests.support.storescp import StoreScp, storescp_problem
 from tests.support.studies import import_study
 
@@ -384,3 +386,38 @@ def test_several_studies_one_held_under_our_patient_are_refused_then_sent_again(
              if ds.StudyInstanceUID == first and ds.PatientID == DISC_ID}
     assert len(again) == 11  # Every image of the held study again, as on the disc.
     assert {ds.StudyInstanceUID for ds in received} == {first, second}
+
+
+def test_find_in_the_worklist_fills_our_patient_from_a_real_worklist_server(
+    window: MainWindow, qtbot: QtBot, small_study: str,
+) -> None:
+    """With a worklist server saved, "Find in the worklist..." searches it (starting with
+    the disc's family name) and the patient picked there becomes ours."""
+    dialog, section = _open(window, qtbot, small_study)
+    assert not section.worklist_button.isVisibleTo(section)  # None set up yet.
+    dialog.reject()
+    server = WorklistScp("WORKLIST")
+    try:
+        accounts = AccountsService()
+        accounts.add_pacs(accounts.pacs_from_address("ris", server.address(), "FRONTDESK",
+                                                     "worklist"))
+        dialog, section = _open(window, qtbot, small_study)
+        assert section.worklist_button.isVisibleTo(section)
+        assert section.worklist_button.isEnabled()
+        qtbot.mouseClick(section.worklist_button, Qt.MouseButton.LeftButton)
+        found = section.worklist_dialog
+        assert found is not None and found.name.text() == "SAMPLE"
+        found.name.setText("łukas*")
+        qtbot.mouseClick(found.search_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: found.status.text() == "1 item found.", timeout=TIMEOUT)
+        with qtbot.waitSignal(section.changed, timeout=TIMEOUT):
+            qtbot.mouseClick(found.use_button, Qt.MouseButton.LeftButton)
+        assert section.ours.isChecked()
+        assert section.edits["patient_id"].text() == "MRN-1002"
+        assert section.edits["patient_name"].text() == "ŁUKASIEWICZ^ZOFIA"
+        assert _highlighted(section, "patient_id") and _highlighted(section, "accession")
+        identity = section.identity()
+        assert identity is not None and identity.accession == "ACC-77002"
+        dialog.reject()
+    finally:
+        server.stop()

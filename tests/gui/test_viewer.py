@@ -220,6 +220,8 @@ def test_geometry_and_recent_items_are_remembered(
     first.show()
     with qtbot.waitSignal(first.first_image_shown, timeout=TIMEOUT):
         first.open_path(ct_disc)
+    # The window still fits half of a 1366-pixel laptop screen (every button shown).
+    assert first.minimumSizeHint().width() <= 683, first.minimumSizeHint()
     first.close()
     second = MainWindow()
     qtbot.addWidget(second)
