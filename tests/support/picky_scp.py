@@ -2,14 +2,10 @@
 echoes): a pynetdicom SCP in its own process that knows only its own AE title and, on
 request, does not offer Verification. Binds 127.0.0.1; stopped by its PID."""
 
-import socket
-import subprocess
 import sys
-import time
 
 from tests.support.orthanc import free_port
-
-READY_TIMEOUT_S = 10.0
+from tests.support.server_process import start_listening, stop_process
 
 _SCRIPT = """
 import sys
@@ -36,18 +32,9 @@ class PickyScp:
         """Run ``script`` on a free port and wait until it listens."""
         self.aet = aet
         self.port = free_port()
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", self.script, str(self.port), aet, *args],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while time.monotonic() < deadline:
-            with socket.socket() as sock:
-                sock.settimeout(0.5)
-                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"the pynetdicom SCP did not listen on port {self.port}")
+        self.process = start_listening(
+            [sys.executable, "-c", self.script, str(self.port), aet, *args], self.port,
+            "the pynetdicom SCP")
 
     def address(self, aet: str | None = None) -> str:
         """``AET@127.0.0.1:PORT`` (its own AE title unless another is given)."""
@@ -55,10 +42,4 @@ class PickyScp:
 
     def stop(self) -> None:
         """Terminate by PID; kill if it does not exit in time."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        stop_process(self.process)

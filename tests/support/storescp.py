@@ -6,16 +6,10 @@ namespace; started with TCP_NODELAY=1 and stopped by its PID. Every wait is boun
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import time
 from pathlib import Path
 
 from tests.support.orthanc import free_port, namespace_problem
-
-READY_TIMEOUT_S = 10.0
-STOP_TIMEOUT_S = 5.0
+from tests.support.server_process import STOP_TIMEOUT_S, start_listening, stop_process
 
 
 def storescp_problem(command: str = "make test") -> str | None:
@@ -40,17 +34,8 @@ class StoreScp:
         folder.mkdir(parents=True, exist_ok=True)
         argv = ["storescp", "-aet", aet, "-od", str(folder), "-dhl", "-fe", ".dcm",
                 "-pdu", "131072", *extra, str(self.port)]
-        self.process = subprocess.Popen(argv, env={**os.environ, "TCP_NODELAY": "1"},
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while time.monotonic() < deadline:
-            with socket.socket() as sock:
-                sock.settimeout(0.5)
-                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            time.sleep(0.02)
-        self.stop()
-        raise RuntimeError(f"storescp did not listen on port {self.port}")
+        self.process = start_listening(argv, self.port, "storescp",
+                                       env={**os.environ, "TCP_NODELAY": "1"})
 
     @property
     def address(self) -> str:
@@ -69,10 +54,4 @@ class StoreScp:
 
     def stop(self) -> None:
         """Terminate by PID; kill if it does not exit in time."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(STOP_TIMEOUT_S)
+        stop_process(self.process)

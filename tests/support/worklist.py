@@ -6,19 +6,13 @@ stopped by its PID. Every wait is bounded.
 """
 
 import shutil
-import signal
-import socket
-import subprocess
-import time
 from pathlib import Path
 
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
 from tests.support.orthanc import free_port, namespace_problem
-
-READY_TIMEOUT_S = 10.0
-STOP_TIMEOUT_S = 5.0
+from tests.support.server_process import start_listening, stop_process
 
 
 def worklist_problem(command: str = "make test") -> str | None:
@@ -65,18 +59,9 @@ class WorklistScp:
         (entries / "lockfile").touch()
         for number, item in enumerate(items):
             item.save_as(entries / f"item{number}.wl", enforce_file_format=False)
-        self.process = subprocess.Popen(
-            ["/usr/bin/wlmscpfs", "-dfp", str(folder), str(self.port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while time.monotonic() < deadline:
-            with socket.socket() as sock:
-                sock.settimeout(0.5)
-                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            time.sleep(0.02)
-        self.stop()
-        raise RuntimeError(f"wlmscpfs did not listen on port {self.port}")
+        self.process = start_listening(
+            ["/usr/bin/wlmscpfs", "-dfp", str(folder), str(self.port)], self.port,
+            "wlmscpfs")
 
     @property
     def address(self) -> str:
@@ -85,10 +70,4 @@ class WorklistScp:
 
     def stop(self) -> None:
         """Terminate by PID; kill if it does not exit in time."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(STOP_TIMEOUT_S)
+        stop_process(self.process)
