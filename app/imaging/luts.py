@@ -99,6 +99,15 @@ class ModalityTransform:
         return np.trunc(scaled).astype(np.int64)
 
 
+def exact_modality_values(transform: ModalityTransform, stored: np.ndarray) -> np.ndarray:
+    """Modality values for ``stored`` as float64 without the display's truncation: what a
+    measurement reports (a PET slope of 0.0123 must not be rounded to whole numbers)."""
+    if transform.lut is not None:
+        return transform.lut.lookup(stored.astype(np.int64)).astype(np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return stored.astype(np.float64) * transform.slope + transform.intercept
+
+
 def output_range(inverse: bool) -> tuple[float, float]:
     """(low, high) of the 8-bit output: swapped for MONOCHROME1 / INVERSE."""
     return (255.0, 0.0) if inverse else (0.0, 255.0)
