@@ -12,7 +12,8 @@ The rule is never to show a wrong millimetre. Spacing comes, in this order, from
    (0018,1114) when the file gives one.
 3. Sequence of Ultrasound Regions (0018,6011): per region, Physical Delta X/Y in cm when
    Physical Units X and Y are both 3 (cm). It applies only to a measurement whose points
-   all lie inside one region (or inside several that agree).
+   all lie inside one region (or inside several that agree). Regions without geometry
+   (spatial format 0, no units: the whole screen, a colour bar) are ignored.
 
 Anything else, or any odd value (zero, negative, not a number, mismatched units), leaves
 the image uncalibrated: measurements in pixels, with a warning to show.
@@ -228,6 +229,12 @@ def ultrasound_regions(header: Dataset) -> tuple[UltrasoundRegion, ...]:
 
 
 def _region(item: Dataset) -> UltrasoundRegion | None:
+    """One region, or None when it is damaged or has no geometry at all."""
+    # Spatial format 0 with no units is the whole screen, a colour bar or a graphic: it
+    # overlaps the image regions without saying anything about their scale.
+    units = _numbers(item, "PhysicalUnitsXDirection") + _numbers(item, "PhysicalUnitsYDirection")
+    if _numbers(item, "RegionSpatialFormat") == [0] and not any(units):
+        return None
     bounds = [
         _numbers(item, keyword)
         for keyword in ("RegionLocationMinX0", "RegionLocationMinY0",

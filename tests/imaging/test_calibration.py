@@ -1,8 +1,10 @@
 """Calibration rules: which millimetres a header gives, and when it gives none."""
 
 import math
+from pathlib import Path
 
 import pytest
+from pydicom import dcmread
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
@@ -216,3 +218,37 @@ def test_pixel_spacing_wins_over_ultrasound_regions() -> None:
     header.PixelSpacing = [0.3, 0.3]
     calibration = frame_calibration(header)
     assert calibration.for_points([(50, 10), (150, 10)]).source == "pixel spacing"
+
+
+def test_regions_without_geometry_do_not_conflict() -> None:
+    # As many scanners write: a whole-screen region with no units around the 2-D image.
+    header = Dataset()
+    screen = _region((0, 0, 639, 479), (1.0, 1.0), units=(0, 0))
+    screen.RegionSpatialFormat = 0
+    image = _region((80, 40, 480, 420), (0.01, 0.01))
+    image.RegionSpatialFormat = 1
+    header.SequenceOfUltrasoundRegions = Sequence([screen, image])
+    calibration = frame_calibration(header)
+    assert len(calibration.regions) == 1
+    assert calibration.for_points([(100, 100), (200, 100)]).calibrated
+    assert not calibration.for_points([(10, 10), (200, 100)]).calibrated
+    # The same region with units (an M-mode strip, say) does conflict.
+    screen.PhysicalUnitsXDirection = 4
+    assert not frame_calibration(header).for_points([(100, 100), (200, 100)]).calibrated
+
+
+def test_ultrasound_regions_of_a_real_scanner(corpus: Path) -> None:
+    header = dcmread(corpus / "files/color/YBR_FULL-RLE.dcm", stop_before_pixels=True)
+    calibration = frame_calibration(header)
+    inside = calibration.for_points([(100, 100), (200, 100)])
+    assert inside.source == "ultrasound region"
+    assert length((100, 100), (200, 100), inside) == pytest.approx(9.536785, abs=1e-6)
+    # From the image into the black border around it: pixels only.
+    assert calibration.for_points([(100, 100), (600, 100)]) == UNCALIBRATED
+
+
+def test_computed_radiography_from_a_real_disc_is_at_the_detector(corpus: Path) -> None:
+    header = dcmread(corpus / "files/monochrome1/Monochrome1-Jpeg.dcm", stop_before_pixels=True)
+    calibration = frame_calibration(header).fixed
+    assert (calibration.source, calibration.label) == ("detector", "mm at the detector")
+    assert calibration.scale == pytest.approx((0.175, 0.175))

@@ -2,14 +2,18 @@
 
 import math
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
+from pydicom import dcmread
 from pydicom.dataset import Dataset
+from pydicom.pixels import apply_modality_lut
 from pydicom.sequence import Sequence
 
 from app.imaging.attributes import grey_attributes
 from app.imaging.calibration import UNCALIBRATED, Calibration, ImageCalibration, frame_calibration
+from app.imaging.decode import open_image
 from app.imaging.measure import (
     Ellipse,
     Polygon,
@@ -24,7 +28,7 @@ from app.imaging.measure import (
     region_statistics,
     value_unit,
 )
-from app.imaging.render import GreyFrame
+from app.imaging.render import GreyFrame, prepare_frame
 from app.imaging.viewport import ROTATIONS, orient, orient_point
 
 SPACING = Calibration(0.5, 0.25, "pixel spacing", "mm")  # Rows 0.5 mm apart, columns 0.25.
@@ -336,3 +340,33 @@ def test_shapes_with_coordinates_that_are_not_numbers_have_no_pixels_and_no_area
     ):
         assert region_statistics(values, region).count == 0
         assert area(region, SPACING) == 0.0
+
+
+def test_a_real_ct_measures_in_hounsfield_units_and_millimetres(corpus: Path) -> None:
+    path = corpus / "files/signed/CT_small.dcm"
+    with open_image(path) as image:
+        frame = prepare_frame(image, 0)
+        header = image.header
+        calibration = frame_calibration(header)
+        unit = value_unit(header)
+    assert isinstance(frame, GreyFrame)
+    ellipse = Ellipse((40.0, 50.0), (90.0, 80.0))
+    measured = measure_region(ellipse, calibration, frame, unit)
+    # The reference: pydicom's own Modality LUT, and every pixel centre tested by hand.
+    dataset = dcmread(path)
+    hu = apply_modality_lut(dataset.pixel_array, dataset)
+    inside = [
+        float(hu[r, c])
+        for r in range(128)
+        for c in range(128)
+        if ((c + 0.5 - 65) / 25) ** 2 + ((r + 0.5 - 65) / 15) ** 2 <= 1
+    ]
+    stats = measured.statistics
+    assert stats is not None and measured.value_unit == "HU"
+    assert stats.count == len(inside)
+    assert stats.mean == pytest.approx(np.mean(inside))
+    assert stats.sd == pytest.approx(np.std(inside, ddof=1))
+    assert (stats.minimum, stats.maximum) == (min(inside), max(inside))
+    assert measured.area_unit == "mm²"
+    assert measured.area == pytest.approx(math.pi * 25 * 15 * 0.661468**2)
+    assert measure_length((0, 0), (100, 0), calibration).value == pytest.approx(66.1468)
