@@ -3,10 +3,12 @@
 The rule is never to show a wrong millimetre. Spacing comes, in this order, from:
 
 1. Pixel Measures in the frame's functional groups (enhanced multi-frame: per-frame, then
-   shared) or Pixel Spacing (0028,0030): millimetres in the patient. In a projection
-   radiograph a Pixel Spacing that merely repeats Imager Pixel Spacing, with no Pixel
-   Spacing Calibration Type, is the detector's spacing (PS3.3 10.7.1.3) and is treated as
-   such.
+   shared) or Pixel Spacing (0028,0030): millimetres in the patient. A Pixel Spacing that
+   merely repeats Imager Pixel Spacing, with no Pixel Spacing Calibration Type, is the
+   detector's spacing (PS3.3 10.7.1.1) and is treated as such; one that repeats Nominal
+   Scanned Pixel Spacing is the scale of a digitised film, which may have been printed at
+   any size: uncalibrated. A projection radiograph with Pixel Spacing alone cannot say
+   whether it was corrected for magnification (PS3.3 10.7.1.1), and its label says so.
 2. Imager Pixel Spacing (0018,1164): millimetres at the detector, larger than the patient
    by the beam's divergence; divided by Estimated Radiographic Magnification Factor
    (0018,1114) when the file gives one.
@@ -41,6 +43,8 @@ CalibrationSource = Literal[
 Point = tuple[float, float]
 
 UNCALIBRATED_WARNING = "Uncalibrated: the image gives no pixel size, so values are in pixels."
+# Projection radiography, where the beam's divergence magnifies the patient on the detector.
+_PROJECTION = frozenset({"CR", "DX", "MG", "RF", "XA", "IO", "PX", "RG"})
 _CENTIMETRES = 3  # PS3.3 C.8.5.5.1.15: Physical Units X/Y Direction 3 = cm.
 # Two spacings that differ by less than this are the same value written twice.
 _SAME_SPACING = 1e-6
@@ -151,8 +155,11 @@ def frame_calibration(header: Dataset, frame: int = 0) -> ImageCalibration:
         return ImageCalibration(_patient(group_spacing, header))
     pixel = _spacing(header, "PixelSpacing")
     imager = _spacing(header, "ImagerPixelSpacing")
-    if pixel is not None and not _repeats_detector(pixel, imager, header):
-        return ImageCalibration(_patient(pixel, header))
+    scanned = _spacing(header, "NominalScannedPixelSpacing")
+    if pixel is not None and _repeats(pixel, scanned, header):
+        return ImageCalibration(UNCALIBRATED)
+    if pixel is not None and not _repeats(pixel, imager, header):
+        return ImageCalibration(_patient(pixel, header, imager is None))
     detector = imager if imager is not None else pixel
     if detector is not None:
         return ImageCalibration(_detector(detector, header))
@@ -162,10 +169,19 @@ def frame_calibration(header: Dataset, frame: int = 0) -> ImageCalibration:
     return ImageCalibration(UNCALIBRATED)
 
 
-def _patient(spacing: tuple[float, float], header: Dataset) -> Calibration:
-    """Pixel Spacing: mm in the patient, saying how it was calibrated when the file does."""
+def _patient(
+    spacing: tuple[float, float], header: Dataset, alone: bool = False
+) -> Calibration:
+    """Pixel Spacing: mm in the patient, saying how it was calibrated when the file does.
+
+    ``alone`` is True when no Imager Pixel Spacing came with it."""
     kind = element_text(header, "PixelSpacingCalibrationType").lower()
-    label = f"mm (calibrated: {kind})" if kind in ("geometry", "fiducial") else "mm"
+    if kind in ("geometry", "fiducial"):
+        label = f"mm (calibrated: {kind})"
+    elif alone and element_text(header, "Modality").upper() in _PROJECTION:
+        label = "mm (magnification not stated)"
+    else:
+        label = "mm"
     return Calibration(spacing[0], spacing[1], "pixel spacing", label)
 
 
@@ -185,13 +201,14 @@ def _detector(spacing: tuple[float, float], header: Dataset) -> Calibration:
     return Calibration(spacing[0], spacing[1], "detector", "mm at the detector")
 
 
-def _repeats_detector(
-    pixel: tuple[float, float], imager: tuple[float, float] | None, header: Dataset
+def _repeats(
+    pixel: tuple[float, float], other: tuple[float, float] | None, header: Dataset
 ) -> bool:
-    """True when Pixel Spacing is only a copy of Imager Pixel Spacing (PS3.3 10.7.1.3)."""
-    if imager is None or element_text(header, "PixelSpacingCalibrationType"):
+    """True when Pixel Spacing is only a copy of ``other`` (Imager or Nominal Scanned
+    Pixel Spacing), so not calibrated in the patient (PS3.3 10.7.1.1)."""
+    if other is None or element_text(header, "PixelSpacingCalibrationType"):
         return False
-    return all(abs(a - b) < _SAME_SPACING for a, b in zip(pixel, imager, strict=True))
+    return all(abs(a - b) < _SAME_SPACING for a, b in zip(pixel, other, strict=True))
 
 
 def _functional_group_spacing(header: Dataset, frame: int) -> tuple[float, float] | None:

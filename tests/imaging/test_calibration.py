@@ -59,6 +59,20 @@ def test_pixel_spacing_says_how_it_was_calibrated() -> None:
     assert calibration.label == "mm (calibrated: fiducial)"
 
 
+def test_pixel_spacing_alone_on_a_radiograph_says_magnification_is_not_stated() -> None:
+    calibration = frame_calibration(_header(Modality="DX", PixelSpacing=[0.1, 0.1])).fixed
+    assert calibration.source == "pixel spacing"
+    assert calibration.label == "mm (magnification not stated)"
+    assert frame_calibration(_header(Modality="MR", PixelSpacing=[0.1, 0.1])).fixed.label == "mm"
+
+
+def test_pixel_spacing_of_a_scanned_film_is_not_the_patient() -> None:
+    header = _header(PixelSpacing=[0.2, 0.2], NominalScannedPixelSpacing=[0.2, 0.2])
+    assert frame_calibration(header).fixed == UNCALIBRATED
+    header.PixelSpacingCalibrationType = "FIDUCIAL"  # Measured against a known object.
+    assert frame_calibration(header).fixed.label == "mm (calibrated: fiducial)"
+
+
 def test_imager_pixel_spacing_is_at_the_detector() -> None:
     calibration = frame_calibration(_header(ImagerPixelSpacing=[0.2, 0.2])).fixed
     assert calibration.source == "detector"
