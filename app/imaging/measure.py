@@ -92,7 +92,7 @@ class ModalityValues(Protocol):
         """(rows, columns)."""
 
     def modality_values(self, rows: slice, columns: slice) -> np.ndarray:
-        """The modality values (float64) of the pixels in ``rows`` × ``columns``."""
+        """The modality values (int64 or float64) of the pixels in ``rows`` × ``columns``."""
 
 
 @dataclass(frozen=True)
@@ -260,11 +260,14 @@ def region_statistics(values: ModalityValues | np.ndarray, region: Region) -> St
     shape = (int(values.shape[0]), int(values.shape[1]))
     mask = region_mask(region, shape)
     if isinstance(values, np.ndarray):
-        box = np.asarray(values[mask.rows, mask.columns], dtype=np.float64)
+        box = values[mask.rows, mask.columns]
     else:
         box = values.modality_values(mask.rows, mask.columns)
-    inside = box[mask.inside]
-    return statistics(inside[np.isfinite(inside)])
+    # A rectangle takes its whole box: no copy through the mask.
+    inside = box.ravel() if mask.inside.all() else box[mask.inside]
+    if inside.dtype.kind == "f":
+        inside = inside[np.isfinite(inside)]
+    return statistics(inside)
 
 
 def statistics(values: np.ndarray) -> Statistics:

@@ -104,14 +104,15 @@ class GreyFrame:
         return int(self._index.nbytes + self._values.nbytes + overlay + stored)
 
     def modality_values(self, rows: slice, columns: slice) -> np.ndarray:
-        """The exact modality values (float64) of the pixels in ``rows`` × ``columns``:
-        what measurements report, without the truncation applied for display."""
+        """The exact modality values of the pixels in ``rows`` × ``columns``, for
+        measurements: int64 where they are whole numbers, else float64, never truncated
+        as the display's table is."""
+        modality = self.attributes.modality
         if self._stored is not None:
-            return exact_modality_values(self.attributes.modality, self._stored[rows, columns])
+            return exact_modality_values(modality, self._stored[rows, columns])
         if self._direct:  # Float data: its modality values were never truncated.
             return np.asarray(self._values[rows, columns], dtype=np.float64)
-        stored = self._index[rows, columns].astype(np.int64) + self._offset
-        return exact_modality_values(self.attributes.modality, stored)
+        return exact_modality_values(modality, self._index[rows, columns], self._offset)
 
     @property
     def table_index(self) -> np.ndarray:

@@ -370,3 +370,17 @@ def test_a_real_ct_measures_in_hounsfield_units_and_millimetres(corpus: Path) ->
     assert measured.area_unit == "mm²"
     assert measured.area == pytest.approx(math.pi * 25 * 15 * 0.661468**2)
     assert measure_length((0, 0), (100, 0), calibration).value == pytest.approx(66.1468)
+
+
+def test_huge_whole_number_slopes_do_not_overflow() -> None:
+    frame = _ct(np.array([[1, 2], [3, 40_000]], dtype=np.uint16), slope=1e30, intercept=0.0)
+    stats = region_statistics(frame, Rectangle((0, 0), (2, 2)))
+    assert (stats.minimum, stats.maximum) == pytest.approx((1e30, 4e34))
+
+
+def test_measuring_leaves_the_frame_as_it_was() -> None:
+    wide = np.array([[0, 3_000_001], [7, 9]], dtype=np.int64)
+    frame = _ct(wide.copy(), 3.0, -5.0)
+    assert region_statistics(frame, Rectangle((0, 0), (2, 2))).maximum == 9_000_003 - 5
+    assert region_statistics(frame, Rectangle((0, 0), (2, 2))).maximum == 9_000_003 - 5
+    assert frame.modality_values(slice(0, 2), slice(0, 2)).tolist() == (wide * 3 - 5).tolist()
