@@ -56,7 +56,8 @@ class Calibration:
 
     ``row_spacing`` is the distance between the centres of adjacent rows (vertical, along
     y) and ``column_spacing`` between adjacent columns (horizontal, along x), in mm; both
-    None when uncalibrated. ``label`` says in plain words what the millimetres are.
+    None when uncalibrated. ``label`` is the unit in plain words, to put after a length:
+    "mm", "mm at the detector", "mm, corrected for magnification", "px (uncalibrated)".
     """
 
     row_spacing: float | None
@@ -80,6 +81,14 @@ class Calibration:
         return "mm²" if self.calibrated else "px²"
 
     @property
+    def area_label(self) -> str:
+        """``label`` for an area: "mm² at the detector", "px² (uncalibrated)"."""
+        unit = self.length_unit
+        if self.label.startswith(unit):
+            return self.area_unit + self.label[len(unit):]
+        return f"{self.area_unit} ({self.label})"
+
+    @property
     def warning(self) -> str:
         """The sentence to show next to an uncalibrated value; "" when calibrated."""
         return "" if self.calibrated else UNCALIBRATED_WARNING
@@ -92,7 +101,7 @@ class Calibration:
         return self.column_spacing, self.row_spacing
 
 
-UNCALIBRATED = Calibration(None, None, "uncalibrated", "pixels (uncalibrated)")
+UNCALIBRATED = Calibration(None, None, "uncalibrated", "px (uncalibrated)")
 
 
 @dataclass(frozen=True)
