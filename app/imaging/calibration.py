@@ -3,15 +3,16 @@
 The rule is never to show a wrong millimetre. Spacing comes, in this order, from:
 
 1. Pixel Measures in the frame's functional groups (enhanced multi-frame: per-frame, then
-   shared) or Pixel Spacing (0028,0030): millimetres in the patient. A Pixel Spacing that
+   shared), else Pixel Spacing (0028,0030): millimetres in the patient. A Pixel Spacing that
    merely repeats Imager Pixel Spacing, with no Pixel Spacing Calibration Type, is the
    detector's spacing (PS3.3 10.7.1.1) and is treated as such; one that repeats Nominal
    Scanned Pixel Spacing is the scale of a digitised film, which may have been printed at
    any size: uncalibrated. A projection radiograph with Pixel Spacing alone cannot say
    whether it was corrected for magnification (PS3.3 10.7.1.1), and its label says so.
-2. Imager Pixel Spacing (0018,1164): millimetres at the detector, larger than the patient
-   by the beam's divergence; divided by Estimated Radiographic Magnification Factor
-   (0018,1114) when the file gives one.
+2. Imager Pixel Spacing (0018,1164), in enhanced X-ray objects from the Frame Pixel Data
+   Properties functional group (0028,9443): millimetres at the detector, larger than the
+   patient by the beam's divergence; divided by Estimated Radiographic Magnification
+   Factor (0018,1114) when the file gives one.
 3. Sequence of Ultrasound Regions (0018,6011): per region, Physical Delta X/Y in cm when
    Physical Units X and Y are both 3 (cm). It applies only to a measurement whose points
    all lie inside one region (or inside several that agree). Regions without geometry
@@ -159,11 +160,12 @@ class ImageCalibration:
 
 def frame_calibration(header: Dataset, frame: int = 0) -> ImageCalibration:
     """The calibration of frame ``frame`` (0-based) of the image with ``header``."""
-    group_spacing = _functional_group_spacing(header, frame)
-    if group_spacing is not None:
-        return ImageCalibration(_patient(group_spacing, header))
-    pixel = _spacing(header, "PixelSpacing")
-    imager = _spacing(header, "ImagerPixelSpacing")
+    pixel = _group_spacing(header, frame, "PixelMeasuresSequence", "PixelSpacing")
+    pixel = pixel or _spacing(header, "PixelSpacing")
+    imager = _group_spacing(
+        header, frame, "FramePixelDataPropertiesSequence", "ImagerPixelSpacing"
+    )
+    imager = imager or _spacing(header, "ImagerPixelSpacing")
     scanned = _spacing(header, "NominalScannedPixelSpacing")
     if pixel is not None and _repeats(pixel, scanned, header):
         return ImageCalibration(UNCALIBRATED)
@@ -220,19 +222,22 @@ def _repeats(
     return all(abs(a - b) < _SAME_SPACING for a, b in zip(pixel, other, strict=True))
 
 
-def _functional_group_spacing(header: Dataset, frame: int) -> tuple[float, float] | None:
-    """Pixel Spacing from Pixel Measures: the per-frame item first, then the shared one."""
-    for keyword, index in (
+def _group_spacing(
+    header: Dataset, frame: int, sequence: str, keyword: str
+) -> tuple[float, float] | None:
+    """A spacing from the frame's functional groups (enhanced multi-frame): ``keyword`` in
+    the first item of ``sequence``, in the per-frame item first, then the shared one."""
+    for groups_keyword, index in (
         ("PerFrameFunctionalGroupsSequence", frame),
         ("SharedFunctionalGroupsSequence", 0),
     ):
         try:
-            groups = header.get(keyword)
+            groups = header.get(groups_keyword)
             if not groups or index >= len(groups):
                 continue
-            measures = groups[index].get("PixelMeasuresSequence")
-            if measures:
-                spacing = _spacing(measures[0], "PixelSpacing")
+            items = groups[index].get(sequence)
+            if items:
+                spacing = _spacing(items[0], keyword)
                 if spacing is not None:
                     return spacing
         except Exception:

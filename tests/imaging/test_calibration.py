@@ -266,3 +266,28 @@ def test_computed_radiography_from_a_real_disc_is_at_the_detector(corpus: Path) 
     calibration = frame_calibration(header).fixed
     assert (calibration.source, calibration.label) == ("detector", "mm at the detector")
     assert calibration.scale == pytest.approx((0.175, 0.175))
+
+
+def test_enhanced_x_ray_detector_spacing_from_the_functional_groups() -> None:
+    properties = Dataset()
+    properties.ImagerPixelSpacing = [0.15, 0.15]
+    group = Dataset()
+    group.FramePixelDataPropertiesSequence = Sequence([properties])
+    header = Dataset()
+    header.SharedFunctionalGroupsSequence = Sequence([group])
+    calibration = frame_calibration(header, 3).fixed
+    assert (calibration.source, calibration.scale) == ("detector", (0.15, 0.15))
+    # Pixel Measures that only repeat it are the detector's spacing too.
+    measures = Dataset()
+    measures.PixelSpacing = [0.15, 0.15]
+    group.PixelMeasuresSequence = Sequence([measures])
+    assert frame_calibration(header, 3).fixed.source == "detector"
+
+
+def test_damaged_functional_groups_give_no_spacing() -> None:
+    header = Dataset()
+    header.SharedFunctionalGroupsSequence = Sequence([Dataset()])
+    header.SharedFunctionalGroupsSequence[0].PixelMeasuresSequence = Sequence([Dataset()])
+    assert frame_calibration(header, 0).fixed == UNCALIBRATED
+    header.PixelSpacing = [0.5, 0.5]
+    assert frame_calibration(header, 0).fixed.row_spacing == 0.5
