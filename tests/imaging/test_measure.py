@@ -113,6 +113,16 @@ def test_ellipse_area_is_analytic_and_its_pixels_are_within_the_counting_toleran
     assert abs(count - math.pi * a * b) <= _perimeter(a, b) / 2
 
 
+def test_random_ellipses_count_within_the_tolerance() -> None:
+    rng = random.Random(7)
+    for _ in range(200):
+        a, b = rng.uniform(0.5, 60), rng.uniform(0.5, 60)
+        cx, cy = rng.uniform(60, 70), rng.uniform(60, 70)
+        ellipse = Ellipse((cx - a, cy - b), (cx + a, cy + b))
+        count = int(region_mask(ellipse, (140, 140)).inside.sum())
+        assert abs(count - math.pi * a * b) <= _perimeter(a, b) / 2
+
+
 def test_ellipse_pixels_are_those_with_centres_inside() -> None:
     ellipse = Ellipse((0, 0), (4, 2))  # Centre (2, 1), semi-axes 2 and 1.
     expected = [
