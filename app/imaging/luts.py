@@ -23,6 +23,7 @@ import numpy as np
 
 _INT64_LIMIT = 2.0**63
 _INT64_TOP = float(np.nextafter(_INT64_LIMIT, 0))  # The largest float that fits int64.
+_WHOLE_LIMIT = 2.0**24  # 2**24 × a 32-bit value stays far inside int64.
 
 VoiFunction = Literal["LINEAR", "LINEAR_EXACT", "SIGMOID"]
 
@@ -97,6 +98,41 @@ class ModalityTransform:
         # A hostile slope (1e300 on 64-bit pixels) overflows: keep the values in int64.
         scaled = np.clip(np.nan_to_num(scaled), -_INT64_LIMIT, _INT64_TOP)
         return np.trunc(scaled).astype(np.int64)
+
+
+def exact_modality_values(
+    transform: ModalityTransform, stored: np.ndarray, offset: int = 0
+) -> np.ndarray:
+    """Modality values for ``stored + offset`` without the display's truncation: what a
+    measurement reports (a PET slope of 0.0123 must not be rounded to whole numbers).
+
+    Integer data through a Modality LUT or a whole-number rescale (CT's 1 and -1024) stays
+    int64, exact and half the work of floats on a large region; anything else is float64.
+    ``stored`` is never modified.
+    """
+    if stored.dtype.kind in "iu" and (transform.lut is not None or _whole_rescale(transform)):
+        values = stored.astype(np.int64)
+        if offset:
+            values += offset
+        if transform.lut is not None:
+            return transform.lut.lookup(values)
+        if transform.slope != 1:
+            values *= int(transform.slope)
+        if transform.intercept:
+            values += int(transform.intercept)
+        return values
+    with np.errstate(over="ignore", invalid="ignore"):
+        return (stored.astype(np.float64) + offset) * transform.slope + transform.intercept
+
+
+def _whole_rescale(transform: ModalityTransform) -> bool:
+    """True for a whole-number slope and intercept small enough for int64 arithmetic on
+    stored values of up to 32 bits."""
+    slope, intercept = transform.slope, transform.intercept
+    return (
+        float(slope).is_integer() and float(intercept).is_integer()
+        and abs(slope) <= _WHOLE_LIMIT and abs(intercept) <= _WHOLE_LIMIT
+    )
 
 
 def output_range(inverse: bool) -> tuple[float, float]:

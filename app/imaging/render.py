@@ -30,6 +30,7 @@ from app.imaging.luts import (
     Voi,
     Window,
     apply_voi,
+    exact_modality_values,
     min_max_window,
 )
 from app.imaging.overlays import OVERLAY_VALUE, overlay_mask
@@ -65,6 +66,9 @@ class GreyFrame:
         self._overlay_positions = None if overlay is None else np.flatnonzero(overlay)
         self.shape: tuple[int, int] = (int(stored.shape[0]), int(stored.shape[1]))
         self._direct = stored.dtype.kind == "f"
+        # Wide integer data keeps its stored values: its table of modality values is
+        # truncated for display, and measurements need them exact.
+        self._stored: np.ndarray | None = None
         if self._direct:
             self._index = np.empty((0, 0), dtype=np.uint8)
             self._values = attributes.modality.apply(stored)
@@ -76,6 +80,7 @@ class GreyFrame:
         if high - low + 1 > MAX_LUT_ENTRIES:
             self._direct = True
             self._index = np.empty((0, 0), dtype=np.uint8)
+            self._stored = stored
             self._values = attributes.modality.apply(stored)
             return
         if low >= 0 and stored.dtype in (np.uint8, np.uint16):
@@ -95,7 +100,19 @@ class GreyFrame:
     def nbytes(self) -> int:
         """Memory held, for the viewer's frame cache budget."""
         overlay = 0 if self.overlay is None else self.overlay.nbytes
-        return int(self._index.nbytes + self._values.nbytes + overlay)
+        stored = 0 if self._stored is None else self._stored.nbytes
+        return int(self._index.nbytes + self._values.nbytes + overlay + stored)
+
+    def modality_values(self, rows: slice, columns: slice) -> np.ndarray:
+        """The exact modality values of the pixels in ``rows`` × ``columns``, for
+        measurements: int64 where they are whole numbers, else float64, never truncated
+        as the display's table is."""
+        modality = self.attributes.modality
+        if self._stored is not None:
+            return exact_modality_values(modality, self._stored[rows, columns])
+        if self._direct:  # Float data: its modality values were never truncated.
+            return np.asarray(self._values[rows, columns], dtype=np.float64)
+        return exact_modality_values(modality, self._index[rows, columns], self._offset)
 
     @property
     def table_index(self) -> np.ndarray:

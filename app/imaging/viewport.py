@@ -132,3 +132,96 @@ def apply_view(image: np.ndarray, state: ViewportState) -> np.ndarray:
     """Orientation and zoom of ``state`` applied to a rendered uint8 image."""
     oriented = orient(image, state.rotation, state.flip_h, state.flip_v)
     return zoom_image(oriented, state.zoom)
+
+
+# -- points: image coordinates <-> oriented image <-> view -----------------------------------
+# Image coordinates are those of app.imaging.measure: x along columns, y along rows, (0, 0)
+# the top-left corner of the top-left pixel, a pixel's centre at (c + 0.5, r + 0.5). These
+# functions move points exactly as ``orient`` moves pixels, so an annotation stays on the
+# pixel it was drawn on through every rotation and flip.
+
+Point = tuple[float, float]
+
+
+def oriented_size(size: tuple[int, int], rotation: int) -> tuple[int, int]:
+    """(width, height) of an image of ``size`` (width, height) after ``rotation``."""
+    width, height = size
+    return (height, width) if _rotation(rotation % 360) in (90, 270) else (width, height)
+
+
+def orient_point(
+    point: Point, size: tuple[int, int], rotation: int = 0, flip_h: bool = False,
+    flip_v: bool = False,
+) -> Point:
+    """Where ``point`` of an image of ``size`` (width, height) lands in ``orient``'s output."""
+    width, height = size
+    x, y = point
+    turned = _rotation(rotation % 360)
+    if turned == 90:
+        x, y = height - y, x
+    elif turned == 180:
+        x, y = width - x, height - y
+    elif turned == 270:
+        x, y = y, width - x
+    out_width, out_height = oriented_size(size, turned)
+    if flip_h:
+        x = out_width - x
+    if flip_v:
+        y = out_height - y
+    return x, y
+
+
+def unorient_point(
+    point: Point, size: tuple[int, int], rotation: int = 0, flip_h: bool = False,
+    flip_v: bool = False,
+) -> Point:
+    """The inverse of ``orient_point``: the image point under ``point`` of the oriented
+    image (``size`` is still the unoriented (width, height))."""
+    width, height = size
+    out_width, out_height = oriented_size(size, rotation)
+    x, y = point
+    if flip_v:
+        y = out_height - y
+    if flip_h:
+        x = out_width - x
+    turned = _rotation(rotation % 360)
+    if turned == 90:
+        x, y = y, height - x
+    elif turned == 180:
+        x, y = width - x, height - y
+    elif turned == 270:
+        x, y = width - y, x
+    return x, y
+
+
+def to_view(
+    point: Point, size: tuple[int, int], state: ViewportState, view_size: tuple[float, float],
+    zoom: float | None = None,
+) -> Point:
+    """The view (widget) position of image ``point``.
+
+    ``size`` is the image's (width, height); ``view_size`` the widget's (width, height);
+    ``zoom`` the screen pixels per image pixel actually drawn (the fit zoom, say), by
+    default ``state.zoom``. The image centre sits at the view centre plus ``state.pan``.
+    """
+    scale = state.zoom if zoom is None else zoom
+    x, y = orient_point(point, size, state.rotation, state.flip_h, state.flip_v)
+    width, height = oriented_size(size, state.rotation)
+    return (
+        view_size[0] / 2 + state.pan[0] + (x - width / 2) * scale,
+        view_size[1] / 2 + state.pan[1] + (y - height / 2) * scale,
+    )
+
+
+def to_image(
+    point: Point, size: tuple[int, int], state: ViewportState, view_size: tuple[float, float],
+    zoom: float | None = None,
+) -> Point:
+    """The image point under view position ``point``: the inverse of ``to_view``."""
+    scale = state.zoom if zoom is None else zoom
+    if scale <= 0:
+        raise ValueError("The zoom must be greater than 0.")
+    width, height = oriented_size(size, state.rotation)
+    x = (point[0] - view_size[0] / 2 - state.pan[0]) / scale + width / 2
+    y = (point[1] - view_size[1] / 2 - state.pan[1]) / scale + height / 2
+    return unorient_point((x, y), size, state.rotation, state.flip_h, state.flip_v)
