@@ -5,13 +5,14 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QImage
+from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from app.cli import main
 from app.gui.main_window import MainWindow
-from app.gui.save_image import SaveImageDialog
+from app.gui.save_image import JPEG_FILTER, SaveImageDialog
 from app.imaging.luts import Window
 from app.services.image_export import (
     NO_IMAGE,
@@ -206,3 +207,52 @@ def test_the_dialog_leaves_the_text_out_unless_asked(qtbot: QtBot) -> None:
     qtbot.addWidget(hidden)
     assert "(hidden)" in hidden.explanation.text()
     assert hidden.options().size == "image"
+
+
+def test_save_image_as_from_the_menu_key(
+    window: MainWindow, qtbot: QtBot, ct_disc: Path, tmp_path: Path
+) -> None:
+    """Ctrl+S: the options (text off), then the file dialog with a name that says when and
+    which image but not who; the JPEG file type without a suffix gives a .jpg."""
+    _open(window, qtbot, ct_disc)
+    window.settings.setValue("save_image/folder", str(tmp_path))
+    seen: dict[str, object] = {}
+
+    def answer() -> None:
+        modal = QApplication.activeModalWidget()
+        if isinstance(modal, SaveImageDialog):
+            seen["text"] = modal.text_box.isChecked()
+            modal.save_button.click()
+        elif isinstance(modal, QFileDialog):
+            seen["suggested"] = Path(modal.selectedFiles()[0]).name
+            modal.selectNameFilter(JPEG_FILTER)
+            modal.findChild(QLineEdit, "fileNameEdit").setText("for-my-doctor")
+            modal.accept()
+            return
+        QTimer.singleShot(50, answer)
+
+    QTimer.singleShot(50, answer)
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert seen["text"] is False
+    suggested = str(seen["suggested"])
+    assert suggested.startswith("image-") and "sample" not in suggested.lower()
+    saved = tmp_path / "for-my-doctor.jpg"
+    assert Image.open(saved).format == "JPEG"
+    assert window.summary.text().startswith("Saved the picture")
+
+
+def test_ctrl_c_in_a_text_field_still_copies_the_text(
+    window: MainWindow, qtbot: QtBot, ct_disc: Path
+) -> None:
+    _open(window, qtbot, ct_disc)
+    assert window.action_copy_image.isEnabled()
+    clipboard = QGuiApplication.clipboard()
+    clipboard.clear()
+    window.activateWindow()
+    window.fps.setFocus()
+    qtbot.waitUntil(lambda: window.fps.hasFocus(), timeout=TIMEOUT)
+    window.fps.selectAll()
+    qtbot.keyClick(window.fps, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert clipboard.text() == str(window.fps.value())
+    assert clipboard.image().isNull()
