@@ -318,18 +318,29 @@ class QtViewport(QWidget):
         (the viewport, or a saved image) where the frame covers ``image``."""
         painter.setFont(self.font())
         line = QFontMetricsF(self.font()).height()
+        blocks = []  # (width, height) of each corner's text as drawn
         for index, texts in enumerate(corners):
             if not texts:
+                blocks.append((0.0, 0.0))
                 continue
             right, bottom = index in (1, 3), index in (2, 3)
             width = max(t.size().width() for t in texts)
             scale = self._corner_scale(right, bottom, width, line * len(texts), image, canvas)
+            # Never wider than the picture (a small one saved at its own size).
+            scale = min(scale, max(0.5, (canvas.width() - 2 * MARGIN) / width))
+            # A right corner that would run into its left neighbour (a narrow view, a
+            # small picture saved at its own size) moves past it, below or above.
+            left_width, left_height = blocks[index - 1] if right else (0.0, 0.0)
+            shift = 0.0
+            if left_width and left_width + width * scale + 3 * MARGIN > canvas.width():
+                shift = left_height + line * 0.25
             for i, text in enumerate(texts):
                 row = len(texts) - 1 - i if bottom else i
-                y = (canvas.height() - MARGIN - (row + 1) * line * scale if bottom
-                     else MARGIN + row * line * scale)
+                y = (canvas.height() - MARGIN - (row + 1) * line * scale - shift if bottom
+                     else MARGIN + row * line * scale + shift)
                 x = canvas.width() - MARGIN - text.size().width() * scale if right else MARGIN
                 self._draw_line(painter, QPointF(x, y), text, scale)
+            blocks.append((width * scale, line * len(texts) * scale))
         self._paint_markers(painter, line, markers, canvas)
         if notice:
             self._paint_notice(painter, notice)

@@ -11,7 +11,7 @@ viewer shows, so with names hidden (privacy) the saved picture hides them too.
 import contextlib
 import errno
 import os
-import tempfile
+import secrets
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -28,6 +28,7 @@ ImageFormat = Literal["PNG", "JPEG"]
 ImageSize = Literal["screen", "image"]
 
 SUFFIXES: dict[ImageFormat, str] = {"PNG": ".png", "JPEG": ".jpg"}
+_BINARY = getattr(os, "O_BINARY", 0)  # Windows would otherwise translate newlines.
 JPEG_QUALITY = 92  # Small enough to email, no visible blocks on a grey picture.
 
 TEXT_OPTION = "Include the text in the corners (patient name, dates)"
@@ -122,18 +123,21 @@ def write_atomically(path: Path, data: bytes) -> None:
     Raises ImageSaveError with one sentence when the folder may not be written or the
     disk is full.
     """
-    folder = path.parent
-    temp = ""
+    # Made here rather than by mkstemp, whose files are private (0600): a picture to email
+    # gets the mode any new file gets (the umask applies).
+    temp = path.parent / f".{path.name}.{secrets.token_hex(4)}.part"
+    made = False
     try:
-        handle, temp = tempfile.mkstemp(prefix=".lightbox-", suffix=".part", dir=folder)
+        handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _BINARY, 0o666)
+        made = True
         with os.fdopen(handle, "wb") as out:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temp, path)
     except OSError as exc:
-        if temp:
-            # Already renamed or never made: then nothing of it is left anyway.
+        if made:
+            # What was written of the picture goes; the chosen name was never touched.
             with contextlib.suppress(OSError):
                 os.unlink(temp)
         raise write_error(exc, path) from exc

@@ -84,6 +84,11 @@ def test_write_atomically_replaces_whole_and_leaves_no_temporary(tmp_path: Path)
     write_atomically(target, b"new picture")
     assert target.read_bytes() == b"new picture"
     assert os.listdir(tmp_path) == ["a.png"]
+    mask = os.umask(0)
+    os.umask(mask)
+    fresh = tmp_path / "b.png"
+    write_atomically(fresh, b"picture")
+    assert fresh.stat().st_mode & 0o777 == 0o666 & ~mask  # Not mkstemp's private 0600.
 
 
 def _one_sentence(message: str) -> None:
