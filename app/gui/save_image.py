@@ -36,6 +36,7 @@ from app.services.image_export import (
     ImageSize,
     copied_sentence,
     corner_text,
+    pixel_name_warning,
     saved_sentence,
     size_label,
     suggested_file_name,
@@ -55,7 +56,7 @@ class SaveImageDialog(QDialog):
 
     def __init__(self, screen_size: tuple[int, int], image_size: tuple[int, int],
                  names_hidden: bool, size: ImageSize = "screen",
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, warning: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Save image as"))
         layout = QVBoxLayout(self)
@@ -75,6 +76,11 @@ class SaveImageDialog(QDialog):
         self.explanation = QLabel(explanation)
         self.explanation.setWordWrap(True)
         layout.addWidget(self.explanation)
+        self.warning = QLabel(warning)
+        self.warning.setWordWrap(True)
+        self.warning.setStyleSheet("font-weight: bold")
+        self.warning.setVisible(bool(warning))
+        layout.addWidget(self.warning)
         layout.addSpacing(8)
         note = QLabel(FORMAT_NOTE)
         note.setWordWrap(True)
@@ -154,7 +160,8 @@ class ImageSaver:
         own = (rows, columns) if w.model.state.rotation in (90, 270) else (columns, rows)
         remembered = w.settings.value("save_image/size", "screen")
         last: ImageSize = "image" if remembered == "image" else "screen"
-        dialog = SaveImageDialog(screen, own, w.privacy.hidden, last, w)
+        dialog = SaveImageDialog(screen, own, w.privacy.hidden, last, w,
+                                 pixel_name_warning(w.viewer))
         if not dialog.exec():
             return
         options = dialog.options()
@@ -199,7 +206,8 @@ class ImageSaver:
             return
         image = self.render(ExportOptions(size="screen", text=False))
         QGuiApplication.clipboard().setImage(image)
-        w.summary_text(copied_sentence(image.width(), image.height()))
+        w.summary_text(copied_sentence(image.width(), image.height(),
+                                       pixel_name_warning(w.viewer)))
 
     def tr(self, text: str) -> str:
         return self.window.tr(text)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Literal
 
 from app.core.errors import LightboxError
 from app.core.models import InstanceRef
+from app.services.privacy import may_show_name_in_pixels
 from app.services.viewer_overlay import overlay_of
 from app.services.viewer_text import Overlay
 
@@ -37,6 +38,8 @@ TEXT_EXPLANATION = ("This is off so that a picture you email does not carry your
 HIDDEN_NOTE = "Names are hidden now, so the saved text shows \"(hidden)\" instead of them."
 FORMAT_NOTE = ("PNG keeps every grey level exactly; JPEG makes a smaller file for email. "
                "Choose by the file type when you pick the name.")
+PIXEL_NAME_WARNING = ("This kind of picture often has the patient's name written into the "
+                      "image itself; look at it before you send it.")
 NO_IMAGE = "There is no picture on screen to save or copy; open a series of images first."
 
 
@@ -103,6 +106,13 @@ def corner_text(model: "ViewerModel", size: ImageSize) -> Overlay:
     return replace(overlay, bottom_right=corners[3], notice="")
 
 
+def pixel_name_warning(model: "ViewerModel") -> str:
+    """The warning to give before saving or copying a picture of a kind that often has
+    the name burned into its pixels (whatever the corner text option: it cannot help)."""
+    burned_in = model.loaded.burned_in_annotation if model.loaded is not None else ""
+    return PIXEL_NAME_WARNING if may_show_name_in_pixels(model.modality(), burned_in) else ""
+
+
 def saved_sentence(path: Path, width: int, height: int, image_format: ImageFormat,
                    text: bool) -> str:
     """What the status bar says after saving."""
@@ -110,10 +120,11 @@ def saved_sentence(path: Path, width: int, height: int, image_format: ImageForma
     return f"Saved the picture ({width} × {height} pixels, {image_format}, {what}) to {path}."
 
 
-def copied_sentence(width: int, height: int) -> str:
-    """What the status bar says after copying."""
-    return (f"Copied the picture as on screen ({width} × {height} pixels, without the "
+def copied_sentence(width: int, height: int, warning: str = "") -> str:
+    """What the status bar says after copying (and the burned-in-name warning, if any)."""
+    said = (f"Copied the picture as on screen ({width} × {height} pixels, without the "
             "corner text); paste it into an email or document.")
+    return f"{said} {warning}" if warning else said
 
 
 def write_atomically(path: Path, data: bytes) -> None:

@@ -16,9 +16,11 @@ from app.gui.save_image import JPEG_FILTER, SaveImageDialog
 from app.imaging.luts import Window
 from app.services.image_export import (
     NO_IMAGE,
+    PIXEL_NAME_WARNING,
     TEXT_EXPLANATION,
     ExportOptions,
     corner_text,
+    pixel_name_warning,
     suggested_file_name,
 )
 from app.services.viewer_text import Markers, Overlay
@@ -256,3 +258,36 @@ def test_ctrl_c_in_a_text_field_still_copies_the_text(
     qtbot.keyClick(window.fps, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
     assert clipboard.text() == str(window.fps.value())
     assert clipboard.image().isNull()
+
+
+def test_a_picture_that_may_show_the_name_itself_is_said_so(
+    window: MainWindow, qtbot: QtBot, corpus: Path, ct_disc: Path
+) -> None:
+    """An ultrasound often has the name burned in: the corner option cannot help, so the
+    dialog and the copy say to look at it first (a CT says nothing of the kind)."""
+    _open(window, qtbot, ct_disc)
+    assert pixel_name_warning(window.viewer) == ""
+    window.images.copy()
+    assert PIXEL_NAME_WARNING not in window.summary.text()
+    _open(window, qtbot, corpus / "files/big_endian/ExplVR_BigEnd.dcm")
+    assert pixel_name_warning(window.viewer) == PIXEL_NAME_WARNING
+    window.images.copy()
+    assert window.summary.text().endswith(PIXEL_NAME_WARNING)
+    dialog = SaveImageDialog((800, 600), (640, 480), False, warning=PIXEL_NAME_WARNING)
+    qtbot.addWidget(dialog)
+    assert dialog.warning.text() == PIXEL_NAME_WARNING and not dialog.warning.isHidden()
+
+
+def test_full_detail_of_a_colour_ultrasound_matches_lightbox_render(
+    window: MainWindow, qtbot: QtBot, corpus: Path, tmp_path: Path
+) -> None:
+    source = corpus / "files/big_endian/ExplVR_BigEnd.dcm"
+    _open(window, qtbot, source)
+    window.viewer.rotate(-90)
+    reference, saved = tmp_path / "cli.png", tmp_path / "own.png"
+    assert main(["render", str(source), "-o", str(reference), "--rotate", "270"]) == 0
+    assert window.images.save(str(saved), ExportOptions(size="image"))
+    expected = np.asarray(Image.open(reference)).astype(int)
+    got = np.asarray(Image.open(saved)).astype(int)
+    assert got.shape == expected.shape
+    assert np.abs(got - expected).max() <= 1
