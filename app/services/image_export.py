@@ -36,7 +36,7 @@ TEXT_OPTION = "Include the text in the corners (patient name, dates)"
 TEXT_EXPLANATION = ("This is off so that a picture you email does not carry your name "
                     "by accident.")
 HIDDEN_NOTE = "Names are hidden now, so the saved text shows \"(hidden)\" instead of them."
-FORMAT_NOTE = ("PNG keeps every grey level exactly; JPEG makes a smaller file for email. "
+FORMAT_NOTE = ("PNG keeps the picture exactly; JPEG makes a smaller file for email. "
                "Choose by the file type when you pick the name.")
 PIXEL_NAME_WARNING = ("This kind of picture often has the patient's name written into the "
                       "image itself; look at it before you send it.")
