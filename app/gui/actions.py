@@ -5,6 +5,7 @@ from collections.abc import Callable
 from html import escape
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar, QWidget
 
@@ -62,10 +63,25 @@ def build_menus(w: "MainWindow") -> None:
                w.share_copy_open)
     add_action(w, file_menu, w.tr("&Save PDF report as..."), "Ctrl+Shift+S",
                lambda: w.page.save_pdf())
+    w.action_save_image = add_action(w, file_menu, w.tr("Save ima&ge as..."), "Ctrl+S",
+                                     w.images.save_as)
     file_menu.addSeparator()
     add_action(w, file_menu, w.tr("&Preferences..."), "Ctrl+,", w.preferences)
     add_action(w, file_menu, w.tr("&Accounts and PACS..."), None, w.change_accounts)
     add_action(w, file_menu, w.tr("&Quit"), QKeySequence(key.Quit), w.close)
+
+    edit = bar.addMenu(w.tr("&Edit"))
+    # Ctrl+C copies the picture only while the picture has the keyboard: in a text field
+    # or the report it still copies the text.
+    w.action_copy_image = QAction(w.tr("&Copy image"), w)
+    w.action_copy_image.setShortcut(QKeySequence(key.Copy))
+    w.action_copy_image.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+    w.action_copy_image.triggered.connect(w.images.copy)
+    edit.addAction(w.action_copy_image)
+    w.viewport.addAction(w.action_copy_image)
+    w.images.watch(w.action_save_image, w.action_copy_image)
+    for menu in (file_menu, edit):
+        menu.setToolTipsVisible(True)
 
     view = bar.addMenu(w.tr("&View"))
     w.action_library = add_action(w, view, w.tr("&Library"), "Ctrl+B", w.toggle_library,

@@ -37,6 +37,7 @@ from app.gui.import_dialog import ImportDialog
 from app.gui.library_view import LibraryView
 from app.gui.media_monitor import MediaMonitor
 from app.gui.preferences import PreferencesDialog, cache_budget_bytes
+from app.gui.save_image import ImageSaver
 from app.gui.session import ViewerSession
 from app.gui.settings import app_settings
 from app.gui.share_dialog import Sharing
@@ -69,6 +70,8 @@ class MainWindow(QMainWindow):
     action_privacy: QAction
     action_play: QAction
     action_wl_mode: QAction
+    action_save_image: QAction
+    action_copy_image: QAction
     recent_menu: QMenu
     window_menu: QMenu
 
@@ -144,6 +147,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.summary, 1)
         self.statusBar().addPermanentWidget(self.progress)
 
+        self.images = ImageSaver(self)
         build_menus(self)
         self._refresh_recent()
         self.page.play_button.setDefaultAction(self.action_play)

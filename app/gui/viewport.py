@@ -10,7 +10,7 @@ latest position however fast the mouse moves.
 import math
 
 import numpy as np
-from PySide6.QtCore import QObject, QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtCore import QObject, QPointF, QRect, QRectF, QSizeF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from app.imaging.luts import LookupTable, Window
 from app.imaging.render import GreyFrame, PreparedFrame, render
 from app.imaging.viewport import ViewportState, dragged_window, orient
+from app.services.image_export import ImageSize
 from app.services.viewer_model import ViewerModel
 from app.services.viewer_text import Markers, Overlay
 
@@ -112,6 +113,7 @@ class QtViewport(QWidget):
 
     step_requested = Signal(int)  # wheel: +1 next slice, -1 previous
     painted = Signal()  # a frame (not a message) reached the screen
+    showing_changed = Signal(bool)  # True: a frame is up (False: a message)
 
     def __init__(self, model: ViewportModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -145,11 +147,13 @@ class QtViewport(QWidget):
         self.frame = frame
         self.message = ""
         self.update()
+        self.showing_changed.emit(True)
 
     def show_message(self, message: str) -> None:
         self.frame = None
         self.message = message
         self.update()
+        self.showing_changed.emit(False)
 
     def set_overlay(self, overlay: Overlay, markers: Markers | None = None) -> None:
         """The corner text, the notice and the orientation letters to draw."""
@@ -220,6 +224,52 @@ class QtViewport(QWidget):
             self._paint_message(painter)
             painter.end()
             return
+        self._paint_picture(painter)
+        self._paint_overlays(painter, QSizeF(self.size()), self.image_rect(),
+                             self._static_lines(), self.markers, self.notice)
+        painter.end()
+        self.painted.emit()
+
+    def render_view(self, size: ImageSize, corners: Overlay | None = None,
+                    markers: Markers | None = None) -> QImage:
+        """The picture on screen as an image to save or copy, drawn in layers: the
+        picture, then the corner text and orientation letters only when ``corners`` is
+        given (never the on-screen notice).
+
+        ``size`` "screen": the viewport as painted (its size, zoom, pan, black around the
+        picture). "image": the frame's own pixels through the current window, rotation and
+        flips, one pixel per pixel (grey stays grey when there is no text to draw).
+        """
+        assert self.frame is not None
+        state = self.model.state
+        if size == "image":
+            pixels = np.ascontiguousarray(orient(
+                render(self.frame, state.voi, state.invert), state.rotation,
+                state.flip_h, state.flip_v))
+            picture = wrap_qimage(pixels).copy()  # Owns its memory once pixels go.
+            if corners is None:
+                return picture
+            image = picture.convertToFormat(QImage.Format.Format_RGB32)
+            area = QRectF(0, 0, image.width(), image.height())
+            painter = QPainter(image)
+        else:
+            ratio = self.devicePixelRatioF()
+            image = QImage(math.ceil(self.width() * ratio), math.ceil(self.height() * ratio),
+                           QImage.Format.Format_RGB32)
+            image.setDevicePixelRatio(ratio)
+            painter = QPainter(image)
+            self._paint_picture(painter)
+            area = self.image_rect()
+        if corners is not None:
+            lines = [[self._layout(t) for t in corner] for corner in corners.corners]
+            canvas = QSizeF(image.width(), image.height()) / image.devicePixelRatio()
+            self._paint_overlays(painter, canvas, area, lines,
+                                 markers if markers is not None else Markers(), "")
+        painter.end()
+        return image
+
+    def _paint_picture(self, painter: QPainter) -> None:
+        """The frame as the current state shows it, black around it."""
         # Black only around the image: the image covers the rest, and filling a whole
         # window of pixels first costs as much as a tenth of a scroll step.
         self._fill_around(painter, self.image_rect().toAlignedRect().adjusted(1, 1, -1, -1))
@@ -234,9 +284,6 @@ class QtViewport(QWidget):
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, zoom * step < 1.0)
         painter.drawImage(QPointF(-image.width() / 2, -image.height() / 2), image)
         painter.resetTransform()
-        self._paint_overlays(painter)
-        painter.end()
-        self.painted.emit()
 
     def _fill_around(self, painter: QPainter, image: QRect) -> None:
         """Black everywhere but ``image`` (which the picture then covers)."""
@@ -264,33 +311,50 @@ class QtViewport(QWidget):
         painter.drawText(area, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
                          self.message)
 
-    def _paint_overlays(self, painter: QPainter) -> None:
+    def _paint_overlays(self, painter: QPainter, canvas: QSizeF, image: QRectF,
+                        corners: list[list[QStaticText]], markers: Markers,
+                        notice: str) -> None:
+        """Corner text, orientation letters and notice over a ``canvas``-sized picture
+        (the viewport, or a saved image) where the frame covers ``image``."""
         painter.setFont(self.font())
         line = QFontMetricsF(self.font()).height()
-        image = self.image_rect()
-        for index, texts in enumerate(self._static_lines()):
+        blocks = []  # (width, height) of each corner's text as drawn
+        for index, texts in enumerate(corners):
             if not texts:
+                blocks.append((0.0, 0.0))
                 continue
             right, bottom = index in (1, 3), index in (2, 3)
             width = max(t.size().width() for t in texts)
-            scale = self._corner_scale(right, bottom, width, line * len(texts), image)
+            scale = self._corner_scale(right, bottom, width, line * len(texts), image, canvas)
+            # Never wider than the picture (a small one saved at its own size).
+            scale = min(scale, max(0.5, (canvas.width() - 2 * MARGIN) / width))
+            # A right corner that would run into its left neighbour (a narrow view, a
+            # small picture saved at its own size) moves past it, below or above.
+            left_width, left_height = blocks[index - 1] if right else (0.0, 0.0)
+            shift = 0.0
+            if left_width and left_width + width * scale + 3 * MARGIN > canvas.width():
+                shift = left_height + line * 0.25
             for i, text in enumerate(texts):
                 row = len(texts) - 1 - i if bottom else i
-                y = (self.height() - MARGIN - (row + 1) * line * scale if bottom
-                     else MARGIN + row * line * scale)
-                x = self.width() - MARGIN - text.size().width() * scale if right else MARGIN
+                y = (canvas.height() - MARGIN - (row + 1) * line * scale - shift if bottom
+                     else MARGIN + row * line * scale + shift)
+                x = canvas.width() - MARGIN - text.size().width() * scale if right else MARGIN
                 self._draw_line(painter, QPointF(x, y), text, scale)
-        self._paint_markers(painter, line)
-        if self.notice:
-            self._paint_notice(painter)
+            blocks.append((width * scale, line * len(texts) * scale))
+        self._paint_markers(painter, line, markers, canvas)
+        if notice:
+            self._paint_notice(painter, notice)
 
     def _corner_scale(self, right: bool, bottom: bool, width: float, height: float,
-                      image: QRectF) -> float:
+                      image: QRectF, canvas: QSizeF | None = None) -> float:
         """Full size when the image reaches into the corner anyway (text over the image is
         unavoidable there); otherwise the largest size that keeps off the picture's own
-        corners (small images often carry their own text there)."""
-        x = self.width() - MARGIN if right else MARGIN
-        y = self.height() - MARGIN if bottom else MARGIN
+        corners (small images often carry their own text there). ``canvas``: the size
+        drawn on (the viewport's by default)."""
+        if canvas is None:
+            canvas = QSizeF(self.size())
+        x = canvas.width() - MARGIN if right else MARGIN
+        y = canvas.height() - MARGIN if bottom else MARGIN
         if image.contains(QPointF(x, y)):
             return 1.0
         for scale in OVERLAY_SCALES:
@@ -300,14 +364,14 @@ class QtViewport(QWidget):
                 return scale
         return 1.0  # It covers the picture at any size: then at least legibly.
 
-    def _paint_markers(self, painter: QPainter, line: float) -> None:
-        markers = self.markers
-        middle_x, middle_y = self.width() / 2, self.height() / 2
+    def _paint_markers(self, painter: QPainter, line: float, markers: Markers,
+                       canvas: QSizeF) -> None:
+        middle_x, middle_y = canvas.width() / 2, canvas.height() / 2
         for letters, (x, y) in (
             (markers.top, (middle_x, MARGIN)),
-            (markers.bottom, (middle_x, self.height() - MARGIN - line)),
+            (markers.bottom, (middle_x, canvas.height() - MARGIN - line)),
             (markers.left, (MARGIN, middle_y - line / 2)),
-            (markers.right, (self.width() - MARGIN, middle_y - line / 2)),
+            (markers.right, (canvas.width() - MARGIN, middle_y - line / 2)),
         ):
             if not letters:
                 continue
@@ -316,14 +380,14 @@ class QtViewport(QWidget):
             left = x - width / 2 if x == middle_x else (x - width if x > middle_x else x)
             self._draw_line(painter, QPointF(left, y), text, 1.0)
 
-    def _paint_notice(self, painter: QPainter) -> None:
+    def _paint_notice(self, painter: QPainter, notice: str) -> None:
         width = min(self.width() - 2 * MARGIN, 420)
         area = QRectF((self.width() - width) / 2, MARGIN, width, self.height() / 3)
         flags = Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap
-        bounds = painter.boundingRect(area, flags, self.notice).adjusted(-6, -4, 6, 4)
+        bounds = painter.boundingRect(area, flags, notice).adjusted(-6, -4, 6, 4)
         painter.fillRect(bounds, QColor(0, 0, 0, 170))
         painter.setPen(QColor("#ffd27f"))
-        painter.drawText(area, flags, self.notice)
+        painter.drawText(area, flags, notice)
 
     def _static_lines(self) -> list[list[QStaticText]]:
         # Each distinct line is laid out once, not on every repaint of a drag or scroll.

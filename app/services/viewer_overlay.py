@@ -19,9 +19,12 @@ if TYPE_CHECKING:
     from app.services.viewer_model import ViewerModel
 
 
-def overlay_of(model: "ViewerModel") -> Overlay:
+def overlay_of(model: "ViewerModel", text: bool | None = None) -> Overlay:
     """The corner text for the current position (empty when switched off), and the
-    burned-in-name notice when privacy is on and the picture may show the name."""
+    burned-in-name notice when privacy is on and the picture may show the name.
+
+    ``text`` True or False overrides the on-screen switch (a saved picture asks for it).
+    """
     if model.slices is None:
         return Overlay()
     current = model.slices.current
@@ -34,7 +37,7 @@ def overlay_of(model: "ViewerModel") -> Overlay:
     if model.privacy.hidden and may_show_name_in_pixels(ref.modality or model.modality(),
                                                        burned_in):
         notice = BURNED_IN_NOTICE
-    if not model.overlay_visible:
+    if not (model.overlay_visible if text is None else text):
         return Overlay(notice=notice)
     show = model.privacy.show
     unnamed = "(no name)" if ref.patient_id else "Not linked to a patient"
