@@ -121,6 +121,22 @@ class ShareRow:
     shared_at: str
 
 
+@dataclass(frozen=True)
+class AnnotationRecord:
+    """One stored annotation (``services.annotations.Annotation`` as the index keeps it):
+    ``points`` is JSON text, ``frame`` 0-based."""
+
+    id: str
+    series_uid: str
+    sop_instance_uid: str
+    frame: int
+    kind: str
+    points: str
+    text: str
+    created: str
+    modified: str
+
+
 class Library:
     """The library under ``home`` (``library.sqlite`` and ``store/``)."""
 
@@ -504,6 +520,7 @@ class Library:
             db.execute("DELETE FROM missing_on_source WHERE study_uid = ?",
                        (study_instance_uid,))
             db.execute("DELETE FROM shares WHERE study_uid = ?", (study_instance_uid,))
+            db.execute("DELETE FROM annotations WHERE study_uid = ?", (study_instance_uid,))
             db.execute(
                 "DELETE FROM patients WHERE id NOT IN (SELECT patient FROM studies)"
             )
@@ -766,6 +783,36 @@ class Library:
             " ORDER BY id DESC", params,
         ).fetchall()
         return [ShareRow(*row) for row in rows]
+
+    def save_annotations(self, study_instance_uid: str,
+                         records: Iterable[AnnotationRecord]) -> None:
+        """Make ``records`` (in drawing order) the study's annotations, replacing what was
+        saved, in one transaction: a failed save leaves the previous set whole.
+        LibraryError when the study is not in the library."""
+        with self._transaction() as db:
+            if db.execute("SELECT 1 FROM studies WHERE study_uid = ?",
+                          (study_instance_uid,)).fetchone() is None:
+                raise LibraryError(
+                    "This study is not in the library, so its annotations cannot be saved."
+                )
+            db.execute("DELETE FROM annotations WHERE study_uid = ?", (study_instance_uid,))
+            db.executemany(
+                "INSERT INTO annotations (id, study_uid, series_uid, sop_instance_uid, frame,"
+                " kind, points, text, position, created, modified)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(r.id, study_instance_uid, r.series_uid, r.sop_instance_uid, r.frame, r.kind,
+                  r.points, r.text, position, r.created, r.modified)
+                 for position, r in enumerate(records)],
+            )
+
+    def annotations(self, study_instance_uid: str) -> list[AnnotationRecord]:
+        """A study's saved annotations, in drawing order."""
+        rows = self._db.execute(
+            "SELECT id, series_uid, sop_instance_uid, frame, kind, points, text, created,"
+            " modified FROM annotations WHERE study_uid = ? ORDER BY position",
+            (study_instance_uid,),
+        ).fetchall()
+        return [AnnotationRecord(*row) for row in rows]
 
     def deidentification_secret(self) -> bytes:
         """This library's de-identification secret, made on first use (32 random bytes).

@@ -175,6 +175,26 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX send_identities_study ON send_identities(study_uid, destination);
     """,
+    # 8: annotations and measurements drawn on a study's images, in image coordinates
+    # (points: a JSON list of [x, y]); frame is 0-based. A study's set is replaced whole
+    # on each save (Library.save_annotations) and goes when the study is deleted.
+    """
+    CREATE TABLE annotations (
+        id TEXT PRIMARY KEY,
+        study_uid TEXT NOT NULL,
+        series_uid TEXT NOT NULL,
+        sop_instance_uid TEXT NOT NULL,
+        frame INTEGER NOT NULL DEFAULT 0 CHECK (frame >= 0),
+        kind TEXT NOT NULL CHECK (kind IN
+            ('length', 'angle', 'rectangle', 'ellipse', 'freehand', 'text', 'arrow')),
+        points TEXT NOT NULL,
+        text TEXT NOT NULL DEFAULT '',
+        position INTEGER NOT NULL,
+        created TEXT NOT NULL,
+        modified TEXT NOT NULL
+    );
+    CREATE INDEX annotations_study ON annotations(study_uid, position);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

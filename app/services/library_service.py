@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from app.cloud.accounts import Account
     from app.cloud.dicomweb import DicomWebClient
     from app.core.models import InstanceRef
+    from app.services.annotations import Annotation, AnnotationDocument
     from app.services.burned_in_review import BurnedInImage
     from app.services.deidentifying import BlackoutRule
     from app.services.disc_upload import DiscUploadProgress, DiscUploadReport
@@ -179,7 +180,36 @@ class LibraryService:
         with self._open() as library:
             return library.shares(study_instance_uid)
 
+    def annotations(self, study_instance_uid: str) -> list[Annotation]:
+        """A study's saved annotations, in drawing order."""
+        from app.services.annotation_store import from_record
+
+        with self._open() as library:
+            records = library.annotations(study_instance_uid)
+        return [from_record(study_instance_uid, r) for r in records]
+
+    def annotation_document(self, study_instance_uid: str) -> AnnotationDocument:
+        """The study's annotations to view and change, saved here after every change."""
+        from app.services.annotations import AnnotationDocument
+
+        def save(annotations: tuple[Annotation, ...]) -> None:
+            self.save_annotations(study_instance_uid, annotations)
+
+        return AnnotationDocument(study_instance_uid, self.annotations(study_instance_uid),
+                                  save)
+
     # -- changing --------------------------------------------------------------------
+    def save_annotations(self, study_instance_uid: str,
+                         annotations: tuple[Annotation, ...] | list[Annotation]) -> None:
+        """Make ``annotations`` the study's saved set, in one transaction (drawing is not
+        audited: it changes no image and shares nothing). LibraryError when the study is
+        not in the library."""
+        from app.services.annotation_store import to_record
+
+        records = [to_record(a) for a in annotations]
+        with self._open() as library:
+            library.save_annotations(study_instance_uid, records)
+
     def record_share(self, study_instance_uid: str, account: str, link: str,
                      how: str) -> None:
         """Remember that a study's link was given out (copied, shown as a QR code,

@@ -1,0 +1,133 @@
+"""Schema v8: annotations saved per study, replaced whole, removed with their study."""
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from app.core.errors import LibraryError
+from app.library.audit import LOG_NAME
+from app.library.library import Library
+from app.library.schema import SCHEMA_VERSION
+from app.services.annotations import Annotation
+from app.services.audit import read_audit
+from app.services.library_service import LibraryService
+from tests.library.helpers import import_report, write_small_disc
+
+
+def _study(tmp_path: Path, home: Path) -> tuple[str, str, list[str]]:
+    """Import the small sample disc; its study UID, a series UID and its image UIDs."""
+    with Library(home) as library:
+        import_report(write_small_disc(tmp_path / "disc"), library)
+        (row,) = library.list_studies()
+        files = library.study_instances(row.study_instance_uid)
+    return row.study_instance_uid, files[0].series_instance_uid, \
+        [f.sop_instance_uid for f in files]
+
+
+def _drawn(study: str, series: str, images: list[str]) -> list[Annotation]:
+    return [
+        Annotation(kind="length", points=((0.1, 0.2), (10.25, 1e-3)), study_uid=study,
+                   series_uid=series, sop_instance_uid=images[0]),
+        Annotation(kind="text", points=((5, 5),), study_uid=study, series_uid=series,
+                   sop_instance_uid=images[1], text="naïve “quote”, comma"),
+        Annotation(kind="freehand", points=((1, 1), (9, 1), (5, 7.5)), study_uid=study,
+                   series_uid=series, sop_instance_uid=images[0], frame=2),
+    ]
+
+
+def test_saved_annotations_survive_closing_and_reopening(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    study, series, images = _study(tmp_path, home)
+    service = LibraryService(home)
+    drawn = _drawn(study, series, images)
+    service.save_annotations(study, drawn)
+    assert LibraryService(home).annotations(study) == drawn
+    service.save_annotations(study, drawn[1:])  # a save replaces the set
+    assert service.annotations(study) == drawn[1:]
+    assert service.annotations("9.9.9") == []
+
+
+def test_the_document_saves_after_each_command_and_reloads(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    study, series, images = _study(tmp_path, home)
+    document = LibraryService(home).annotation_document(study)
+    assert document.persistent and document.annotations == ()
+    first, second, third = _drawn(study, series, images)
+    document.add(first)
+    document.add(second)
+    document.move(first.id, 1, 1)
+    document.add(third)
+    document.delete(second.id)
+    assert document.save_error == ""
+    reloaded = LibraryService(home).annotation_document(study)
+    assert reloaded.annotations == document.annotations
+    document.undo()  # the delete
+    assert LibraryService(home).annotations(study) == list(document.annotations)
+    assert [a.id for a in document.annotations] == [first.id, second.id, third.id]
+
+
+def test_a_study_not_in_the_library_is_refused_and_nothing_is_written(home: Path) -> None:
+    annotation = Annotation(kind="length", points=((0, 0), (1, 1)), study_uid="1.2.3",
+                            series_uid="1.2.3.4", sop_instance_uid="1.2.3.4.5")
+    with pytest.raises(LibraryError, match="not in the library"):
+        LibraryService(home).save_annotations("1.2.3", [annotation])
+    document = LibraryService(home).annotation_document("1.2.3")
+    document.add(annotation)
+    assert document.annotations == (annotation,)  # kept in memory
+    assert "not in the library" in document.save_error
+    with closing(sqlite3.connect(home / "library.sqlite")) as db:
+        assert db.execute("SELECT COUNT(*) FROM annotations").fetchone()[0] == 0
+
+
+def test_a_failed_save_keeps_the_previous_set_whole(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    study, series, images = _study(tmp_path, home)
+    drawn = _drawn(study, series, images)
+    LibraryService(home).save_annotations(study, drawn[:1])
+    # The same id twice breaks the primary key half-way through the inserts.
+    with pytest.raises(LibraryError):
+        LibraryService(home).save_annotations(study, [drawn[1], drawn[1]])
+    assert LibraryService(home).annotations(study) == drawn[:1]
+
+
+def test_annotations_go_with_their_study_and_are_not_audited(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    study, series, images = _study(tmp_path, home)
+    service = LibraryService(home)
+    service.save_annotations(study, _drawn(study, series, images))
+    document = service.annotation_document(study)
+    document.delete(document.annotations[0].id)
+    document.undo()
+    assert not (home / LOG_NAME).exists()  # drawing changes no image and shares nothing
+    service.delete_study(study)
+    log = read_audit(home, check=True)
+    assert log.intact and [e.action for e in log.entries] == ["delete"]
+    with closing(sqlite3.connect(home / "library.sqlite")) as db:
+        assert db.execute("SELECT COUNT(*) FROM annotations").fetchone()[0] == 0
+
+
+def test_a_version_7_library_gets_the_table_and_keeps_its_studies(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    study, series, images = _study(tmp_path, home)
+    with closing(sqlite3.connect(home / "library.sqlite")) as db:
+        db.executescript("BEGIN;DROP TABLE annotations;PRAGMA user_version = 7;COMMIT;")
+    service = LibraryService(home)
+    assert [r.study_instance_uid for r in service.studies()] == [study]
+    drawn = _drawn(study, series, images)
+    service.save_annotations(study, drawn)
+    assert service.annotations(study) == drawn
+    with closing(sqlite3.connect(home / "library.sqlite")) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION >= 8
+
+
+def test_a_damaged_row_is_one_sentence(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    study, series, images = _study(tmp_path, home)
+    LibraryService(home).save_annotations(study, _drawn(study, series, images)[:1])
+    with closing(sqlite3.connect(home / "library.sqlite")) as db:
+        db.execute("UPDATE annotations SET points = '[[1, 2]]'")
+        db.commit()
+    with pytest.raises(LibraryError, match="damaged"):
+        LibraryService(home).annotations(study)
