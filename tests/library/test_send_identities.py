@@ -19,7 +19,8 @@ def test_a_version_6_library_gets_the_table_and_keeps_its_send_state(tmp_path: P
         uids = [f.sop_instance_uid for f in library.study_files(row.study_instance_uid)]
         library.record_sends(PACS, uids[:3], {})
     with closing(sqlite3.connect(home / "library.sqlite")) as db:
-        db.executescript("BEGIN;DROP TABLE send_identities;PRAGMA user_version = 6;COMMIT;")
+        db.executescript("BEGIN;DROP TABLE send_identities;DROP TABLE annotations;"
+                        "PRAGMA user_version = 6;COMMIT;")
     with Library(home) as library:
         assert library.sent_count(row.study_instance_uid, PACS) == 3
         assert library.send_identities() == []
