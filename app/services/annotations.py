@@ -269,6 +269,12 @@ class AnnotationDocument:
         self._saved()
         return command.description
 
+    def persist_to(self, save: Callable[[tuple[Annotation, ...]], None]) -> bool:
+        """Start saving with ``save`` (a disc's study just imported into the library):
+        the whole set is saved now and after every later change. True when saved."""
+        self._save = save
+        return self.save()
+
     def save(self) -> bool:
         """Write the whole set now (after a failed save); True when it is saved (or the
         document is memory only)."""

@@ -10,7 +10,7 @@ from app.core.errors import LibraryError
 from app.library.audit import LOG_NAME
 from app.library.library import Library
 from app.library.schema import SCHEMA_VERSION
-from app.services.annotations import Annotation
+from app.services.annotations import Annotation, AnnotationDocument
 from app.services.audit import read_audit
 from app.services.library_service import LibraryService
 from tests.library.helpers import import_report, write_small_disc
@@ -131,3 +131,28 @@ def test_a_damaged_row_is_one_sentence(tmp_path: Path) -> None:
         db.commit()
     with pytest.raises(LibraryError, match="damaged"):
         LibraryService(home).annotations(study)
+
+
+def test_a_memory_only_document_is_kept_once_its_study_is_imported(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    service = LibraryService(home)
+    disc = write_small_disc(tmp_path / "disc")
+    with Library(tmp_path / "elsewhere") as other:
+        import_report(disc, other)
+        (row,) = other.list_studies()
+        files = other.study_instances(row.study_instance_uid)
+    study = row.study_instance_uid
+    document = AnnotationDocument(study)  # viewing the disc: nothing is saved
+    drawn = _drawn(study, files[0].series_instance_uid, [f.sop_instance_uid for f in files])
+    for annotation in drawn:
+        document.add(annotation)
+    with Library(home) as library:
+        import_report(disc, library)
+
+    def save(annotations: tuple[Annotation, ...]) -> None:
+        service.save_annotations(study, annotations)
+
+    assert document.persist_to(save)
+    assert service.annotations(study) == drawn
+    document.delete(drawn[0].id)
+    assert service.annotations(study) == drawn[1:]
