@@ -189,14 +189,27 @@ class LibraryService:
         return [from_record(study_instance_uid, r) for r in records]
 
     def annotation_document(self, study_instance_uid: str) -> AnnotationDocument:
-        """The study's annotations to view and change, saved here after every change."""
+        """The study's annotations to view and change, saved here after every change; for
+        a study that is not in the library (a disc viewed without importing), an empty
+        document kept in memory only (``persistent`` False; ``persist_to`` after an
+        import keeps it)."""
         from app.services.annotations import AnnotationDocument
+
+        with self._open() as library:
+            if not library.study_exists(study_instance_uid):
+                return AnnotationDocument(study_instance_uid)
+        return AnnotationDocument(study_instance_uid, self.annotations(study_instance_uid),
+                                  self.annotation_saver(study_instance_uid))
+
+    def annotation_saver(self, study_instance_uid: str
+                         ) -> Callable[[tuple[Annotation, ...]], None]:
+        """The function that saves a study's whole annotation set here (for
+        ``AnnotationDocument.persist_to``)."""
 
         def save(annotations: tuple[Annotation, ...]) -> None:
             self.save_annotations(study_instance_uid, annotations)
 
-        return AnnotationDocument(study_instance_uid, self.annotations(study_instance_uid),
-                                  save)
+        return save
 
     # -- changing --------------------------------------------------------------------
     def save_annotations(self, study_instance_uid: str,

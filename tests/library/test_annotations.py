@@ -74,7 +74,10 @@ def test_a_study_not_in_the_library_is_refused_and_nothing_is_written(home: Path
     with pytest.raises(LibraryError, match="not in the library"):
         LibraryService(home).save_annotations("1.2.3", [annotation])
     document = LibraryService(home).annotation_document("1.2.3")
+    assert not document.persistent
     document.add(annotation)
+    assert document.annotations == (annotation,) and document.save_error == ""
+    assert not document.persist_to(LibraryService(home).annotation_saver("1.2.3"))
     assert document.annotations == (annotation,)  # kept in memory
     assert "not in the library" in document.save_error
     with closing(sqlite3.connect(home / "library.sqlite")) as db:
@@ -149,10 +152,7 @@ def test_a_memory_only_document_is_kept_once_its_study_is_imported(tmp_path: Pat
     with Library(home) as library:
         import_report(disc, library)
 
-    def save(annotations: tuple[Annotation, ...]) -> None:
-        service.save_annotations(study, annotations)
-
-    assert document.persist_to(save)
+    assert document.persist_to(service.annotation_saver(study))
     assert service.annotations(study) == drawn
     document.delete(drawn[0].id)
     assert service.annotations(study) == drawn[1:]
