@@ -1,0 +1,241 @@
+"""Write annotations and windows as a DICOM Grayscale Softcopy Presentation State.
+
+highdicom builds the object (it copies patient and study from the images and checks each
+graphic against the standard's rules); this module turns :mod:`app.imaging.presentation_state`
+data into its pieces. Coordinates and kinds: see that module's docstring.
+
+Labels of graphics are written as text objects anchored on the graphic and tied to it by a
+graphic group, so other viewers show the text and :func:`read_gsps` gives the label back.
+"""
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import highdicom as hd
+import numpy as np
+from pydicom.dataset import Dataset
+
+from app import __version__
+from app.core.errors import PresentationStateError
+from app.imaging.luts import Window
+from app.imaging.presentation_state import (
+    Graphic,
+    ImageAnnotations,
+    ImageRef,
+    Point,
+    TextNote,
+    arrow_outline,
+    to_dicom_pixel,
+)
+
+LAYER = "ANNOTATIONS"
+DEFAULT_LABEL = "ANNOTATIONS"
+MAX_TEXT = 1024  # ST
+MAX_LO = 64
+
+
+def content_label(text: str) -> str:
+    """``text`` as a Content Label (CS: capitals, digits and _; 16 at most)."""
+    label = re.sub(r"[^A-Z0-9_]", "_", text.strip().upper())[:16]
+    return label or DEFAULT_LABEL
+
+
+def write_gsps(
+    images: Sequence[Dataset],
+    annotations: Sequence[ImageAnnotations],
+    out_path: Path,
+    *,
+    series_instance_uid: str,
+    sop_instance_uid: str,
+    label: str = DEFAULT_LABEL,
+    description: str = "",
+    creator: str = "",
+    series_number: int = 9001,
+    instance_number: int = 1,
+) -> Path:
+    """Write a GSPS for ``images`` (their headers are enough) to ``out_path``.
+
+    Each :class:`ImageAnnotations` names one image (a frame, or every frame) of
+    ``images``; its graphics and notes are drawn on it and its window applies to it.
+    Images given no window keep their own first window, if they have one. All images
+    must be of one study. Raises :class:`PresentationStateError` (one sentence) when the
+    annotations cannot be written as asked or the file cannot be written.
+    """
+    if not images:
+        raise PresentationStateError("A presentation state needs at least one image.")
+    by_uid = {str(ds.SOPInstanceUID): ds for ds in images}
+    for item in annotations:
+        if item.image.sop_instance_uid not in by_uid:
+            raise PresentationStateError("An annotation belongs to an image that is not given.")
+    try:
+        state = _build(images, by_uid, annotations, series_instance_uid, sop_instance_uid,
+                       label, description, creator, series_number, instance_number)
+    except PresentationStateError:
+        raise
+    except (ValueError, TypeError, AttributeError, KeyError) as exc:
+        raise PresentationStateError(
+            f"The presentation state cannot be built: {str(exc).strip() or type(exc).__name__}"
+        ) from exc
+    try:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        state.save_as(out_path, enforce_file_format=True)
+    except OSError as exc:
+        raise PresentationStateError(
+            f"The presentation state cannot be written to {out_path}: {exc.strerror or exc}."
+        ) from exc
+    return out_path
+
+
+def _build(
+    images: Sequence[Dataset], by_uid: dict[str, Dataset],
+    annotations: Sequence[ImageAnnotations], series_instance_uid: str, sop_instance_uid: str,
+    label: str, description: str, creator: str, series_number: int, instance_number: int,
+) -> hd.pr.GrayscaleSoftcopyPresentationState:
+    layer = hd.pr.GraphicLayer(layer_name=LAYER, order=1, description="Lightbox annotations")
+    groups: list[hd.pr.GraphicGroup] = []
+    graphic_annotations = []
+    for item in annotations:
+        source = by_uid[item.image.sop_instance_uid]
+        size = (float(source.Columns), float(source.Rows))
+        graphic_objects = []
+        text_objects = []
+        for graphic in item.graphics:
+            group = None
+            if graphic.label:
+                group = hd.pr.GraphicGroup(len(groups) + 1, graphic.label[:MAX_LO])
+                groups.append(group)
+                text_objects.append(_label_object(graphic, size, group))
+            graphic_objects.append(_graphic_object(graphic, size, group))
+        text_objects.extend(_text_object(note, size) for note in item.notes)
+        if not graphic_objects and not text_objects:
+            continue
+        graphic_annotations.append(hd.pr.GraphicAnnotation(
+            referenced_images=[source],
+            graphic_layer=layer,
+            referenced_frame_number=_frame_number(item.image, source),
+            graphic_objects=graphic_objects or None,
+            text_objects=text_objects or None,
+        ))
+    state = hd.pr.GrayscaleSoftcopyPresentationState(
+        referenced_images=list(images),
+        series_instance_uid=series_instance_uid,
+        series_number=series_number,
+        sop_instance_uid=sop_instance_uid,
+        instance_number=instance_number,
+        manufacturer="Lightbox",
+        manufacturer_model_name="Lightbox",
+        software_versions=__version__,
+        device_serial_number="",
+        content_label=content_label(label),
+        content_description=description[:MAX_LO] or None,
+        content_creator_name=creator or None,
+        graphic_annotations=graphic_annotations or None,
+        graphic_layers=[layer] if graphic_annotations else None,
+        graphic_groups=groups or None,
+        voi_lut_transformations=_windows(images, annotations),
+    )
+    # General Series' Laterality is Type 2C: required (maybe empty) when the body part is
+    # paired, which dciodvfy cannot tell for a presentation state, so it is always there.
+    state.Laterality = str(images[0].get("Laterality", "") or "")
+    return state
+
+
+def _frame_number(ref: ImageRef, source: Dataset) -> int | None:
+    if ref.frame is None:
+        return None
+    frames = int(source.get("NumberOfFrames", 1) or 1)
+    if not 0 <= ref.frame < frames:
+        raise PresentationStateError(
+            f"An annotation is on frame {ref.frame} of an image with {frames} frame(s)."
+        )
+    return ref.frame + 1 if frames > 1 else None
+
+
+def _in_image(point: Point, size: tuple[float, float]) -> tuple[float, float]:
+    """DICOM PIXEL units, kept inside the image: PIXEL units cannot be negative, and a
+    drag that ends past the edge means the edge."""
+    x, y = to_dicom_pixel(point)
+    return (min(max(x, 0.0), size[0]), min(max(y, 0.0), size[1]))
+
+
+def _graphic_object(graphic: Graphic, size: tuple[float, float],
+                    group: hd.pr.GraphicGroup | None) -> hd.pr.GraphicObject:
+    points = list(graphic.points)
+    kind = {"point": "POINT", "polyline": "POLYLINE", "polygon": "POLYLINE",
+            "circle": "CIRCLE", "ellipse": "ELLIPSE", "arrow": "POLYLINE"}[graphic.kind]
+    if graphic.kind == "arrow":
+        points = list(arrow_outline(points[0], points[1]))
+    elif graphic.kind == "polygon":
+        points.append(points[0])
+    if graphic.smooth and kind == "POLYLINE" and graphic.kind != "arrow":
+        kind = "INTERPOLATED"
+    data = np.array([_in_image(p, size) for p in points], dtype=np.float64)
+    filled = graphic.filled and graphic.kind in ("polygon", "circle", "ellipse")
+    return hd.pr.GraphicObject(graphic_type=kind, graphic_data=data, units="PIXEL",
+                               is_filled=filled, graphic_group=group)
+
+
+def _label_object(graphic: Graphic, size: tuple[float, float],
+                  group: hd.pr.GraphicGroup) -> hd.pr.TextObject:
+    # At the arrow's tail (the tip is on the finding); at the last point of the others.
+    where = graphic.points[0] if graphic.kind == "arrow" else graphic.points[-1]
+    return hd.pr.TextObject(text_value=graphic.label[:MAX_TEXT], units="PIXEL",
+                            anchor_point=_in_image(where, size), anchor_point_visible=False,
+                            graphic_group=group)
+
+
+def _text_object(note: TextNote, size: tuple[float, float]) -> hd.pr.TextObject:
+    if not note.text.strip():
+        raise PresentationStateError("A text note is empty.")
+    box = None
+    if note.box is not None:
+        left, top = _in_image((note.box[0], note.box[1]), size)
+        right, bottom = _in_image((note.box[2], note.box[3]), size)
+        if right > left and bottom > top:
+            box = (left, top, right, bottom)
+    return hd.pr.TextObject(
+        text_value=note.text[:MAX_TEXT], units="PIXEL", bounding_box=box,
+        anchor_point=_in_image(note.anchor, size), anchor_point_visible=note.anchor_shown,
+        text_justification="LEFT",
+    )
+
+
+def _windows(images: Sequence[Dataset],
+             annotations: Sequence[ImageAnnotations]) -> list[hd.pr.SoftcopyVOILUTTransformation]:
+    """One VOI item per window, naming the images it applies to (a GSPS shows an image it
+    gives no window for without one, so every image gets the window it is shown with)."""
+    chosen: dict[str, Window] = {}
+    for item in annotations:
+        if item.window is not None:
+            chosen[item.image.sop_instance_uid] = item.window
+    groups: dict[Window, list[Dataset]] = {}
+    for ds in images:
+        window = chosen.get(str(ds.SOPInstanceUID)) or _own_window(ds)
+        if window is not None:
+            groups.setdefault(window, []).append(ds)
+    result = []
+    for window, members in groups.items():
+        if window.width <= 0:
+            raise PresentationStateError("A window must be wider than 0.")
+        # Lists of one: highdicom 0.28.0 stores a plain-string explanation as
+        # list(text), one letter per value.
+        result.append(hd.pr.SoftcopyVOILUTTransformation(
+            window_center=[window.center], window_width=[window.width],
+            window_explanation=[window.explanation[:MAX_LO]] if window.explanation else None,
+            voi_lut_function=window.function,
+            referenced_images=hd.ReferencedImageSequence(referenced_images=members),
+        ))
+    return result or None  # type: ignore[return-value]
+
+
+def _own_window(ds: Dataset) -> Window | None:
+    centers, widths = ds.get("WindowCenter"), ds.get("WindowWidth")
+    if centers is None or widths is None:
+        return None
+    try:
+        center = float(centers[0] if hasattr(centers, "__len__") else centers)
+        width = float(widths[0] if hasattr(widths, "__len__") else widths)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return Window(center, width) if width > 0 else None
