@@ -64,6 +64,7 @@ def write_gsps(
     """
     if not images:
         raise PresentationStateError("A presentation state needs at least one image.")
+    images = [_for_highdicom(ds) for ds in images]
     by_uid = {str(ds.SOPInstanceUID): ds for ds in images}
     for item in annotations:
         if item.image.sop_instance_uid not in by_uid:
@@ -133,12 +134,49 @@ def _build(
         graphic_annotations=graphic_annotations or None,
         graphic_layers=[layer] if graphic_annotations else None,
         graphic_groups=groups or None,
+        modality_lut_transformation=_classic_rescale(images),
         voi_lut_transformations=_windows(images, annotations),
     )
     # General Series' Laterality is Type 2C: required (maybe empty) when the body part is
     # paired, which dciodvfy cannot tell for a presentation state, so it is always there.
     state.Laterality = str(images[0].get("Laterality", "") or "")
     return state
+
+
+def _is_classic_multi_frame(ds: Dataset) -> bool:
+    return int(ds.get("NumberOfFrames", 1) or 1) > 1 and (
+        "SharedFunctionalGroupsSequence" not in ds)
+
+
+def _for_highdicom(ds: Dataset) -> Dataset:
+    """The header as highdicom 0.28 can take it. It reads a multi-frame image's rescale and
+    windows from functional groups, which only enhanced images have: a classic multi-frame
+    image (ultrasound cine, XA, NM, secondary capture) gets empty ones, and its rescale
+    and window are passed explicitly (:func:`_classic_rescale`, :func:`_windows`)."""
+    if not _is_classic_multi_frame(ds):
+        return ds
+    shimmed = ds.copy()
+    shimmed.SharedFunctionalGroupsSequence = [Dataset()]
+    shimmed.PerFrameFunctionalGroupsSequence = [
+        Dataset() for _ in range(int(ds.NumberOfFrames))]
+    return shimmed
+
+
+def _classic_rescale(images: Sequence[Dataset]) -> hd.ModalityLUTTransformation | None:
+    """The Modality LUT for a state naming a classic multi-frame image (None: highdicom
+    copies it from the images itself). No rescale is the identity."""
+    if not any(_is_classic_multi_frame(ds) for ds in images):
+        return None
+    found = {(float(ds.get("RescaleSlope", 1) or 1), float(ds.get("RescaleIntercept", 0) or 0),
+              str(ds.get("RescaleType", "") or "US")) for ds in images}
+    if len(found) > 1:
+        raise PresentationStateError(
+            "These images turn stored values into modality values differently; "
+            "save their annotations one image at a time."
+        )
+    slope, intercept, kind = found.pop()
+    return hd.ModalityLUTTransformation(rescale_intercept=intercept, rescale_slope=slope,
+                                        rescale_type=kind)
 
 
 def _frame_number(ref: ImageRef, source: Dataset) -> int | None:

@@ -29,6 +29,7 @@ from tests.conftest import tool
 
 CT_CLASS = "1.2.840.10008.5.1.4.1.1.2"
 ENHANCED_CT = "1.2.840.10008.5.1.4.1.1.2.1"
+MULTI_FRAME_SC = "1.2.840.10008.5.1.4.1.1.7.3"
 
 
 def ct_series(count: int = 3, rows: int = 32, columns: int = 40) -> list[Dataset]:
@@ -180,6 +181,30 @@ def test_round_trip_gives_back_the_same_annotations(tmp_path: Path) -> None:
     third = state.for_image(str(images[2].SOPInstanceUID))
     assert third is not None and third.graphics == () and third.window == Window(40.0, 400.0)
     assert state.for_image(generate_uid()) is None
+
+
+def test_a_frame_of_a_multi_frame_image_round_trips(tmp_path: Path) -> None:
+    (image,) = ct_series(1)
+    image.SOPClassUID = MULTI_FRAME_SC
+    image.NumberOfFrames = 3
+    image.PixelData = bytes(image.PixelData) * 3
+    uid = str(image.SOPInstanceUID)
+    annotations = [ImageAnnotations(ImageRef(MULTI_FRAME_SC, uid, 2), (POINT,), (NOTE,))]
+    out = write_gsps([image], annotations, tmp_path / "frames.dcm",
+                     series_instance_uid=generate_uid(), sop_instance_uid=generate_uid())
+    assert dciodvfy_errors(out) == []
+    assert dcmread(out).GraphicAnnotationSequence[0].ReferencedImageSequence[0] \
+        .ReferencedFrameNumber == 3
+    state = read_gsps(dcmread(out))
+    on_frame = state.for_image(uid, 2)
+    assert on_frame is not None and on_frame.graphics == (POINT,)
+    assert on_frame.window == Window(40.0, 400.0)  # the image's own, for every frame
+    elsewhere = state.for_image(uid, 0)
+    assert elsewhere is not None and elsewhere.graphics == () and elsewhere.window is not None
+    with pytest.raises(PresentationStateError, match="frame 3 of an image with 3"):
+        write_gsps([image], [ImageAnnotations(ImageRef(MULTI_FRAME_SC, uid, 3), (POINT,))],
+                   tmp_path / "x.dcm", series_instance_uid=generate_uid(),
+                   sop_instance_uid=generate_uid())
 
 
 def test_points_past_the_edge_are_kept_on_the_image(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from pydicom import dcmread
+from pydicom.fileset import FileSet
 from pydicom.uid import generate_uid
 
 from app.core.errors import PresentationStateError
@@ -47,6 +48,7 @@ def test_a_gsps_on_a_disc_is_kept_but_not_listed(small_disc: Path, tmp_path: Pat
                                                  library: Library) -> None:
     disc, uid, image_uid = disc_with_gsps(small_disc, tmp_path)
     _, report = run_import(disc, library)
+    assert report.failed == () and report.imported == len(index_rows(library.home))
     assert uid in index_rows(library.home)
     study_uid = library.study_of(uid)
     assert study_uid is not None
@@ -89,5 +91,28 @@ def test_a_gsps_is_read_from_the_disc_itself(small_disc: Path, tmp_path: Path) -
         assert state.for_image(image_uid) is not None
         with pytest.raises(PresentationStateError):
             reader.presentation_state("PSTATE/BROKEN")
+    finally:
+        reader.close()
+
+
+def test_a_gsps_listed_in_the_dicomdir_is_placed_at_once(small_disc: Path,
+                                                         tmp_path: Path) -> None:
+    # A disc burnt with its presentation state: a PRESENTATION record under its series.
+    disc, uid, image_uid = disc_with_gsps(small_disc, tmp_path)
+    written = disc / "PSTATE" / "PS000001"
+    file_set = FileSet(dcmread(disc / "DICOMDIR"))
+    file_set.add(dcmread(written))
+    file_set.write()
+    written.unlink()
+    reader = MediumReader(disc)
+    opened = reader.open()
+    try:
+        (ref,) = [r for r in opened.listed if r.sop_instance_uid == uid]
+        assert ref.modality == "PR" and ref.sop_class_uid == GSPS_CLASS
+        patients = tree_of(list(opened.listed))
+        assert [r.sop_instance_uid for r in presentation_states(
+            patients, ref.study_instance_uid)] == [uid]
+        assert all(not is_presentation_state(s) for s in all_series(patients))
+        assert reader.presentation_state(ref.path).for_image(image_uid) is not None
     finally:
         reader.close()
