@@ -8,13 +8,16 @@ Labels of graphics are written as text objects anchored on the graphic and tied 
 graphic group, so other viewers show the text and :func:`read_gsps` gives the label back.
 """
 
+import math
 import re
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 import highdicom as hd
 import numpy as np
 from pydicom.dataset import Dataset
+from pydicom.multival import MultiValue
 
 from app import __version__
 from app.core.errors import PresentationStateError
@@ -33,6 +36,13 @@ LAYER = "ANNOTATIONS"
 DEFAULT_LABEL = "ANNOTATIONS"
 MAX_TEXT = 1024  # ST
 MAX_LO = 64
+_EDGE = 1e-6  # float slack at the image edge (DICOM PIXEL units)
+CIRCLE_TRIES = 72  # directions tried for a circle's point on the image (5° apart)
+REQUIRED_OF_IMAGES = ("SOPClassUID", "SOPInstanceUID", "StudyInstanceUID",
+                      "SeriesInstanceUID", "Rows", "Columns")
+# What highdicom 0.28 copies from the first image without checking it is there.
+TYPE_2_COPIED = ("PatientID", "PatientName", "PatientBirthDate", "PatientSex",
+                 "AccessionNumber", "StudyID", "StudyDate", "StudyTime")
 
 
 def content_label(text: str) -> str:
@@ -64,19 +74,34 @@ def write_gsps(
     """
     if not images:
         raise PresentationStateError("A presentation state needs at least one image.")
+    for ds in images:
+        missing = [k for k in REQUIRED_OF_IMAGES if not str(ds.get(k, "") or "").strip()]
+        if missing:
+            raise PresentationStateError(
+                f"An image lacks its {missing[0]}, so a presentation state cannot refer to it."
+            )
+        if _whole(ds, "SamplesPerPixel") != 1:
+            raise PresentationStateError(
+                "Annotations on colour images cannot be saved as a presentation state yet."
+            )
     images = [_for_highdicom(ds) for ds in images]
     by_uid = {str(ds.SOPInstanceUID): ds for ds in images}
     for item in annotations:
         if item.image.sop_instance_uid not in by_uid:
             raise PresentationStateError("An annotation belongs to an image that is not given.")
     try:
-        state = _build(images, by_uid, annotations, series_instance_uid, sop_instance_uid,
-                       label, description, creator, series_number, instance_number)
+        with warnings.catch_warnings():
+            # highdicom warns about odd person names quoting them: no names in logs.
+            warnings.simplefilter("ignore")
+            state = _build(images, by_uid, annotations, series_instance_uid,
+                           sop_instance_uid, label, description, creator, series_number,
+                           instance_number)
     except PresentationStateError:
         raise
-    except (ValueError, TypeError, AttributeError, KeyError) as exc:
+    except Exception as exc:  # highdicom checks values as it goes: odd ones raise anything
+        reason = (str(exc).strip() or type(exc).__name__).rstrip(".")
         raise PresentationStateError(
-            f"The presentation state cannot be built: {str(exc).strip() or type(exc).__name__}"
+            f"The presentation state cannot be built from these images ({reason[:160]})."
         ) from exc
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -143,22 +168,50 @@ def _build(
     return state
 
 
+def _whole(ds: Dataset, keyword: str, default: int = 1) -> int:
+    """An integer attribute, its first value, or ``default`` when missing or unreadable."""
+    value = ds.get(keyword)
+    if isinstance(value, (list, tuple, MultiValue)):
+        value = value[0] if len(value) else None
+    try:
+        return int(value) if value not in (None, "") else default
+    except (TypeError, ValueError):
+        return default
+
+
 def _is_classic_multi_frame(ds: Dataset) -> bool:
-    return int(ds.get("NumberOfFrames", 1) or 1) > 1 and (
-        "SharedFunctionalGroupsSequence" not in ds)
+    return _whole(ds, "NumberOfFrames") > 1 and "SharedFunctionalGroupsSequence" not in ds
 
 
 def _for_highdicom(ds: Dataset) -> Dataset:
-    """The header as highdicom 0.28 can take it. It reads a multi-frame image's rescale and
-    windows from functional groups, which only enhanced images have: a classic multi-frame
-    image (ultrasound cine, XA, NM, secondary capture) gets empty ones, and its rescale
-    and window are passed explicitly (:func:`_classic_rescale`, :func:`_windows`)."""
+    """The header as highdicom 0.28 can take it (a shallow copy; the caller's is left).
+
+    highdicom reads the patient and study attributes the standard makes Type 2 as if
+    always there: missing ones are added empty, as the presentation state may hold them.
+    It reads a multi-frame image's rescale and windows from functional groups, which only
+    enhanced images have: a classic multi-frame image (ultrasound cine, XA, NM, secondary
+    capture) gets empty ones, and its rescale and window are passed explicitly
+    (:func:`_classic_rescale`, :func:`_windows`)."""
+    shimmed = Dataset()  # (Dataset.copy() would share the element dictionary)
+    shimmed.update(ds)
+    for keyword in TYPE_2_COPIED:
+        if keyword not in shimmed:
+            setattr(shimmed, keyword, "")
+    charsets = shimmed.get("SpecificCharacterSet")
+    if charsets is not None:
+        # An empty value names the default repertoire, which highdicom refuses by that
+        # name: said as none at all, or (first of several) as its ISO 2022 term.
+        values = list(charsets) if isinstance(charsets, (list, MultiValue)) else [charsets]
+        values = [str(v).strip() for v in values]
+        if not any(values):
+            del shimmed.SpecificCharacterSet
+        elif not all(values):
+            shimmed.SpecificCharacterSet = [v or "ISO 2022 IR 6" for v in values]
     if not _is_classic_multi_frame(ds):
-        return ds
-    shimmed = ds.copy()
+        return shimmed
     shimmed.SharedFunctionalGroupsSequence = [Dataset()]
     shimmed.PerFrameFunctionalGroupsSequence = [
-        Dataset() for _ in range(int(ds.NumberOfFrames))]
+        Dataset() for _ in range(_whole(ds, "NumberOfFrames"))]
     return shimmed
 
 
@@ -182,7 +235,7 @@ def _classic_rescale(images: Sequence[Dataset]) -> hd.ModalityLUTTransformation 
 def _frame_number(ref: ImageRef, source: Dataset) -> int | None:
     if ref.frame is None:
         return None
-    frames = int(source.get("NumberOfFrames", 1) or 1)
+    frames = _whole(source, "NumberOfFrames")
     if not 0 <= ref.frame < frames:
         raise PresentationStateError(
             f"An annotation is on frame {ref.frame} of an image with {frames} frame(s)."
@@ -190,11 +243,30 @@ def _frame_number(ref: ImageRef, source: Dataset) -> int | None:
     return ref.frame + 1 if frames > 1 else None
 
 
+def _on_image(point: Point, size: tuple[float, float]) -> bool:
+    x, y = to_dicom_pixel(point)
+    return -_EDGE <= x <= size[0] + _EDGE and -_EDGE <= y <= size[1] + _EDGE
+
+
 def _in_image(point: Point, size: tuple[float, float]) -> tuple[float, float]:
-    """DICOM PIXEL units, kept inside the image: PIXEL units cannot be negative, and a
-    drag that ends past the edge means the edge."""
+    """DICOM PIXEL units, pulled onto the image edge when a hair outside (PIXEL units
+    cannot be negative). Only for what is cosmetic (an arrow's head, a text box) or
+    already checked to lie on the image."""
     x, y = to_dicom_pixel(point)
     return (min(max(x, 0.0), size[0]), min(max(y, 0.0), size[1]))
+
+
+def _circle_on_image(centre: Point, edge: Point,
+                     size: tuple[float, float]) -> tuple[Point, Point] | None:
+    """A circle is its centre and any point on it: one on the image, if there is one."""
+    radius = math.dist(centre, edge)
+    start = math.atan2(edge[1] - centre[1], edge[0] - centre[0])
+    for step in range(CIRCLE_TRIES):
+        angle = start + 2 * math.pi * step / CIRCLE_TRIES
+        point = (centre[0] + radius * math.cos(angle), centre[1] + radius * math.sin(angle))
+        if _on_image(point, size):
+            return centre, point
+    return None
 
 
 def _graphic_object(graphic: Graphic, size: tuple[float, float],
@@ -202,6 +274,15 @@ def _graphic_object(graphic: Graphic, size: tuple[float, float],
     points = list(graphic.points)
     kind = {"point": "POINT", "polyline": "POLYLINE", "polygon": "POLYLINE",
             "circle": "CIRCLE", "ellipse": "ELLIPSE", "arrow": "POLYLINE"}[graphic.kind]
+    if graphic.kind == "circle" and _on_image(points[0], size):
+        points = list(_circle_on_image(points[0], points[1], size) or points)
+    # GSPS PIXEL units cover the image only: a shape reaching past it is refused rather
+    # than bent to fit (a moved point would change what was measured).
+    if not all(_on_image(p, size) for p in points):
+        raise PresentationStateError(
+            f"A{'n' if graphic.kind[0] in 'aeiou' else ''} {graphic.kind} reaches outside "
+            "the image; only annotations on the image can be saved in a presentation state."
+        )
     if graphic.kind == "arrow":
         points = list(arrow_outline(points[0], points[1]))
     elif graphic.kind == "polygon":
@@ -234,9 +315,18 @@ def _text_object(note: TextNote, size: tuple[float, float]) -> hd.pr.TextObject:
             box = (left, top, right, bottom)
     return hd.pr.TextObject(
         text_value=note.text[:MAX_TEXT], units="PIXEL", bounding_box=box,
-        anchor_point=_in_image(note.anchor, size), anchor_point_visible=note.anchor_shown,
+        anchor_point=_anchor(note, size), anchor_point_visible=note.anchor_shown,
         text_justification="LEFT",
     )
+
+
+def _anchor(note: TextNote, size: tuple[float, float]) -> tuple[float, float]:
+    if not _on_image(note.anchor, size):
+        raise PresentationStateError(
+            "A text note is placed outside the image; only annotations on the image can be "
+            "saved in a presentation state."
+        )
+    return _in_image(note.anchor, size)
 
 
 def _windows(images: Sequence[Dataset],

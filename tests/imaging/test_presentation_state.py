@@ -86,7 +86,8 @@ def ct_series(count: int = 3, rows: int = 32, columns: int = 40) -> list[Dataset
 
 def dciodvfy_errors(path: Path) -> list[str]:
     result = subprocess.run([tool("dciodvfy", "dicom3tools"), str(path)],
-                            capture_output=True, text=True, timeout=60, check=False)
+                            capture_output=True, text=True, errors="replace", timeout=60,
+                            check=False)
     lines = (result.stdout + result.stderr).splitlines()
     return [line for line in lines if line.startswith("Error")]
 
@@ -207,14 +208,34 @@ def test_a_frame_of_a_multi_frame_image_round_trips(tmp_path: Path) -> None:
                    sop_instance_uid=generate_uid())
 
 
-def test_points_past_the_edge_are_kept_on_the_image(tmp_path: Path) -> None:
-    images = ct_series(1)
+def test_shapes_past_the_edge_are_refused_not_bent(tmp_path: Path) -> None:
+    images = ct_series(1)  # 40 columns, 32 rows
     ref = ImageRef(CT_CLASS, str(images[0].SOPInstanceUID))
-    line = Graphic("polyline", ((-3.0, 5.0), (60.0, 5.0)))
-    out = write_gsps(images, [ImageAnnotations(ref, (line,))], tmp_path / "edge.dcm",
-                     series_instance_uid=generate_uid(), sop_instance_uid=generate_uid())
-    got = read_gsps(dcmread(out)).images[0].graphics[0]
-    assert same_points(got.points, ((-0.5, 5.0), (39.5, 5.0)))
+
+    def write(*graphics: Graphic, notes: tuple[TextNote, ...] = ()) -> Path:
+        return write_gsps(images, [ImageAnnotations(ref, graphics, notes)],
+                          tmp_path / "edge.dcm", series_instance_uid=generate_uid(),
+                          sop_instance_uid=generate_uid())
+
+    # The image's outer edge is half a pixel beyond the outer pixel centres.
+    edge_to_edge = Graphic("polyline", ((-0.5, 5.0), (39.5, 5.0)))
+    # An arrow along the top edge: its head is pulled onto the image, it stays an arrow.
+    along_the_top = Graphic("arrow", ((30.0, -0.5), (10.0, -0.5)))
+    # A circle whose given edge point is off the image: another point of it is written.
+    circle = Graphic("circle", ((3.0, 3.0), (-5.0, 3.0)))
+    out = write(edge_to_edge, along_the_top, circle)
+    got = read_gsps(dcmread(out)).images[0].graphics
+    assert same_points(got[0].points, edge_to_edge.points)
+    assert got[1].kind == "arrow" and same_points(got[1].points, along_the_top.points)
+    assert got[2].kind == "circle" and same_points(got[2].points[:1], ((3.0, 3.0),))
+    assert abs(np.hypot(got[2].points[1][0] - 3.0, got[2].points[1][1] - 3.0) - 8.0) < 1e-3
+    assert dciodvfy_errors(out) == []
+    with pytest.raises(PresentationStateError, match="A polyline reaches outside the image"):
+        write(Graphic("polyline", ((-3.0, 5.0), (60.0, 5.0))))
+    with pytest.raises(PresentationStateError, match="An ellipse reaches outside"):
+        write(Graphic("ellipse", ((-5.0, 10.0), (25.0, 10.0), (10.0, 6.0), (10.0, 14.0))))
+    with pytest.raises(PresentationStateError, match="text note is placed outside"):
+        write(notes=(TextNote("far", (100.0, 100.0)),))
 
 
 def test_writing_refuses_what_it_cannot_write(tmp_path: Path) -> None:
@@ -346,6 +367,10 @@ def test_an_arrow_from_another_writer_is_recognised() -> None:
     assert frame is not None
     assert frame.graphics[0].kind == "arrow"
     assert same_points(frame.graphics[0].points, ((50.0, 10.0), (10.0, 10.0)))
+    # Five points through the same middle point, but both "wings" on one side: a zigzag.
+    arrow.GraphicData = [50.5, 10.5, 10.5, 10.5, 14.5, 8.5, 10.5, 10.5, 16.5, 7.5]
+    frame = read_gsps(ds).for_image("1.2.3.4.5", 1)
+    assert frame is not None and frame.graphics[0].kind == "polyline"
 
 
 def damaged(change: str) -> Dataset:
@@ -405,3 +430,43 @@ def _cut(data: bytearray, size: int, tmp_path: Path) -> Path:
     path = tmp_path / "cut.dcm"
     path.write_bytes(bytes(data[:size]))
     return path
+
+
+def test_images_lacking_type_2_values_or_in_colour(tmp_path: Path) -> None:
+    (image,) = ct_series(1)
+    del image.PatientID, image.StudyID, image.AccessionNumber
+    ref = ImageRef(CT_CLASS, str(image.SOPInstanceUID))
+    out = write_gsps([image], [ImageAnnotations(ref, (POINT,))], tmp_path / "bare.dcm",
+                     series_instance_uid=generate_uid(), sop_instance_uid=generate_uid())
+    assert "PatientID" not in image  # the caller's header is left as it was
+    assert dcmread(out).PatientID == ""
+    assert dciodvfy_errors(out) == []
+    image.SamplesPerPixel = 3
+    image.PhotometricInterpretation = "RGB"
+    with pytest.raises(PresentationStateError, match="colour images"):
+        write_gsps([image], [ImageAnnotations(ref, (POINT,))], tmp_path / "rgb.dcm",
+                   series_instance_uid=generate_uid(), sop_instance_uid=generate_uid())
+
+
+@pytest.mark.parametrize("name", [
+    "files/big_endian/emri_small_big_endian.dcm",  # enhanced multi-frame MR, big endian
+    "files/multiframe/NM-MONO2-16-13x-heart",  # classic multi-frame NM without Patient ID
+    "discs/pydicom_dicomdirtests/77654033/CR1/6154",  # CR
+    "discs/philips_ct_dirfile_trimmed/S21610/S2010/I10",  # CT from a Philips disc
+])
+def test_real_images_from_the_corpus_get_a_valid_gsps(corpus: Path, tmp_path: Path,
+                                                      name: str) -> None:
+    image = dcmread(corpus / name, stop_before_pixels=True)
+    frames = int(image.get("NumberOfFrames", 1) or 1)
+    ref = ImageRef(str(image.SOPClassUID), str(image.SOPInstanceUID),
+                   frames - 1 if frames > 1 else None)
+    # Small enough for the 16 x 16 CR.
+    arrow, point = Graphic("arrow", ((12.0, 12.0), (4.0, 3.0))), Graphic("point", ((2.0, 9.0),))
+    note = TextNote("Here", (8.0, 8.0), anchor_shown=True)
+    out = write_gsps([image], [ImageAnnotations(ref, (arrow, point), (note,), WINDOW)],
+                     tmp_path / "real.dcm", series_instance_uid=generate_uid(),
+                     sop_instance_uid=generate_uid())
+    assert dciodvfy_errors(out) == []
+    drawn = read_gsps(dcmread(out)).for_image(ref.sop_instance_uid, ref.frame or 0)
+    assert drawn is not None and [g.kind for g in drawn.graphics] == ["arrow", "point"]
+    assert drawn.window == WINDOW

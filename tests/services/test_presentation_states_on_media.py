@@ -1,5 +1,6 @@
 """A presentation state (GSPS) on a disc: found, imported into the library with its study,
-not listed as a series to view, and read for drawing from the disc and from the library."""
+not listed as a series to view, and read for drawing from the disc and from the library;
+the annotations of an open disc saved as one."""
 
 import shutil
 from pathlib import Path
@@ -11,8 +12,16 @@ from pydicom.uid import generate_uid
 
 from app.core.errors import PresentationStateError
 from app.imaging.gsps_writer import write_gsps
-from app.imaging.presentation_state import GSPS_CLASS, Graphic, ImageAnnotations, ImageRef
+from app.imaging.luts import Window
+from app.imaging.presentation_state import (
+    GSPS_CLASS,
+    Graphic,
+    ImageAnnotations,
+    ImageRef,
+    read_gsps,
+)
 from app.library.library import Library
+from app.services.presentation_states import save_presentation_state
 from app.services.viewer_model import all_series, default_series
 from app.services.viewer_text import (
     contents_text,
@@ -116,3 +125,35 @@ def test_a_gsps_listed_in_the_dicomdir_is_placed_at_once(small_disc: Path,
         assert reader.presentation_state(ref.path).for_image(image_uid) is not None
     finally:
         reader.close()
+
+
+def test_annotations_of_an_open_disc_are_saved_as_a_gsps(small_disc: Path,
+                                                         tmp_path: Path) -> None:
+    reader = MediumReader(small_disc)
+    opened = reader.open()
+    try:
+        instances = list(opened.listed)
+        image = max(tree_of(instances)[0].studies[0].series,
+                    key=lambda s: len(s.instances)).instances[3]
+        ref = ImageRef(image.sop_class_uid, image.sop_instance_uid)
+        out = save_presentation_state(
+            reader, instances, [ImageAnnotations(ref, (LINE,), window=Window(30.0, 300.0))],
+            tmp_path / "out" / "notes.dcm", label="My notes", creator="Doe^Jane")
+        with pytest.raises(PresentationStateError, match="no annotations"):
+            save_presentation_state(reader, instances, [], tmp_path / "none.dcm")
+        with pytest.raises(PresentationStateError, match="no longer open"):
+            save_presentation_state(
+                reader, instances, [ImageAnnotations(ImageRef(image.sop_class_uid, "1.2.3"),
+                                                     (LINE,))], tmp_path / "gone.dcm")
+    finally:
+        reader.close()
+    ds = dcmread(out)
+    assert ds.StudyInstanceUID == image.study_instance_uid
+    assert ds.SOPInstanceUID.startswith("2.25.")
+    series_numbers = [r.series_number or 0 for r in instances]
+    assert ds.SeriesNumber == max(series_numbers) + 1
+    state = read_gsps(ds)
+    drawn = state.for_image(image.sop_instance_uid)
+    assert drawn is not None and drawn.graphics[0].label == "42.1 mm"
+    assert drawn.window == Window(30.0, 300.0)
+    assert state.label == "MY_NOTES" and state.creator == "Doe^Jane"
