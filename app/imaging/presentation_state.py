@@ -245,7 +245,7 @@ def _sequence(ds: Dataset, keyword: str) -> list[Dataset]:
     if value is None:
         return []
     if not isinstance(value, DicomSequence):
-        raise PresentationStateError(f"Its {keyword} is not a sequence.")
+        raise PresentationStateError(f"The presentation state's {keyword} is not a sequence.")
     return list(value)
 
 
@@ -258,10 +258,13 @@ def _numbers(ds: Dataset, keyword: str) -> list[float]:
     try:
         numbers = [float(v) for v in values]
     except (TypeError, ValueError) as exc:
-        raise PresentationStateError(f"Its {keyword} holds something other than numbers.") \
-            from exc
+        raise PresentationStateError(
+            f"The presentation state's {keyword} holds something other than numbers."
+        ) from exc
     if not all(math.isfinite(n) for n in numbers):
-        raise PresentationStateError(f"Its {keyword} holds a number that is not finite.")
+        raise PresentationStateError(
+            f"The presentation state's {keyword} holds a number that is not finite."
+        )
     return numbers
 
 
@@ -377,8 +380,9 @@ class _DisplayAreas:
 
     def __init__(self, ds: Dataset) -> None:
         self.items = _sequence(ds, "DisplayedAreaSelectionSequence")
-        self.turned = bool(_numbers(ds, "ImageRotation") and _numbers(ds, "ImageRotation")[0]) \
-            or _text(ds, "ImageHorizontalFlip").upper() == "Y"
+        rotation = _numbers(ds, "ImageRotation")
+        self.turned = bool(rotation and rotation[0]) or (
+            _text(ds, "ImageHorizontalFlip").upper() == "Y")
 
     def rectangle(self, ref: ImageRef) -> tuple[float, float, float, float] | None:
         """(left, top, right, bottom) of the displayed area in DICOM PIXEL units."""
@@ -411,7 +415,9 @@ class _DisplayAreas:
 def _points(item: Dataset, keyword: str) -> list[Point]:
     numbers = _numbers(item, keyword)
     if len(numbers) % 2:
-        raise PresentationStateError(f"Its {keyword} has an odd number of values.")
+        raise PresentationStateError(
+            f"The presentation state's {keyword} has an odd number of values."
+        )
     return [(numbers[i], numbers[i + 1]) for i in range(0, len(numbers), 2)]
 
 
@@ -499,7 +505,9 @@ def _graphic(obj: Dataset, ref: ImageRef, display: _DisplayAreas,
     try:
         return Graphic(kind, tuple(pixels), filled=filled, smooth=smooth)
     except PresentationStateError as exc:
-        raise PresentationStateError(f"A {kind_code} graphic is malformed: {exc}") from exc
+        raise PresentationStateError(
+            f"A graphic of type {kind_code} has the wrong number of points ({len(pixels)})."
+        ) from exc
 
 
 def _note(obj: Dataset, ref: ImageRef, display: _DisplayAreas,
