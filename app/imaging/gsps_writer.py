@@ -29,7 +29,6 @@ from app.imaging.presentation_state import (
     Point,
     TextNote,
     arrow_outline,
-    to_dicom_pixel,
 )
 
 LAYER = "ANNOTATIONS"
@@ -244,15 +243,15 @@ def _frame_number(ref: ImageRef, source: Dataset) -> int | None:
 
 
 def _on_image(point: Point, size: tuple[float, float]) -> bool:
-    x, y = to_dicom_pixel(point)
+    x, y = point
     return -_EDGE <= x <= size[0] + _EDGE and -_EDGE <= y <= size[1] + _EDGE
 
 
 def _in_image(point: Point, size: tuple[float, float]) -> tuple[float, float]:
-    """DICOM PIXEL units, pulled onto the image edge when a hair outside (PIXEL units
-    cannot be negative). Only for what is cosmetic (an arrow's head, a text box) or
-    already checked to lie on the image."""
-    x, y = to_dicom_pixel(point)
+    """The point pulled onto the image edge when a hair outside (PIXEL units cannot be
+    negative). Only for what is cosmetic (an arrow's head, a text box) or already
+    checked to lie on the image."""
+    x, y = point
     return (min(max(x, 0.0), size[0]), min(max(y, 0.0), size[1]))
 
 

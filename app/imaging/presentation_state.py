@@ -5,12 +5,12 @@ graphics and text drawn over them, and a window. This module holds the neutral d
 viewer draws (:class:`Graphic`, :class:`TextNote`, per :class:`ImageRef`) and reads any
 GSPS into it (:func:`read_gsps`); :mod:`app.imaging.gsps_writer` writes one.
 
-Coordinates. Every point here is in *image pixel coordinates*: ``(x, y)`` = (column, row)
-with ``(0, 0)`` at the **centre** of the top-left pixel, the way numpy indexes the pixel
-array (pixel ``[r, c]`` has its centre at ``(c, r)``). DICOM's PIXEL annotation units put
-``(0, 0)`` at the top-left **corner** of the top-left pixel (its centre is ``(0.5, 0.5)``
-and the bottom-right corner of the image is ``(Columns, Rows)``), so
-``dicom = ours + 0.5`` (:func:`to_dicom_pixel`, :func:`from_dicom_pixel`).
+Coordinates. Every point here is in *image coordinates*: ``(x, y)`` = (column, row) in
+pixels, as floats, with ``(0, 0)`` the top-left **corner** of the top-left pixel; the pixel
+in column ``c`` and row ``r`` covers [c, c + 1) × [r, r + 1), its centre is
+(c + 0.5, r + 0.5), and the bottom-right corner of the image is (Columns, Rows). This is the
+convention of :mod:`app.imaging.measure` and exactly DICOM's PIXEL annotation units
+(PS3.3 C.10.5.1.2), so points go between the viewer and a GSPS unchanged.
 
 Frames count from 0 here (as in :class:`app.imaging.slices.Slice`); DICOM's Referenced
 Frame Number counts from 1.
@@ -150,16 +150,6 @@ class PresentationState:
             notes=tuple(n for a in found for n in a.notes),
             window=window,
         )
-
-
-def to_dicom_pixel(point: Point) -> Point:
-    """Our image coordinates (pixel centres at integers) → DICOM PIXEL units."""
-    return (point[0] + 0.5, point[1] + 0.5)
-
-
-def from_dicom_pixel(point: Point) -> Point:
-    """DICOM PIXEL units (corner of the top-left pixel at 0) → our image coordinates."""
-    return (point[0] - 0.5, point[1] - 0.5)
 
 
 def arrow_outline(tail: Point, tip: Point) -> tuple[Point, ...]:
@@ -424,14 +414,14 @@ def _points(item: Dataset, keyword: str) -> list[Point]:
 def _in_pixels(points: list[Point], units: str, ref: ImageRef, display: _DisplayAreas,
                skipped: list[str]) -> list[Point] | None:
     if units == "PIXEL":
-        return [from_dicom_pixel(p) for p in points]
+        return points
     if units == "DISPLAY":
         mapped = display.to_pixel(ref, points)
         if mapped is None:
             skipped.append("Some annotations are placed relative to the screen in a way "
                            "Lightbox cannot map onto the image; they are not shown.")
             return None
-        return [from_dicom_pixel(p) for p in mapped]
+        return mapped
     skipped.append(f"Some annotations use units Lightbox does not know ({units or 'none'}).")
     return None
 

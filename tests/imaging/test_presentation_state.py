@@ -21,9 +21,7 @@ from app.imaging.presentation_state import (
     ImageRef,
     TextNote,
     arrow_outline,
-    from_dicom_pixel,
     read_gsps,
-    to_dicom_pixel,
 )
 from tests.conftest import tool
 
@@ -124,12 +122,6 @@ def same_points(a: tuple[tuple[float, float], ...], b: tuple[tuple[float, float]
                                     for p, q in zip(a, b, strict=True))
 
 
-def test_coordinates_shift_by_half_a_pixel() -> None:
-    # The centre of the top-left pixel is (0, 0) for us, (0.5, 0.5) in DICOM PIXEL units.
-    assert to_dicom_pixel((0.0, 0.0)) == (0.5, 0.5)
-    assert from_dicom_pixel((40.0, 32.0)) == (39.5, 31.5)
-
-
 def test_written_gsps_passes_dciodvfy(tmp_path: Path) -> None:
     _, out = write_ours(tmp_path)
     assert dciodvfy_errors(out) == []
@@ -142,9 +134,10 @@ def test_written_gsps_holds_what_the_standard_wants(tmp_path: Path) -> None:
     assert ds.Modality == "PR"
     assert ds.StudyInstanceUID == images[0].StudyInstanceUID
     assert ds.ContentLabel == "LIGHTBOX_NOTES"
-    # DICOM PIXEL units: the polyline's first point (3, 4) is stored as (3.5, 4.5).
+    # Our image coordinates are DICOM PIXEL units: the points are stored as they are.
     first = ds.GraphicAnnotationSequence[0].GraphicObjectSequence[0]
-    assert list(first.GraphicData)[:2] == [3.5, 4.5]
+    assert list(first.GraphicData) == [3.0, 4.0, 10.25, 12.5, 20.0, 4.75]
+    assert first.GraphicAnnotationUnits == "PIXEL"
     # The arrow is a polyline any viewer draws as an arrow.
     arrow = next(o for o in ds.GraphicAnnotationSequence[0].GraphicObjectSequence
                  if o.NumberOfGraphicPoints == 5)
@@ -217,10 +210,10 @@ def test_shapes_past_the_edge_are_refused_not_bent(tmp_path: Path) -> None:
                           tmp_path / "edge.dcm", series_instance_uid=generate_uid(),
                           sop_instance_uid=generate_uid())
 
-    # The image's outer edge is half a pixel beyond the outer pixel centres.
-    edge_to_edge = Graphic("polyline", ((-0.5, 5.0), (39.5, 5.0)))
+    # From the image's left edge to its right edge (the outer corners of its pixels).
+    edge_to_edge = Graphic("polyline", ((0.0, 5.0), (40.0, 5.0)))
     # An arrow along the top edge: its head is pulled onto the image, it stays an arrow.
-    along_the_top = Graphic("arrow", ((30.0, -0.5), (10.0, -0.5)))
+    along_the_top = Graphic("arrow", ((30.0, 0.0), (10.0, 0.0)))
     # A circle whose given edge point is off the image: another point of it is written.
     circle = Graphic("circle", ((3.0, 3.0), (-5.0, 3.0)))
     out = write(edge_to_edge, along_the_top, circle)
@@ -330,17 +323,17 @@ def test_another_vendors_gsps_reads_sensibly() -> None:
     frame = state.for_image("1.2.3.4.5", 4)
     assert frame is not None
     circle, curve, point = frame.graphics
-    assert circle.kind == "circle" and same_points(circle.points, ((100.0, 100.0),
-                                                                    (110.0, 100.0)))
+    assert circle.kind == "circle" and same_points(circle.points, ((100.5, 100.5),
+                                                                    (110.5, 100.5)))
     assert curve.kind == "polyline" and curve.smooth
-    assert same_points(curve.points, ((10.0, 10.0), (20.0, 30.0), (40.0, 10.0)))
-    # The displayed area runs from pixel corner (0, 0) to (512, 256): its middle is
-    # (256, 128) in DICOM PIXEL units, (255.5, 127.5) for us.
-    assert point.kind == "point" and same_points(point.points, ((255.5, 127.5),))
+    assert same_points(curve.points, ((10.5, 10.5), (20.5, 30.5), (40.5, 10.5)))
+    # The displayed area runs from pixels 1 to 512 and 1 to 256 (counted from 1), that is
+    # from corner (0, 0) to corner (512, 256): its middle is (256, 128).
+    assert point.kind == "point" and same_points(point.points, ((256.0, 128.0),))
     (note,) = frame.notes
     assert note.text == "Lesion 1" and not note.anchor_shown
     assert note.box is not None and same_points((note.box[:2], note.box[2:]),
-                                                ((49.5, 59.5), (89.5, 69.5)))
+                                                ((50.0, 60.0), (90.0, 70.0)))
     assert note.anchor == note.box[:2]
     assert frame.window == Window(40.0, 400.0)
     assert state.for_image("1.2.3.4.5", 0) is None
@@ -366,7 +359,7 @@ def test_an_arrow_from_another_writer_is_recognised() -> None:
     frame = read_gsps(ds).for_image("1.2.3.4.5", 1)
     assert frame is not None
     assert frame.graphics[0].kind == "arrow"
-    assert same_points(frame.graphics[0].points, ((50.0, 10.0), (10.0, 10.0)))
+    assert same_points(frame.graphics[0].points, ((50.5, 10.5), (10.5, 10.5)))
     # Five points through the same middle point, but both "wings" on one side: a zigzag.
     arrow.GraphicData = [50.5, 10.5, 10.5, 10.5, 14.5, 8.5, 10.5, 10.5, 16.5, 7.5]
     frame = read_gsps(ds).for_image("1.2.3.4.5", 1)
