@@ -113,3 +113,8 @@ class ExcludedFromExport(LightboxError):
 class DeidentifyError(LightboxError):
     """A copy could not be de-identified as asked (pixels that cannot be blacked out, a
     damaged rule file, a library that cannot keep its de-identification secret)."""
+
+
+class PresentationStateError(LightboxError):
+    """A presentation state (GSPS) cannot be read or written: damaged, not one, or asked
+    to hold something it cannot."""

@@ -25,6 +25,7 @@ from app.services.viewer_text import (
     is_unattributed,
     series_counts,
     series_label,
+    shown_series,
 )
 from app.services.viewer_text import display_date as spoken_date
 
@@ -120,7 +121,7 @@ class SeriesBrowser(QTreeWidget):
                 study_item = QTreeWidgetItem([breakable(f"{label}\n{counts}" if label
                                                          else counts)])
                 patient_item.addChild(study_item)
-                for series in study.series:
+                for series in shown_series(study.series):
                     item = QTreeWidgetItem([breakable(series_label(series)) + "\n"
                                             + _count(series)])
                     item.setData(0, SERIES_ROLE, series)
@@ -168,7 +169,7 @@ class SeriesBrowser(QTreeWidget):
         return series if isinstance(series, SeriesNode) else None
 
     def all_series(self) -> list[SeriesNode]:
-        return [s for p in self._patients for st in p.studies for s in st.series]
+        return [s for p in self._patients for st in p.studies for s in shown_series(st.series)]
 
     def set_thumbnail(self, uid: str, pixels: np.ndarray) -> None:
         icon = QIcon(QPixmap.fromImage(wrap_qimage(pixels).copy()))

@@ -29,6 +29,7 @@ from app.services.viewer_text import (
     display_name,
     is_document,
     series_document_kind,
+    shown_series,
 )
 from app.services.viewing import LoadedFrame
 
@@ -60,17 +61,18 @@ def default_series(patients: tuple[PatientNode, ...]) -> SeriesNode | None:
     series when the study holds only reports)."""
     for patient in patients:
         for study in patient.studies:
-            images = [s for s in study.series if not is_document(s)]
+            shown = shown_series(study.series)
+            images = [s for s in shown if not is_document(s)]
             if images:
                 return max(images, key=lambda s: len(s.instances))
-            if study.series:
-                return study.series[0]
+            if shown:
+                return shown[0]
     return None
 
 
 def all_series(patients: tuple[PatientNode, ...]) -> list[SeriesNode]:
-    """Every series in tree order (the order of next/previous series)."""
-    return [s for p in patients for st in p.studies for s in st.series]
+    """Every series shown, in tree order (the order of next/previous series)."""
+    return shown_series([s for p in patients for st in p.studies for s in st.series])
 
 
 class ViewerModel:

@@ -7,9 +7,10 @@ a patient sees "CT scan" and "12 Mar 2024" everywhere and a rule changes in one 
 
 from dataclasses import dataclass
 
-from app.core.models import PatientNode, SeriesNode
+from app.core.models import InstanceRef, PatientNode, SeriesNode
 from app.core.printable import displayable
 from app.imaging.documents import document_kind
+from app.imaging.presentation_state import PRESENTATION_STATE_PREFIX
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -73,6 +74,28 @@ def series_document_kind(series: SeriesNode) -> str:
     return kind
 
 
+def is_presentation_state(series: SeriesNode) -> bool:
+    """True for a series of presentation states (GSPS and the like): kept with the study,
+    drawn over the images they name when picked, never listed as a series to view."""
+    first = series.instances[0] if series.instances else None
+    if first is not None and first.sop_class_uid.startswith(PRESENTATION_STATE_PREFIX):
+        return True
+    return series.modality.strip().upper() == "PR"
+
+
+def shown_series(series: tuple[SeriesNode, ...] | list[SeriesNode]) -> list[SeriesNode]:
+    """The series a view lists (every one but presentation states), in their order."""
+    return [node for node in series if not is_presentation_state(node)]
+
+
+def presentation_states(patients: tuple[PatientNode, ...],
+                        study_instance_uid: str) -> list[InstanceRef]:
+    """The presentation states kept with a study, for the viewer to offer."""
+    return [ref for p in patients for st in p.studies
+            if st.study_instance_uid == study_instance_uid
+            for s in st.series if is_presentation_state(s) for ref in s.instances]
+
+
 def is_document(series: SeriesNode) -> bool:
     """True for reports (SR, PDF, ECG...): counted as documents, not images."""
     return bool(series_document_kind(series))
@@ -89,7 +112,7 @@ def counts_text(images: int, documents: int = 0) -> str:
 def series_counts(series: tuple[SeriesNode, ...] | list[SeriesNode]) -> tuple[int, int]:
     """(images, documents) in these series."""
     images = documents = 0
-    for node in series:
+    for node in shown_series(series):
         if is_document(node):
             documents += len(node.instances)
         else:
@@ -99,7 +122,7 @@ def series_counts(series: tuple[SeriesNode, ...] | list[SeriesNode]) -> tuple[in
 
 def contents_text(patients: tuple[PatientNode, ...]) -> str:
     """What a medium holds, for the status bar: "151 images, 1 document in 4 series"."""
-    series = [s for p in patients for st in p.studies for s in st.series]
+    series = shown_series([s for p in patients for st in p.studies for s in st.series])
     return f"{counts_text(*series_counts(series))} in {len(series)} series"
 
 

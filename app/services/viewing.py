@@ -18,11 +18,12 @@ from PIL import Image
 from pydicom import dcmread
 from pydicom.dataset import Dataset
 
-from app.core.errors import MediaError
+from app.core.errors import MediaError, PresentationStateError
 from app.core.models import InstanceRef, PatientNode, Problem, build_tree
 from app.imaging.decode import DicomImage, open_image
 from app.imaging.documents import document_kind, pdf_bytes, sr_text
 from app.imaging.orientation import image_orientation
+from app.imaging.presentation_state import PresentationState, read_gsps
 from app.imaging.render import PreparedFrame, prepare_frame, render
 from app.media.directories import plan_medium
 from app.media.headers import instance_from_dataset
@@ -211,6 +212,23 @@ class MediumReader:
         if kind == "pdf":
             return Document("pdf", data=pdf_bytes(ds))
         return Document("sr", text=sr_text(ds))
+
+    def presentation_state(self, path: str) -> PresentationState:
+        """The presentation state (GSPS) in the file at ``path``, read for drawing.
+
+        Raises PresentationStateError (one sentence) when the file is damaged or holds
+        no presentation state; MediaError when the medium cannot deliver it.
+        """
+        with self._stream(path) as stream:
+            try:
+                ds = dcmread(stream, stop_before_pixels=True, force=True)
+            except MediaError:
+                raise
+            except Exception as exc:  # pydicom raises many kinds for a damaged file
+                raise PresentationStateError(
+                    "The presentation state file is damaged and cannot be read."
+                ) from exc
+        return read_gsps(ds)
 
     def close(self) -> None:
         """Close every open file and the medium."""
