@@ -9,13 +9,16 @@ same measurement, so they never disagree.
 
 import csv
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from pydicom.dataset import Dataset
 
 from app.core.dicom_values import dataset_int, frame_count
+from app.core.errors import LibraryError
 from app.imaging.calibration import frame_calibration
+from app.imaging.decode import open_image
 from app.imaging.measure import (
     Ellipse,
     ModalityValues,
@@ -29,6 +32,7 @@ from app.imaging.measure import (
     value_unit,
 )
 from app.imaging.measure_text import angle_text, length_text, region_lines
+from app.imaging.render import GreyFrame, prepare_frame
 from app.services.annotations import MEASUREMENTS, Annotation
 
 Values = ModalityValues | None
@@ -194,3 +198,24 @@ def to_csv(rows: Iterable[MeasurementRow]) -> str:
             r.sop_instance_uid,
         ])
     return out.getvalue()
+
+
+def file_images(paths: Mapping[str, Path]) -> ImageSource:
+    """An ``ImageSource`` reading images from their files (SOP Instance UID -> path), for
+    a study's measurements when its frames are not decoded already. Each frame is decoded
+    once; DecodeError when one cannot be, LibraryError when an image has no file."""
+    cache: dict[tuple[str, int], tuple[Dataset, Values]] = {}
+
+    def images(sop_instance_uid: str, frame: int) -> tuple[Dataset, Values]:
+        key = (sop_instance_uid, frame)
+        if key not in cache:
+            path = paths.get(sop_instance_uid)
+            if path is None:
+                raise LibraryError("An annotated image is no longer in the library.")
+            with open_image(path) as image:
+                prepared = prepare_frame(image, frame)
+                values = prepared if isinstance(prepared, GreyFrame) else None
+                cache[key] = (image.header, values)
+        return cache[key]
+
+    return images

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from app.cloud.accounts import Account
     from app.cloud.dicomweb import DicomWebClient
     from app.core.models import InstanceRef
+    from app.services.annotation_values import MeasurementRow
     from app.services.annotations import Annotation, AnnotationDocument
     from app.services.burned_in_review import BurnedInImage
     from app.services.deidentifying import BlackoutRule
@@ -200,6 +201,20 @@ class LibraryService:
                 return AnnotationDocument(study_instance_uid)
         return AnnotationDocument(study_instance_uid, self.annotations(study_instance_uid),
                                   self.annotation_saver(study_instance_uid))
+
+    def measurements(self, study_instance_uid: str) -> list[MeasurementRow]:
+        """The side list of a study's saved measurements, computed from its stored images
+        (see ``annotation_values``; ``to_csv`` makes the CSV file of it)."""
+        from app.services.annotation_values import file_images, measurement_rows
+
+        annotations = self.annotations(study_instance_uid)
+        paths = {}
+        with self._open() as library:
+            for uid in {a.sop_instance_uid for a in annotations}:
+                stored = library.find(uid)
+                if stored is not None:
+                    paths[uid] = library.store.path(stored.file)
+        return measurement_rows(annotations, file_images(paths))
 
     def annotation_saver(self, study_instance_uid: str
                          ) -> Callable[[tuple[Annotation, ...]], None]:

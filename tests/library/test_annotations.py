@@ -1,15 +1,19 @@
 """Schema v8: annotations saved per study, replaced whole, removed with their study."""
 
+import math
 import sqlite3
 from contextlib import closing
 from pathlib import Path
 
 import pytest
+from pydicom import dcmread
+from pydicom.pixels import apply_modality_lut
 
 from app.core.errors import LibraryError
 from app.library.audit import LOG_NAME
 from app.library.library import Library
 from app.library.schema import SCHEMA_VERSION
+from app.services.annotation_values import to_csv
 from app.services.annotations import Annotation, AnnotationDocument
 from app.services.audit import read_audit
 from app.services.library_service import LibraryService
@@ -156,3 +160,32 @@ def test_a_memory_only_document_is_kept_once_its_study_is_imported(tmp_path: Pat
     assert service.annotations(study) == drawn
     document.delete(drawn[0].id)
     assert service.annotations(study) == drawn[1:]
+
+
+def test_a_studys_measurements_come_from_its_stored_images(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    study, series, images = _study(tmp_path, home)
+    service = LibraryService(home)
+    with Library(home) as library:
+        stored = library.find(images[3])
+        assert stored is not None
+        path = library.store.path(stored.file)
+    length = Annotation(kind="length", points=((0, 0), (30, 40)), study_uid=study,
+                        series_uid=series, sop_instance_uid=images[3])
+    square = Annotation(kind="rectangle", points=((8, 8), (24, 16)), study_uid=study,
+                        series_uid=series, sop_instance_uid=images[3])
+    label = Annotation(kind="text", points=((1, 1),), study_uid=study, series_uid=series,
+                       sop_instance_uid=images[3], text="note")
+    service.save_annotations(study, [length, label, square])
+    rows = service.measurements(study)
+    # The reference: the same image opened and measured directly.
+    header = dcmread(path, stop_before_pixels=True)
+    spacing = [float(v) for v in header.PixelSpacing]
+    hu = apply_modality_lut(dcmread(path).pixel_array, dcmread(path))[8:16, 8:24]
+    assert [r.kind for r in rows] == ["length", "rectangle"]
+    assert rows[0].value == pytest.approx(math.hypot(30 * spacing[1], 40 * spacing[0]))
+    assert rows[0].unit == "mm" and rows[1].unit == "HU"
+    assert rows[1].mean == pytest.approx(float(hu.mean()))
+    assert rows[1].sd == pytest.approx(float(hu.std(ddof=1))) and float(hu.std()) > 0
+    assert rows[1].area == pytest.approx(16 * 8 * spacing[0] * spacing[1])
+    assert to_csv(rows).count("\r\n") == 3
