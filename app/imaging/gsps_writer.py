@@ -102,6 +102,13 @@ def write_gsps(
         raise PresentationStateError(
             f"The presentation state cannot be built from these images ({reason[:160]})."
         ) from exc
+    texts = [label, description, creator,
+             *(g.label for item in annotations for g in item.graphics),
+             *(n.text for item in annotations for n in item.notes)]
+    if not all(text.isascii() for text in texts):
+        # "mm²", "°" or a typed accent: without a character set that holds them the text
+        # is invalid (every value is held as text here, so UTF-8 writes them all).
+        state.SpecificCharacterSet = "ISO_IR 192"
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
         state.save_as(out_path, enforce_file_format=True)

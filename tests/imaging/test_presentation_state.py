@@ -177,6 +177,27 @@ def test_round_trip_gives_back_the_same_annotations(tmp_path: Path) -> None:
     assert state.for_image(generate_uid()) is None
 
 
+def test_measurement_text_beyond_ascii_is_valid_and_reads_back(tmp_path: Path) -> None:
+    """"mm²", "°" and typed accents need a character set: the file says UTF-8."""
+    images = ct_series()
+    first = ImageRef(CT_CLASS, str(images[0].SOPInstanceUID))
+    area = Graphic("ellipse", ELLIPSE.points, label="Area 77 mm²")
+    angle = Graphic("polyline", POLYLINE.points, label="42.5°")
+    note = TextNote("naïve Ödem", (12.0, 20.0))
+    out = write_gsps(images, [ImageAnnotations(first, (area, angle), (note,))],
+                     tmp_path / "gsps.dcm", series_instance_uid=generate_uid(),
+                     sop_instance_uid=generate_uid(), creator="Müller^Jürgen")
+    assert dciodvfy_errors(out) == []
+    ds = dcmread(out)
+    assert ds.SpecificCharacterSet == "ISO_IR 192"
+    state = read_gsps(ds)
+    got = state.for_image(str(images[0].SOPInstanceUID))
+    assert got is not None
+    assert [g.label for g in got.graphics] == ["Area 77 mm²", "42.5°"]
+    assert [n.text for n in got.notes] == ["naïve Ödem"]
+    assert state.creator == "Müller^Jürgen"
+
+
 def test_a_frame_of_a_multi_frame_image_round_trips(tmp_path: Path) -> None:
     (image,) = ct_series(1)
     image.SOPClassUID = MULTI_FRAME_SC

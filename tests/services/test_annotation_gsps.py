@@ -50,9 +50,8 @@ def test_a_documents_annotations_round_trip_through_a_gsps(tmp_path: Path) -> No
     lines = {a.id: measurement_lines(a, images[0], None) for a in drawn}
     assert lines[drawn[0].id] == ["7.35 mm"]  # 10.5 px at 0.7 mm
     assert lines[drawn[1].id] == ["Area 77 mm²"]
-    # The writer on main puts non-ASCII text ("mm²") in without a Specific Character
-    # Set, which dciodvfy refuses; until it does, the round trip uses ASCII labels.
-    labels = {drawn[0].id: "7.35 mm", drawn[1].id: "Area 77 mm2"}
+    # The labels are the measurement's own words ("mm²" needs the file's character set).
+    labels = {a.id: lines[a.id][0] for a in drawn[:2]}
     out = write_gsps(images, image_annotations(drawn, labels), tmp_path / "gsps.dcm",
                      series_instance_uid=generate_uid(), sop_instance_uid=generate_uid())
     assert dciodvfy_errors(out) == []
@@ -62,7 +61,7 @@ def test_a_documents_annotations_round_trip_through_a_gsps(tmp_path: Path) -> No
     length, ellipse = on_first.graphics
     assert (length.kind, length.label) == ("polyline", "7.35 mm")
     assert same_points(length.points, drawn[0].points)
-    assert ellipse.kind == "ellipse" and ellipse.label == "Area 77 mm2"
+    assert ellipse.kind == "ellipse" and ellipse.label == "Area 77 mm²"
     assert [n.text for n in on_second.notes] == ["cyst"]
     (outline,) = on_second.graphics
     assert outline.kind == "polygon" and same_points(outline.points, drawn[3].points)
