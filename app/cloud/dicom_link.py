@@ -27,6 +27,7 @@ from pynetdicom.pdu_primitives import (
 from pynetdicom.presentation import PresentationContext, negotiate_as_requestor
 
 APPLICATION_CONTEXT = "1.2.840.10008.3.1.1.1"
+VERIFICATION = "1.2.840.10008.1.1"
 # PDU types (PS3.8 9.3.1).
 ASSOCIATE_AC, ASSOCIATE_RJ, P_DATA_TF, RELEASE_RQ, RELEASE_RP, ABORT = 2, 3, 4, 5, 6, 7
 RELEASE_RQ_PDU = bytes([RELEASE_RQ, 0, 0, 0, 0, 4, 0, 0, 0, 0])
@@ -50,6 +51,17 @@ def store_command(message_id: int, sop_class: str, sop_instance: str) -> bytes:
         _element(0x0700, struct.pack("<H", 0x0000)),  # Priority: medium
         _element(0x0800, struct.pack("<H", 0x0001)),  # a data set follows
         _element(0x1000, _uid(sop_instance)),
+    ))
+    return _element(0x0000, struct.pack("<L", len(elements))) + elements
+
+
+def echo_command(message_id: int) -> bytes:
+    """A C-ECHO-RQ command set (PS3.7 9.3.5.1), implicit VR little endian."""
+    elements = b"".join((
+        _element(0x0002, _uid(VERIFICATION)),
+        _element(0x0100, struct.pack("<H", 0x0030)),  # Command Field: C-ECHO-RQ
+        _element(0x0110, struct.pack("<H", message_id)),
+        _element(0x0800, struct.pack("<H", 0x0101)),  # no data set
     ))
     return _element(0x0000, struct.pack("<L", len(elements))) + elements
 
@@ -183,6 +195,13 @@ class StoreLink:
         context's transfer syntax; the response's status. LinkError when the link fails."""
         self._send_command(context_id, sop_class, sop_instance)
         self._send_data(context_id, source, length)
+        return self._read_status()
+
+    def echo(self, context_id: int) -> int:
+        """C-ECHO on a Verification context; the response's status. LinkError when the
+        link fails."""
+        self._message_id = self._message_id % 0xFFFF + 1
+        self._send_pdv(context_id, COMMAND | LAST, echo_command(self._message_id))
         return self._read_status()
 
     def _send_command(self, context_id: int, sop_class: str, sop_instance: str) -> None:

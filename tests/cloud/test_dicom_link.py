@@ -15,12 +15,12 @@ import pytest
 from pydicom import Dataset, dcmread
 from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
 from pynetdicom import AE, evt
-from pynetdicom.dimse_messages import C_STORE_RQ, C_STORE_RSP
-from pynetdicom.dimse_primitives import C_STORE
+from pynetdicom.dimse_messages import C_ECHO_RQ, C_STORE_RQ, C_STORE_RSP
+from pynetdicom.dimse_primitives import C_ECHO, C_STORE
 from pynetdicom.dsutils import encode, split_dataset
 from pynetdicom.pdu import P_DATA_TF
 
-from app.cloud.dicom_link import response_status, store_command
+from app.cloud.dicom_link import echo_command, response_status, store_command
 from app.cloud.dimse import (
     Destination,
     StoreAssociation,
@@ -48,6 +48,16 @@ def test_store_command_is_what_pynetdicom_encodes(sop_class: str, sop_instance: 
     message.primitive_to_message(primitive)
     assert store_command(message_id, sop_class, sop_instance) == \
         encode(message.command_set, True, True)
+
+
+@pytest.mark.parametrize("message_id", [1, 300, 65535])
+def test_echo_command_is_what_pynetdicom_encodes(message_id: int) -> None:
+    primitive = C_ECHO()
+    primitive.MessageID = message_id
+    primitive.AffectedSOPClassUID = "1.2.840.10008.1.1"
+    message = C_ECHO_RQ()
+    message.primitive_to_message(primitive)
+    assert echo_command(message_id) == encode(message.command_set, True, True)
 
 
 @pytest.mark.parametrize("status", [0x0000, 0xB000, 0xA700, 0xC123])
