@@ -113,6 +113,10 @@ def test_a_gsps_from_the_disc_is_listed_drawn_and_follows_the_view(
     shown = _grab(window)
     assert _yellow_near(shown, on_line)
     assert not _yellow_near(shown, _mapped(window, (25.0, 35.0)), reach=2)  # off the line
+    # Saved at the image's own size, the annotations are a layer of the picture too.
+    saved = _rgb(window.viewport.render_view("image"))
+    assert saved.shape[:2] == (64, 64)
+    assert _yellow_near(saved, ON_LINE, reach=0) and not _yellow_near(saved, (25, 35), 2)
 
     window.viewer.rotate(90)
     window.viewer.flip("h")
