@@ -33,6 +33,7 @@ from app.gui.account_dialog import change_accounts
 from app.gui.actions import build_menus, fill_window_menu, key_help
 from app.gui.browser import SeriesBrowser
 from app.gui.copies import Copies
+from app.gui.gsps_menu import PresentationStateMenu
 from app.gui.import_dialog import ImportDialog
 from app.gui.library_view import LibraryView
 from app.gui.media_monitor import MediaMonitor
@@ -49,6 +50,7 @@ from app.imaging.frame_cache import FrameCache
 from app.imaging.slices import SeriesSlices
 from app.services.accounts_service import AccountsService
 from app.services.audit import unrecorded
+from app.services.gsps_view import DiscPresentationStates
 from app.services.library_service import LibraryService
 from app.services.privacy import Privacy
 from app.services.problem_words import group_problems, nothing_to_show
@@ -148,6 +150,11 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.progress)
 
         self.images = ImageSaver(self)
+        # Presentation states (GSPS) of the study on screen, drawn over the image.
+        self.presentation_states = DiscPresentationStates(self.viewer)
+        self.presentation_states.annotations_changed.connect(self.viewport.set_annotations)
+        self.presentation_states.message.connect(self.summary.setText)
+        self.presentation_menu = PresentationStateMenu(self.presentation_states, self)
         build_menus(self)
         self._refresh_recent()
         self.page.play_button.setDefaultAction(self.action_play)
@@ -250,7 +257,10 @@ class MainWindow(QMainWindow):
         session.document_loaded.connect(self._on_document)
         session.request_failed.connect(self.summary.setText)
         session.problems_changed.connect(self._on_problems)
+        session.presentation_state_loaded.connect(self.presentation_states.loaded)
+        session.presentation_state_failed.connect(self.presentation_states.failed)
         self._stop_requests = [
+            self.presentation_states.wanted.connect(session.want_presentation_states),
             self.viewer.frames_wanted.connect(session.want_frames),
             self.viewer.frames_prefetch.connect(session.prefetch_frames),
             self.viewer.document_wanted.connect(session.want_document),
@@ -483,6 +493,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.monitor.stop()
         self._close_session()
+        self.presentation_states.close()
         self.viewer.close()
         self._temp_dir.cleanup()
         super().closeEvent(event)

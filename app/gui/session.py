@@ -42,6 +42,8 @@ class ViewerSession(QObject):
     dataset_loaded = Signal(str, object)  # path, pydicom Dataset
     document_loaded = Signal(str, object)  # path, Document
     request_failed = Signal(str)  # a tag or report request that failed: one sentence
+    presentation_state_loaded = Signal(str, object)  # path, PresentationState
+    presentation_state_failed = Signal(str, str)  # path, one sentence
     problems_changed = Signal(object)  # tuple[Problem, ...]: all found so far
 
     def __init__(
@@ -97,6 +99,12 @@ class ViewerSession(QObject):
         load = partial(self.reader.document, ref.path, ref.sop_class_uid, ref.modality)
         self.loader.add_urgent((("document", ref.path), load))
 
+    def want_presentation_states(self, refs: list[InstanceRef]) -> None:
+        """Read these presentation states (GSPS) when no frame is waiting."""
+        self.loader.add_background([
+            (("pstate", ref.path), partial(self.reader.presentation_state, ref.path))
+            for ref in refs])
+
     def _frame_job(self, item: Slice) -> Job:
         path, frame = item.key
         return (("frame", path, frame), partial(self.reader.load_frame, path, frame))
@@ -150,6 +158,8 @@ class ViewerSession(QObject):
         elif kind == "document":
             assert isinstance(result, Document)
             self.document_loaded.emit(str(key[1]), result)
+        elif kind == "pstate":
+            self.presentation_state_loaded.emit(str(key[1]), result)
 
     def _on_failed(self, key: tuple[object, ...], message: str) -> None:
         kind = key[0]
@@ -162,6 +172,8 @@ class ViewerSession(QObject):
             self.identified.emit(self._identified, self._to_identify)
         elif kind in ("dataset", "document"):
             self.request_failed.emit(message)
+        elif kind == "pstate":
+            self.presentation_state_failed.emit(str(key[1]), message)
 
     def _on_opened(self, disc: OpenedDisc) -> None:
         self.disc = disc

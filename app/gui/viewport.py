@@ -8,6 +8,7 @@ latest position however fast the mouse moves.
 """
 
 import math
+from dataclasses import replace
 
 import numpy as np
 from PySide6.QtCore import QObject, QPointF, QRect, QRectF, QSizeF, Qt, Signal
@@ -18,7 +19,9 @@ from PySide6.QtGui import (
     QImage,
     QMouseEvent,
     QPainter,
+    QPainterPath,
     QPaintEvent,
+    QPen,
     QResizeEvent,
     QStaticText,
     QTransform,
@@ -27,8 +30,15 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from app.imaging.luts import LookupTable, Window
+from app.imaging.presentation_state import ImageAnnotations, Point
 from app.imaging.render import GreyFrame, PreparedFrame, render
-from app.imaging.viewport import ViewportState, dragged_window, orient
+from app.imaging.viewport import (
+    ViewportState,
+    dragged_window,
+    orient,
+    to_view,
+)
+from app.services.gsps_view import outline
 from app.services.image_export import ImageSize
 from app.services.viewer_model import ViewerModel
 from app.services.viewer_text import Markers, Overlay
@@ -38,6 +48,11 @@ MARGIN = 8
 # Sizes tried for corner text that would otherwise cover a small image's own corners.
 OVERLAY_SCALES = (1.0, 0.85, 0.7)
 OUTLINE = ((-1, -1), (0, -1), (1, -1), (-1, 0), (1, 0), (-1, 1), (0, 1), (1, 1))
+# Annotations from a presentation state: bright yellow over a dark edge, seen on black and
+# on white alike, and unlike any grey of the picture.
+ANNOTATION_COLOUR = QColor(255, 214, 0)
+ANNOTATION_EDGE = QColor(0, 0, 0, 220)
+POINT_CROSS = 5.0  # half the size of a point's cross, in screen pixels
 
 
 def _draw_outlined(painter: QPainter, at: QPointF, text: QStaticText, scale: float) -> None:
@@ -126,6 +141,7 @@ class QtViewport(QWidget):
         self.overlay_lines: tuple[list[str], list[str], list[str], list[str]] = ([], [], [], [])
         self.notice = ""
         self.markers = Markers()
+        self.annotations: ImageAnnotations | None = None  # from a presentation state
         self._static_source: object = None
         self._static: list[list[QStaticText]] = []
         self._layouts: dict[str, QStaticText] = {}
@@ -160,6 +176,11 @@ class QtViewport(QWidget):
         self.overlay_lines = tuple(list(c) for c in overlay.corners)  # type: ignore[assignment]
         self.notice = overlay.notice
         self.markers = markers if markers is not None else Markers()
+        self.update()
+
+    def set_annotations(self, annotations: ImageAnnotations | None) -> None:
+        """The graphics and text of a presentation state to draw on the image (None: none)."""
+        self.annotations = annotations
         self.update()
 
     # -- geometry -----------------------------------------------------------------------
@@ -225,6 +246,8 @@ class QtViewport(QWidget):
             painter.end()
             return
         self._paint_picture(painter)
+        self._paint_annotations(painter, self.model.state, (self.width(), self.height()),
+                                self.effective_zoom())
         self._paint_overlays(painter, QSizeF(self.size()), self.image_rect(),
                              self._static_lines(), self.markers, self.notice)
         painter.end()
@@ -233,8 +256,9 @@ class QtViewport(QWidget):
     def render_view(self, size: ImageSize, corners: Overlay | None = None,
                     markers: Markers | None = None) -> QImage:
         """The picture on screen as an image to save or copy, drawn in layers: the
-        picture, then the corner text and orientation letters only when ``corners`` is
-        given (never the on-screen notice).
+        picture, then the presentation state's annotations (when one is shown), then the
+        corner text and orientation letters only when ``corners`` is given (never the
+        on-screen notice).
 
         ``size`` "screen": the viewport as painted (its size, zoom, pan, black around the
         picture). "image": the frame's own pixels through the current window, rotation and
@@ -247,11 +271,14 @@ class QtViewport(QWidget):
                 render(self.frame, state.voi, state.invert), state.rotation,
                 state.flip_h, state.flip_v))
             picture = wrap_qimage(pixels).copy()  # Owns its memory once pixels go.
-            if corners is None:
+            if corners is None and self.annotations is None:
                 return picture
             image = picture.convertToFormat(QImage.Format.Format_RGB32)
             area = QRectF(0, 0, image.width(), image.height())
             painter = QPainter(image)
+            # One image pixel per pixel, centred, unpanned: the same mapping as on screen.
+            self._paint_annotations(painter, replace(state, pan=(0.0, 0.0), zoom=1.0),
+                                    (image.width(), image.height()), 1.0)
         else:
             ratio = self.devicePixelRatioF()
             image = QImage(math.ceil(self.width() * ratio), math.ceil(self.height() * ratio),
@@ -259,6 +286,8 @@ class QtViewport(QWidget):
             image.setDevicePixelRatio(ratio)
             painter = QPainter(image)
             self._paint_picture(painter)
+            self._paint_annotations(painter, state, (self.width(), self.height()),
+                                    self.effective_zoom())
             area = self.image_rect()
         if corners is not None:
             lines = [[self._layout(t) for t in corner] for corner in corners.corners]
@@ -284,6 +313,69 @@ class QtViewport(QWidget):
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, zoom * step < 1.0)
         painter.drawImage(QPointF(-image.width() / 2, -image.height() / 2), image)
         painter.resetTransform()
+
+    def _paint_annotations(self, painter: QPainter, state: ViewportState,
+                           view: tuple[float, float], zoom: float) -> None:
+        """The presentation state's graphics and text, each image point mapped through
+        ``state`` (rotation, flips, pan) at ``zoom`` onto a ``view``-sized canvas."""
+        if self.annotations is None or self.frame is None:
+            return
+        rows, columns = self.frame.shape
+
+        def at(point: Point) -> QPointF:
+            x, y = to_view(point, (columns, rows), state, view, zoom)
+            return QPointF(x, y)
+
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setFont(self.font())
+        labels: list[tuple[QPointF, str]] = []
+        for graphic in self.annotations.graphics:
+            points, closed = outline(graphic)
+            mapped = [at(p) for p in points]
+            path = QPainterPath()
+            if len(mapped) == 1:  # a point: a small cross
+                centre = mapped[0]
+                for dx, dy in ((POINT_CROSS, POINT_CROSS), (POINT_CROSS, -POINT_CROSS)):
+                    path.moveTo(centre - QPointF(dx, dy))
+                    path.lineTo(centre + QPointF(dx, dy))
+            else:
+                path.moveTo(mapped[0])
+                for point in mapped[1:]:
+                    path.lineTo(point)
+                if closed:
+                    path.closeSubpath()
+            for colour, width in ((ANNOTATION_EDGE, 4.0), (ANNOTATION_COLOUR, 2.0)):
+                painter.setPen(QPen(colour, width, Qt.PenStyle.SolidLine,
+                                    Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
+                painter.drawPath(path)
+            if graphic.label:
+                bounds = path.boundingRect()
+                labels.append((QPointF(bounds.right() + 6, bounds.top()), graphic.label))
+        metrics = QFontMetricsF(self.font())
+        for note in self.annotations.notes:
+            anchor = at(note.anchor)
+            if note.box is not None:
+                left, top, right, bottom = note.box
+                corners = QRectF(at((left, top)), at((right, bottom))).normalized()
+                where = corners.topLeft()
+                if note.anchor_shown and not corners.contains(anchor):
+                    nearest = QPointF(min(max(anchor.x(), corners.left()), corners.right()),
+                                      min(max(anchor.y(), corners.top()), corners.bottom()))
+                    for colour, width in ((ANNOTATION_EDGE, 3.0), (ANNOTATION_COLOUR, 1.5)):
+                        painter.setPen(QPen(colour, width))
+                        painter.drawLine(nearest, anchor)
+            else:
+                where = anchor
+            labels.append((where, note.text))
+        for where, text in labels:
+            baseline = where + QPointF(0, metrics.ascent())
+            painter.setPen(ANNOTATION_EDGE)
+            for dx, dy in OUTLINE:
+                painter.drawText(baseline + QPointF(dx, dy), text)
+            painter.setPen(ANNOTATION_COLOUR)
+            painter.drawText(baseline, text)
+        painter.restore()
 
     def _fill_around(self, painter: QPainter, image: QRect) -> None:
         """Black everywhere but ``image`` (which the picture then covers)."""

@@ -135,6 +135,7 @@ class PresentationState:
     creator: str
     images: tuple[ImageAnnotations, ...]
     skipped: tuple[str, ...] = field(default=())
+    created: str = ""  # Presentation Creation Date, YYYYMMDD as written ("" when absent)
 
     def for_image(self, sop_instance_uid: str, frame: int = 0) -> ImageAnnotations | None:
         """Everything to draw on frame ``frame`` of an instance (what is said for every
@@ -336,6 +337,7 @@ def _read(ds: Dataset) -> PresentationState:
         images=tuple(ImageAnnotations(ref, tuple(v.graphics), tuple(v.notes), v.window)
                      for ref, v in state.items()),
         skipped=tuple(dict.fromkeys(skipped)),
+        created=_text(ds, "PresentationCreationDate"),
     )
 
 

@@ -1,0 +1,204 @@
+"""Presentation states (GSPS) found with the study on screen, and the one the user picked.
+
+:class:`DiscPresentationStates` follows a :class:`~app.services.viewer_model.ViewerModel`:
+it lists the presentation states kept with the study on screen, asks for them to be read
+(``wanted``; the GUI's loader reads them off the UI thread and answers with
+:meth:`~DiscPresentationStates.loaded` or :meth:`~DiscPresentationStates.failed`), and
+says what to draw on the image on screen (``annotations_changed``).
+
+The window rule: a picked presentation state's window for the image on screen replaces the
+current window once, when it is picked and each time the viewer moves to an image (frame)
+it has a window for. Changing the window by hand afterwards sticks until the next such
+move; choosing None leaves the window as it is.
+
+:func:`outline` turns a graphic into the points to draw, in image coordinates, so the
+GUI only maps points through the viewport and joins them.
+"""
+
+import math
+from dataclasses import dataclass
+
+from app.core.models import InstanceRef
+from app.core.observable import Event
+from app.imaging.presentation_state import (
+    Graphic,
+    ImageAnnotations,
+    Point,
+    PresentationState,
+    arrow_outline,
+)
+from app.services.viewer_model import ViewerModel
+from app.services.viewer_text import presentation_states
+
+ELLIPSE_STEPS = 72  # points around a drawn circle or ellipse
+
+
+@dataclass(frozen=True)
+class StateEntry:
+    """One presentation state as a menu lists it: ``text`` is its label, description and
+    creation date once read; ``error`` the sentence when it could not be read."""
+
+    path: str
+    sop_instance_uid: str
+    text: str
+    error: str = ""
+
+
+def entry_text(state: PresentationState) -> str:
+    """ "LABEL — description — 2024-03-01": what a presentation state says of itself."""
+    date = state.created
+    if len(date) == 8 and date.isdigit():
+        date = f"{date[:4]}-{date[4:6]}-{date[6:]}"
+    return " — ".join(part for part in (state.label, state.description, date) if part)
+
+
+class DiscPresentationStates:
+    """The presentation states of the study on screen; see the module docstring."""
+
+    def __init__(self, viewer: ViewerModel) -> None:
+        self.viewer = viewer
+        self.refs: list[InstanceRef] = []
+        self.states: dict[str, PresentationState] = {}  # by path
+        self.errors: dict[str, str] = {}  # by path: one sentence
+        self.chosen: str | None = None  # the path of the picked one
+        self._windowed: tuple[str, str, int] | None = None  # (path, image, frame) applied
+        self.list_changed: Event[list[StateEntry]] = Event()
+        self.wanted: Event[list[InstanceRef]] = Event()  # read these off the UI thread
+        self.annotations_changed: Event[ImageAnnotations | None] = Event()
+        self.message: Event[str] = Event()  # one sentence for the status bar
+        self._stops = [
+            viewer.source_changed.connect(lambda _source: self._reset()),
+            viewer.tree_changed.connect(lambda _tree: self._refresh()),
+            viewer.series_changed.connect(lambda _series: self._refresh()),
+            viewer.frame_changed.connect(lambda _frame: self._update()),
+        ]
+
+    def close(self) -> None:
+        """Stop following the viewer."""
+        for stop in self._stops:
+            stop()
+
+    # -- the list --------------------------------------------------------------------
+    def study_uid(self) -> str:
+        """The study of the series on screen ("" when none)."""
+        series = self.viewer.series
+        if series is None:
+            return ""
+        for patient in self.viewer.patients:
+            for study in patient.studies:
+                if any(s.series_instance_uid == series.series_instance_uid
+                       for s in study.series):
+                    return study.study_instance_uid
+        return ""
+
+    def entries(self) -> list[StateEntry]:
+        """The study's presentation states in disc order, as a menu lists them."""
+        found = []
+        for number, ref in enumerate(self.refs, start=1):
+            state = self.states.get(ref.path)
+            text = entry_text(state) if state is not None else ""
+            error = self.errors.get(ref.path, "")
+            if not text:
+                text = f"Presentation state {number}" + (" (cannot be read)" if error else "")
+            found.append(StateEntry(ref.path, ref.sop_instance_uid, text, error))
+        return found
+
+    def _reset(self) -> None:
+        self.refs, self.states, self.errors = [], {}, {}
+        self.chosen, self._windowed = None, None
+        self.list_changed.emit([])
+        self.annotations_changed.emit(None)
+
+    def _refresh(self) -> None:
+        study = self.study_uid()
+        refs = presentation_states(self.viewer.patients, study) if study else []
+        if [r.path for r in refs] == [r.path for r in self.refs]:
+            return
+        self.refs = refs
+        if self.chosen not in {r.path for r in refs}:
+            self.chosen, self._windowed = None, None
+        unread = [r for r in refs if r.path not in self.states and r.path not in self.errors]
+        if unread:
+            self.wanted.emit(unread)
+        self.list_changed.emit(self.entries())
+        self._update()
+
+    def loaded(self, path: str, state: PresentationState) -> None:
+        """The loader read the presentation state at ``path``."""
+        self.states[path] = state
+        self.list_changed.emit(self.entries())
+        if path == self.chosen:
+            self._update()
+
+    def failed(self, path: str, message: str) -> None:
+        """The presentation state at ``path`` could not be read: ``message``."""
+        self.errors[path] = message
+        self.list_changed.emit(self.entries())
+        if path == self.chosen:
+            self.message.emit(message)
+            self._update()
+
+    # -- the chosen one --------------------------------------------------------------
+    def choose(self, path: str | None) -> None:
+        """Show the presentation state at ``path`` (None: none)."""
+        self.chosen = path
+        self._windowed = None
+        if path is not None and path in self.errors:
+            self.message.emit(self.errors[path])
+        self._update()
+
+    def current(self) -> ImageAnnotations | None:
+        """What the picked presentation state draws on the image on screen (None: none
+        picked, not read yet, unreadable, or nothing for this image)."""
+        state = self.states.get(self.chosen) if self.chosen is not None else None
+        viewer = self.viewer
+        if state is None or viewer.loaded is None or viewer.slices is None:
+            return None
+        if not viewer.frame_is_current():
+            return None
+        frame = viewer.slices.current.key[1]
+        return state.for_image(viewer.loaded.instance.sop_instance_uid, frame)
+
+    def _update(self) -> None:
+        found = self.current()
+        if found is not None and found.window is not None and self.chosen is not None:
+            key = (self.chosen, found.image.sop_instance_uid, found.image.frame or 0)
+            if key != self._windowed:
+                self._windowed = key
+                self.viewer.set_state(self.viewer.state.with_voi(found.window))
+        self.annotations_changed.emit(found)
+
+
+def outline(graphic: Graphic) -> tuple[tuple[Point, ...], bool]:
+    """The points to join to draw ``graphic`` (image coordinates) and whether the line
+    closes; a point gives its one point (the viewer draws a small cross there)."""
+    points = graphic.points
+    if graphic.kind == "polygon":
+        return points, True
+    if graphic.kind == "arrow":
+        return arrow_outline(points[0], points[1]), False
+    if graphic.kind == "circle":
+        centre, edge = points
+        radius = math.dist(centre, edge)
+        return _ellipse(centre, (radius, 0.0), (0.0, radius)), True
+    if graphic.kind == "ellipse":
+        (ax, ay), (bx, by), minor_a, minor_b = points
+        centre = ((ax + bx) / 2, (ay + by) / 2)
+        major = ((bx - ax) / 2, (by - ay) / 2)
+        length = math.hypot(*major)
+        half_minor = math.dist(minor_a, minor_b) / 2
+        if length == 0:
+            return (centre,), False
+        # The minor axis is perpendicular to the major one (DICOM says so); its length
+        # alone is taken, so a slightly skewed minor axis still draws a true ellipse.
+        minor = (-major[1] / length * half_minor, major[0] / length * half_minor)
+        return _ellipse(centre, major, minor), True
+    return points, False
+
+
+def _ellipse(centre: Point, major: Point, minor: Point) -> tuple[Point, ...]:
+    return tuple(
+        (centre[0] + math.cos(t) * major[0] + math.sin(t) * minor[0],
+         centre[1] + math.cos(t) * major[1] + math.sin(t) * minor[1])
+        for t in (2 * math.pi * i / ELLIPSE_STEPS for i in range(ELLIPSE_STEPS))
+    )
