@@ -173,3 +173,23 @@ def element_int(ds: Dataset, key: str | int, default: int) -> int:
 def element_text(ds: Dataset, key: str | int) -> str:
     """The text of an element without padding; ``""`` when absent or unreadable."""
     return to_text(element_value(ds, key))
+
+
+def dataset_numbers(ds: Dataset, keyword: str) -> list[float]:
+    """A numeric element (DS, IS, US, FD...) as floats, one or many, non-finite ones
+    included (callers decide); [] when absent, empty or any value is not a number."""
+    try:
+        value = ds.get(keyword)
+    except Exception:  # a malformed element raises whatever its converter raises
+        return []
+    if value is None or value == "":
+        return []
+    many = isinstance(value, list | tuple) or (
+        hasattr(value, "__iter__") and not isinstance(value, str | bytes))
+    numbers = []
+    for item in (value if many else [value]):
+        try:
+            numbers.append(float(str(item).strip("\0 ")))
+        except ValueError:
+            return []
+    return numbers

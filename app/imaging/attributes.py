@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from pydicom.dataset import Dataset
 
-from app.core.dicom_values import element_text
+from app.core.dicom_values import dataset_numbers, element_text
 from app.imaging.luts import LookupTable, ModalityTransform, VoiFunction, Window
 
 
@@ -83,21 +83,9 @@ def _first_item(groups: Iterable[Dataset], keyword: str) -> Dataset | None:
 
 
 def _numbers(dataset: Dataset, keyword: str) -> list[float]:
-    """A DS/IS/US value as floats (one or many); [] when absent, empty or unreadable."""
-    try:
-        value = dataset.get(keyword)
-    except Exception:
-        return []
-    if value is None or value == "":
-        return []
-    items: Iterable[Any] = value if _is_sequence(value) else [value]
-    numbers = []
-    for item in items:
-        try:
-            numbers.append(float(str(item).strip("\0 ")))
-        except ValueError:
-            return []
-    return [n for n in numbers if np.isfinite(n)]
+    """A DS/IS/US value as floats (one or many), the finite ones; [] when absent, empty or
+    unreadable."""
+    return [n for n in dataset_numbers(dataset, keyword) if np.isfinite(n)]
 
 
 def _is_sequence(value: object) -> bool:

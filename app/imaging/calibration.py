@@ -26,13 +26,13 @@ Image coordinates are those of ``app.imaging.measure``: x along columns, y along
 """
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
 from pydicom.dataset import Dataset
 
-from app.core.dicom_values import element_text
+from app.core.dicom_values import dataset_numbers, element_text
 
 CalibrationSource = Literal[
     "pixel spacing",
@@ -321,21 +321,5 @@ def _positive_numbers(dataset: Dataset, keyword: str) -> list[float]:
 
 def _numbers(dataset: Dataset, keyword: str) -> list[float]:
     """A numeric element as floats; [] when absent, empty, unreadable or not finite."""
-    try:
-        value = dataset.get(keyword)
-    except Exception:
-        return []
-    if value is None or value == "":
-        return []
-    many = hasattr(value, "__len__") and not isinstance(value, str | bytes)
-    items: Sequence[object] = list(value) if many else [value]
-    numbers = []
-    for item in items:
-        try:
-            number = float(str(item).strip("\0 "))
-        except ValueError:
-            return []
-        if not math.isfinite(number):
-            return []
-        numbers.append(number)
-    return numbers
+    values = dataset_numbers(dataset, keyword)
+    return values if all(math.isfinite(v) for v in values) else []
