@@ -30,7 +30,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
             print(printable(entry_line(entry)))
         if not result.entries:
             print("The audit log is empty.")
-        if args.verify and result.intact:
+        if args.verify and result.intact and len(result.entries) == 1:
+            print("The audit log is intact: 1 entry.")
+        elif args.verify and result.intact:
             print(f"The audit log is intact: {len(result.entries)} entries, each linked "
                   "to the one before.")
     if args.verify and result.problem is not None:
