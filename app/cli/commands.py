@@ -9,12 +9,14 @@ import contextlib
 import json
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from app.cli.audit import cmd_audit
+from app.cli.progress import ProgressPrinter
 from app.core.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE, LibraryError, UsageError
+from app.services.jobs import run_to_report
 
 if TYPE_CHECKING:
     from app.services.accounts_service import PacsDestination
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from app.services.reconciling import LocalIdentity
 
 Command = Callable[[argparse.Namespace], int]
+R = TypeVar("R")
 
 
 def _print_json(data: dict[str, object]) -> None:
@@ -32,6 +35,24 @@ def _print_json(data: dict[str, object]) -> None:
     sys.stdout.write(json_safe(json.dumps(_utf8_escaped(data), ensure_ascii=False, indent=1)))
     sys.stdout.write("\n")
 
+
+
+def _run_and_print(as_json: bool, job: Iterator[Any], report_type: type[R],
+                   update: Callable[[ProgressPrinter, Any], None],
+                   to_json: Callable[[R], dict[str, Any]],
+                   print_text: Callable[[R, TextIO], None]) -> R:
+    """Run a long job with its progress line on stderr, then print its report: one JSON
+    object with ``--json``, else the text for people. The report is returned."""
+    bar = ProgressPrinter(sys.stderr, as_json)
+    try:
+        report = run_to_report(job, report_type, lambda item: update(bar, item))
+    finally:
+        bar.finish()
+    if as_json:
+        _print_json(to_json(report))
+    else:
+        print_text(report, sys.stdout)
+    return report
 
 def _utf8_escaped(value: object) -> object:
     """Every string in ``value`` as valid UTF-8 (names that are not UTF-8 escaped)."""
@@ -88,7 +109,6 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from app.cli.printers import print_scan
     from app.cli.progress import CountLine
     from app.core.models import ScanReport
-    from app.services.jobs import run_to_report
     from app.services.scan import scan_media
     from app.services.setup import configure_dicom_reading
 
@@ -110,23 +130,13 @@ def cmd_import(args: argparse.Namespace) -> int:
     require_source(args.path)
     from app.cli.contract import import_json
     from app.cli.printers import print_import
-    from app.cli.progress import ProgressPrinter
     from app.services.importing import ImportReport
-    from app.services.jobs import run_to_report
     from app.services.library_service import LibraryService
     from app.services.setup import configure_dicom_reading
 
     configure_dicom_reading()
-    bar = ProgressPrinter(sys.stderr, args.json)
-    try:
-        report = run_to_report(LibraryService().import_media(args.path), ImportReport,
-                               bar.update)
-    finally:
-        bar.finish()
-    if args.json:
-        _print_json(import_json(report))
-    else:
-        print_import(report, sys.stdout)
+    report = _run_and_print(args.json, LibraryService().import_media(args.path),
+                            ImportReport, ProgressPrinter.update, import_json, print_import)
     return EXIT_PROBLEMS if report.failed else EXIT_OK
 
 
@@ -148,7 +158,6 @@ def cmd_library(args: argparse.Namespace) -> int:
     if args.library_command == "verify":
         from app.cli.printers import print_verify
         from app.cli.progress import CountLine
-        from app.services.jobs import run_to_report
         from app.services.verification import VerifyReport
 
         line = CountLine(sys.stderr, "Checking files", every=100)
@@ -284,9 +293,7 @@ def cmd_upload(args: argparse.Namespace) -> int:
         return _upload_medium(args)
     from app.cli.contract import upload_json
     from app.cli.printers import print_upload
-    from app.cli.progress import ProgressPrinter
     from app.services.accounts_service import AccountsService
-    from app.services.jobs import run_to_report
     from app.services.library_service import LibraryService
     from app.services.setup import configure_dicom_reading
     from app.services.uploading import UploadReport
@@ -295,16 +302,8 @@ def cmd_upload(args: argparse.Namespace) -> int:
     accounts = AccountsService()
     account = accounts.get(args.account)
     job = LibraryService().upload(args.studies, account, accounts.client_factory(account))
-    bar = ProgressPrinter(sys.stderr, args.json)
-    try:
-        report = run_to_report(job, UploadReport, bar.update_upload)
-    finally:
-        bar.finish()
-    if args.json:
-        json.dump(upload_json(report), sys.stdout, indent=1)
-        sys.stdout.write("\n")
-    else:
-        print_upload(report, sys.stdout)
+    report = _run_and_print(args.json, job, UploadReport, ProgressPrinter.update_upload,
+                            upload_json, print_upload)
     return EXIT_OK if all(s.complete for s in report.studies) else EXIT_PROBLEMS
 
 
@@ -340,9 +339,7 @@ def cmd_send(args: argparse.Namespace) -> int:
     identity = local_identity(args)
     from app.cli.contract import send_json
     from app.cli.printers import print_send
-    from app.cli.progress import ProgressPrinter
     from app.services.accounts_service import AccountsService
-    from app.services.jobs import run_to_report
     from app.services.library_service import LibraryService
     from app.services.sending import SendReport
     from app.services.setup import configure_dicom_reading
@@ -352,15 +349,8 @@ def cmd_send(args: argparse.Namespace) -> int:
     address, calling_aet = AccountsService().send_target(args.to, args.calling_aet)
     job = LibraryService().send(args.studies, address, calling_aet, identity=identity,
                                 resend=args.resend)
-    bar = ProgressPrinter(sys.stderr, args.json)
-    try:
-        report = run_to_report(job, SendReport, bar.update_send)
-    finally:
-        bar.finish()
-    if args.json:
-        _print_json(send_json(report))
-    else:
-        print_send(report, sys.stdout)
+    report = _run_and_print(args.json, job, SendReport, ProgressPrinter.update_send,
+                            send_json, print_send)
     return EXIT_OK if all(s.complete for s in report.studies) else EXIT_PROBLEMS
 
 
@@ -369,10 +359,8 @@ def _upload_medium(args: argparse.Namespace) -> int:
     require_source(args.source)
     from app.cli.contract import disc_upload_json
     from app.cli.printers import print_disc_upload
-    from app.cli.progress import ProgressPrinter
     from app.services.accounts_service import AccountsService
     from app.services.disc_upload import DiscUploadReport
-    from app.services.jobs import run_to_report
     from app.services.library_service import LibraryService
     from app.services.setup import configure_dicom_reading
 
@@ -382,15 +370,9 @@ def _upload_medium(args: argparse.Namespace) -> int:
     account = accounts.get(args.account)
     job = LibraryService().upload_medium(args.source, account,
                                          accounts.client_factory(account))
-    bar = ProgressPrinter(sys.stderr, args.json)
-    try:
-        report = run_to_report(job, DiscUploadReport, bar.update_disc_upload)
-    finally:
-        bar.finish()
-    if args.json:
-        _print_json(disc_upload_json(report))
-    else:
-        print_disc_upload(report, sys.stdout)
+    report = _run_and_print(args.json, job, DiscUploadReport,
+                            ProgressPrinter.update_disc_upload, disc_upload_json,
+                            print_disc_upload)
     if not report.uploaded.studies:
         print(f"There are no images on {args.source} to upload.", file=sys.stderr)
     return EXIT_OK if report.complete else EXIT_PROBLEMS
@@ -431,9 +413,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         local_identity(args, ", or --deidentify for a de-identified copy")
     from app.cli.contract import export_json
     from app.cli.printers import print_export
-    from app.cli.progress import ProgressPrinter
     from app.services.exporting import ExportReport, format_for
-    from app.services.jobs import run_to_report
     from app.services.library_service import LibraryService
     from app.services.setup import configure_dicom_reading
 
@@ -441,15 +421,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     media_format = args.format or format_for(args.out)
     job = LibraryService().export(args.studies, args.out, media_format, deidentify=options,
                                   identity=identity)
-    bar = ProgressPrinter(sys.stderr, args.json)
-    try:
-        report = run_to_report(job, ExportReport, bar.update_export)
-    finally:
-        bar.finish()
-    if args.json:
-        _print_json(export_json(report))
-    else:
-        print_export(report, sys.stdout)
+    report = _run_and_print(args.json, job, ExportReport, ProgressPrinter.update_export,
+                            export_json, print_export)
     return EXIT_PROBLEMS if report.warnings else EXIT_OK
 
 
