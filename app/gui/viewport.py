@@ -330,6 +330,10 @@ class QtViewport(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setFont(self.font())
         labels: list[tuple[QPointF, str]] = []
+        # A filled shape (DICOM's Graphic Filled): the annotation colour, see-through so
+        # the picture under it still shows.
+        fill = QColor(ANNOTATION_COLOUR)
+        fill.setAlpha(96)
         for graphic in self.annotations.graphics:
             points, closed = outline(graphic)
             mapped = [at(p) for p in points]
@@ -345,6 +349,8 @@ class QtViewport(QWidget):
                     path.lineTo(point)
                 if closed:
                     path.closeSubpath()
+                    if graphic.filled:
+                        painter.fillPath(path, fill)
             for colour, width in ((ANNOTATION_EDGE, 4.0), (ANNOTATION_COLOUR, 2.0)):
                 painter.setPen(QPen(colour, width, Qt.PenStyle.SolidLine,
                                     Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
