@@ -85,7 +85,7 @@ def _segment(p0: Point, p1: Point, p2: Point, p3: Point, samples: int) -> list[P
 
 def _knot(a: Point, b: Point) -> float:
     # Distinct points are at least _SAME apart, so every interval is above 0.
-    return max(math.dist(a, b), _SAME) ** _ALPHA
+    return float(max(math.dist(a, b), _SAME) ** _ALPHA)
 
 
 def _lerp(a: Point, b: Point, ta: float, tb: float, t: float) -> Point:

@@ -71,7 +71,7 @@ def test_dicom_mirror_then_turn_lands_every_point_where_the_viewer_draws_it(
     view, fit = framed_view(CURRENT, state(rotation, flip_h=True), DisplayedArea(wide),
                             IMAGE, VIEW)
     assert view.rotation == rotation and fit is False
-    width, height = IMAGE
+    width = IMAGE[0]
     for x, y in ((10.0, 20.0), (90.0, 5.0), (33.0, 77.0)):
         mirrored = (width - x, y)  # DICOM: mirror left-right first, then turn clockwise
         expected = orient_point(mirrored, IMAGE, rotation)
