@@ -48,6 +48,32 @@ def where_text(row: MeasurementRow) -> str:
     return label[:1].upper() + label[1:]
 
 
+KIND_WORDS = {"length": "Length", "angle": "Angle", "rectangle": "Rectangle",
+              "ellipse": "Ellipse", "freehand": "Outline"}
+
+
+def what_text(row: MeasurementRow) -> str:
+    """What was measured, in a word: "Length", "Ellipse", "Outline"."""
+    return KIND_WORDS.get(row.kind, row.kind.capitalize())
+
+
+def copied_sentence(count: int) -> str:
+    """What the status bar says after Copy."""
+    what = "1 measurement" if count == 1 else f"{count} measurements"
+    return f"Copied {what}; paste them into a spreadsheet or an email."
+
+
+def saved_sentence(count: int, path: Path) -> str:
+    """What the status bar says after saving the CSV file."""
+    what = "1 measurement" if count == 1 else f"{count} measurements"
+    return f"Saved {what} to {path}."
+
+
+def not_open_sentence() -> str:
+    """What the status bar says when a measurement's image is not open in the viewer."""
+    return "The image of this measurement is not open in the viewer."
+
+
 def unreadable_row(annotation: Annotation, sentence: str) -> MeasurementRow:
     """The row of a measurement whose image could not be read: no numbers, the
     ``sentence`` as its text (and warning), still in the list and the CSV."""
