@@ -65,7 +65,9 @@ class MeasurementPanel(QDockWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
-        self.table.setWordWrap(False)
+        # A region's value is long ("Area 120 mm², Mean 40 HU, SD 5.2"): it wraps in
+        # its cell rather than hide behind an ellipsis in a narrow dock.
+        self.table.setWordWrap(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
@@ -97,6 +99,7 @@ class MeasurementPanel(QDockWidget):
         buttons.addStretch(1)
 
         body = QWidget()
+        body.setMinimumWidth(320)
         layout = QVBoxLayout(body)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.stack, 1)
@@ -128,6 +131,7 @@ class MeasurementPanel(QDockWidget):
                 item.setToolTip("\n".join(row.lines))
                 table.setItem(index, column, item)
         table.blockSignals(False)
+        table.resizeRowsToContents()
         self._show_selection()
         self.stack.setCurrentWidget(table if rows else self.empty_label)
         self.copy_button.setEnabled(bool(rows))
