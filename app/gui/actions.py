@@ -104,6 +104,7 @@ def build_menus(w: "MainWindow") -> None:
     w.action_privacy = add_action(w, view, w.tr("&Hide patient name"), "P",
                                   w.privacy.set_hidden, checkable=True)
     add_action(w, view, w.tr("DICOM &tags..."), "Ctrl+T", w.show_tags)
+    view.addAction(w.action_measurements)
     view.addMenu(w.presentation_menu)
     view.setToolTipsVisible(True)  # says why the presentation states' menu is disabled
 

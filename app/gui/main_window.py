@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QStackedWidget,
 )
 
+from app.core.errors import LibraryError
 from app.core.models import InstanceRef, PatientNode, Problem
 from app.gui.about import about_html
 from app.gui.account_dialog import change_accounts
@@ -36,6 +37,7 @@ from app.gui.copies import Copies
 from app.gui.gsps_menu import PresentationStateMenu
 from app.gui.import_dialog import ImportDialog
 from app.gui.library_view import LibraryView
+from app.gui.measurement_panel import MeasurementPanel
 from app.gui.media_monitor import MediaMonitor
 from app.gui.preferences import PreferencesDialog, cache_budget_bytes
 from app.gui.save_image import ImageSaver
@@ -49,6 +51,7 @@ from app.gui.viewer_page import ViewerPage
 from app.imaging.frame_cache import FrameCache
 from app.imaging.slices import SeriesSlices
 from app.services.accounts_service import AccountsService
+from app.services.annotation_values import file_images
 from app.services.audit import unrecorded
 from app.services.gsps_view import DiscPresentationStates
 from app.services.library_service import LibraryService
@@ -74,6 +77,7 @@ class MainWindow(QMainWindow):
     action_wl_mode: QAction
     action_save_image: QAction
     action_copy_image: QAction
+    action_measurements: QAction  # View > Measurements list (the dock's own toggle)
     recent_menu: QMenu
     window_menu: QMenu
 
@@ -155,6 +159,13 @@ class MainWindow(QMainWindow):
         self.presentation_states.annotations_changed.connect(self.viewport.set_annotations)
         self.presentation_states.message.connect(self.summary.setText)
         self.presentation_menu = PresentationStateMenu(self.presentation_states, self)
+        # The side list of measurements: set_document gives it the study's annotations.
+        self.measurement_panel = MeasurementPanel(self.viewer, self.settings, self)
+        self.measurement_panel.message.connect(self.summary.setText)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.measurement_panel)
+        self.measurement_panel.hide()
+        self.action_measurements = self.measurement_panel.toggleViewAction()
+        self.action_measurements.setText(self.tr("&Measurements list"))
         build_menus(self)
         self._refresh_recent()
         self.page.play_button.setDefaultAction(self.action_play)
@@ -235,11 +246,24 @@ class MainWindow(QMainWindow):
             self.summary.setText(self.tr("That study is no longer in the library."))
             return
         self._start_session(OpenSource("library", root, uid), tuple(refs))
+        self._list_saved_measurements(uid, root, refs)
+
+    def _list_saved_measurements(self, uid: str, root: Path, refs: list[InstanceRef]) -> None:
+        """The side list shows the library study's saved measurements, measured on its
+        stored files (a disc's study has none saved: the list starts empty)."""
+        try:
+            document = self.library.annotation_document(uid)
+        except LibraryError as exc:
+            self.summary.setText(str(exc))
+            return
+        images = file_images({ref.sop_instance_uid: root / ref.path for ref in refs})
+        self.measurement_panel.set_document(document, images)
 
     def _start_session(self, source: OpenSource, known: tuple[InstanceRef, ...]) -> None:
         self.show_viewer()
         self._close_session()
         self.page.problem_bar.set_groups([])
+        self.measurement_panel.set_document(None)
         self.image_shown = False
         self.viewer.open_source(source)
         shown = source.label if source.kind == "library" else str(source.path)
