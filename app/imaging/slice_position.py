@@ -56,7 +56,7 @@ def slice_geometry(header: Dataset, frame: int = 0) -> SliceGeometry:
     position = None
     for groups in _functional_groups(header, frame):
         planes = element_value(groups, "PlanePositionSequence")
-        if planes:
+        if isinstance(planes, Sequence) and planes:
             try:
                 position = _three_floats(element_value(planes[0], "ImagePositionPatient"))
             except Exception:  # a damaged sequence item is no position
