@@ -278,7 +278,7 @@ class CompareModel:
 
     def _stack_of(self, pane: int) -> StackPositions | None:
         slices = self.viewers[pane].slices
-        if slices is None or not self._geometry[pane]:
+        if slices is None:
             return None
         geometry = self._geometry[pane]
         return stack_positions([geometry.get(s.key) for s in slices.slices])

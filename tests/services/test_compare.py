@@ -238,6 +238,8 @@ def test_geometry_for_another_series_is_ignored() -> None:
     model.show(0, THIS_YEAR, patients, series)
     model.set_geometry(0, "9.9", _geometry(series, [0.0, 1.0]))
     assert model.links().panes[0].state == "waiting"
+    model.set_geometry(0, "2.1", {})  # no file could be read
+    assert model.links().panes[0].state == "unlinkable"
 
 
 def test_series_geometry_reads_each_header_and_skips_unreadable_files() -> None:
@@ -255,3 +257,25 @@ def test_series_geometry_reads_each_header_and_skips_unreadable_files() -> None:
     found = series_geometry(header, series)
     assert sorted(found) == [("2.1/0", 0), ("2.1/2", 0)]
     assert found[("2.1/2", 0)] == SliceGeometry((0.0, 0.0, 6.0), AXIAL, None, "1.2.3")
+
+
+def test_frames_of_multiframe_files_are_placed_one_by_one() -> None:
+    # Series A: one enhanced file of 4 frames, 2 mm apart; B: single frames 1 mm apart.
+    ref = InstanceRef(path="mf/1", sop_instance_uid="mf.1", patient_id="ID-7",
+                      study_instance_uid="1.1", series_instance_uid="4.1", modality="MR",
+                      series_number=4, instance_number=1, number_of_frames=4)
+    patients = build_tree([ref])
+    multi = patients[0].studies[0].series[0]
+    model = CompareModel()
+    model.show(0, THIS_YEAR, patients, multi)
+    model.set_geometry(0, "4.1", {("mf/1", f): SliceGeometry((0.0, 0.0, 2.0 * f), AXIAL, None,
+                                                             "FOR-1") for f in range(4)})
+    patients_b, single = _series("3.1", 7)
+    model.show(1, THIS_YEAR, patients_b, single)
+    model.set_geometry(1, "3.1", _geometry(single, [float(z) for z in range(7)]))
+    a, b = model.viewers
+    assert a.count == 4
+    a.go_to(3)  # frame 3: 6 mm
+    assert b.index == 6
+    b.go_to(2)
+    assert a.index == 1
