@@ -86,6 +86,7 @@ def build_menus(w: "MainWindow") -> None:
     view = bar.addMenu(w.tr("&View"))
     w.action_library = add_action(w, view, w.tr("&Library"), "Ctrl+B", w.toggle_library,
                                   checkable=True)
+    add_action(w, view, w.tr("&Compare side by side"), "Ctrl+K", w.show_compare)
     view.addSeparator()
     add_action(w, view, w.tr("Zoom &in"), "Ctrl+=", lambda: v.zoom_by(1.25))
     add_action(w, view, w.tr("Zoom &out"), "Ctrl+-", lambda: v.zoom_by(0.8))

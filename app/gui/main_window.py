@@ -33,6 +33,7 @@ from app.gui.about import about_html
 from app.gui.account_dialog import change_accounts
 from app.gui.actions import build_menus, fill_window_menu, key_help
 from app.gui.browser import SeriesBrowser
+from app.gui.compare_view import ComparePage, show_compare
 from app.gui.copies import Copies
 from app.gui.gsps_menu import PresentationStateMenu
 from app.gui.import_dialog import ImportDialog
@@ -98,6 +99,7 @@ class MainWindow(QMainWindow):
         self._stop_requests: list[Callable[[], None]] = []
         self.image_shown = False
         self._tag_browser: TagBrowser | None = None
+        self.compare_page: ComparePage | None = None  # made on first use (View > Compare)
         self._temp_dir = tempfile.TemporaryDirectory(prefix="lightbox-")
 
         self.page = ViewerPage(self.viewer, Path(self._temp_dir.name))
@@ -219,6 +221,10 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentWidget(self.page)
         self.browser_dock.show()
         self.action_library.setChecked(False)
+
+    def show_compare(self) -> None:
+        """View > Compare side by side (see app.gui.compare_view)."""
+        show_compare(self)
 
     def toggle_library(self) -> None:
         if self.pages.currentWidget() is self.library_view:
@@ -517,6 +523,8 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.monitor.stop()
         self._close_session()
+        if self.compare_page is not None:
+            self.compare_page.close_sessions()
         self.presentation_states.close()
         self.viewer.close()
         self._temp_dir.cleanup()
