@@ -195,6 +195,21 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX annotations_study ON annotations(study_uid, position);
     """,
+    # 9: what the user decided about two patient identities that may be one person
+    # ("maybe the same patient — please confirm", services.priors): 'same' or
+    # 'different'. Each side is a hash of (Patient ID, issuer, name, birth date), the
+    # pair in sorted order, so the table names nobody. Records are never merged: a
+    # decision only changes which earlier studies are offered for comparison.
+    """
+    CREATE TABLE patient_links (
+        first_key TEXT NOT NULL,
+        second_key TEXT NOT NULL,
+        decision TEXT NOT NULL CHECK (decision IN ('same', 'different')),
+        decided_at TEXT NOT NULL,
+        PRIMARY KEY (first_key, second_key),
+        CHECK (first_key < second_key)
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
