@@ -24,7 +24,10 @@ that both number from 1). So two records are classified, never merged:
 Names are compared after normalisation: each DICOM PN group (alphabetic = ideographic =
 phonetic) on its own; components split at ``^`` (family, given, middle, prefix, suffix);
 case, accents (é = e), full-width forms, punctuation (O'Neil = ONEIL, Jean-Luc = JEAN
-LUC) and extra spaces are ignored. Middle names are ignored when one side has none or
+LUC) and extra spaces are ignored. A typo (one letter wrong, missing, extra, or two
+swapped) makes names ``close``, only in scripts spelled letter by letter: in Chinese or
+Japanese characters one character is another name. Twins with names one letter apart are
+``close`` too: that is why a close name is only ever a question. Middle names are ignored when one side has none or
 one is the initial of the other; prefixes and suffixes always. Groups are compared only
 where both names have them: the ideographic groups of two Japanese names decide even
 when their romanisations differ (Tarou / Taro); a name with only an ideographic group and
@@ -167,10 +170,19 @@ def _edits_within_one(a: str, b: str) -> bool:
     return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
 
 
+def _spelled(text: str) -> bool:
+    """True for names spelled letter by letter (Latin, Greek, Cyrillic...), where one
+    wrong letter is a typo; in ideographic and syllabic scripts (from U+2E80: CJK, kana,
+    Hangul syllables) one character is another name (太郎 and 次郎 are brothers)."""
+    return all(ord(c) < 0x2E80 for c in text)
+
+
 def _middles_agree(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     if not a or not b:
         return True
-    return all(x.startswith(y) or y.startswith(x) for x, y in zip(a, b, strict=False))
+    # Equal, or one is the initial of the other ("PAUL" and "P").
+    return all(x == y or (min(len(x), len(y)) == 1 and x[0] == y[0])
+               for x, y in zip(a, b, strict=False))
 
 
 def _initial_of(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
@@ -191,17 +203,19 @@ def _compare_group(a: _Name, b: _Name) -> NameAgreement:
         if set(a.core) <= set(words_b) or set(b.core) <= set(words_a):
             return "close"
         return "different"
-    if a.family == b.family and a.given == b.given:
+    # Family names compared without their inner spaces: O'NEIL, O NEIL and ONEIL.
+    family_a, family_b = "".join(a.family), "".join(b.family)
+    if family_a == family_b and a.given == b.given:
         return "same" if _middles_agree(a.middle, b.middle) else "close"
-    if a.family == b.family and _initial_of(a.given, b.given):
+    if family_a == family_b and _initial_of(a.given, b.given):
         return "close"
     if a.core and a.family == b.given and a.given == b.family:
         return "close"  # Family and given name swapped.
     if a.given == b.given and a.family and b.family and (
             set(a.family) <= set(b.family) or set(b.family) <= set(a.family)):
         return "close"  # One of two family names missing ("GARCIA LOPEZ" / "GARCIA").
-    if len(a.core) == len(b.core) and a.core and _edits_within_one(" ".join(a.core),
-                                                                   " ".join(b.core)):
+    if family_a and family_b and _spelled(family_a + family_b) and _edits_within_one(f"{family_a} {' '.join(a.given)}",
+                                                   f"{family_b} {' '.join(b.given)}"):
         return "close"  # One typo in the family or given name.
     return "different"
 
@@ -210,11 +224,15 @@ def compare_names(a: str, b: str) -> NameAgreement:
     """How far two DICOM Person Names agree: ``same`` (after normalisation, middle names
     compatible), ``close`` (worth asking: a typo, an initial, swapped or partly missing
     names) or ``different`` (including names that share no PN group to compare)."""
-    verdicts = [_compare_group(x, y) for x, y in zip(_groups(a), _groups(b), strict=True)
-                if x is not None and y is not None]
+    pairs = list(zip(_groups(a), _groups(b), strict=True))
+    verdicts = [_compare_group(x, y) for x, y in pairs if x is not None and y is not None]
     if not verdicts:
         return "different"
-    # The ideographic group outranks a romanisation that differs by a letter or two.
+    ideographic = pairs[1]
+    if ideographic[0] is not None and ideographic[1] is not None and \
+            _compare_group(*ideographic) == "same" and "different" not in verdicts:
+        # The same characters outrank a romanisation that differs (Tarou / Taro).
+        return "same"
     if "different" in verdicts:
         return "different" if verdicts.count("different") == len(verdicts) else "close"
     return "same" if all(v == "same" for v in verdicts) else "close"

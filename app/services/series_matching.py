@@ -75,9 +75,10 @@ def plane_of(orientation: Sequence[float] | None) -> Plane:
 
 
 def describe_plane(plane: Plane) -> str:
-    """The plane in plain words (``""`` when unknown)."""
-    return {"axial": "cross-sections (axial)", "coronal": "front view (coronal)",
-            "sagittal": "side view (sagittal)", "oblique": "tilted (oblique)"}.get(plane, "")
+    """The plane in plain words, for images of it ("cross-sections (axial)"; ``""`` when
+    unknown)."""
+    return {"axial": "cross-sections (axial)", "coronal": "front views (coronal)",
+            "sagittal": "side views (sagittal)", "oblique": "tilted (oblique)"}.get(plane, "")
 
 
 # Spellings of one body part that mean the same.
@@ -139,7 +140,7 @@ def _reason(current: SeriesRecord, prior: SeriesRecord) -> str:
                           f"{prior.body_part.strip().lower()})")
     if current.plane and prior.plane:
         if current.plane == prior.plane:
-            same.append(f"same direction ({describe_plane(current.plane)})")
+            same.append(f"both {describe_plane(current.plane)}")
         else:
             differ.append(f"direction ({current.plane} / {prior.plane})")
     likeness = _description_likeness(current.description, prior.description)
