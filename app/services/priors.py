@@ -9,9 +9,11 @@ that both number from 1). So two records are classified, never merged:
     empty: most discs carry no Issuer of Patient ID), the names agree (see below), and the
     birth dates and sexes do not contradict (equal, or missing on one side).
 ``suggested`` ("maybe the same patient — please confirm")
-    - same Patient ID and issuer, but the name or birth date or sex differs (a changed
-      family name, a typing mistake at the desk): the ID says "same", the rest doubts it;
-    - same Patient ID, issuer unknown, names that differ, but the same birth date;
+    - same Patient ID and issuers that do not contradict, but the name, birth date or
+      sex differs (a changed family name, a typing mistake at the desk): the ID says
+      "same", the rest doubts it. Except when no issuer vouches on both sides, the names
+      are unlike and the birth dates are not the same: that is two sites numbering their
+      patients alike, two people (``different``);
     - different or missing IDs (or the same ID under two different issuers, which
       is two sites' numbers that happen to agree): the same birth date, present on both,
       and names that agree or are close (one typo, an initial for a given name, family
@@ -24,14 +26,15 @@ that both number from 1). So two records are classified, never merged:
 Names are compared after normalisation: each DICOM PN group (alphabetic = ideographic =
 phonetic) on its own; components split at ``^`` (family, given, middle, prefix, suffix);
 case, accents (é = e), full-width forms, punctuation (O'Neil = ONEIL, Jean-Luc = JEAN
-LUC) and extra spaces are ignored. A typo (one letter wrong, missing, extra, or two
-swapped) makes names ``close``, only in scripts spelled letter by letter: in Chinese or
-Japanese characters one character is another name. Twins with names one letter apart are
-``close`` too: that is why a close name is only ever a question. Middle names are ignored when one side has none or
-one is the initial of the other; prefixes and suffixes always. Groups are compared only
-where both names have them: the ideographic groups of two Japanese names decide even
-when their romanisations differ (Tarou / Taro); a name with only an ideographic group and
-one with only an alphabetic group cannot be compared (not suggested).
+LUC) and extra spaces are ignored. Middle names are ignored when one side has none or
+one is the initial of the other; prefixes and suffixes always. A typo (one letter wrong,
+missing, extra, or two swapped) makes names ``close``, only in scripts spelled letter by
+letter: in Chinese or Japanese characters one character is another name. Twins with names
+one letter apart are ``close`` too: that is why a close name is only ever a question.
+Groups are compared only where both names have them: the same ideographic group makes
+two Japanese names the same even when their romanisations differ (Tarou / Taro); a name
+with only an ideographic group and one with only an alphabetic group cannot be compared
+(not suggested).
 
 What the user decides overrides the rules: a confirmed pair is ``confirmed``, a rejected
 pair ``different`` (also when the IDs alone said ``same``) and is never suggested again.
@@ -214,8 +217,10 @@ def _compare_group(a: _Name, b: _Name) -> NameAgreement:
     if a.given == b.given and a.family and b.family and (
             set(a.family) <= set(b.family) or set(b.family) <= set(a.family)):
         return "close"  # One of two family names missing ("GARCIA LOPEZ" / "GARCIA").
-    if family_a and family_b and _spelled(family_a + family_b) and _edits_within_one(f"{family_a} {' '.join(a.given)}",
-                                                   f"{family_b} {' '.join(b.given)}"):
+    spelled_a = f"{family_a} {' '.join(a.given)}"
+    spelled_b = f"{family_b} {' '.join(b.given)}"
+    if family_a and family_b and _spelled(spelled_a + spelled_b) and \
+            _edits_within_one(spelled_a, spelled_b):
         return "close"  # One typo in the family or given name.
     return "different"
 
@@ -228,9 +233,10 @@ def compare_names(a: str, b: str) -> NameAgreement:
     verdicts = [_compare_group(x, y) for x, y in pairs if x is not None and y is not None]
     if not verdicts:
         return "different"
-    ideographic = pairs[1]
-    if ideographic[0] is not None and ideographic[1] is not None and \
-            _compare_group(*ideographic) == "same" and "different" not in verdicts:
+    ideographic_a, ideographic_b = pairs[1]
+    if ideographic_a is not None and ideographic_b is not None and \
+            _compare_group(ideographic_a, ideographic_b) == "same" and \
+            "different" not in verdicts:
         # The same characters outrank a romanisation that differs (Tarou / Taro).
         return "same"
     if "different" in verdicts:
