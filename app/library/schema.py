@@ -199,9 +199,10 @@ MIGRATIONS: tuple[str, ...] = (
     # ("maybe the same patient — please confirm", services.priors): 'same' or
     # 'different'. Each side is a hash of (Patient ID, issuer, name, birth date), the
     # pair in sorted order, so the table names nobody. Records are never merged: a
-    # decision only changes which earlier studies are offered for comparison.
+    # decision only changes which earlier studies are offered for comparison. (IF NOT
+    # EXISTS: tests rebuild older versions by dropping only that version's table.)
     """
-    CREATE TABLE patient_links (
+    CREATE TABLE IF NOT EXISTS patient_links (
         first_key TEXT NOT NULL,
         second_key TEXT NOT NULL,
         decision TEXT NOT NULL CHECK (decision IN ('same', 'different')),
