@@ -112,6 +112,9 @@ class MainWindow(QMainWindow):
 
         self.library_view = LibraryView(self.privacy)
         self.library_view.open_requested.connect(self.open_study)
+        # Until there is a side-by-side view, "Compare with previous" opens the earlier
+        # study (LibraryService.matching_series says which series go together).
+        self.library_view.compare_requested.connect(lambda _current, prior: self.open_study(prior))
         self.transfers = Transfers(self, self.settings, self.privacy, self.open_path)
         self.transfers.library_changed.connect(self.library_view.refresh)
         self.library_view.import_requested.connect(self.transfers.import_folder)

@@ -10,6 +10,7 @@ libraries stay as they are, and every library answers alike.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pydicom
@@ -29,9 +30,10 @@ from app.services.priors import (
     pair_key,
 )
 from app.services.series_matching import SeriesMatch, SeriesRecord, match_series, plane_of
-from app.services.viewer_text import display_date, display_name
+from app.services.viewer_text import display_date, display_name, display_text
 
-__all__ = ["PriorStudy", "confirmation_question", "decide", "prior_studies",
+__all__ = ["PriorStudy", "compare_action_state", "confirmation_question", "decide",
+           "prior_studies",
            "study_patient", "study_series_matches"]
 
 _STUDY_TAGS = ["PatientID", "IssuerOfPatientID", "PatientName", "PatientBirthDate",
@@ -180,19 +182,38 @@ def study_series_matches(library: Library, current_uid: str,
                         _series_records(library, prior_uid))
 
 
-def _who(patient: PatientRecord) -> str:
+def _who(patient: PatientRecord, show: Callable[[str], str]) -> str:
     name = display_name(patient.name) or display_name(
         next((g for g in patient.name.split("=") if g), "")) or "(no name)"
     born = normal_birth_date(patient.birth_date)
-    text = f"{name}, born {display_date(born)}" if born else f"{name}, birth date unknown"
+    text = (f"{show(name)}, born {show(display_date(born))}" if born
+            else f"{show(name)}, birth date unknown")
     where = f" at {patient.issuer.strip()}" if patient.issuer.strip() else ""
-    ident = f"ID {patient.patient_id.strip()}{where}" if patient.patient_id.strip() \
+    ident = f"ID {show(patient.patient_id.strip())}{where}" if patient.patient_id.strip() \
         else "no patient ID"
     return f"{text} ({ident})"
 
 
-def confirmation_question(prior: PriorStudy) -> str:
-    """What to ask before a suggested prior is used, in plain words."""
-    return (f"These may be the same person: {_who(prior.current_patient)} and "
-            f"{_who(prior.patient)}. {prior.reason} Are they the same person?")
+def confirmation_question(prior: PriorStudy, show: Callable[[str], str] = str) -> str:
+    """What to ask before a suggested prior is used, in plain words; ``show`` passes
+    each name, ID and birth date (``Privacy.show`` hides them on a shared screen)."""
+    return (f"These may be the same person: {_who(prior.current_patient, show)} and "
+            f"{_who(prior.patient, show)}. {prior.reason} Are they the same person?")
 
+
+def compare_action_state(priors: list[PriorStudy] | None) -> tuple[bool, str]:
+    """Whether "Compare with previous" can be offered for a study with these priors
+    (None: not known yet, or not one study selected), and its tooltip: what it opens,
+    or why there is nothing to compare with."""
+    if priors is None:
+        return False, "Select one study to compare it with an earlier one of the patient."
+    if not priors:
+        return False, "There is no earlier study of this patient in the library."
+    first = priors[0]
+    when = display_date(first.row.study_date)
+    what = display_text(first.row.study_description)
+    study = f"the study of {when}" + (f" ({what})" if what else "")
+    if first.needs_confirmation:
+        return True, (f"Opens this study beside {study}, after you confirm that it is the "
+                      "same person.")
+    return True, f"Opens this study beside {study}."
