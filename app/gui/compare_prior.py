@@ -1,16 +1,28 @@
 """"Compare with previous" in the library: finds the earlier study of the selected one
 (services.priors decides; this only asks and passes on), asks about a study that may be
-the same person, and says which pair to open."""
+the same person, and opens the pair on the compare page, the best matching series
+(services.series_matching) side by side."""
 
 from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from app.core.models import InstanceRef, SeriesNode, build_tree
+from app.gui.compare_view import SeriesOffer, find_series, show_compare
 from app.gui.tasks import GeneratorTask, run_in_background
 from app.services.library_service import LibraryService
 from app.services.prior_lookup import PriorStudy, compare_action_state, confirmation_question
 from app.services.privacy import Privacy
+from app.services.series_matching import SeriesMatch
+from app.services.viewer_model import OpenSource
+
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
+
+Contents = tuple[Path, list[InstanceRef]]
 
 
 class ComparePrior(QObject):
@@ -97,3 +109,48 @@ class ComparePrior(QObject):
         box.exec()
         clicked = box.clickedButton()
         return True if clicked is same else False if clicked is different else None
+
+
+def _offer(uid: str, contents: Contents) -> SeriesOffer:
+    root, refs = contents
+    return SeriesOffer(OpenSource("library", root, uid), tuple(refs), build_tree(tuple(refs)))
+
+
+def _first_series(offer: SeriesOffer) -> SeriesNode | None:
+    return next((series for patient in offer.patients for study in patient.studies
+                 for series in study.series), None)
+
+
+def open_pair(window: "MainWindow", current_uid: str, prior_uid: str) -> GeneratorTask:
+    """Show two library studies on the compare page: the best matching pair of series
+    (the current study's on the left), or each study's first series when none match;
+    the reason goes to the status bar. Keep the returned task while it runs."""
+    library = window.library
+
+    def read() -> tuple[Contents, Contents, list[SeriesMatch]]:
+        return (library.study_contents(current_uid), library.study_contents(prior_uid),
+                library.matching_series(current_uid, prior_uid))
+
+    def show(found: tuple[Contents, Contents, list[SeriesMatch]]) -> None:
+        current_contents, prior_contents, matches = found
+        if not current_contents[1] or not prior_contents[1]:
+            window.summary.setText(window.tr("That study is no longer in the library."))
+            return
+        current, prior = _offer(current_uid, current_contents), _offer(prior_uid,
+                                                                        prior_contents)
+        left, right = _first_series(current), _first_series(prior)
+        reason = ""
+        if matches:
+            best = matches[0]
+            left = find_series(current.patients, best.current.series_uid) or left
+            right = find_series(prior.patients, best.prior.series_uid) or right
+            reason = best.reason
+        if left is None or right is None:
+            return
+        page = show_compare(window)
+        page.show_series(0, current, left)
+        page.show_series(1, prior, right)
+        window.summary.setText(window.tr(reason) if reason else window.tr(
+            "No series of the earlier study matches this one's; drag one from the list."))
+
+    return run_in_background(read, show, window.summary.setText)

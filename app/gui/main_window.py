@@ -112,9 +112,8 @@ class MainWindow(QMainWindow):
 
         self.library_view = LibraryView(self.privacy)
         self.library_view.open_requested.connect(self.open_study)
-        # Until there is a side-by-side view, "Compare with previous" opens the earlier
-        # study (LibraryService.matching_series says which series go together).
-        self.library_view.compare_requested.connect(lambda _current, prior: self.open_study(prior))
+        self.library_view.compare_requested.connect(self.compare_with_previous)
+        self._prior_task: GeneratorTask | None = None
         self.transfers = Transfers(self, self.settings, self.privacy, self.open_path)
         self.transfers.library_changed.connect(self.library_view.refresh)
         self.library_view.import_requested.connect(self.transfers.import_folder)
@@ -224,6 +223,13 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentWidget(self.page)
         self.browser_dock.show()
         self.action_library.setChecked(False)
+
+    def compare_with_previous(self, current_uid: str, prior_uid: str) -> None:
+        """Library > Compare with previous: the two studies side by side on the compare
+        page, their best matching series first (see app.gui.compare_prior)."""
+        from app.gui.compare_prior import open_pair
+
+        self._prior_task = open_pair(self, current_uid, prior_uid)
 
     def show_compare(self) -> None:
         """View > Compare side by side (see app.gui.compare_view)."""

@@ -140,19 +140,32 @@ def test_the_question_hides_who_it_is_on_a_shared_screen(
     assert text.startswith(f"These may be the same person: {HIDDEN_TEXT}, born {HIDDEN_TEXT}")
 
 
-def test_the_window_opens_the_earlier_study(window: MainWindow, qtbot: QtBot,
-                                            tmp_path: Path, lightbox_home: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_window_shows_both_studies_side_by_side(window: MainWindow, qtbot: QtBot,
+                                                    tmp_path: Path,
+                                                    lightbox_home: Path) -> None:
     _service, uids = _library(tmp_path / "discs", lightbox_home)
-    opened: list[str] = []
-    monkeypatch.setattr(window, "open_study", opened.append)
-    window.library_view.refresh()
-    qtbot.waitUntil(lambda: len(window.library_view.rows) == 4, timeout=TIMEOUT)
-    _select(window.library_view, uids["before"])
-    qtbot.waitUntil(lambda: window.library_view.compare.priors is not None, timeout=TIMEOUT)
-    assert not window.library_view.compare_button.isEnabled()
-    _select(window.library_view, uids["now"])
-    qtbot.waitUntil(window.library_view.compare_button.isEnabled, timeout=TIMEOUT)
-    window.library_view.compare.ask = lambda _prior: False
-    window.library_view.compare_button.click()
-    assert opened == [uids["before"]]
+    view = window.library_view
+    view.refresh()
+    qtbot.waitUntil(lambda: len(view.rows) == 4, timeout=TIMEOUT)
+    _select(view, uids["before"])
+    qtbot.waitUntil(lambda: view.compare.priors is not None, timeout=TIMEOUT)
+    assert not view.compare_button.isEnabled()
+    _select(view, uids["now"])
+    qtbot.waitUntil(view.compare_button.isEnabled, timeout=TIMEOUT)
+    view.compare.ask = lambda _prior: False
+    view.compare_button.click()
+    qtbot.waitUntil(lambda: window.compare_page is not None
+                    and window.compare_page.compare.viewers[1].series is not None,
+                    timeout=TIMEOUT)
+    assert window.compare_page is not None
+    assert window.pages.currentWidget() is window.compare_page
+    left, right = (window.compare_page.compare.viewers[i].series for i in (0, 1))
+    assert left is not None and right is not None
+    # The main series of each study, not the scouts: the best matching pair.
+    assert (left.series_description, left.instances[0].study_instance_uid) == (
+        "AXIAL 400MM SOFT TISSUE", uids["now"])
+    assert (right.series_description, right.instances[0].study_instance_uid) == (
+        "AXIAL 400MM SOFT TISSUE", uids["before"])
+    assert window.summary.text() == (
+        "Same kind of scan (CT), same body part (chestabdpelvis), both cross-sections "
+        "(axial), same description.")
