@@ -80,6 +80,7 @@ def build_menus(w: "MainWindow") -> None:
     edit.addAction(w.action_copy_image)
     w.viewport.addAction(w.action_copy_image)
     w.images.watch(w.action_save_image, w.action_copy_image)
+    w.annotation_tools.add_edit_actions(edit)
     for menu in (file_menu, edit):
         menu.setToolTipsVisible(True)
 
@@ -130,6 +131,8 @@ def build_menus(w: "MainWindow") -> None:
                                checkable=True)
     add_action(w, image, w.tr("Play &faster"), "]", lambda: v.set_fps(v.fps + 2))
     add_action(w, image, w.tr("Play &slower"), "[", lambda: v.set_fps(v.fps - 2))
+
+    w.annotation_tools.add_measure_menu(bar)
 
     help_menu = bar.addMenu(w.tr("&Help"))
     add_action(w, help_menu, w.tr("&Keys and how to use this window"), "F1", w.show_help)

@@ -31,6 +31,7 @@ from app.core.models import InstanceRef, PatientNode, Problem
 from app.gui.about import about_html
 from app.gui.account_dialog import change_accounts
 from app.gui.actions import build_menus, fill_window_menu, key_help
+from app.gui.annotation_tools import AnnotationTools
 from app.gui.browser import SeriesBrowser
 from app.gui.copies import Copies
 from app.gui.gsps_menu import PresentationStateMenu
@@ -49,6 +50,7 @@ from app.gui.viewer_page import ViewerPage
 from app.imaging.frame_cache import FrameCache
 from app.imaging.slices import SeriesSlices
 from app.services.accounts_service import AccountsService
+from app.services.annotation_session import AnnotationSession
 from app.services.audit import unrecorded
 from app.services.gsps_view import DiscPresentationStates
 from app.services.library_service import LibraryService
@@ -155,6 +157,10 @@ class MainWindow(QMainWindow):
         self.presentation_states.annotations_changed.connect(self.viewport.set_annotations)
         self.presentation_states.message.connect(self.summary.setText)
         self.presentation_menu = PresentationStateMenu(self.presentation_states, self)
+        # The user's own drawings: the study's document, the tool, the Measure menu.
+        self.annotation_session = AnnotationSession(self.viewer, self.library)
+        self.annotation_tools = AnnotationTools(self, self.annotation_session)
+        self.transfers.library_changed.connect(self.annotation_session.library_changed)
         build_menus(self)
         self._refresh_recent()
         self.page.play_button.setDefaultAction(self.action_play)
@@ -494,6 +500,7 @@ class MainWindow(QMainWindow):
         self.monitor.stop()
         self._close_session()
         self.presentation_states.close()
+        self.annotation_session.close()
         self.viewer.close()
         self._temp_dir.cleanup()
         super().closeEvent(event)
