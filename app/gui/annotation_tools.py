@@ -7,7 +7,7 @@ names and enabled state in step with the document on screen.
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar, QToolBar
 
@@ -60,6 +60,9 @@ class AnnotationTools:
         window.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
         session.tool_changed.connect(self._on_tool)
         session.changed.connect(lambda _none: self.refresh())
+        # A document tells its observers before its undo stack has the change: a change
+        # made elsewhere (the side list) is read again once the call is over.
+        session.changed.connect(lambda _none: QTimer.singleShot(0, self.refresh))
         session.message.connect(window.summary_text)
         window.pages.currentChanged.connect(
             lambda _index: self.toolbar.setVisible(window.pages.currentWidget() is window.page))

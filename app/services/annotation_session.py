@@ -462,6 +462,7 @@ class AnnotationSession:
         except AnnotationError as exc:
             self.message.emit(str(exc))
             return False
+        self.changed.emit(None)
         return True
 
     def selected(self) -> Annotation | None:
@@ -486,6 +487,7 @@ class AnnotationSession:
         self._reset_gesture()
         self.selected_id = ""
         self.document.delete(selected.id)
+        self.changed.emit(None)
         return True
 
     def cancel(self) -> bool:
@@ -506,14 +508,18 @@ class AnnotationSession:
         if self.document is None:
             return ""
         self._reset_gesture()
-        return self.document.undo()
+        done = self.document.undo()
+        self.changed.emit(None)
+        return done
 
     def redo(self) -> str:
         """Redo the last undone change; what was redone ("" when nothing)."""
         if self.document is None:
             return ""
         self._reset_gesture()
-        return self.document.redo()
+        done = self.document.redo()
+        self.changed.emit(None)
+        return done
 
     # -- what to draw ------------------------------------------------------------------
     def shown(self) -> tuple[Annotation, ...]:
@@ -597,6 +603,7 @@ class AnnotationSession:
             self.message.emit(str(exc))
             self.changed.emit(None)
             return None
+        self.changed.emit(None)  # The document told its observers before its undo stack.
         return annotation
 
     def _annotation(self, kind: str, points: tuple[Point, ...], image: OnScreen,
