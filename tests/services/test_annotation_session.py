@@ -12,8 +12,12 @@ from app.imaging.render import GreyFrame
 from app.services.annotation_hits import distance_to, handle_at, hit
 from app.services.annotation_session import UNCALIBRATED_MARK, AnnotationSession
 from app.services.annotations import Annotation, AnnotationDocument
+from app.services.importing import ImportReport
+from app.services.jobs import run_to_report
+from app.services.library_service import LibraryService
 from app.services.viewer_model import OpenSource, ViewerModel
 from app.services.viewing import LoadedFrame
+from tests.library.helpers import write_small_disc
 
 STUDY, SERIES = "1.2.3", "1.2.3.4"
 ROWS, COLUMNS = 40, 60
@@ -30,9 +34,9 @@ def _header(spacing: tuple[float, float] | None = (0.5, 0.5)) -> Dataset:
     return header
 
 
-def _ref(number: int) -> InstanceRef:
+def _ref(number: int, study: str = STUDY) -> InstanceRef:
     return InstanceRef(path=f"IMG{number}", sop_instance_uid=f"{SERIES}.{number}",
-                       sop_class_uid="1.2.840.10008.5.1.4.1.1.2", study_instance_uid=STUDY,
+                       sop_class_uid="1.2.840.10008.5.1.4.1.1.2", study_instance_uid=study,
                        series_instance_uid=SERIES, modality="CT", series_number=1,
                        instance_number=number)
 
@@ -43,13 +47,14 @@ def _frame(header: Dataset) -> GreyFrame:
     return GreyFrame(stored, grey_attributes(header, 0, "MONOCHROME2", False), "CT")
 
 
-def _session(spacing: tuple[float, float] | None = (0.5, 0.5), images: int = 2
+def _session(spacing: tuple[float, float] | None = (0.5, 0.5), images: int = 2,
+             library: LibraryService | None = None, study: str = STUDY
              ) -> tuple[AnnotationSession, ViewerModel]:
     header = _header(spacing)
     viewer = ViewerModel()
-    session = AnnotationSession(viewer, None, headers=lambda _ref: header)
+    session = AnnotationSession(viewer, library, headers=lambda _ref: header)
     viewer.open_source(OpenSource("medium", Path("/media/DISC")))
-    refs = [_ref(n) for n in range(images)]
+    refs = [_ref(n, study) for n in range(images)]
     viewer.set_tree(build_tree(refs))
     for ref in refs:
         loaded = LoadedFrame(_frame(header), 1, ref)
@@ -356,3 +361,33 @@ def test_a_failed_save_is_said_in_one_sentence() -> None:
     session.message.connect(messages.append)
     document.persist_to(failing)
     assert messages == ["The library is busy; your drawing is kept and saved later."]
+
+
+def test_a_disc_drawn_on_before_its_import_is_kept_in_the_library_after_it(
+    tmp_path: Path
+) -> None:
+    disc = write_small_disc(tmp_path / "disc")
+    study = run_to_report(LibraryService(tmp_path / "other").import_media(disc),
+                          ImportReport).study_instance_uids[0]
+    library = LibraryService(tmp_path / "home")
+    session, _viewer = _session(library=library, study=study)
+    assert session.document is not None and not session.document.persistent
+    length = _draw_length(session)
+    run_to_report(library.import_media(disc), ImportReport)
+    session.library_changed()
+    assert session.document.persistent
+    assert library.annotations(study) == [length]
+    _click(session, (20, 10))
+    assert session.delete_selected()
+    assert library.annotations(study) == []
+
+
+def test_a_study_already_in_the_library_brings_its_saved_drawings(tmp_path: Path) -> None:
+    disc = write_small_disc(tmp_path / "disc")
+    library = LibraryService(tmp_path / "home")
+    study = run_to_report(library.import_media(disc), ImportReport).study_instance_uids[0]
+    session, _viewer = _session(library=library, study=study)
+    length = _draw_length(session)
+    again, _viewer = _session(library=library, study=study)
+    assert again.document is not None and again.document.persistent
+    assert again.document.annotations == (length,)
