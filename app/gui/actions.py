@@ -65,6 +65,7 @@ def build_menus(w: "MainWindow") -> None:
                lambda: w.page.save_pdf())
     w.action_save_image = add_action(w, file_menu, w.tr("Save ima&ge as..."), "Ctrl+S",
                                      w.images.save_as)
+    file_menu.addAction(w.annotation_tools.save_gsps)
     file_menu.addSeparator()
     add_action(w, file_menu, w.tr("&Preferences..."), "Ctrl+,", w.preferences)
     add_action(w, file_menu, w.tr("&Accounts and PACS..."), None, w.change_accounts)

@@ -62,8 +62,9 @@ LABEL_CACHE = 512
 # The short mark drawn beside a value in pixels (the full sentence is in the side list).
 UNCALIBRATED_MARK = "px — uncalibrated"
 
-# The header of an image, for its calibration; an empty Dataset when it cannot be read.
-HeaderSource = Callable[[InstanceRef], Dataset]
+# The header of an image, for its calibration: a Dataset (empty when it cannot be read), or
+# None when it is not at hand yet (``header_loaded`` brings it later).
+HeaderSource = Callable[[InstanceRef], Dataset | None]
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,10 @@ class AnnotationSession:
     ``document_changed`` fires when it becomes another study's; ``changed`` fires when
     anything drawn may differ (the document, the selection, the shape being drawn, the
     tool); ``message`` carries a sentence for the status bar (a save that failed).
+
+    An image's header (for its pixel size) comes from ``headers`` when given, else from
+    the file when the medium is a folder; otherwise ``header_wanted`` asks the GUI to read
+    it in the background and hand it to ``header_loaded``; its values show then.
     """
 
     def __init__(self, viewer: ViewerModel, library: LibraryService | None = None,
@@ -119,6 +124,8 @@ class AnnotationSession:
         self.viewer = viewer
         self.library = library
         self._headers = headers if headers is not None else self._read_header
+        self.header_wanted: Event[InstanceRef] = Event()
+        self._headers_wanted: set[str] = set()
         self.document: AnnotationDocument | None = None
         self.document_changed: Event[AnnotationDocument | None] = Event()
         self.changed: Event[None] = Event()
@@ -174,6 +181,7 @@ class AnnotationSession:
         self._documents = {}
         self._labels.clear()
         self._header_cache.clear()
+        self._headers_wanted.clear()
         self._set_document(None)
 
     def _on_position(self, _index: int) -> None:
@@ -571,6 +579,8 @@ class AnnotationSession:
         if found is not None:
             return found
         header = self._header(image.instance)
+        if header is None:
+            return Label(())  # Until the header is read: no value rather than a wrong one.
         loaded = self.viewer.loaded
         frame = loaded.frame if loaded is not None else None
         values = frame if isinstance(frame, GreyFrame) else None
@@ -621,25 +631,38 @@ class AnnotationSession:
         self._edited = None
         self._target = None
 
-    def _header(self, instance: InstanceRef) -> Dataset:
-        header = self._header_cache.get(instance.sop_instance_uid)
+    def header_loaded(self, sop_instance_uid: str, header: Dataset) -> None:
+        """The header asked for by ``header_wanted`` (an empty Dataset when it could not
+        be read: values in pixels)."""
+        self._header_cache[sop_instance_uid] = header
+        self._labels = {k: v for k, v in self._labels.items() if k[1] != sop_instance_uid}
+        self.changed.emit(None)
+
+    def _header(self, instance: InstanceRef) -> Dataset | None:
+        uid = instance.sop_instance_uid
+        header = self._header_cache.get(uid)
         if header is None:
             try:
                 header = self._headers(instance)
             except (OSError, ValueError, LightboxError):
                 header = Dataset()
-            self._header_cache[instance.sop_instance_uid] = header
+            if header is None:
+                if uid not in self._headers_wanted:
+                    self._headers_wanted.add(uid)
+                    self.header_wanted.emit(instance)
+                return None
+            self._header_cache[uid] = header
         return header
 
-    def _read_header(self, instance: InstanceRef) -> Dataset:
-        """The header from the file, when the medium is a folder (a disc, the library);
-        an empty one (values in pixels) when it is inside an ISO or ZIP file."""
+    def _read_header(self, instance: InstanceRef) -> Dataset | None:
+        """The header from the file when the medium is a folder (a disc, the library);
+        None (ask the GUI) when it is inside an ISO or ZIP file."""
         source = self.viewer.source
         if source is None or not source.path.is_dir():
-            return Dataset()
+            return None
         path = Path(source.path) / instance.path
         if not path.is_file():
-            return Dataset()
+            return None
         return dcmread(path, stop_before_pixels=True, force=True)
 
 

@@ -2,16 +2,19 @@
 and flips; select, move, Delete, Ctrl+Z / Ctrl+Shift+Z; kept in the library; saved in a
 picture when asked."""
 
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
+from pydicom import dcmread
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from app.gui.main_window import MainWindow
+from app.imaging.presentation_state import read_gsps
 from app.imaging.viewport import to_image, to_view
 from app.services.annotations import Annotation
 from app.services.image_export import ExportOptions
@@ -199,8 +202,8 @@ def test_escape_drops_an_angle_under_way(window: MainWindow, qtbot: QtBot, ct_di
     qtbot.keyClick(window.viewport, Qt.Key.Key_Escape)
     _click(window, (90, 30))
     assert _annotations(window) == ()
-    assert not window.annotation_session.busy or \
-        len(window.annotation_session.preview().points) <= 2  # type: ignore[union-attr]
+    preview = window.annotation_session.preview()  # a new angle: its first point only
+    assert preview is not None and len(preview.points) == 1
 
 
 def test_drawings_are_kept_in_the_library_and_back_when_the_study_is_reopened(
@@ -256,3 +259,41 @@ def test_a_saved_picture_has_the_drawings_only_when_asked(
     assert green > 150 and blue > 150 and red < 120  # cyan
     # Far from the line the two pictures are the same.
     assert np.array_equal(with_drawings[y + 40, x], without[y + 40, x])
+
+
+def test_values_on_a_zip_disc_come_in_mm_once_the_header_is_read(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
+    disc = write_small_disc(tmp_path / "disc")
+    archive = Path(shutil.make_archive(str(tmp_path / "disc-copy"), "zip", disc))
+    _open(window, qtbot, archive)
+    window.annotation_tools.tool_actions["length"].trigger()
+    _drag(window, (2, 2), (40, 2))
+    (length,) = _annotations(window)
+    session = window.annotation_session
+    qtbot.waitUntil(lambda: bool(session.label(length).lines), timeout=TIMEOUT)
+    assert session.label(length).lines[0].endswith(" mm")
+    assert session.label(length).warning == ""
+
+
+def test_drawings_are_saved_as_a_presentation_state(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
+    disc = write_small_disc(tmp_path / "disc")
+    _open(window, qtbot, disc)
+    tools = window.annotation_tools
+    assert not tools.save_gsps.isEnabled()
+    tools.tool_actions["length"].trigger()
+    _drag(window, (2, 2), (40, 2))
+    (length,) = _annotations(window)
+    assert tools.save_gsps.isEnabled()
+    with qtbot.waitSignal(tools.presentation_state_saved, timeout=TIMEOUT) as saved:
+        assert tools.save_presentation_state_to(tmp_path / "drawings")
+    out = Path(saved.args[0])
+    assert out == tmp_path / "drawings.dcm"
+    state = read_gsps(dcmread(out))
+    drawn = state.for_image(length.sop_instance_uid)
+    assert drawn is not None
+    (graphic,) = drawn.graphics
+    assert graphic.label == window.annotation_session.label(length).lines[0]
+    assert window.summary.text().startswith("Saved the drawings as a presentation state")

@@ -391,3 +391,21 @@ def test_a_study_already_in_the_library_brings_its_saved_drawings(tmp_path: Path
     again, _viewer = _session(library=library, study=study)
     assert again.document is not None and again.document.persistent
     assert again.document.annotations == (length,)
+
+
+def test_a_header_not_at_hand_is_asked_for_once_and_the_value_shows_when_it_comes() -> None:
+    header = _header((0.5, 0.5))
+    viewer = ViewerModel()
+    session = AnnotationSession(viewer, None, headers=lambda _ref: None)
+    wanted: list[InstanceRef] = []
+    session.header_wanted.connect(wanted.append)
+    viewer.open_source(OpenSource("medium", Path("/media/disc.iso")))
+    ref = _ref(0)
+    viewer.set_tree(build_tree([ref]))
+    viewer.frame_loaded((ref.path, 0), LoadedFrame(_frame(header), 1, ref))
+    length = _draw_length(session)
+    assert session.label(length).lines == ()
+    assert session.label(length).lines == ()
+    assert wanted == [ref]
+    session.header_loaded(ref.sop_instance_uid, header)
+    assert session.label(length).lines == ("10 mm",)
