@@ -18,6 +18,8 @@ from PySide6.QtGui import (
     QPainter,
     QPainterPath,
     QPen,
+    QPolygonF,
+    QTransform,
 )
 from PySide6.QtWidgets import QInputDialog, QWidget
 
@@ -150,57 +152,60 @@ class AnnotationLayer(QObject):
         if not shown and preview is None:
             return
         rows, columns = frame.shape
-
-        def at(point: Point) -> QPointF:
-            x, y = to_view(point, (columns, rows), state, view, zoom)
-            return QPointF(x, y)
-
+        # Image to view is affine (zoom, quarter turns, flips, pan): one transform maps
+        # every path in one call instead of a Python call a point.
+        transform = _affine(lambda p: to_view(p, (columns, rows), state, view, zoom))
+        canvas = QRectF(0, 0, view[0], view[1])
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setFont(self.viewport.font())
         selected = self.session.selected_id
         for annotation in shown:
             chosen = annotation.id == selected
-            bounds = self._paint_shape(painter, annotation.kind, annotation.points, at,
+            bounds = self._paint_shape(painter, annotation.kind, annotation.points, transform,
                                        closed=True, selected=chosen)
-            if annotation.kind in ("text", "arrow") and annotation.text:
-                where = at(annotation.points[0]) if annotation.kind == "text" else (
-                    bounds.topRight() + QPointF(6, 0))
-                self._paint_lines(painter, where, Label((annotation.text,)))
+            if annotation.kind == "text":
+                anchor = transform.map(QPointF(*annotation.points[0]))
+                metrics = QFontMetricsF(painter.font())
+                self._paint_lines(painter, QRectF(anchor, anchor).adjusted(
+                    0, metrics.ascent() / 2, 0, metrics.ascent() / 2), canvas,
+                    Label((annotation.text,)), gap=5.0)
+            elif annotation.kind == "arrow":
+                if annotation.text:
+                    self._paint_lines(painter, bounds, canvas, Label((annotation.text,)))
             else:
-                self._paint_lines(painter, bounds.topRight() + QPointF(6, 0),
-                                  self.session.label(annotation))
+                self._paint_lines(painter, bounds, canvas, self.session.label(annotation))
             if chosen:
-                self._paint_handles(painter, [at(p) for p in handles(annotation)])
+                self._paint_handles(painter, [transform.map(QPointF(*p))
+                                              for p in handles(annotation)])
         if preview is not None and len(preview.points) >= 1:
-            bounds = self._paint_shape(painter, preview.kind, preview.points, at,
+            bounds = self._paint_shape(painter, preview.kind, preview.points, transform,
                                        closed=False, selected=False)
             label = self.session.preview_label()
             if label is not None:
-                self._paint_lines(painter, bounds.topRight() + QPointF(6, 0), label)
+                self._paint_lines(painter, bounds, canvas, label)
         painter.restore()
 
     def _paint_shape(self, painter: QPainter, kind: str, points: Sequence[Point],
-                     at: Callable[[Point], QPointF], closed: bool, selected: bool) -> QRectF:
+                     transform: QTransform, closed: bool, selected: bool) -> QRectF:
         """One shape; where it lies on the canvas."""
         path = QPainterPath()
         if kind == "text":
-            centre = at(points[0])
-            path.addEllipse(centre, 2.0, 2.0)
+            path.addEllipse(transform.map(QPointF(*points[0])), 2.0, 2.0)
         else:
             if kind == "rectangle" and len(points) == 2:
-                mapped, shut = [at(p) for p in rectangle_outline(points[0], points[1])], True
+                outline, shut = rectangle_outline(points[0], points[1]), True
             elif kind == "ellipse" and len(points) == 2:
-                mapped, shut = [at(p) for p in ellipse_outline(points[0], points[1])], True
+                outline, shut = ellipse_outline(points[0], points[1]), True
             else:
-                mapped, shut = [at(p) for p in points], kind == "freehand" and closed
-            path.moveTo(mapped[0])
-            for point in mapped[1:]:
-                path.lineTo(point)
+                outline, shut = tuple(points), kind == "freehand" and closed
+            path.addPolygon(QPolygonF([QPointF(x, y) for x, y in outline]))
             if shut:
                 path.closeSubpath()
-            if kind == "arrow" and len(mapped) == 2:
-                _arrow_head(path, mapped[0], mapped[1])
+            path = transform.map(path)
+            if kind == "arrow" and len(points) == 2:
+                _arrow_head(path, transform.map(QPointF(*points[0])),
+                            transform.map(QPointF(*points[1])))
         colour = SELECTED_COLOUR if selected else DRAWING_COLOUR
         for pen_colour, width in ((EDGE_COLOUR, 4.0), (colour, 2.0)):
             painter.setPen(QPen(pen_colour, width, Qt.PenStyle.SolidLine,
@@ -216,19 +221,40 @@ class AnnotationLayer(QObject):
                                     2 * HANDLE, 2 * HANDLE))
         painter.setBrush(Qt.BrushStyle.NoBrush)
 
-    def _paint_lines(self, painter: QPainter, where: QPointF, label: Label) -> None:
-        """Value lines in light cyan, then the warning in orange, each with a dark edge."""
-        metrics = QFontMetricsF(painter.font())
+    def _paint_lines(self, painter: QPainter, shape: QRectF, canvas: QRectF, label: Label,
+                     gap: float = 6.0) -> None:
+        """Value lines in light cyan, then the warning in orange, each with a dark edge:
+        right of the shape, or below it when the right would leave the canvas."""
         lines = [(line, LABEL_COLOUR) for line in label.lines]
         if label.warning:
             lines.append((label.warning, WARNING_COLOUR))
+        if not lines:
+            return
+        metrics = QFontMetricsF(painter.font())
+        width = max(metrics.horizontalAdvance(text) for text, _ in lines)
+        height = metrics.height() * len(lines)
+        x, y = shape.right() + gap, shape.top()
+        if x + width > canvas.right() - 2:  # No room on the right: below (or above) it.
+            x = max(canvas.left() + 2, min(shape.left(), canvas.right() - width - 2))
+            y = shape.bottom() + gap
+            if y + height > canvas.bottom() - 2:
+                y = shape.top() - gap - height
+        y = min(max(y, canvas.top() + 2), canvas.bottom() - height - 2)
         for row, (text, colour) in enumerate(lines):
-            baseline = where + QPointF(0, metrics.ascent() + row * metrics.height())
+            baseline = QPointF(x, y + metrics.ascent() + row * metrics.height())
             painter.setPen(EDGE_COLOUR)
             for dx, dy in OUTLINE:
                 painter.drawText(baseline + QPointF(dx, dy), text)
             painter.setPen(colour)
             painter.drawText(baseline, text)
+
+
+def _affine(to_canvas: Callable[[Point], tuple[float, float]]) -> QTransform:
+    """The affine transform that ``to_canvas`` is, from where it sends three points."""
+    ox, oy = to_canvas((0.0, 0.0))
+    ax, ay = to_canvas((1.0, 0.0))
+    bx, by = to_canvas((0.0, 1.0))
+    return QTransform(ax - ox, ay - oy, bx - ox, by - oy, ox, oy)
 
 
 def _arrow_head(path: QPainterPath, tail: QPointF, head: QPointF) -> None:
