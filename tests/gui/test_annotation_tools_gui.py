@@ -13,11 +13,13 @@ from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
+from app.core.errors import LibraryError
 from app.gui.main_window import MainWindow
+from app.gui.save_image import SaveImageDialog
 from app.imaging.presentation_state import read_gsps
 from app.imaging.viewport import to_image, to_view
 from app.services.annotations import Annotation
-from app.services.image_export import ExportOptions
+from app.services.image_export import DRAWINGS_OPTION, ExportOptions
 from app.services.importing import ImportReport
 from app.services.jobs import run_to_report
 from app.services.library_service import LibraryService
@@ -297,3 +299,29 @@ def test_drawings_are_saved_as_a_presentation_state(
     (graphic,) = drawn.graphics
     assert graphic.label == window.annotation_session.label(length).lines[0]
     assert window.summary.text().startswith("Saved the drawings as a presentation state")
+
+
+def test_a_failed_save_is_said_in_the_status_bar_and_the_drawing_kept(
+    window: MainWindow, qtbot: QtBot, ct_disc: Path
+) -> None:
+    _open(window, qtbot, ct_disc)
+    document = window.annotation_session.document
+    assert document is not None
+
+    def full_disk(_annotations: tuple[Annotation, ...]) -> None:
+        raise LibraryError("The library could not save your drawing; the disk is full.")
+
+    document.persist_to(full_disk)
+    window.annotation_tools.tool_actions["length"].trigger()
+    _drag(window, (40, 40), (120, 90))
+    assert window.summary.text() == "The library could not save your drawing; the disk is full."
+    assert len(_annotations(window)) == 1
+
+
+def test_the_save_dialog_offers_the_drawings_on_by_default(qtbot: QtBot) -> None:
+    dialog = SaveImageDialog((800, 600), (256, 256), names_hidden=False)
+    qtbot.addWidget(dialog)
+    assert dialog.drawings_box.text() == DRAWINGS_OPTION
+    assert dialog.options().drawings
+    dialog.drawings_box.setChecked(False)
+    assert not dialog.options().drawings
