@@ -8,11 +8,13 @@ it the left button's presses, moves and releases in image coordinates.
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
-from PySide6.QtCore import QObject, QPointF, QRectF, Qt
+from PySide6.QtCore import QObject, QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import (
     QColor,
     QFontMetricsF,
+    QImage,
     QKeyEvent,
     QMouseEvent,
     QPainter,
@@ -26,7 +28,7 @@ from PySide6.QtWidgets import QInputDialog, QWidget
 from app.imaging.viewport import ViewportState, to_image, to_view
 from app.services.annotation_hits import ellipse_outline, handles, rectangle_outline
 from app.services.annotation_session import AnnotationSession, Label, Outcome
-from app.services.annotations import Point
+from app.services.annotations import Annotation, Point
 
 DRAWING_COLOUR = QColor(0, 229, 255)
 SELECTED_COLOUR = QColor(140, 245, 255)
@@ -49,6 +51,8 @@ class AnnotationLayer(QObject):
         self.viewport = viewport
         self.session = session
         self.ask: Ask = self._ask
+        # The still annotations as last drawn: (what they were drawn for, where, picture).
+        self._cache: tuple[object, QPointF, QImage] | None = None
         session.changed.connect(lambda _none: viewport.update())
         session.tool_changed.connect(self._on_tool)
 
@@ -143,7 +147,11 @@ class AnnotationLayer(QObject):
     def paint(self, painter: QPainter, state: ViewportState, view: tuple[float, float],
               zoom: float) -> None:
         """The annotations of the frame on screen, the shape being drawn, and their values,
-        each image point mapped through ``state`` at ``zoom`` onto a ``view``-sized canvas."""
+        each image point mapped through ``state`` at ``zoom`` onto a ``view``-sized canvas.
+
+        The annotations that are not being changed are drawn once into a picture kept
+        until they, the selection or the geometry change: a window/level drag or a
+        repaint then costs one image draw, however many measurements there are."""
         frame = self.viewport.frame  # type: ignore[attr-defined]
         if frame is None:
             return
@@ -156,28 +164,23 @@ class AnnotationLayer(QObject):
         # every path in one call instead of a Python call a point.
         transform = _affine(lambda p: to_view(p, (columns, rows), state, view, zoom))
         canvas = QRectF(0, 0, view[0], view[1])
+        dragged = self.session.dragged_id
+        still = tuple(a for a in shown if a.id != dragged)
+        if still:
+            ratio = painter.device().devicePixelRatioF()
+            key = (still, self.session.selected_id, self.session.labels_revision,
+                   replace(state, voi=None, invert=False), view, zoom, ratio,
+                   self.viewport.font().key())
+            if self._cache is None or self._cache[0] != key:
+                self._cache = (key, *self._picture(still, transform, canvas, ratio))
+            _key, where, picture = self._cache
+            painter.drawImage(where, picture)
+        moving = tuple(a for a in shown if a.id == dragged)
+        if not moving and preview is None:
+            return
         painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        painter.setFont(self.viewport.font())
-        selected = self.session.selected_id
-        for annotation in shown:
-            chosen = annotation.id == selected
-            bounds = self._paint_shape(painter, annotation.kind, annotation.points, transform,
-                                       closed=True, selected=chosen)
-            if annotation.kind == "text":
-                anchor = transform.map(QPointF(*annotation.points[0]))
-                metrics = QFontMetricsF(painter.font())
-                self._paint_lines(painter, QRectF(anchor, anchor).adjusted(
-                    0, metrics.ascent() / 2, 0, metrics.ascent() / 2), canvas,
-                    Label((annotation.text,)), gap=5.0)
-            elif annotation.kind == "arrow":
-                if annotation.text:
-                    self._paint_lines(painter, bounds, canvas, Label((annotation.text,)))
-            else:
-                self._paint_lines(painter, bounds, canvas, self.session.label(annotation))
-            if chosen:
-                self._paint_handles(painter, [transform.map(QPointF(*p))
-                                              for p in handles(annotation)])
+        self._prepare(painter)
+        self._paint_annotations(painter, moving, transform, canvas)
         if preview is not None and len(preview.points) >= 1:
             bounds = self._paint_shape(painter, preview.kind, preview.points, transform,
                                        closed=False, selected=False)
@@ -185,6 +188,58 @@ class AnnotationLayer(QObject):
             if label is not None:
                 self._paint_lines(painter, bounds, canvas, label)
         painter.restore()
+
+    def _prepare(self, painter: QPainter) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setFont(self.viewport.font())
+
+    def _picture(self, annotations: tuple[Annotation, ...], transform: QTransform,
+                 canvas: QRectF, ratio: float) -> tuple[QPointF, QImage]:
+        """``annotations`` drawn on a transparent picture: where it goes, the picture (only
+        as large as the drawings)."""
+        image = QImage(math.ceil(canvas.width() * ratio), math.ceil(canvas.height() * ratio),
+                       QImage.Format.Format_ARGB32_Premultiplied)
+        image.setDevicePixelRatio(ratio)
+        image.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(image)
+        self._prepare(painter)
+        used = self._paint_annotations(painter, annotations, transform, canvas)
+        painter.end()
+        area = used.adjusted(-3, -3, 3, 3).intersected(canvas)
+        pixels = QRect(math.floor(area.left() * ratio), math.floor(area.top() * ratio),
+                       math.ceil(area.width() * ratio) + 1, math.ceil(area.height() * ratio) + 1)
+        cropped = image.copy(pixels)
+        cropped.setDevicePixelRatio(ratio)
+        return QPointF(pixels.left() / ratio, pixels.top() / ratio), cropped
+
+    def _paint_annotations(self, painter: QPainter, annotations: tuple[Annotation, ...],
+                           transform: QTransform, canvas: QRectF) -> QRectF:
+        """Each annotation, its value or label, and the selected one's handles; the area
+        drawn on."""
+        used = QRectF()
+        selected = self.session.selected_id
+        metrics = QFontMetricsF(painter.font())
+        for annotation in annotations:
+            chosen = annotation.id == selected
+            bounds = self._paint_shape(painter, annotation.kind, annotation.points, transform,
+                                       closed=True, selected=chosen)
+            used = used.united(bounds.adjusted(-HANDLE - 2, -HANDLE - 2, HANDLE + 2, HANDLE + 2))
+            if annotation.kind == "text":
+                anchor = transform.map(QPointF(*annotation.points[0]))
+                lowered = QRectF(anchor, anchor).adjusted(0, metrics.ascent() / 2,
+                                                          0, metrics.ascent() / 2)
+                text = self._paint_lines(painter, lowered, canvas, Label((annotation.text,)),
+                                         gap=5.0)
+            elif annotation.kind == "arrow":
+                text = self._paint_lines(painter, bounds, canvas, Label((annotation.text,))
+                                         ) if annotation.text else QRectF()
+            else:
+                text = self._paint_lines(painter, bounds, canvas, self.session.label(annotation))
+            used = used.united(text)
+            if chosen:
+                self._paint_handles(painter, [transform.map(QPointF(*p))
+                                              for p in handles(annotation)])
+        return used
 
     def _paint_shape(self, painter: QPainter, kind: str, points: Sequence[Point],
                      transform: QTransform, closed: bool, selected: bool) -> QRectF:
@@ -222,14 +277,14 @@ class AnnotationLayer(QObject):
         painter.setBrush(Qt.BrushStyle.NoBrush)
 
     def _paint_lines(self, painter: QPainter, shape: QRectF, canvas: QRectF, label: Label,
-                     gap: float = 6.0) -> None:
+                     gap: float = 6.0) -> QRectF:
         """Value lines in light cyan, then the warning in orange, each with a dark edge:
         right of the shape, or below it when the right would leave the canvas."""
         lines = [(line, LABEL_COLOUR) for line in label.lines]
         if label.warning:
             lines.append((label.warning, WARNING_COLOUR))
         if not lines:
-            return
+            return QRectF()
         metrics = QFontMetricsF(painter.font())
         width = max(metrics.horizontalAdvance(text) for text, _ in lines)
         height = metrics.height() * len(lines)
@@ -247,6 +302,7 @@ class AnnotationLayer(QObject):
                 painter.drawText(baseline + QPointF(dx, dy), text)
             painter.setPen(colour)
             painter.drawText(baseline, text)
+        return QRectF(x - 1, y - 1, width + 2, height + 2)
 
 
 def _affine(to_canvas: Callable[[Point], tuple[float, float]]) -> QTransform:

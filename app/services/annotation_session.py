@@ -144,6 +144,7 @@ class AnnotationSession:
         self._edited: Annotation | None = None  # the dragged annotation as it is now
         self._labels: dict[tuple[Annotation, str, int], Label] = {}
         self._header_cache: dict[str, Dataset] = {}
+        self.labels_revision = 0  # counts headers arrived: values on screen may differ
         self._stops = [
             viewer.source_changed.connect(self._on_source),
             viewer.frame_changed.connect(self._on_frame),
@@ -273,6 +274,11 @@ class AnnotationSession:
             self.tool = tool
             self.tool_changed.emit(tool)
         self.changed.emit(None)
+
+    @property
+    def dragged_id(self) -> str:
+        """The annotation being moved or reshaped now ("" when none)."""
+        return self._edited.id if self._edited is not None else ""
 
     @property
     def busy(self) -> bool:
@@ -635,6 +641,7 @@ class AnnotationSession:
         """The header asked for by ``header_wanted`` (an empty Dataset when it could not
         be read: values in pixels)."""
         self._header_cache[sop_instance_uid] = header
+        self.labels_revision += 1
         self._labels = {k: v for k, v in self._labels.items() if k[1] != sop_instance_uid}
         self.changed.emit(None)
 

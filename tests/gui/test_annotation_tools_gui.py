@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 from app.core.errors import LibraryError
 from app.gui.main_window import MainWindow
 from app.gui.save_image import SaveImageDialog
+from app.imaging.luts import Window
 from app.imaging.presentation_state import read_gsps
 from app.imaging.viewport import to_image, to_view
 from app.services.annotations import Annotation
@@ -325,3 +326,21 @@ def test_the_save_dialog_offers_the_drawings_on_by_default(qtbot: QtBot) -> None
     assert dialog.options().drawings
     dialog.drawings_box.setChecked(False)
     assert not dialog.options().drawings
+
+
+def test_a_window_change_reuses_the_drawn_annotations_and_a_move_redraws_them(
+    window: MainWindow, qtbot: QtBot, ct_disc: Path
+) -> None:
+    _open(window, qtbot, ct_disc)
+    tools = window.annotation_tools
+    tools.tool_actions["length"].trigger()
+    _drag(window, (40, 40), (120, 90))
+    window.viewport.repaint()
+    cache = tools.layer._cache
+    assert cache is not None
+    window.viewer.set_state(window.model.state.with_voi(Window(100, 700)))
+    window.viewport.repaint()
+    assert tools.layer._cache is cache  # the same picture of the drawings
+    window.viewer.zoom_by(1.5)
+    window.viewport.repaint()
+    assert tools.layer._cache is not cache
