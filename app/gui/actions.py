@@ -88,6 +88,7 @@ def build_menus(w: "MainWindow") -> None:
     view = bar.addMenu(w.tr("&View"))
     w.action_library = add_action(w, view, w.tr("&Library"), "Ctrl+B", w.toggle_library,
                                   checkable=True)
+    add_action(w, view, w.tr("&Compare side by side"), "Ctrl+K", w.show_compare)
     view.addSeparator()
     add_action(w, view, w.tr("Zoom &in"), "Ctrl+=", lambda: v.zoom_by(1.25))
     add_action(w, view, w.tr("Zoom &out"), "Ctrl+-", lambda: v.zoom_by(0.8))
@@ -106,6 +107,7 @@ def build_menus(w: "MainWindow") -> None:
     w.action_privacy = add_action(w, view, w.tr("&Hide patient name"), "P",
                                   w.privacy.set_hidden, checkable=True)
     add_action(w, view, w.tr("DICOM &tags..."), "Ctrl+T", w.show_tags)
+    view.addAction(w.action_measurements)
     view.addMenu(w.presentation_menu)
     view.setToolTipsVisible(True)  # says why the presentation states' menu is disabled
 

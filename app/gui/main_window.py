@@ -33,10 +33,12 @@ from app.gui.account_dialog import change_accounts
 from app.gui.actions import build_menus, fill_window_menu, key_help
 from app.gui.annotation_tools import AnnotationTools
 from app.gui.browser import SeriesBrowser
+from app.gui.compare_view import ComparePage, show_compare
 from app.gui.copies import Copies
 from app.gui.gsps_menu import PresentationStateMenu
 from app.gui.import_dialog import ImportDialog
 from app.gui.library_view import LibraryView
+from app.gui.measurement_panel import MeasurementPanel
 from app.gui.media_monitor import MediaMonitor
 from app.gui.preferences import PreferencesDialog, cache_budget_bytes
 from app.gui.save_image import ImageSaver
@@ -51,6 +53,8 @@ from app.imaging.frame_cache import FrameCache
 from app.imaging.slices import SeriesSlices
 from app.services.accounts_service import AccountsService
 from app.services.annotation_session import AnnotationSession
+from app.services.annotation_values import file_images
+from app.services.annotations import AnnotationDocument
 from app.services.audit import unrecorded
 from app.services.gsps_view import DiscPresentationStates
 from app.services.library_service import LibraryService
@@ -76,6 +80,7 @@ class MainWindow(QMainWindow):
     action_wl_mode: QAction
     action_save_image: QAction
     action_copy_image: QAction
+    action_measurements: QAction  # View > Measurements list (the dock's own toggle)
     recent_menu: QMenu
     window_menu: QMenu
 
@@ -96,6 +101,7 @@ class MainWindow(QMainWindow):
         self._stop_requests: list[Callable[[], None]] = []
         self.image_shown = False
         self._tag_browser: TagBrowser | None = None
+        self.compare_page: ComparePage | None = None  # made on first use (View > Compare)
         self._temp_dir = tempfile.TemporaryDirectory(prefix="lightbox-")
 
         self.page = ViewerPage(self.viewer, Path(self._temp_dir.name))
@@ -161,6 +167,16 @@ class MainWindow(QMainWindow):
         self.annotation_session = AnnotationSession(self.viewer, self.library)
         self.annotation_tools = AnnotationTools(self, self.annotation_session)
         self.transfers.library_changed.connect(self.annotation_session.library_changed)
+        # The side list of measurements: the same document the drawing tools change.
+        self.measurement_panel = MeasurementPanel(self.viewer, self.settings, self)
+        self.measurement_panel.message.connect(self.summary.setText)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.measurement_panel)
+        self.measurement_panel.hide()
+        self.action_measurements = self.measurement_panel.toggleViewAction()
+        self.action_measurements.setText(self.tr("&Measurements list"))
+        self.annotation_session.document_changed.connect(self._list_measurements)
+        # A row picked in the list is the drawing selected on the image (Delete removes it).
+        self.measurement_panel.model.selection_changed.connect(self.annotation_session.select)
         build_menus(self)
         self._refresh_recent()
         self.page.play_button.setDefaultAction(self.action_play)
@@ -215,6 +231,10 @@ class MainWindow(QMainWindow):
         self.browser_dock.show()
         self.action_library.setChecked(False)
 
+    def show_compare(self) -> None:
+        """View > Compare side by side (see app.gui.compare_view)."""
+        show_compare(self)
+
     def toggle_library(self) -> None:
         if self.pages.currentWidget() is self.library_view:
             self.show_viewer()
@@ -242,10 +262,25 @@ class MainWindow(QMainWindow):
             return
         self._start_session(OpenSource("library", root, uid), tuple(refs))
 
+    def _list_measurements(self, document: AnnotationDocument | None) -> None:
+        """The side list follows the annotation document of the study on screen (saved
+        in the library, or memory-only for a disc not imported), measured on its files
+        when the medium is a folder (inside an ISO or ZIP they count as unreadable)."""
+        source = self.viewer.source
+        if document is None or source is None:
+            self.measurement_panel.set_document(None)
+            return
+        refs = self.session.instances if self.session is not None else []
+        root = source.path
+        images = (file_images({ref.sop_instance_uid: root / ref.path for ref in refs})
+                  if root.is_dir() else None)
+        self.measurement_panel.set_document(document, images)
+
     def _start_session(self, source: OpenSource, known: tuple[InstanceRef, ...]) -> None:
         self.show_viewer()
         self._close_session()
         self.page.problem_bar.set_groups([])
+        self.measurement_panel.set_document(None)
         self.image_shown = False
         self.viewer.open_source(source)
         shown = source.label if source.kind == "library" else str(source.path)
@@ -499,6 +534,8 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.monitor.stop()
         self._close_session()
+        if self.compare_page is not None:
+            self.compare_page.close_sessions()
         self.presentation_states.close()
         self.annotation_session.close()
         self.viewer.close()

@@ -345,6 +345,10 @@ class QtViewport(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setFont(self.font())
         labels: list[tuple[QPointF, str]] = []
+        # A filled shape (DICOM's Graphic Filled): the annotation colour, see-through so
+        # the picture under it still shows.
+        fill = QColor(ANNOTATION_COLOUR)
+        fill.setAlpha(96)
         for graphic in self.annotations.graphics:
             points, closed = outline(graphic)
             mapped = [at(p) for p in points]
@@ -360,6 +364,8 @@ class QtViewport(QWidget):
                     path.lineTo(point)
                 if closed:
                     path.closeSubpath()
+                    if graphic.filled:
+                        painter.fillPath(path, fill)
             for colour, width in ((ANNOTATION_EDGE, 4.0), (ANNOTATION_COLOUR, 2.0)):
                 painter.setPen(QPen(colour, width, Qt.PenStyle.SolidLine,
                                     Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
@@ -447,8 +453,8 @@ class QtViewport(QWidget):
                      else MARGIN + row * line * scale + shift)
                 x = canvas.width() - MARGIN - text.size().width() * scale if right else MARGIN
                 self._draw_line(painter, QPointF(x, y), text, scale)
-            blocks.append((width * scale, line * len(texts) * scale))
-        self._paint_markers(painter, line, markers, canvas)
+            blocks.append((width * scale, line * len(texts) * scale + shift))
+        self._paint_markers(painter, line, markers, canvas, blocks)
         if notice:
             self._paint_notice(painter, notice)
 
@@ -472,11 +478,19 @@ class QtViewport(QWidget):
         return 1.0  # It covers the picture at any size: then at least legibly.
 
     def _paint_markers(self, painter: QPainter, line: float, markers: Markers,
-                       canvas: QSizeF) -> None:
+                       canvas: QSizeF, blocks: list[tuple[float, float]] | None = None
+                       ) -> None:
+        """The orientation letters at the middle of each side; the top and bottom ones
+        move clear of corner text that reaches the middle (``blocks``: the (width,
+        height) of each corner's text as drawn), so neither hides the other."""
         middle_x, middle_y = canvas.width() / 2, canvas.height() / 2
+        top, bottom = float(MARGIN), canvas.height() - MARGIN - line
+        if blocks and len(blocks) == 4:
+            top += self._marker_clearance(markers.top, blocks[0], blocks[1], canvas)
+            bottom -= self._marker_clearance(markers.bottom, blocks[2], blocks[3], canvas)
         for letters, (x, y) in (
-            (markers.top, (middle_x, MARGIN)),
-            (markers.bottom, (middle_x, canvas.height() - MARGIN - line)),
+            (markers.top, (middle_x, top)),
+            (markers.bottom, (middle_x, bottom)),
             (markers.left, (MARGIN, middle_y - line / 2)),
             (markers.right, (canvas.width() - MARGIN, middle_y - line / 2)),
         ):
@@ -486,6 +500,20 @@ class QtViewport(QWidget):
             width = text.size().width()
             left = x - width / 2 if x == middle_x else (x - width if x > middle_x else x)
             self._draw_line(painter, QPointF(left, y), text, 1.0)
+
+    def _marker_clearance(self, letters: str, left: tuple[float, float],
+                          right: tuple[float, float], canvas: QSizeF) -> float:
+        """How far a top (bottom) letter must move down (up) to clear the corner text on
+        its side of the canvas; 0 when the corners stop short of it."""
+        if not letters:
+            return 0.0
+        half = self._layout(letters).size().width() / 2 + MARGIN / 2
+        middle = canvas.width() / 2
+        heights = [height for (width, height), reaches in (
+            (left, MARGIN + left[0] > middle - half),
+            (right, canvas.width() - MARGIN - right[0] < middle + half),
+        ) if reaches and width]
+        return max(heights) + MARGIN / 2 if heights else 0.0
 
     def _paint_notice(self, painter: QPainter, notice: str) -> None:
         width = min(self.width() - 2 * MARGIN, 420)
