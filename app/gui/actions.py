@@ -65,6 +65,7 @@ def build_menus(w: "MainWindow") -> None:
                lambda: w.page.save_pdf())
     w.action_save_image = add_action(w, file_menu, w.tr("Save ima&ge as..."), "Ctrl+S",
                                      w.images.save_as)
+    file_menu.addAction(w.annotation_tools.save_gsps)
     file_menu.addSeparator()
     add_action(w, file_menu, w.tr("&Preferences..."), "Ctrl+,", w.preferences)
     add_action(w, file_menu, w.tr("&Accounts and PACS..."), None, w.change_accounts)
@@ -80,6 +81,7 @@ def build_menus(w: "MainWindow") -> None:
     edit.addAction(w.action_copy_image)
     w.viewport.addAction(w.action_copy_image)
     w.images.watch(w.action_save_image, w.action_copy_image)
+    w.annotation_tools.add_edit_actions(edit)
     for menu in (file_menu, edit):
         menu.setToolTipsVisible(True)
 
@@ -132,6 +134,8 @@ def build_menus(w: "MainWindow") -> None:
                                checkable=True)
     add_action(w, image, w.tr("Play &faster"), "]", lambda: v.set_fps(v.fps + 2))
     add_action(w, image, w.tr("Play &slower"), "[", lambda: v.set_fps(v.fps - 2))
+
+    w.annotation_tools.add_measure_menu(bar)
 
     help_menu = bar.addMenu(w.tr("&Help"))
     add_action(w, help_menu, w.tr("&Keys and how to use this window"), "F1", w.show_help)

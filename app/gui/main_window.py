@@ -27,11 +27,11 @@ from PySide6.QtWidgets import (
     QStackedWidget,
 )
 
-from app.core.errors import LibraryError
 from app.core.models import InstanceRef, PatientNode, Problem
 from app.gui.about import about_html
 from app.gui.account_dialog import change_accounts
 from app.gui.actions import build_menus, fill_window_menu, key_help
+from app.gui.annotation_tools import AnnotationTools
 from app.gui.browser import SeriesBrowser
 from app.gui.compare_view import ComparePage, show_compare
 from app.gui.copies import Copies
@@ -52,7 +52,9 @@ from app.gui.viewer_page import ViewerPage
 from app.imaging.frame_cache import FrameCache
 from app.imaging.slices import SeriesSlices
 from app.services.accounts_service import AccountsService
+from app.services.annotation_session import AnnotationSession
 from app.services.annotation_values import file_images
+from app.services.annotations import AnnotationDocument
 from app.services.audit import unrecorded
 from app.services.gsps_view import DiscPresentationStates
 from app.services.library_service import LibraryService
@@ -163,13 +165,20 @@ class MainWindow(QMainWindow):
         self.presentation_states.annotations_changed.connect(self.viewport.set_annotations)
         self.presentation_states.message.connect(self.summary.setText)
         self.presentation_menu = PresentationStateMenu(self.presentation_states, self)
-        # The side list of measurements: set_document gives it the study's annotations.
+        # The user's own drawings: the study's document, the tool, the Measure menu.
+        self.annotation_session = AnnotationSession(self.viewer, self.library)
+        self.annotation_tools = AnnotationTools(self, self.annotation_session)
+        self.transfers.library_changed.connect(self.annotation_session.library_changed)
+        # The side list of measurements: the same document the drawing tools change.
         self.measurement_panel = MeasurementPanel(self.viewer, self.settings, self)
         self.measurement_panel.message.connect(self.summary.setText)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.measurement_panel)
         self.measurement_panel.hide()
         self.action_measurements = self.measurement_panel.toggleViewAction()
         self.action_measurements.setText(self.tr("&Measurements list"))
+        self.annotation_session.document_changed.connect(self._list_measurements)
+        # A row picked in the list is the drawing selected on the image (Delete removes it).
+        self.measurement_panel.model.selection_changed.connect(self.annotation_session.select)
         build_menus(self)
         self._refresh_recent()
         self.page.play_button.setDefaultAction(self.action_play)
@@ -261,17 +270,19 @@ class MainWindow(QMainWindow):
             self.summary.setText(self.tr("That study is no longer in the library."))
             return
         self._start_session(OpenSource("library", root, uid), tuple(refs))
-        self._list_saved_measurements(uid, root, refs)
 
-    def _list_saved_measurements(self, uid: str, root: Path, refs: list[InstanceRef]) -> None:
-        """The side list shows the library study's saved measurements, measured on its
-        stored files (a disc's study has none saved: the list starts empty)."""
-        try:
-            document = self.library.annotation_document(uid)
-        except LibraryError as exc:
-            self.summary.setText(str(exc))
+    def _list_measurements(self, document: AnnotationDocument | None) -> None:
+        """The side list follows the annotation document of the study on screen (saved
+        in the library, or memory-only for a disc not imported), measured on its files
+        when the medium is a folder (inside an ISO or ZIP they count as unreadable)."""
+        source = self.viewer.source
+        if document is None or source is None:
+            self.measurement_panel.set_document(None)
             return
-        images = file_images({ref.sop_instance_uid: root / ref.path for ref in refs})
+        refs = self.session.instances if self.session is not None else []
+        root = source.path
+        images = (file_images({ref.sop_instance_uid: root / ref.path for ref in refs})
+                  if root.is_dir() else None)
         self.measurement_panel.set_document(document, images)
 
     def _start_session(self, source: OpenSource, known: tuple[InstanceRef, ...]) -> None:
@@ -535,6 +546,7 @@ class MainWindow(QMainWindow):
         if self.compare_page is not None:
             self.compare_page.close_sessions()
         self.presentation_states.close()
+        self.annotation_session.close()
         self.viewer.close()
         self._temp_dir.cleanup()
         super().closeEvent(event)

@@ -17,6 +17,7 @@ from PySide6.QtGui import (
     QFont,
     QFontMetricsF,
     QImage,
+    QKeyEvent,
     QMouseEvent,
     QPainter,
     QPainterPath,
@@ -29,6 +30,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from app.gui.annotation_layer import AnnotationLayer
 from app.imaging.luts import LookupTable, Window
 from app.imaging.presentation_state import ImageAnnotations, Point
 from app.imaging.render import GreyFrame, PreparedFrame, render
@@ -142,6 +144,7 @@ class QtViewport(QWidget):
         self.notice = ""
         self.markers = Markers()
         self.annotations: ImageAnnotations | None = None  # from a presentation state
+        self.annotation_layer: AnnotationLayer | None = None  # the user's own drawings
         self._static_source: object = None
         self._static: list[list[QStaticText]] = []
         self._layouts: dict[str, QStaticText] = {}
@@ -248,17 +251,20 @@ class QtViewport(QWidget):
         self._paint_picture(painter)
         self._paint_annotations(painter, self.model.state, (self.width(), self.height()),
                                 self.effective_zoom())
+        if self.annotation_layer is not None:
+            self.annotation_layer.paint(painter, self.model.state,
+                                        (self.width(), self.height()), self.effective_zoom())
         self._paint_overlays(painter, QSizeF(self.size()), self.image_rect(),
                              self._static_lines(), self.markers, self.notice)
         painter.end()
         self.painted.emit()
 
     def render_view(self, size: ImageSize, corners: Overlay | None = None,
-                    markers: Markers | None = None) -> QImage:
+                    markers: Markers | None = None, drawings: bool = True) -> QImage:
         """The picture on screen as an image to save or copy, drawn in layers: the
         picture, then the presentation state's annotations (when one is shown), then the
         corner text and orientation letters only when ``corners`` is given (never the
-        on-screen notice).
+        on-screen notice). ``drawings``: the user's own annotations too.
 
         ``size`` "screen": the viewport as painted (its size, zoom, pan, black around the
         picture). "image": the frame's own pixels through the current window, rotation and
@@ -266,12 +272,15 @@ class QtViewport(QWidget):
         """
         assert self.frame is not None
         state = self.model.state
+        layer = self.annotation_layer if drawings else None
+        if layer is not None and not layer.has_drawings():
+            layer = None
         if size == "image":
             pixels = np.ascontiguousarray(orient(
                 render(self.frame, state.voi, state.invert), state.rotation,
                 state.flip_h, state.flip_v))
             picture = wrap_qimage(pixels).copy()  # Owns its memory once pixels go.
-            if corners is None and self.annotations is None:
+            if corners is None and self.annotations is None and layer is None:
                 return picture
             image = picture.convertToFormat(QImage.Format.Format_RGB32)
             area = QRectF(0, 0, image.width(), image.height())
@@ -279,6 +288,9 @@ class QtViewport(QWidget):
             # One image pixel per pixel, centred, unpanned: the same mapping as on screen.
             self._paint_annotations(painter, replace(state, pan=(0.0, 0.0), zoom=1.0),
                                     (image.width(), image.height()), 1.0)
+            if layer is not None:
+                layer.paint(painter, replace(state, pan=(0.0, 0.0), zoom=1.0),
+                            (image.width(), image.height()), 1.0)
         else:
             ratio = self.devicePixelRatioF()
             image = QImage(math.ceil(self.width() * ratio), math.ceil(self.height() * ratio),
@@ -288,6 +300,9 @@ class QtViewport(QWidget):
             self._paint_picture(painter)
             self._paint_annotations(painter, state, (self.width(), self.height()),
                                     self.effective_zoom())
+            if layer is not None:
+                layer.paint(painter, state, (self.width(), self.height()),
+                            self.effective_zoom())
             area = self.image_rect()
         if corners is not None:
             lines = [[self._layout(t) for t in corner] for corner in corners.corners]
@@ -557,6 +572,8 @@ class QtViewport(QWidget):
         return button == Qt.MouseButton.LeftButton and self.window_level_mode
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
+        if self.annotation_layer is not None and self.annotation_layer.mouse_press(event):
+            return
         self._drag_start = (event.position(), self.model.state, event.button())
         self._last_pos = event.position()
         if self._is_window_drag(event.button()):
@@ -565,6 +582,9 @@ class QtViewport(QWidget):
             self._drag_start = (event.position(), self.model.state, event.button())
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if (self._drag_start is None and self.annotation_layer is not None
+                and self.annotation_layer.mouse_move(event)):
+            return
         if self._drag_start is None or self.frame is None:
             return
         start, start_state, button = self._drag_start
@@ -580,7 +600,19 @@ class QtViewport(QWidget):
         self._last_pos = event.position()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._drag_start is None and self.annotation_layer is not None:
+            self.annotation_layer.mouse_release(event)
         self._drag_start = None
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        if self.annotation_layer is not None and self.annotation_layer.double_click(event):
+            return
+        super().mouseDoubleClickEvent(event)  # a press, as without drawings
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.annotation_layer is not None and self.annotation_layer.key_press(event):
+            return
+        super().keyPressEvent(event)
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         notches = event.angleDelta().y() / 120
