@@ -3,6 +3,7 @@
 import sys
 
 from bench import (
+    bench_annotations,
     bench_cli,
     bench_compare,
     bench_disc_upload,
@@ -22,6 +23,7 @@ def main() -> int:
     bench_media.run()
     bench_imaging.run()
     bench_viewer.run()
+    bench_annotations.run()
     bench_compare.run()
     bench_import.run()
     bench_export.run()

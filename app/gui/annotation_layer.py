@@ -38,6 +38,8 @@ WARNING_COLOUR = QColor(255, 150, 40)
 TOLERANCE = 6.0  # screen pixels within which a click picks a line or a handle
 HANDLE = 4.0  # half a handle's side, in screen pixels
 ARROW_HEAD = 12.0  # screen pixels
+TEXT_MARGIN = 3.0  # room around a line's picture for its dark edge, in screen pixels
+TEXT_CACHE = 1024  # lines of text kept drawn
 OUTLINE = ((-1, -1), (0, -1), (1, -1), (-1, 0), (1, 0), (-1, 1), (0, 1), (1, 1))
 # Asks for a label: (title, prompt, current text) -> the text, or None when cancelled.
 Ask = Callable[[str, str, str], str | None]
@@ -53,6 +55,7 @@ class AnnotationLayer(QObject):
         self.ask: Ask = self._ask
         # The still annotations as last drawn: (what they were drawn for, where, picture).
         self._cache: tuple[object, QPointF, QImage] | None = None
+        self._texts: dict[tuple[object, ...], QImage] = {}
         session.changed.connect(lambda _none: viewport.update())
         session.tool_changed.connect(self._on_tool)
 
@@ -219,11 +222,13 @@ class AnnotationLayer(QObject):
         used = QRectF()
         selected = self.session.selected_id
         metrics = QFontMetricsF(painter.font())
+        placed: list[tuple[Annotation, QRectF]] = []
         for annotation in annotations:
-            chosen = annotation.id == selected
             bounds = self._paint_shape(painter, annotation.kind, annotation.points, transform,
-                                       closed=True, selected=chosen)
+                                       closed=True, selected=annotation.id == selected)
+            placed.append((annotation, bounds))
             used = used.united(bounds.adjusted(-HANDLE - 2, -HANDLE - 2, HANDLE + 2, HANDLE + 2))
+        for annotation, bounds in placed:
             if annotation.kind == "text":
                 anchor = transform.map(QPointF(*annotation.points[0]))
                 lowered = QRectF(anchor, anchor).adjusted(0, metrics.ascent() / 2,
@@ -236,7 +241,7 @@ class AnnotationLayer(QObject):
             else:
                 text = self._paint_lines(painter, bounds, canvas, self.session.label(annotation))
             used = used.united(text)
-            if chosen:
+            if annotation.id == selected:
                 self._paint_handles(painter, [transform.map(QPointF(*p))
                                               for p in handles(annotation)])
         return used
@@ -244,29 +249,39 @@ class AnnotationLayer(QObject):
     def _paint_shape(self, painter: QPainter, kind: str, points: Sequence[Point],
                      transform: QTransform, closed: bool, selected: bool) -> QRectF:
         """One shape; where it lies on the canvas."""
+        path = self._shape_path(kind, points, transform, closed)
+        self._stroke(painter, path, EDGE_COLOUR, 4.0)
+        self._stroke(painter, path, SELECTED_COLOUR if selected else DRAWING_COLOUR, 2.0)
+        return path.boundingRect()
+
+    @staticmethod
+    def _stroke(painter: QPainter, path: QPainterPath, colour: QColor, width: float) -> None:
+        painter.setPen(QPen(colour, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+                            Qt.PenJoinStyle.RoundJoin))
+        painter.drawPath(path)
+
+    @staticmethod
+    def _shape_path(kind: str, points: Sequence[Point], transform: QTransform,
+                    closed: bool) -> QPainterPath:
+        """One shape's outline on the canvas (a text label's is a small dot)."""
         path = QPainterPath()
         if kind == "text":
             path.addEllipse(transform.map(QPointF(*points[0])), 2.0, 2.0)
+            return path
+        if kind == "rectangle" and len(points) == 2:
+            outline, shut = rectangle_outline(points[0], points[1]), True
+        elif kind == "ellipse" and len(points) == 2:
+            outline, shut = ellipse_outline(points[0], points[1]), True
         else:
-            if kind == "rectangle" and len(points) == 2:
-                outline, shut = rectangle_outline(points[0], points[1]), True
-            elif kind == "ellipse" and len(points) == 2:
-                outline, shut = ellipse_outline(points[0], points[1]), True
-            else:
-                outline, shut = tuple(points), kind == "freehand" and closed
-            path.addPolygon(QPolygonF([QPointF(x, y) for x, y in outline]))
-            if shut:
-                path.closeSubpath()
-            path = transform.map(path)
-            if kind == "arrow" and len(points) == 2:
-                _arrow_head(path, transform.map(QPointF(*points[0])),
-                            transform.map(QPointF(*points[1])))
-        colour = SELECTED_COLOUR if selected else DRAWING_COLOUR
-        for pen_colour, width in ((EDGE_COLOUR, 4.0), (colour, 2.0)):
-            painter.setPen(QPen(pen_colour, width, Qt.PenStyle.SolidLine,
-                                Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
-            painter.drawPath(path)
-        return path.boundingRect()
+            outline, shut = tuple(points), kind == "freehand" and closed
+        path.addPolygon(QPolygonF([QPointF(x, y) for x, y in outline]))
+        if shut:
+            path.closeSubpath()
+        path = transform.map(path)
+        if kind == "arrow" and len(points) == 2:
+            _arrow_head(path, transform.map(QPointF(*points[0])),
+                        transform.map(QPointF(*points[1])))
+        return path
 
     def _paint_handles(self, painter: QPainter, points: list[QPointF]) -> None:
         painter.setPen(QPen(EDGE_COLOUR, 1.0))
@@ -296,13 +311,49 @@ class AnnotationLayer(QObject):
                 y = shape.top() - gap - height
         y = min(max(y, canvas.top() + 2), canvas.bottom() - height - 2)
         for row, (text, colour) in enumerate(lines):
-            baseline = QPointF(x, y + metrics.ascent() + row * metrics.height())
-            painter.setPen(EDGE_COLOUR)
-            for dx, dy in OUTLINE:
-                painter.drawText(baseline + QPointF(dx, dy), text)
-            painter.setPen(colour)
-            painter.drawText(baseline, text)
+            picture = self._text_picture(painter, text, colour)
+            painter.drawImage(QPointF(x - TEXT_MARGIN, y + row * metrics.height() - TEXT_MARGIN),
+                              picture)
         return QRectF(x - 1, y - 1, width + 2, height + 2)
+
+
+    def _text_picture(self, painter: QPainter, text: str, colour: QColor) -> QImage:
+        """One line of text in ``colour`` with its dark edge, drawn once and kept: its
+        top-left corner goes TEXT_MARGIN up and left of where the line starts (nine text
+        draws a line otherwise, every time the drawings are drawn again)."""
+        device = painter.device()
+        font = painter.font()
+        ratio = device.devicePixelRatioF()
+        key = (text, colour.rgba(), font.key(), ratio, device.logicalDpiX(),
+               device.logicalDpiY())
+        found = self._texts.get(key)
+        if found is not None:
+            return found
+        metrics = QFontMetricsF(font, device)
+        ink = metrics.boundingRect(text)
+        width = max(metrics.horizontalAdvance(text), ink.right()) + 2 * TEXT_MARGIN
+        height = metrics.height() + 2 * TEXT_MARGIN
+        image = QImage(math.ceil(width * ratio), math.ceil(height * ratio),
+                       QImage.Format.Format_ARGB32_Premultiplied)
+        image.setDevicePixelRatio(ratio)
+        # The same dots per inch as the canvas, so a font in points has the same size.
+        image.setDotsPerMeterX(round(device.logicalDpiX() / 0.0254))
+        image.setDotsPerMeterY(round(device.logicalDpiY() / 0.0254))
+        image.fill(Qt.GlobalColor.transparent)
+        text_painter = QPainter(image)
+        text_painter.setRenderHints(painter.renderHints())
+        text_painter.setFont(font)
+        baseline = QPointF(TEXT_MARGIN, TEXT_MARGIN + metrics.ascent())
+        text_painter.setPen(EDGE_COLOUR)
+        for dx, dy in OUTLINE:
+            text_painter.drawText(baseline + QPointF(dx, dy), text)
+        text_painter.setPen(colour)
+        text_painter.drawText(baseline, text)
+        text_painter.end()
+        if len(self._texts) >= TEXT_CACHE:
+            self._texts.clear()
+        self._texts[key] = image
+        return image
 
 
 def _affine(to_canvas: Callable[[Point], tuple[float, float]]) -> QTransform:

@@ -58,7 +58,9 @@ Outcome = Literal["ignored", "handled", "ask_text", "ask_label", "edit_label"]
 # A freehand outline keeps a point only this far (in tolerances) from the last one kept:
 # a slow drag would otherwise store every screen pixel.
 FREEHAND_STEP = 0.25
-LABEL_CACHE = 512
+# Values beside the annotations of many slices stay worked out while scrolling back and
+# forth (a label is a few short strings).
+LABEL_CACHE = 16384
 # The short mark drawn beside a value in pixels (the full sentence is in the side list).
 UNCALIBRATED_MARK = "px — uncalibrated"
 

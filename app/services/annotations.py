@@ -163,6 +163,9 @@ class AnnotationDocument:
     ) -> None:
         self.study_uid = study_uid
         self._items: list[Annotation] = list(annotations)
+        # The annotations of each (image, frame), built when first asked for after a
+        # change: the screen asks every paint, and a study may hold thousands.
+        self._by_image: dict[tuple[str, int], tuple[Annotation, ...]] | None = None
         self._save = save
         self._undo: deque[Command] = deque(maxlen=limit)
         self._redo: list[Command] = []
@@ -182,8 +185,13 @@ class AnnotationDocument:
 
     def on_image(self, sop_instance_uid: str, frame: int = 0) -> tuple[Annotation, ...]:
         """The annotations drawn on one frame of one image, in drawing order."""
-        return tuple(a for a in self._items
-                     if a.sop_instance_uid == sop_instance_uid and a.frame == frame)
+        if self._by_image is None:
+            grouped: dict[tuple[str, int], list[Annotation]] = {}
+            for annotation in self._items:
+                key = (annotation.sop_instance_uid, annotation.frame)
+                grouped.setdefault(key, []).append(annotation)
+            self._by_image = {key: tuple(items) for key, items in grouped.items()}
+        return self._by_image.get((sop_instance_uid, frame), ())
 
     @property
     def persistent(self) -> bool:
@@ -303,6 +311,7 @@ class AnnotationDocument:
         self._saved()
 
     def _apply(self, before: Annotation | None, after: Annotation | None, index: int) -> None:
+        self._by_image = None  # before observers are told: they may ask at once
         if before is None and after is not None:
             self._items.insert(index, after)
             self.changed.emit(Change("add", after.id))

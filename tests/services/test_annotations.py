@@ -177,3 +177,22 @@ def test_each_command_saves_the_whole_set_and_a_failed_save_loses_nothing() -> N
     document.undo()
     assert saved[-1] == (first,)
     assert not AnnotationDocument(STUDY).persistent
+
+
+def test_on_image_follows_every_change_even_when_asked_from_an_observer() -> None:
+    first = _make("length", [(1, 2), (11, 2)])
+    other = _make("text", [(5, 5)], "lesion", image="1.2.3.4.6")
+    document = AnnotationDocument(STUDY, [first, other])
+    seen: list[tuple[Annotation, ...]] = []
+    document.changed.connect(lambda _change: seen.append(document.on_image(IMAGE)))
+    assert document.on_image(IMAGE) == (first,)
+    second = document.add(_make("length", [(3, 3), (9, 9)]))
+    assert seen[-1] == (first, second)
+    moved = document.move(first.id, 1, 0)
+    assert seen[-1] == (moved, second)
+    document.delete(second.id)
+    assert seen[-1] == (moved,)
+    document.undo()
+    assert document.on_image(IMAGE) == (moved, second)
+    assert document.on_image("1.2.3.4.6") == (other,)
+    assert document.on_image(IMAGE, frame=1) == ()

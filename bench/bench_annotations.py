@@ -1,0 +1,196 @@
+"""The user's drawings cost little on screen: the viewer with 50 annotations on the image
+against the same viewer with none, in a real window (Qt offscreen, 1200 x 800) on the
+sample disc's axial 512 x 512 series. Target for both: at most 1.2x.
+
+1. Window/level drag frame: a new window to the whole frame repainted (render, draw,
+   overlays, drawings), 50 annotations of every kind on the image (lengths, angles,
+   rectangles, ellipses, freehand outlines with their statistics, text, arrows).
+2. Scroll step, frames decoded already: "next slice" to that slice painted, when every
+   slice of the series carries 50 annotations. Each step shows another image, so the
+   picture of the drawings is drawn again every step. The values beside them are worked
+   out on a slice's first showing; the figure is for slices seen before (scrolling back
+   and forth), and the first showings are reported on a line of their own.
+"""
+
+import math
+import os
+from collections.abc import Callable
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtWidgets import QApplication
+
+from app.gui.main_window import MainWindow
+from app.imaging.luts import Window
+from app.imaging.render import GreyFrame
+from app.services.annotations import Annotation, AnnotationDocument, Point
+from bench.bench_media import _disc
+from bench.bench_viewer import _wait
+from bench.harness import compare, p50_p95, recorded
+
+PER_IMAGE = 50
+KINDS = ("length", "angle", "rectangle", "ellipse", "freehand", "text", "arrow")
+SCROLLED = 40  # slices scrolled back and forth (their frames stay in the frame cache)
+
+
+def _shape(kind: str, x: float, y: float) -> tuple[tuple[Point, ...], str]:
+    """One annotation of ``kind`` in the 60 x 60 cell whose corner is (x, y)."""
+    if kind == "length":
+        return ((x + 4, y + 8), (x + 52, y + 44)), ""
+    if kind == "angle":
+        return ((x + 4, y + 8), (x + 20, y + 50), (x + 54, y + 40)), ""
+    if kind in ("rectangle", "ellipse"):
+        return ((x + 6, y + 6), (x + 50, y + 40)), ""
+    if kind == "freehand":  # A wobbly outline of 60 points, as a hand draws one.
+        return tuple(
+            (x + 30 + (20 + 3 * math.sin(5 * t)) * math.cos(t),
+             y + 28 + (18 + 3 * math.cos(7 * t)) * math.sin(t))
+            for t in (2 * math.pi * i / 60 for i in range(60))
+        ), ""
+    if kind == "text":
+        return ((x + 8, y + 20),), "cyst?"
+    return ((x + 50, y + 6), (x + 10, y + 44)), "see here"
+
+
+def _annotations(window: MainWindow, sop_instance_uid: str) -> list[Annotation]:
+    """50 annotations of every kind on one image, spread over it in a grid."""
+    slices = window.slices
+    assert slices is not None
+    instance = slices.current.instance
+    rows, columns = window.viewport.frame.shape  # type: ignore[union-attr]
+    made = []
+    for index in range(PER_IMAGE):
+        kind = KINDS[index % len(KINDS)]
+        x = 8 + (index % 8) * (columns - 16) / 8
+        y = 8 + (index // 8) * (rows - 16) / 7
+        points, text = _shape(kind, x, y)
+        made.append(Annotation(kind, points, instance.study_instance_uid,  # type: ignore[arg-type]
+                               instance.series_instance_uid, sop_instance_uid, 0, text))
+    return made
+
+
+def _use(window: MainWindow, annotations: list[Annotation]) -> None:
+    """Give the study on screen a memory-only document holding ``annotations`` (adding
+    thousands one by one would time the side list's refills, not the screen)."""
+    session = window.annotation_session
+    assert session.document is not None
+    study = session.document.study_uid
+    document = AnnotationDocument(study, annotations)
+    session._documents[study] = document  # a bench reaching in, not the app
+    session._set_document(document)
+
+
+def _window() -> MainWindow:
+    window = MainWindow()
+    window.resize(1200, 800)
+    window.show()
+    window.open_path(_disc("viewer-500", slices=500))
+    _wait(lambda: window.image_shown, window.first_image_shown)
+    return window
+
+
+def _drag(drawn: MainWindow, bare: MainWindow) -> None:
+    sop = drawn.slices.current.instance.sop_instance_uid  # type: ignore[union-attr]
+    _use(drawn, _annotations(drawn, sop))
+    assert len(drawn.annotation_session.shown()) == PER_IMAGE
+    assert not bare.annotation_session.shown()
+    frame = drawn.viewport.frame
+    assert isinstance(frame, GreyFrame)
+    base = frame.resolve(None)
+    assert isinstance(base, Window)
+    events = iter(range(10**9))
+
+    def repaint(window: MainWindow) -> None:
+        event = next(events)
+        window.model.state = window.model.state.with_voi(
+            Window(base.center + event % 97, base.width + event % 89))
+        window.viewport.repaint()  # Everything: render, wrap, draw, overlays, drawings.
+
+    drawn_times: list[float] = []
+    bare_times: list[float] = []
+    compare(
+        "W/L drag frame, 512 x 512 CT, 50 annotations on the image",
+        ("whole repaint with 50 annotations", recorded(lambda: repaint(drawn), drawn_times)),
+        ("the same with none", recorded(lambda: repaint(bare), bare_times)),
+        target="<= 1.2x",
+        runs=150,
+        warmup=5,
+    )
+    print(f"  with {p50_p95(drawn_times[5:])} | without {p50_p95(bare_times[5:])}", flush=True)
+
+
+def _painted_counter(window: MainWindow) -> list[int]:
+    painted: list[int] = []
+    window.viewport.painted.connect(lambda: painted.append(1))
+    return painted
+
+
+def _go(window: MainWindow, painted: list[int], index: int) -> None:
+    """Show slice ``index`` and wait until it is painted."""
+    slices = window.slices
+    assert slices is not None
+    before = len(painted)
+    window.go_to(index)
+    _wait(lambda: len(painted) > before and slices.index == index
+          and window.cache.get(slices.current.key) is not None, window.viewport.painted)
+
+
+def _stepper(window: MainWindow) -> Callable[[], None]:
+    """One step back or forth among the first SCROLLED slices, to that slice painted."""
+    painted = _painted_counter(window)
+    direction = [1]
+
+    def step() -> None:
+        index = window.slices.index  # type: ignore[union-attr]
+        if not 0 <= index + direction[0] < SCROLLED:
+            direction[0] = -direction[0]
+        _go(window, painted, index + direction[0])
+
+    return step
+
+
+def _scroll(drawn: MainWindow, bare: MainWindow) -> None:
+    slices = drawn.slices
+    assert slices is not None
+    # Decode the scrolled slices once in both windows (the frames stay in their caches).
+    for window in (drawn, bare):
+        painted = _painted_counter(window)
+        for index in (*range(1, SCROLLED), 0):
+            _go(window, painted, index)
+    made: list[Annotation] = []
+    for item in slices.slices:
+        made.extend(_annotations(drawn, item.instance.sop_instance_uid))
+    _use(drawn, made)
+    # Each slice's first showing with its drawings: their values are worked out then.
+    painted = _painted_counter(drawn)
+    first: list[float] = []
+    for index in (*range(1, SCROLLED), 0):
+        recorded(lambda i=index: _go(drawn, painted, i), first)()  # type: ignore[misc]
+    assert len(drawn.annotation_session.shown()) == PER_IMAGE
+    drawn_times: list[float] = []
+    bare_times: list[float] = []
+    compare(
+        "scroll step, frames decoded, 50 annotations on every slice",
+        ("step to painted with 50 a slice", recorded(_stepper(drawn), drawn_times)),
+        ("the same with none", recorded(_stepper(bare), bare_times)),
+        target="<= 1.2x",
+        runs=80,
+        warmup=4,
+    )
+    print(f"  with {p50_p95(drawn_times[4:])} | without {p50_p95(bare_times[4:])}"
+          f" | a slice's first showing with its drawings {p50_p95(first)}", flush=True)
+
+
+def run() -> None:
+    """Run the annotation benchmarks and print their lines."""
+    application = QApplication.instance() or QApplication([])
+    drawn, bare = _window(), _window()
+    _drag(drawn, bare)
+    _scroll(drawn, bare)
+    drawn.close()
+    bare.close()
+    del application
+
+
+if __name__ == "__main__":
+    run()
