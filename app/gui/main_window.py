@@ -53,7 +53,7 @@ from app.imaging.frame_cache import FrameCache
 from app.imaging.slices import SeriesSlices
 from app.services.accounts_service import AccountsService
 from app.services.annotation_session import AnnotationSession
-from app.services.annotation_values import file_images
+from app.services.annotation_values import file_images, medium_paths
 from app.services.annotations import AnnotationDocument
 from app.services.audit import unrecorded
 from app.services.gsps_view import DiscPresentationStates
@@ -274,15 +274,16 @@ class MainWindow(QMainWindow):
     def _list_measurements(self, document: AnnotationDocument | None) -> None:
         """The side list follows the annotation document of the study on screen (saved
         in the library, or memory-only for a disc not imported), measured on its files
-        when the medium is a folder (inside an ISO or ZIP they count as unreadable)."""
+        when the medium is a folder or one file (inside an ISO or ZIP they count as
+        unreadable)."""
         source = self.viewer.source
         if document is None or source is None:
             self.measurement_panel.set_document(None)
             return
         refs = self.session.instances if self.session is not None else []
         root = source.path
-        images = (file_images({ref.sop_instance_uid: root / ref.path for ref in refs})
-                  if root.is_dir() else None)
+        paths = medium_paths(root, refs)
+        images = file_images(paths) if paths is not None else None
         self.measurement_panel.set_document(document, images)
 
     def _start_session(self, source: OpenSource, known: tuple[InstanceRef, ...]) -> None:

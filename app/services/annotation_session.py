@@ -61,8 +61,10 @@ FREEHAND_STEP = 0.25
 # Values beside the annotations of many slices stay worked out while scrolling back and
 # forth (a label is a few short strings).
 LABEL_CACHE = 16384
-# The short mark drawn beside a value in pixels (the full sentence is in the side list).
-UNCALIBRATED_MARK = "px — uncalibrated"
+# The short mark drawn under a value in pixels (the full sentence is in the side list);
+# the value above it then drops its own "(uncalibrated)", said once is enough.
+UNCALIBRATED_MARK = "Uncalibrated: pixels, not mm"
+_UNCALIBRATED_SUFFIX = " (uncalibrated)"
 
 # The header of an image, for its calibration: a Dataset (empty when it cannot be read), or
 # None when it is not at hand yet (``header_loaded`` brings it later).
@@ -601,6 +603,8 @@ class AnnotationSession:
         # The long sentence is the side list's; on the image a short mark is enough.
         lines = [line for line in lines if "Uncalibrated:" not in line]
         warning = "" if calibrated or annotation.kind == "angle" else UNCALIBRATED_MARK
+        if warning:
+            lines = [line.replace(_UNCALIBRATED_SUFFIX, "") for line in lines]
         label = Label(tuple(lines), warning)
         if len(self._labels) >= LABEL_CACHE:
             self._labels.clear()

@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 import pytest
+from pydicom import dcmread
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
@@ -178,3 +179,22 @@ def test_the_list_shows_jumps_copies_saves_and_follows_changes(
     assert not panel.copy_button.isEnabled()
     # Every change was saved in the library as it was made.
     assert LibraryService().annotations(uid) == []
+
+
+def test_one_file_opened_on_its_own_is_measured_in_the_list(
+    window: MainWindow, qtbot: QtBot, small_disc: Path, tmp_path: Path,
+) -> None:
+    axial = next(p for p in sorted(small_disc.rglob("IM*"))
+                 if dcmread(p, stop_before_pixels=True).Rows == 64
+                 and dcmread(p, stop_before_pixels=True).SeriesNumber == 2)
+    single = tmp_path / "one image.dcm"
+    single.write_bytes(axial.read_bytes())
+    with qtbot.waitSignal(window.first_image_shown, timeout=TIMEOUT):
+        window.open_path(single)
+    session = window.annotation_session
+    tolerance = window.annotation_tools.layer.tolerance()
+    session.set_tool("length")
+    session.press((8, 8), tolerance)
+    session.release((8, 24), tolerance)
+    # Measured from the file itself (not "Image not read"): 16 pixels down is 100 mm.
+    assert [row[1:] for row in _cells(window)] == [("100 mm", "Series 2, image 1")]

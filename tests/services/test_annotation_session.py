@@ -336,7 +336,13 @@ def test_labels_are_the_side_lists_values_and_say_when_uncalibrated() -> None:
     bare, _viewer = _session(spacing=None)
     length = _draw_length(bare)
     label = bare.label(length)
-    assert label.lines == ("20 px (uncalibrated)",) and label.warning == UNCALIBRATED_MARK
+    # On the image the orange mark says it once; the value line does not repeat it.
+    assert label.lines == ("20 px",) and label.warning == UNCALIBRATED_MARK
+    assert UNCALIBRATED_MARK == "Uncalibrated: pixels, not mm"
+    bare.set_tool("rectangle")
+    _drag(bare, (10, 0), (20, 10))
+    region = bare.label(bare.document.annotations[-1])  # type: ignore[union-attr]
+    assert region.lines[0] == "Area 100 px²" and region.warning == UNCALIBRATED_MARK
 
 
 def test_the_label_of_a_changed_annotation_is_computed_again() -> None:
