@@ -57,6 +57,7 @@ class AnnotationLayer(QObject):
         self.ask: Ask = self._ask
         # The still annotations as last drawn: (what they were drawn for, where, picture).
         self._cache: tuple[object, QPointF, QImage] | None = None
+        self._seen: object = None  # what the drawings were last drawn for, picture or not
         self._texts: dict[tuple[object, ...], QImage] = {}
         self._paths: dict[tuple[object, ...], QPainterPath] = {}
         session.changed.connect(lambda _none: viewport.update())
@@ -155,9 +156,11 @@ class AnnotationLayer(QObject):
         """The annotations of the frame on screen, the shape being drawn, and their values,
         each image point mapped through ``state`` at ``zoom`` onto a ``view``-sized canvas.
 
-        The annotations that are not being changed are drawn once into a picture kept
-        until they, the selection or the geometry change: a window/level drag or a
-        repaint then costs one image draw, however many measurements there are."""
+        The annotations that are not being changed are drawn straight on the first time;
+        drawn the same a second time, they go into a picture kept until they, the
+        selection or the geometry change: a window/level drag or a repaint then costs one
+        image draw, however many measurements there are, and a scroll step to another
+        slice does not pay for a picture it will not use again."""
         frame = self.viewport.frame  # type: ignore[attr-defined]
         if frame is None:
             return
@@ -177,10 +180,20 @@ class AnnotationLayer(QObject):
             key = (still, self.session.selected_id, self.session.labels_revision,
                    replace(state, voi=None, invert=False), view, zoom, ratio,
                    self.viewport.font().key())
-            if self._cache is None or self._cache[0] != key:
+            if self._cache is not None and self._cache[0] == key:
+                _key, where, picture = self._cache
+                painter.drawImage(where, picture)
+            elif self._seen == key:  # Drawn the same twice in a row (a drag): keep it.
                 self._cache = (key, *self._picture(still, transform, canvas, ratio))
-            _key, where, picture = self._cache
-            painter.drawImage(where, picture)
+                _key, where, picture = self._cache
+                painter.drawImage(where, picture)
+            else:  # New drawings (another slice): straight on, as a scroll needs once.
+                self._seen = key
+                self._cache = None
+                painter.save()
+                self._prepare(painter)
+                self._paint_annotations(painter, still, transform, canvas)
+                painter.restore()
         moving = tuple(a for a in shown if a.id == dragged)
         if not moving and preview is None:
             return

@@ -336,6 +336,7 @@ def test_a_window_change_reuses_the_drawn_annotations_and_a_move_redraws_them(
     tools.tool_actions["length"].trigger()
     _drag(window, (40, 40), (120, 90))
     window.viewport.repaint()
+    window.viewport.repaint()  # The same drawings twice: now kept as a picture.
     cache = tools.layer._cache
     assert cache is not None
     window.viewer.set_state(window.model.state.with_voi(Window(100, 700)))
@@ -343,4 +344,6 @@ def test_a_window_change_reuses_the_drawn_annotations_and_a_move_redraws_them(
     assert tools.layer._cache is cache  # the same picture of the drawings
     window.viewer.zoom_by(1.5)
     window.viewport.repaint()
-    assert tools.layer._cache is not cache
+    assert tools.layer._cache is None  # drawn anew, straight on the screen
+    window.viewport.repaint()
+    assert tools.layer._cache is not None and tools.layer._cache is not cache
