@@ -174,7 +174,7 @@ class AnnotationLayer(QObject):
         transform = _affine(lambda p: to_view(p, (columns, rows), state, view, zoom))
         canvas = QRectF(0, 0, view[0], view[1])
         dragged = self.session.dragged_id
-        still = tuple(a for a in shown if a.id != dragged)
+        still = tuple(a for a in shown if a.id != dragged) if dragged else shown
         if still:
             ratio = painter.device().devicePixelRatioF()
             key = (still, self.session.selected_id, self.session.labels_revision,
@@ -194,7 +194,7 @@ class AnnotationLayer(QObject):
                 self._prepare(painter)
                 self._paint_annotations(painter, still, transform, canvas)
                 painter.restore()
-        moving = tuple(a for a in shown if a.id == dragged)
+        moving = tuple(a for a in shown if a.id == dragged) if dragged else ()
         if not moving and preview is None:
             return
         painter.save()
