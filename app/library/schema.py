@@ -195,6 +195,16 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX annotations_study ON annotations(study_uid, position);
     """,
+    # 9: the header values plain-words descriptions are built from (app.explain), taken
+    # from the first image of each series and study stored. NULL: stored before this
+    # version (the description then says less, never something wrong).
+    """
+    ALTER TABLE series ADD COLUMN body_part TEXT;
+    ALTER TABLE series ADD COLUMN protocol_name TEXT;
+    ALTER TABLE series ADD COLUMN contrast_agent TEXT;
+    ALTER TABLE series ADD COLUMN view_position TEXT;
+    ALTER TABLE studies ADD COLUMN institution TEXT;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
