@@ -106,7 +106,9 @@ def _kind(modalities: list[str], reading: Reading, w: Words) -> str:
 
 def _what(kind: str, regions: list[str], contrast: str | None, w: Words) -> str:
     t = w.templates
-    said = _unique(w.body_parts[r] for r in regions if r in w.body_parts)
+    parts = tokens().region_parts
+    expanded = [part for r in regions for part in parts.get(r, [r])]
+    said = _unique(w.body_parts[r] for r in expanded if r in w.body_parts)
     region_words = ""
     if said:
         article = t["article"]

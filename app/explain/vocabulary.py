@@ -32,6 +32,9 @@ class Tokens:
     companion_modalities: frozenset[str]
     # Words that fill a field without saying anything (NO INFO, ANONYMIZED ...).
     placeholder_words: frozenset[str]
+    # Combined regions (CHESTABDPELVIS) -> their parts, so that regions named by several
+    # headers are said once each: "the chest, belly and pelvis".
+    region_parts: dict[str, list[str]]
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ def tokens() -> Tokens:
         no_contrast_agents=frozenset(data["no_contrast_agents"]),
         companion_modalities=frozenset(data["companion_modalities"]),
         placeholder_words=frozenset(data["placeholder_words"]),
+        region_parts={k: list(v) for k, v in data["region_parts"].items()},
     )
 
 
