@@ -36,11 +36,13 @@ def explain_series(series: SeriesFacts, language: str = DEFAULT_LANGUAGE) -> str
     kind = _kind([series.modality], reading, w)
     t = w.templates
     detail_words = _unique(w.terms[c] for c in details)[:_MAX_DETAILS]
+    # A report or a key-image note is one object, not pictures: no count is said.
+    companion = clean(series.modality).strip().upper() in tokens().companion_modalities
     return _sentence(t["series"].format(
         what=_what(kind, regions, contrast, w),
         details=t["details"].format(details=t["list"].join(detail_words)) if detail_words else "",
-        count=_images(series.images, w),
-    ))
+        count="" if companion else _images(series.images, w),
+    ).rstrip())
 
 
 def explain_study(study: StudyFacts, language: str = DEFAULT_LANGUAGE) -> str:
