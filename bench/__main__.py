@@ -4,6 +4,7 @@ import sys
 
 from bench import (
     bench_cli,
+    bench_compare,
     bench_disc_upload,
     bench_export,
     bench_frozen,
@@ -21,6 +22,7 @@ def main() -> int:
     bench_media.run()
     bench_imaging.run()
     bench_viewer.run()
+    bench_compare.run()
     bench_import.run()
     bench_export.run()
     bench_cli.run()

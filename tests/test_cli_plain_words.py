@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from app.library.schema import SCHEMA_VERSION
 from tests.library.helpers import SMALL_IMAGES, write_small_disc
 from tests.support.cli import run_in_process as _cli
 
@@ -84,18 +85,18 @@ def test_the_library_says_what_the_disc_said(
     assert listed["explained"] == scanned["explained"]
 
 
-def test_a_library_from_before_schema_9_explains_what_it_kept(
+def test_a_library_from_before_schema_10_explains_what_it_kept(
         small_disc: Path, home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _json(capsys, "import", str(small_disc), "--json")
     with closing(sqlite3.connect(home / "library.sqlite")) as db:
-        # A version 8 library: without the columns, so migration 9 adds them as NULL.
+        # A version 9 library: without the columns, so migration 10 adds them as NULL.
         db.executescript(
             "BEGIN;"
             + "".join(f"ALTER TABLE {table} DROP COLUMN {column};" for table, column in (
                 ("series", "body_part"), ("series", "protocol_name"),
                 ("series", "contrast_agent"), ("series", "view_position"),
                 ("studies", "institution")))
-            + "PRAGMA user_version = 8;COMMIT;")
+            + f"PRAGMA user_version = {SCHEMA_VERSION - 1};COMMIT;")
     (listed,) = _json(capsys, "library", "list", "--json")["studies"]  # type: ignore[misc]
     date = _said_date(str(listed["study_date"]))
     # The descriptions still name the regions (the lung series its own); contrast and place
@@ -104,7 +105,7 @@ def test_a_library_from_before_schema_9_explains_what_it_kept(
         f"CT scan of the chest, belly, pelvis and lungs, taken {date}. "
         f"3 sets of pictures, {SMALL_IMAGES} in all.")
     with closing(sqlite3.connect(home / "library.sqlite")) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 9
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 10
         assert db.execute("SELECT COUNT(*) FROM series WHERE body_part IS NULL").fetchone() == (3,)
 
 

@@ -457,16 +457,27 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_sample_disc(args: argparse.Namespace) -> int:
-    """``lightbox sample-disc OUT [--slices N] [--transfer-syntax NAME]``."""
-    from app.services.sample_disc import write_sample_disc
+    """``lightbox sample-disc OUT [--slices N] [--transfer-syntax NAME] [--patient-name
+    NAME] [--patient-id ID] [--issuer ISSUER] [--birth-date YYYYMMDD] [--sex M|F|O]
+    [--study-date YYYYMMDD]``."""
+    from app.services.sample_disc import SamplePatient, write_sample_disc
 
     def progress(done: int, total: int) -> None:
         if sys.stderr.isatty():
             sys.stderr.write(f"\rWriting images: {done}/{total}")
             sys.stderr.flush()
 
+    default = SamplePatient()
+    patient = SamplePatient(
+        name=default.name if args.patient_name is None else args.patient_name,
+        patient_id=default.patient_id if args.patient_id is None else args.patient_id,
+        birth_date=default.birth_date if args.birth_date is None else args.birth_date,
+        sex=default.sex if args.sex is None else args.sex.upper(),
+        issuer=args.issuer or "",
+    )
     summary = write_sample_disc(args.out, slices=args.slices,
-                                transfer_syntax=args.transfer_syntax, progress=progress)
+                                transfer_syntax=args.transfer_syntax, progress=progress,
+                                patient=patient, study_date=args.study_date)
     if sys.stderr.isatty():
         sys.stderr.write("\r\033[K")
     print(f"Wrote a sample disc with {summary.instances} images to {summary.out}")

@@ -269,4 +269,15 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument(
         "--transfer-syntax", default="explicit", metavar="NAME", help=DeferredHelp(_syntax_help),
     )
+    sample.add_argument("--patient-name", metavar="NAME",
+                        help="who the disc is of, FAMILY^GIVEN (default: SAMPLE^PATIENT)")
+    sample.add_argument("--patient-id", metavar="ID",
+                        help="the Patient ID on the disc (default: LIGHTBOX-SAMPLE)")
+    sample.add_argument("--issuer", metavar="ISSUER",
+                        help="the Issuer of Patient ID on the disc (default: none)")
+    sample.add_argument("--birth-date", metavar="YYYYMMDD",
+                        help="the patient's birth date (default: 19700101)")
+    sample.add_argument("--sex", metavar="M|F|O", help="the patient's sex (default: O)")
+    sample.add_argument("--study-date", metavar="YYYYMMDD",
+                        help="the day the study was taken (default: today)")
     return parser

@@ -65,6 +65,7 @@ def build_menus(w: "MainWindow") -> None:
                lambda: w.page.save_pdf())
     w.action_save_image = add_action(w, file_menu, w.tr("Save ima&ge as..."), "Ctrl+S",
                                      w.images.save_as)
+    file_menu.addAction(w.annotation_tools.save_gsps)
     file_menu.addSeparator()
     add_action(w, file_menu, w.tr("&Preferences..."), "Ctrl+,", w.preferences)
     add_action(w, file_menu, w.tr("&Accounts and PACS..."), None, w.change_accounts)
@@ -80,12 +81,14 @@ def build_menus(w: "MainWindow") -> None:
     edit.addAction(w.action_copy_image)
     w.viewport.addAction(w.action_copy_image)
     w.images.watch(w.action_save_image, w.action_copy_image)
+    w.annotation_tools.add_edit_actions(edit)
     for menu in (file_menu, edit):
         menu.setToolTipsVisible(True)
 
     view = bar.addMenu(w.tr("&View"))
     w.action_library = add_action(w, view, w.tr("&Library"), "Ctrl+B", w.toggle_library,
                                   checkable=True)
+    add_action(w, view, w.tr("&Compare side by side"), "Ctrl+K", w.show_compare)
     view.addSeparator()
     add_action(w, view, w.tr("Zoom &in"), "Ctrl+=", lambda: v.zoom_by(1.25))
     add_action(w, view, w.tr("Zoom &out"), "Ctrl+-", lambda: v.zoom_by(0.8))
@@ -104,6 +107,7 @@ def build_menus(w: "MainWindow") -> None:
     w.action_privacy = add_action(w, view, w.tr("&Hide patient name"), "P",
                                   w.privacy.set_hidden, checkable=True)
     add_action(w, view, w.tr("DICOM &tags..."), "Ctrl+T", w.show_tags)
+    view.addAction(w.action_measurements)
     view.addMenu(w.presentation_menu)
     view.setToolTipsVisible(True)  # says why the presentation states' menu is disabled
 
@@ -130,6 +134,8 @@ def build_menus(w: "MainWindow") -> None:
                                checkable=True)
     add_action(w, image, w.tr("Play &faster"), "]", lambda: v.set_fps(v.fps + 2))
     add_action(w, image, w.tr("Play &slower"), "[", lambda: v.set_fps(v.fps - 2))
+
+    w.annotation_tools.add_measure_menu(bar)
 
     help_menu = bar.addMenu(w.tr("&Help"))
     add_action(w, help_menu, w.tr("&Keys and how to use this window"), "F1", w.show_help)

@@ -1,8 +1,18 @@
 """The patient → study → series list: a thumbnail, the full series name (wrapped, never
 cut) and its count per series, in one column so nothing scrolls sideways."""
 
+from collections.abc import Sequence
+
 import numpy as np
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtCore import (
+    QMimeData,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QFont, QIcon, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,6 +40,8 @@ from app.services.viewer_text import (
 from app.services.viewer_text import display_date as spoken_date
 
 SERIES_ROLE = Qt.ItemDataRole.UserRole + 1
+# A series dragged from the list (onto a compare pane): its Series Instance UID.
+SERIES_MIME = "application/x-lightbox-series"
 # Scanner names run words together ("MEMPRAGE_4e_p2_1mm_iso"): a zero-width space after
 # these characters lets a long name wrap there instead of being cut.
 BREAK_AFTER = "_^/\\.-"
@@ -91,6 +103,8 @@ class SeriesBrowser(QTreeWidget):
         self._thumbnails: dict[str, QIcon] = {}
         self._patients: tuple[PatientNode, ...] = ()
         self.currentItemChanged.connect(self._on_current)
+        self.setDragEnabled(True)  # a series can be dragged onto a compare pane
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self._stop_observing = self.privacy.changed.connect(lambda _hidden: self._redraw())
         self.destroyed.connect(lambda _obj=None: self._stop_observing())
 
@@ -167,6 +181,14 @@ class SeriesBrowser(QTreeWidget):
         item = self.currentItem()
         series = item.data(0, SERIES_ROLE) if item is not None else None
         return series if isinstance(series, SeriesNode) else None
+
+    def mimeData(self, items: Sequence[QTreeWidgetItem]) -> QMimeData:
+        data = QMimeData()
+        series = [i.data(0, SERIES_ROLE) for i in items]
+        uids = [s.series_instance_uid for s in series if isinstance(s, SeriesNode)]
+        if uids:
+            data.setData(SERIES_MIME, uids[0].encode("utf-8"))
+        return data
 
     def all_series(self) -> list[SeriesNode]:
         return [s for p in self._patients for st in p.studies for s in shown_series(st.series)]

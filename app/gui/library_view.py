@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import LightboxError
+from app.gui.compare_prior import ComparePrior
 from app.gui.observe import observe
 from app.gui.tasks import GeneratorTask, run_in_background
 from app.services.accounts_service import AccountsService
@@ -63,6 +64,7 @@ class LibraryView(QWidget):
     share_requested = Signal(str)  # study UID
     export_requested = Signal(list)  # study UIDs
     share_copy_requested = Signal(str)  # study UID: a copy without the patient's name
+    compare_requested = Signal(str, str)  # study UID, the earlier study's UID beside it
 
     COLUMNS = ("Patient", "Patient ID", "Birth date", "Study date", "Modality", "Description",
                "Images", "Complete", "Source", "Uploaded / sent")
@@ -123,6 +125,12 @@ class LibraryView(QWidget):
         import_button.clicked.connect(self.import_requested)
         self.open_button = QPushButton(self.tr("&Open"))
         self.open_button.clicked.connect(self._open)
+        self.compare_button = QPushButton(self.tr("Compare with pre&vious"))
+        self.compare = ComparePrior(self.library, privacy, self)
+        self.compare.state_changed.connect(self._compare_state)
+        self.compare.look("")
+        self.compare.chosen.connect(self.compare_requested)
+        self.compare_button.clicked.connect(self.compare.compare)
         self.delete_button = QPushButton(self.tr("&Delete..."))
         self.delete_button.clicked.connect(self._delete)
         self.upload_button = QPushButton(self.tr("&Upload to..."))
@@ -150,6 +158,7 @@ class LibraryView(QWidget):
         buttons.addWidget(self.search, 1)
         buttons.addWidget(import_button)
         buttons.addWidget(self.open_button)
+        buttons.addWidget(self.compare_button)
         buttons.addWidget(self.delete_button)
         buttons.addWidget(self.export_button)
         sending = QHBoxLayout()
@@ -253,6 +262,7 @@ class LibraryView(QWidget):
         self.table.setVisible(bool(rows))
         self.empty.setVisible(not rows)
         self._reselect(selected)
+        self.compare.look(self.selected_study())  # An import may have brought a prior.
         self._update_buttons()
         self.summary = LibrarySummary.of(rows)
         self.summary_changed.emit(self.tr(summary_text(self.summary)))
@@ -284,11 +294,17 @@ class LibraryView(QWidget):
         self.send_button.setToolTip(self.tr(why))
         self.export_button.setEnabled(bool(self.selected_studies()))
         self.share_copy_button.setEnabled(one)
+        if self.selected_study() != self.compare.study:
+            self.compare.look(self.selected_study())
         options = self.share_options()
         self.share_button.setEnabled(bool(options.accounts))
         self.share_button.setToolTip(options.reason or self.tr(
             "A link to this study for your doctor: copy it, email it or show it as a QR "
             "code."))
+
+    def _compare_state(self, enabled: bool, why: str) -> None:
+        self.compare_button.setEnabled(enabled)
+        self.compare_button.setToolTip(why)
 
     def share_options(self) -> ShareOptions:
         """Through which accounts the selected study can be shared, or why not."""
@@ -321,7 +337,7 @@ class LibraryView(QWidget):
         if not self.selected_studies():
             return
         menu = QMenu(self)
-        for button in (self.open_button, self.send_button, self.share_button,
+        for button in (self.open_button, self.compare_button, self.send_button, self.share_button,
                        self.share_copy_button, self.export_button, self.delete_button):
             action = menu.addAction(button.text().replace("&", ""))
             action.setEnabled(button.isEnabled())

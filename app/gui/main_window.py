@@ -31,11 +31,14 @@ from app.core.models import InstanceRef, PatientNode, Problem
 from app.gui.about import about_html
 from app.gui.account_dialog import change_accounts
 from app.gui.actions import build_menus, fill_window_menu, key_help
+from app.gui.annotation_tools import AnnotationTools
 from app.gui.browser import SeriesBrowser
+from app.gui.compare_view import ComparePage, show_compare
 from app.gui.copies import Copies
 from app.gui.gsps_menu import PresentationStateMenu
 from app.gui.import_dialog import ImportDialog
 from app.gui.library_view import LibraryView
+from app.gui.measurement_panel import MeasurementPanel
 from app.gui.media_monitor import MediaMonitor
 from app.gui.preferences import PreferencesDialog, cache_budget_bytes
 from app.gui.save_image import ImageSaver
@@ -49,6 +52,9 @@ from app.gui.viewer_page import ViewerPage
 from app.imaging.frame_cache import FrameCache
 from app.imaging.slices import SeriesSlices
 from app.services.accounts_service import AccountsService
+from app.services.annotation_session import AnnotationSession
+from app.services.annotation_values import file_images
+from app.services.annotations import AnnotationDocument
 from app.services.audit import unrecorded
 from app.services.gsps_view import DiscPresentationStates
 from app.services.library_service import LibraryService
@@ -74,6 +80,7 @@ class MainWindow(QMainWindow):
     action_wl_mode: QAction
     action_save_image: QAction
     action_copy_image: QAction
+    action_measurements: QAction  # View > Measurements list (the dock's own toggle)
     recent_menu: QMenu
     window_menu: QMenu
 
@@ -94,6 +101,7 @@ class MainWindow(QMainWindow):
         self._stop_requests: list[Callable[[], None]] = []
         self.image_shown = False
         self._tag_browser: TagBrowser | None = None
+        self.compare_page: ComparePage | None = None  # made on first use (View > Compare)
         self._temp_dir = tempfile.TemporaryDirectory(prefix="lightbox-")
 
         self.page = ViewerPage(self.viewer, Path(self._temp_dir.name))
@@ -106,6 +114,8 @@ class MainWindow(QMainWindow):
 
         self.library_view = LibraryView(self.privacy)
         self.library_view.open_requested.connect(self.open_study)
+        self.library_view.compare_requested.connect(self.compare_with_previous)
+        self._prior_task: GeneratorTask | None = None
         self.transfers = Transfers(self, self.settings, self.privacy, self.open_path)
         self.transfers.library_changed.connect(self.library_view.refresh)
         self.library_view.import_requested.connect(self.transfers.import_folder)
@@ -155,6 +165,20 @@ class MainWindow(QMainWindow):
         self.presentation_states.annotations_changed.connect(self.viewport.set_annotations)
         self.presentation_states.message.connect(self.summary.setText)
         self.presentation_menu = PresentationStateMenu(self.presentation_states, self)
+        # The user's own drawings: the study's document, the tool, the Measure menu.
+        self.annotation_session = AnnotationSession(self.viewer, self.library)
+        self.annotation_tools = AnnotationTools(self, self.annotation_session)
+        self.transfers.library_changed.connect(self.annotation_session.library_changed)
+        # The side list of measurements: the same document the drawing tools change.
+        self.measurement_panel = MeasurementPanel(self.viewer, self.settings, self)
+        self.measurement_panel.message.connect(self.summary.setText)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.measurement_panel)
+        self.measurement_panel.hide()
+        self.action_measurements = self.measurement_panel.toggleViewAction()
+        self.action_measurements.setText(self.tr("&Measurements list"))
+        self.annotation_session.document_changed.connect(self._list_measurements)
+        # A row picked in the list is the drawing selected on the image (Delete removes it).
+        self.measurement_panel.model.selection_changed.connect(self.annotation_session.select)
         build_menus(self)
         self._refresh_recent()
         self.page.play_button.setDefaultAction(self.action_play)
@@ -209,6 +233,17 @@ class MainWindow(QMainWindow):
         self.browser_dock.show()
         self.action_library.setChecked(False)
 
+    def compare_with_previous(self, current_uid: str, prior_uid: str) -> None:
+        """Library > Compare with previous: the two studies side by side on the compare
+        page, their best matching series first (see app.gui.compare_prior)."""
+        from app.gui.compare_prior import open_pair
+
+        self._prior_task = open_pair(self, current_uid, prior_uid)
+
+    def show_compare(self) -> None:
+        """View > Compare side by side (see app.gui.compare_view)."""
+        show_compare(self)
+
     def toggle_library(self) -> None:
         if self.pages.currentWidget() is self.library_view:
             self.show_viewer()
@@ -236,10 +271,25 @@ class MainWindow(QMainWindow):
             return
         self._start_session(OpenSource("library", root, uid), tuple(refs))
 
+    def _list_measurements(self, document: AnnotationDocument | None) -> None:
+        """The side list follows the annotation document of the study on screen (saved
+        in the library, or memory-only for a disc not imported), measured on its files
+        when the medium is a folder (inside an ISO or ZIP they count as unreadable)."""
+        source = self.viewer.source
+        if document is None or source is None:
+            self.measurement_panel.set_document(None)
+            return
+        refs = self.session.instances if self.session is not None else []
+        root = source.path
+        images = (file_images({ref.sop_instance_uid: root / ref.path for ref in refs})
+                  if root.is_dir() else None)
+        self.measurement_panel.set_document(document, images)
+
     def _start_session(self, source: OpenSource, known: tuple[InstanceRef, ...]) -> None:
         self.show_viewer()
         self._close_session()
         self.page.problem_bar.set_groups([])
+        self.measurement_panel.set_document(None)
         self.image_shown = False
         self.viewer.open_source(source)
         shown = source.label if source.kind == "library" else str(source.path)
@@ -493,7 +543,10 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.monitor.stop()
         self._close_session()
+        if self.compare_page is not None:
+            self.compare_page.close_sessions()
         self.presentation_states.close()
+        self.annotation_session.close()
         self.viewer.close()
         self._temp_dir.cleanup()
         super().closeEvent(event)

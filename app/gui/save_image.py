@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.services.image_export import (
+    DRAWINGS_OPTION,
     FORMAT_NOTE,
     HIDDEN_NOTE,
     JPEG_QUALITY,
@@ -69,6 +70,9 @@ class SaveImageDialog(QDialog):
             layout.addWidget(button)
         (self.image_button if size == "image" else self.screen_button).setChecked(True)
         layout.addSpacing(8)
+        self.drawings_box = QCheckBox(DRAWINGS_OPTION)
+        self.drawings_box.setChecked(True)
+        layout.addWidget(self.drawings_box)
         self.text_box = QCheckBox(TEXT_OPTION)
         self.text_box.setChecked(False)
         layout.addWidget(self.text_box)
@@ -95,7 +99,8 @@ class SaveImageDialog(QDialog):
 
     def options(self) -> ExportOptions:
         size: ImageSize = "image" if self.image_button.isChecked() else "screen"
-        return ExportOptions(size=size, text=self.text_box.isChecked())
+        return ExportOptions(size=size, text=self.text_box.isChecked(),
+                             drawings=self.drawings_box.isChecked())
 
 
 def encode(image: QImage, image_format: ImageFormat) -> bytes:
@@ -145,7 +150,7 @@ class ImageSaver:
         w = self.window
         corners = corner_text(w.viewer, options.size) if options.text else None
         markers = w.viewer.markers() if options.text else None
-        return w.viewport.render_view(options.size, corners, markers)
+        return w.viewport.render_view(options.size, corners, markers, options.drawings)
 
     def save_as(self) -> None:
         """File > Save image as…: options, then where, then write."""

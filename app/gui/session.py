@@ -5,7 +5,7 @@ series) into loader jobs and the loader's results into signals. Nothing here tou
 widget, and nothing on the UI thread reads a file.
 """
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from functools import partial
 from pathlib import Path
 
@@ -45,6 +45,8 @@ class ViewerSession(QObject):
     presentation_state_loaded = Signal(str, object)  # path, PresentationState
     presentation_state_failed = Signal(str, str)  # path, one sentence
     problems_changed = Signal(object)  # tuple[Problem, ...]: all found so far
+    job_done = Signal(str, object)  # a run() job's name, its result
+    job_failed = Signal(str, str)  # a run() job's name, one sentence
 
     def __init__(
         self,
@@ -105,6 +107,11 @@ class ViewerSession(QObject):
             (("pstate", ref.path), partial(self.reader.presentation_state, ref.path))
             for ref in refs])
 
+    def run(self, name: str, work: Callable[[MediumReader], object]) -> None:
+        """Run ``work(reader)`` on the loader thread (between frames); ``job_done`` or
+        ``job_failed`` tells ``name`` and how it went."""
+        self.loader.add_urgent((("job", name), partial(work, self.reader)))
+
     def _frame_job(self, item: Slice) -> Job:
         path, frame = item.key
         return (("frame", path, frame), partial(self.reader.load_frame, path, frame))
@@ -160,6 +167,8 @@ class ViewerSession(QObject):
             self.document_loaded.emit(str(key[1]), result)
         elif kind == "pstate":
             self.presentation_state_loaded.emit(str(key[1]), result)
+        elif kind == "job":
+            self.job_done.emit(str(key[1]), result)
 
     def _on_failed(self, key: tuple[object, ...], message: str) -> None:
         kind = key[0]
@@ -174,6 +183,8 @@ class ViewerSession(QObject):
             self.request_failed.emit(message)
         elif kind == "pstate":
             self.presentation_state_failed.emit(str(key[1]), message)
+        elif kind == "job":
+            self.job_failed.emit(str(key[1]), message)
 
     def _on_opened(self, disc: OpenedDisc) -> None:
         self.disc = disc

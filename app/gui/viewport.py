@@ -17,6 +17,7 @@ from PySide6.QtGui import (
     QFont,
     QFontMetricsF,
     QImage,
+    QKeyEvent,
     QMouseEvent,
     QPainter,
     QPainterPath,
@@ -29,6 +30,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from app.gui.annotation_layer import AnnotationLayer
 from app.imaging.luts import LookupTable, Window
 from app.imaging.presentation_state import ImageAnnotations, Point
 from app.imaging.render import GreyFrame, PreparedFrame, render
@@ -142,6 +144,7 @@ class QtViewport(QWidget):
         self.notice = ""
         self.markers = Markers()
         self.annotations: ImageAnnotations | None = None  # from a presentation state
+        self.annotation_layer: AnnotationLayer | None = None  # the user's own drawings
         self._static_source: object = None
         self._static: list[list[QStaticText]] = []
         self._layouts: dict[str, QStaticText] = {}
@@ -248,17 +251,20 @@ class QtViewport(QWidget):
         self._paint_picture(painter)
         self._paint_annotations(painter, self.model.state, (self.width(), self.height()),
                                 self.effective_zoom())
+        if self.annotation_layer is not None:
+            self.annotation_layer.paint(painter, self.model.state,
+                                        (self.width(), self.height()), self.effective_zoom())
         self._paint_overlays(painter, QSizeF(self.size()), self.image_rect(),
                              self._static_lines(), self.markers, self.notice)
         painter.end()
         self.painted.emit()
 
     def render_view(self, size: ImageSize, corners: Overlay | None = None,
-                    markers: Markers | None = None) -> QImage:
+                    markers: Markers | None = None, drawings: bool = True) -> QImage:
         """The picture on screen as an image to save or copy, drawn in layers: the
         picture, then the presentation state's annotations (when one is shown), then the
         corner text and orientation letters only when ``corners`` is given (never the
-        on-screen notice).
+        on-screen notice). ``drawings``: the user's own annotations too.
 
         ``size`` "screen": the viewport as painted (its size, zoom, pan, black around the
         picture). "image": the frame's own pixels through the current window, rotation and
@@ -266,12 +272,15 @@ class QtViewport(QWidget):
         """
         assert self.frame is not None
         state = self.model.state
+        layer = self.annotation_layer if drawings else None
+        if layer is not None and not layer.has_drawings():
+            layer = None
         if size == "image":
             pixels = np.ascontiguousarray(orient(
                 render(self.frame, state.voi, state.invert), state.rotation,
                 state.flip_h, state.flip_v))
             picture = wrap_qimage(pixels).copy()  # Owns its memory once pixels go.
-            if corners is None and self.annotations is None:
+            if corners is None and self.annotations is None and layer is None:
                 return picture
             image = picture.convertToFormat(QImage.Format.Format_RGB32)
             area = QRectF(0, 0, image.width(), image.height())
@@ -279,6 +288,9 @@ class QtViewport(QWidget):
             # One image pixel per pixel, centred, unpanned: the same mapping as on screen.
             self._paint_annotations(painter, replace(state, pan=(0.0, 0.0), zoom=1.0),
                                     (image.width(), image.height()), 1.0)
+            if layer is not None:
+                layer.paint(painter, replace(state, pan=(0.0, 0.0), zoom=1.0),
+                            (image.width(), image.height()), 1.0)
         else:
             ratio = self.devicePixelRatioF()
             image = QImage(math.ceil(self.width() * ratio), math.ceil(self.height() * ratio),
@@ -288,6 +300,9 @@ class QtViewport(QWidget):
             self._paint_picture(painter)
             self._paint_annotations(painter, state, (self.width(), self.height()),
                                     self.effective_zoom())
+            if layer is not None:
+                layer.paint(painter, state, (self.width(), self.height()),
+                            self.effective_zoom())
             area = self.image_rect()
         if corners is not None:
             lines = [[self._layout(t) for t in corner] for corner in corners.corners]
@@ -330,6 +345,10 @@ class QtViewport(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setFont(self.font())
         labels: list[tuple[QPointF, str]] = []
+        # A filled shape (DICOM's Graphic Filled): the annotation colour, see-through so
+        # the picture under it still shows.
+        fill = QColor(ANNOTATION_COLOUR)
+        fill.setAlpha(96)
         for graphic in self.annotations.graphics:
             points, closed = outline(graphic)
             mapped = [at(p) for p in points]
@@ -345,6 +364,8 @@ class QtViewport(QWidget):
                     path.lineTo(point)
                 if closed:
                     path.closeSubpath()
+                    if graphic.filled:
+                        painter.fillPath(path, fill)
             for colour, width in ((ANNOTATION_EDGE, 4.0), (ANNOTATION_COLOUR, 2.0)):
                 painter.setPen(QPen(colour, width, Qt.PenStyle.SolidLine,
                                     Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
@@ -432,8 +453,8 @@ class QtViewport(QWidget):
                      else MARGIN + row * line * scale + shift)
                 x = canvas.width() - MARGIN - text.size().width() * scale if right else MARGIN
                 self._draw_line(painter, QPointF(x, y), text, scale)
-            blocks.append((width * scale, line * len(texts) * scale))
-        self._paint_markers(painter, line, markers, canvas)
+            blocks.append((width * scale, line * len(texts) * scale + shift))
+        self._paint_markers(painter, line, markers, canvas, blocks)
         if notice:
             self._paint_notice(painter, notice)
 
@@ -457,11 +478,19 @@ class QtViewport(QWidget):
         return 1.0  # It covers the picture at any size: then at least legibly.
 
     def _paint_markers(self, painter: QPainter, line: float, markers: Markers,
-                       canvas: QSizeF) -> None:
+                       canvas: QSizeF, blocks: list[tuple[float, float]] | None = None
+                       ) -> None:
+        """The orientation letters at the middle of each side; the top and bottom ones
+        move clear of corner text that reaches the middle (``blocks``: the (width,
+        height) of each corner's text as drawn), so neither hides the other."""
         middle_x, middle_y = canvas.width() / 2, canvas.height() / 2
+        top, bottom = float(MARGIN), canvas.height() - MARGIN - line
+        if blocks and len(blocks) == 4:
+            top += self._marker_clearance(markers.top, blocks[0], blocks[1], canvas)
+            bottom -= self._marker_clearance(markers.bottom, blocks[2], blocks[3], canvas)
         for letters, (x, y) in (
-            (markers.top, (middle_x, MARGIN)),
-            (markers.bottom, (middle_x, canvas.height() - MARGIN - line)),
+            (markers.top, (middle_x, top)),
+            (markers.bottom, (middle_x, bottom)),
             (markers.left, (MARGIN, middle_y - line / 2)),
             (markers.right, (canvas.width() - MARGIN, middle_y - line / 2)),
         ):
@@ -471,6 +500,20 @@ class QtViewport(QWidget):
             width = text.size().width()
             left = x - width / 2 if x == middle_x else (x - width if x > middle_x else x)
             self._draw_line(painter, QPointF(left, y), text, 1.0)
+
+    def _marker_clearance(self, letters: str, left: tuple[float, float],
+                          right: tuple[float, float], canvas: QSizeF) -> float:
+        """How far a top (bottom) letter must move down (up) to clear the corner text on
+        its side of the canvas; 0 when the corners stop short of it."""
+        if not letters:
+            return 0.0
+        half = self._layout(letters).size().width() / 2 + MARGIN / 2
+        middle = canvas.width() / 2
+        heights = [height for (width, height), reaches in (
+            (left, MARGIN + left[0] > middle - half),
+            (right, canvas.width() - MARGIN - right[0] < middle + half),
+        ) if reaches and width]
+        return max(heights) + MARGIN / 2 if heights else 0.0
 
     def _paint_notice(self, painter: QPainter, notice: str) -> None:
         width = min(self.width() - 2 * MARGIN, 420)
@@ -529,6 +572,8 @@ class QtViewport(QWidget):
         return button == Qt.MouseButton.LeftButton and self.window_level_mode
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
+        if self.annotation_layer is not None and self.annotation_layer.mouse_press(event):
+            return
         self._drag_start = (event.position(), self.model.state, event.button())
         self._last_pos = event.position()
         if self._is_window_drag(event.button()):
@@ -537,6 +582,9 @@ class QtViewport(QWidget):
             self._drag_start = (event.position(), self.model.state, event.button())
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if (self._drag_start is None and self.annotation_layer is not None
+                and self.annotation_layer.mouse_move(event)):
+            return
         if self._drag_start is None or self.frame is None:
             return
         start, start_state, button = self._drag_start
@@ -552,7 +600,19 @@ class QtViewport(QWidget):
         self._last_pos = event.position()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._drag_start is None and self.annotation_layer is not None:
+            self.annotation_layer.mouse_release(event)
         self._drag_start = None
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        if self.annotation_layer is not None and self.annotation_layer.double_click(event):
+            return
+        super().mouseDoubleClickEvent(event)  # a press, as without drawings
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.annotation_layer is not None and self.annotation_layer.key_press(event):
+            return
+        super().keyPressEvent(event)
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         notches = event.angleDelta().y() / 120

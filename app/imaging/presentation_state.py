@@ -30,7 +30,13 @@ Graphic kinds and their points:
   :func:`read_gsps` recognises that shape as an arrow again.
 
 ``smooth`` marks DICOM's INTERPOLATED (a curve through the points rather than straight
-segments); ``filled`` is DICOM's Graphic Filled.
+segments; :mod:`app.imaging.curves` draws it); ``filled`` is DICOM's Graphic Filled (a
+closed shape shown filled in).
+
+Besides annotations, a presentation state says how to frame each image: the part of it to
+show and at what size (:class:`DisplayedArea`, from the Displayed Area Selection), and a
+turn and a mirror for the whole state (``rotation``, ``flip_h`` of
+:class:`PresentationState`). :mod:`app.services.gsps_view` applies them.
 """
 
 import math
@@ -49,6 +55,7 @@ GSPS_CLASS = "1.2.840.10008.5.1.4.1.1.11.1"
 # Colour, pseudo-colour and blending states share the graphic annotation modules.
 PRESENTATION_STATE_PREFIX = "1.2.840.10008.5.1.4.1.1.11."
 
+SizeMode = Literal["SCALE TO FIT", "TRUE SIZE", "MAGNIFY"]
 GraphicKind = Literal["polyline", "polygon", "ellipse", "circle", "point", "arrow"]
 Point = tuple[float, float]
 
@@ -112,6 +119,21 @@ class TextNote:
 
 
 @dataclass(frozen=True)
+class DisplayedArea:
+    """The part of an image a presentation state shows, and at what size.
+
+    ``area`` is (left, top, right, bottom) in image coordinates (corners, as everywhere
+    here; it may reach past the image). ``mode`` is DICOM's Presentation Size Mode: fit
+    the area to the view, show it at its true physical size, or ``magnification`` screen
+    pixels per image pixel (MAGNIFY).
+    """
+
+    area: tuple[float, float, float, float]
+    mode: SizeMode = "SCALE TO FIT"
+    magnification: float = 1.0
+
+
+@dataclass(frozen=True)
 class ImageAnnotations:
     """What a presentation state says about one image (or one frame)."""
 
@@ -119,6 +141,7 @@ class ImageAnnotations:
     graphics: tuple[Graphic, ...] = ()
     notes: tuple[TextNote, ...] = ()
     window: Window | None = None
+    displayed_area: DisplayedArea | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +150,8 @@ class PresentationState:
 
     ``images`` has one entry per referenced image (frame) in the order the object
     references them; ``skipped`` says in one sentence each what could not be shown.
+    ``rotation`` (clockwise degrees) and ``flip_h`` are DICOM's Image Rotation and Image
+    Horizontal Flip: the image is mirrored left-right first, then turned.
     """
 
     sop_instance_uid: str
@@ -136,6 +161,8 @@ class PresentationState:
     images: tuple[ImageAnnotations, ...]
     skipped: tuple[str, ...] = field(default=())
     created: str = ""  # Presentation Creation Date, YYYYMMDD as written ("" when absent)
+    rotation: int = 0
+    flip_h: bool = False
 
     def for_image(self, sop_instance_uid: str, frame: int = 0) -> ImageAnnotations | None:
         """Everything to draw on frame ``frame`` of an instance (what is said for every
@@ -145,11 +172,14 @@ class PresentationState:
         if not found:
             return None
         window = next((a.window for a in reversed(found) if a.window is not None), None)
+        area = next((a.displayed_area for a in reversed(found)
+                     if a.displayed_area is not None), None)
         return ImageAnnotations(
             image=ImageRef(found[0].image.sop_class_uid, sop_instance_uid, frame),
             graphics=tuple(g for a in found for g in a.graphics),
             notes=tuple(n for a in found for n in a.notes),
             window=window,
+            displayed_area=area,
         )
 
 
@@ -293,6 +323,7 @@ class _Image:
     graphics: list[Graphic] = field(default_factory=list)
     notes: list[TextNote] = field(default_factory=list)
     window: Window | None = None
+    displayed_area: DisplayedArea | None = None
 
 
 def _read(ds: Dataset) -> PresentationState:
@@ -329,16 +360,62 @@ def _read(ds: Dataset) -> PresentationState:
         if window is not None:
             for ref in _applies_to(voi, everything):
                 image(ref).window = window
+    for item in display.items:
+        area = _displayed_area(item, skipped)
+        if area is not None:
+            for ref in _applies_to(item, everything):
+                image(ref).displayed_area = area
+    rotation, flip_h = _spatial(ds, skipped)
     return PresentationState(
         sop_instance_uid=_text(ds, "SOPInstanceUID"),
         label=_text(ds, "ContentLabel"),
         description=_text(ds, "ContentDescription"),
         creator=_text(ds, "ContentCreatorName"),
-        images=tuple(ImageAnnotations(ref, tuple(v.graphics), tuple(v.notes), v.window)
+        images=tuple(ImageAnnotations(ref, tuple(v.graphics), tuple(v.notes), v.window,
+                                      v.displayed_area)
                      for ref, v in state.items()),
         skipped=tuple(dict.fromkeys(skipped)),
         created=_text(ds, "PresentationCreationDate"),
+        rotation=rotation,
+        flip_h=flip_h,
     )
+
+
+def _displayed_area(item: Dataset, skipped: list[str]) -> DisplayedArea | None:
+    """One Displayed Area Selection item, or None (with a sentence) when it is unusable."""
+    top_left = _numbers(item, "DisplayedAreaTopLeftHandCorner")
+    bottom_right = _numbers(item, "DisplayedAreaBottomRightHandCorner")
+    if len(top_left) != 2 or len(bottom_right) != 2:
+        skipped.append("The part of the image to show is not given properly; "
+                       "the whole image is shown.")
+        return None
+    # Corners name pixels counted from 1; the area runs from the first one's top-left
+    # corner to the last one's bottom-right corner (top-left as seen after any turn, so
+    # the two may be in any order in the image itself).
+    xs = sorted((top_left[0], bottom_right[0]))
+    ys = sorted((top_left[1], bottom_right[1]))
+    area = (xs[0] - 1, ys[0] - 1, xs[1], ys[1])
+    mode = _text(item, "PresentationSizeMode").upper()
+    if mode == "MAGNIFY":
+        ratio = _numbers(item, "PresentationPixelMagnificationRatio")
+        if ratio and ratio[0] > 0:
+            return DisplayedArea(area, "MAGNIFY", ratio[0])
+        return DisplayedArea(area)
+    if mode == "TRUE SIZE":
+        return DisplayedArea(area, "TRUE SIZE")
+    return DisplayedArea(area)
+
+
+def _spatial(ds: Dataset, skipped: list[str]) -> tuple[int, bool]:
+    """(Image Rotation, Image Horizontal Flip); a turn other than a quarter is left out."""
+    flip_h = _text(ds, "ImageHorizontalFlip").upper() == "Y"
+    numbers = _numbers(ds, "ImageRotation")
+    if not numbers:
+        return 0, flip_h
+    if numbers[0] not in (0, 90, 180, 270):
+        skipped.append(f"Its turn of {numbers[0]:g} degrees is not one Lightbox can show.")
+        return 0, flip_h
+    return int(numbers[0]), flip_h
 
 
 def _window(item: Dataset, skipped: list[str]) -> Window | None:

@@ -161,6 +161,19 @@ class AnnotationRecord:
     modified: str
 
 
+@dataclass(frozen=True)
+class SeriesRow:
+    """One series of a study as the index knows it, with one of its stored files (the
+    first by instance number) to read what the index does not keep."""
+
+    series_instance_uid: str
+    modality: str
+    series_number: int | None
+    series_description: str
+    instances: int
+    first_file: str
+
+
 class Library:
     """The library under ``home`` (``library.sqlite`` and ``store/``)."""
 
@@ -612,7 +625,7 @@ class Library:
     def study_headers(self) -> dict[str, StudyHeaders]:
         """Study UID -> the header values its plain-words description is built from.
 
-        Values of studies stored before schema 9 are None (they were not kept).
+        Values of studies stored before schema 10 are None (they were not kept).
         """
         studies: dict[str, StudyHeaders] = {}
         for row in self._db.execute(
@@ -887,6 +900,36 @@ class Library:
                 )
             row = self._db.execute(query).fetchone()
         return bytes(row[0])
+
+    def series_rows(self, study_instance_uid: str) -> list[SeriesRow]:
+        """The series of a study, by series number, each with its first stored file."""
+        rows = self._db.execute(
+            "SELECT se.series_uid, se.modality, se.series_number, se.series_description,"
+            " se.instance_count, (SELECT i.file FROM instances i WHERE i.series = se.id"
+            " ORDER BY i.instance_number IS NULL, i.instance_number, i.id LIMIT 1)"
+            " FROM series se JOIN studies st ON se.study = st.id WHERE st.study_uid = ?"
+            " ORDER BY se.series_number IS NULL, se.series_number, se.id",
+            (study_instance_uid,),
+        ).fetchall()
+        return [SeriesRow(*row) for row in rows if row[5] is not None]
+
+    def patient_decisions(self) -> dict[tuple[str, str], str]:
+        """What the user decided about pairs of patient identities: (first key, second
+        key) -> 'same' or 'different' (keys: services.priors.pair_key)."""
+        return {(a, b): d for a, b, d in self._db.execute(
+            "SELECT first_key, second_key, decision FROM patient_links")}
+
+    def record_patient_decision(self, first_key: str, second_key: str,
+                                decision: str) -> None:
+        """Remember that two patient identities are the same person or not (the latest
+        decision replaces an earlier one). The keys must be in sorted order."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO patient_links (first_key, second_key, decision, decided_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (first_key, second_key) DO UPDATE SET"
+                " decision = excluded.decision, decided_at = excluded.decided_at",
+                (first_key, second_key, decision, _now()),
+            )
 
     def missing_on_source(self, study_instance_uid: str) -> int:
         """How many images listed on this study's media are not in the library."""

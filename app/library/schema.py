@@ -195,7 +195,23 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX annotations_study ON annotations(study_uid, position);
     """,
-    # 9: the header values plain-words descriptions are built from (app.explain), taken
+    # 9: what the user decided about two patient identities that may be one person
+    # ("maybe the same patient — please confirm", services.priors): 'same' or
+    # 'different'. Each side is a hash of (Patient ID, issuer, name, birth date), the
+    # pair in sorted order, so the table names nobody. Records are never merged: a
+    # decision only changes which earlier studies are offered for comparison. (IF NOT
+    # EXISTS: tests rebuild older versions by dropping only that version's table.)
+    """
+    CREATE TABLE IF NOT EXISTS patient_links (
+        first_key TEXT NOT NULL,
+        second_key TEXT NOT NULL,
+        decision TEXT NOT NULL CHECK (decision IN ('same', 'different')),
+        decided_at TEXT NOT NULL,
+        PRIMARY KEY (first_key, second_key),
+        CHECK (first_key < second_key)
+    );
+    """,
+    # 10: the header values plain-words descriptions are built from (app.explain), taken
     # from the first image of each series and study stored. NULL: stored before this
     # version (the description then says less, never something wrong).
     """
@@ -220,7 +236,7 @@ def migrate(connection: sqlite3.Connection) -> None:
         # One transaction per migration: it applies whole or not at all.
         try:
             connection.executescript(
-                "BEGIN IMMEDIATE;" + MIGRATIONS[number - 1]
+                "BEGIN IMMEDIATE;" + _not_yet_applied(number) + MIGRATIONS[number - 1]
                 + f"PRAGMA user_version = {number};COMMIT;"
             )
         except sqlite3.Error:
@@ -230,6 +246,19 @@ def migrate(connection: sqlite3.Connection) -> None:
             if _version(connection) >= number:
                 continue
             raise
+
+
+def _not_yet_applied(number: int) -> str:
+    """SQL that fails unless the database is still below version ``number``.
+
+    Run under the write lock, it stops a connection that lost the race to open a new
+    library from applying a migration again: one that cannot fail (CREATE ... IF NOT
+    EXISTS) would otherwise set user_version back, and the next would then fail on
+    what is already there. The temporary table is the connection's own.
+    """
+    return (f"CREATE TEMP TABLE migration_guard (version INTEGER CHECK (version < {number}));"
+            "INSERT INTO temp.migration_guard SELECT user_version FROM pragma_user_version;"
+            "DROP TABLE temp.migration_guard;")
 
 
 def _version(connection: sqlite3.Connection) -> int:

@@ -22,7 +22,7 @@ import math
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -52,7 +52,8 @@ from app.samples.phantom import (
     Painter,
 )
 
-__all__ = ["SUPPORTED_TRANSFER_SYNTAXES", "SampleDiscSummary", "write_sample_disc"]
+__all__ = ["SUPPORTED_TRANSFER_SYNTAXES", "SampleDiscSummary", "SamplePatient",
+           "write_sample_disc"]
 
 # Every syntax the command knows by a short name. Only those that can be written with the
 # installed packages end up in SUPPORTED_TRANSFER_SYNTAXES.
@@ -88,6 +89,7 @@ MAX_SLICES = 100_000
 
 PATIENT_NAME = "SAMPLE^PATIENT"
 PATIENT_ID = "LIGHTBOX-SAMPLE"
+BIRTH_DATE = "19700101"
 MANUFACTURER = "Lightbox sample"
 
 # The axial series span SCAN_LENGTH mm of the phantom (see app.samples.phantom).
@@ -123,12 +125,26 @@ class _Series:
 
 
 @dataclass(frozen=True)
+class SamplePatient:
+    """Who a sample disc is of (the defaults: the made-up sample patient). ``name`` is a
+    DICOM Person Name (FAMILY^GIVEN, groups with =), ``birth_date`` YYYYMMDD or "",
+    ``sex`` M, F, O or "", ``issuer`` the Issuer of Patient ID or "" (not written)."""
+
+    name: str = PATIENT_NAME
+    patient_id: str = PATIENT_ID
+    birth_date: str = BIRTH_DATE
+    sex: str = "O"
+    issuer: str = ""
+
+
+@dataclass(frozen=True)
 class _Study:
     study_uid: str
     frame_of_reference_uid: str
     date: str
     time: str
     series: tuple[_Series, ...]
+    patient: SamplePatient = SamplePatient()
 
 
 def write_sample_disc(
@@ -140,6 +156,8 @@ def write_sample_disc(
     columns: int = 512,
     progress: Progress | None = None,
     seed: int | None = None,
+    patient: SamplePatient | None = None,
+    study_date: date | None = None,
 ) -> SampleDiscSummary:
     """Write a synthetic CT study as standard DICOM media (files plus DICOMDIR) into `out`.
 
@@ -149,6 +167,9 @@ def write_sample_disc(
     Syntax UID. `rows` and `columns` set the image matrix (small ones make quick test discs).
     `progress(done, total)` is called after each image file is complete. With `seed`, UIDs,
     dates and noise are the same on every run; without it each run is a new study.
+    `patient` names who the disc is of (SamplePatient; the made-up sample patient by
+    default) and `study_date` the day of the study (at 09:30), so that two discs of one
+    patient taken on different days can be written; each seed or run is another study.
 
     `out` is created if missing and must be empty otherwise. If writing fails, everything
     written into `out` is removed again. Raises ValueError for bad arguments.
@@ -158,9 +179,10 @@ def write_sample_disc(
     _check_range("slices", slices, 1, MAX_SLICES)
     _check_range("rows", rows, MIN_MATRIX, MAX_MATRIX)
     _check_range("columns", columns, MIN_MATRIX, MAX_MATRIX)
+    patient = _check_patient(patient or SamplePatient())
     created = _prepare_folder(out)
 
-    study = _plan_study(slices, seed)
+    study = _plan_study(slices, seed, patient, study_date)
     try:
         count = _write_disc(out, study, transfer_syntax_uid, rows, columns, progress, seed)
     except BaseException:
@@ -174,7 +196,7 @@ def write_sample_disc(
         study_instance_uid=study.study_uid,
         series_count=len(study.series),
         transfer_syntax_uid=str(transfer_syntax_uid),
-        patient_name=PATIENT_NAME,
+        patient_name=patient.name,
     )
 
 
@@ -203,6 +225,29 @@ def _check_range(name: str, value: int, low: int, high: int) -> None:
         raise ValueError(f"{name} must be a whole number from {low} to {high}, not {value!r}.")
 
 
+def _check_patient(patient: SamplePatient) -> SamplePatient:
+    if not patient.name.strip() and not patient.patient_id.strip():
+        raise ValueError("A sample patient needs a name or a patient ID.")
+    text = patient.name + patient.patient_id + patient.issuer
+    if "\\" in text or any(ord(c) < 32 for c in text):
+        raise ValueError("A patient name, ID or issuer cannot hold a backslash or control "
+                         "characters.")
+    if len(patient.patient_id) > 64 or len(patient.issuer) > 64:
+        raise ValueError("A patient ID or issuer has at most 64 characters.")
+    if any(len(group) > 64 for group in patient.name.split("=")) or patient.name.count("=") > 2:
+        raise ValueError("A patient name has at most three =-separated groups of 64 "
+                         "characters, such as DOE^JANE.")
+    if patient.birth_date:
+        try:
+            datetime.strptime(patient.birth_date, "%Y%m%d")
+        except ValueError:
+            raise ValueError(f"The birth date must be YYYYMMDD, such as 19700101, not "
+                             f"{patient.birth_date!r}.") from None
+    if patient.sex not in ("M", "F", "O", ""):
+        raise ValueError(f"The sex must be M, F or O, not {patient.sex!r}.")
+    return patient
+
+
 def _prepare_folder(out: Path) -> bool:
     """Create `out` or check that it is an empty folder; return True if it was created."""
     if out.exists():
@@ -229,10 +274,13 @@ def _remove_written(out: Path, created: bool) -> None:
 # --- the study plan ------------------------------------------------------------------------
 
 
-def _plan_study(slices: int, seed: int | None) -> _Study:
+def _plan_study(slices: int, seed: int | None, patient: SamplePatient = SamplePatient(),
+                study_date: date | None = None) -> _Study:
     uid = _uid_maker(seed)
     # A fixed date keeps seeded discs byte-for-byte reproducible.
     when = datetime(2024, 1, 2, 9, 30, 0) if seed is not None else datetime.now()
+    if study_date is not None:
+        when = datetime(study_date.year, study_date.month, study_date.day, 9, 30, 0)
 
     thin = SCAN_LENGTH / slices
     thick_count = math.ceil(slices / THICK_FACTOR)
@@ -278,6 +326,7 @@ def _plan_study(slices: int, seed: int | None) -> _Study:
         date=when.strftime("%Y%m%d"),
         time=when.strftime("%H%M%S"),
         series=series,
+        patient=patient,
     )
 
 
@@ -348,11 +397,11 @@ def _identity(study: _Study, series: _Series, index: int, sop_uid: UID) -> Datas
     ds.file_meta = FileMetaDataset()
     ds.file_meta.MediaStorageSOPClassUID = CTImageStorage
     ds.file_meta.MediaStorageSOPInstanceUID = sop_uid
-    ds.SpecificCharacterSet = "ISO_IR 100"
+    ds.SpecificCharacterSet = _character_set(study.patient)
     ds.SOPClassUID = CTImageStorage
     ds.SOPInstanceUID = sop_uid
-    ds.PatientName = PATIENT_NAME
-    ds.PatientID = PATIENT_ID
+    ds.PatientName = study.patient.name
+    ds.PatientID = study.patient.patient_id
     ds.StudyInstanceUID = study.study_uid
     ds.StudyDate = study.date
     ds.StudyTime = study.time
@@ -366,6 +415,15 @@ def _identity(study: _Study, series: _Series, index: int, sop_uid: UID) -> Datas
     return ds
 
 
+def _character_set(patient: SamplePatient) -> str:
+    """Latin-1 when it can write the patient's name, ID and issuer, else UTF-8."""
+    try:
+        (patient.name + patient.patient_id + patient.issuer).encode("latin-1")
+    except UnicodeEncodeError:
+        return "ISO_IR 192"
+    return "ISO_IR 100"
+
+
 def _describe_image(
     ds: Dataset, study: _Study, series: _Series, index: int, rows: int, columns: int
 ) -> None:
@@ -375,8 +433,10 @@ def _describe_image(
         setattr(ds, f"{prefix}Date", study.date)
         setattr(ds, f"{prefix}Time", study.time)
 
-    ds.PatientBirthDate = "19700101"
-    ds.PatientSex = "O"
+    ds.PatientBirthDate = study.patient.birth_date
+    ds.PatientSex = study.patient.sex
+    if study.patient.issuer:
+        ds.IssuerOfPatientID = study.patient.issuer
     ds.ReferringPhysicianName = "SAMPLE^REFERRER"
     ds.InstitutionName = "Lightbox sample disc"
     ds.Manufacturer = MANUFACTURER

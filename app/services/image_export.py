@@ -33,6 +33,7 @@ _BINARY = getattr(os, "O_BINARY", 0)  # Windows would otherwise translate newlin
 JPEG_QUALITY = 92  # Small enough to email, no visible blocks on a grey picture.
 
 TEXT_OPTION = "Include the text in the corners (patient name, dates)"
+DRAWINGS_OPTION = "Include my drawings and measurements"
 TEXT_EXPLANATION = ("This is off so that a picture you email does not carry your name "
                     "by accident.")
 HIDDEN_NOTE = "Names are hidden now, so the saved text shows \"(hidden)\" instead of them."
@@ -53,6 +54,7 @@ class ExportOptions:
 
     size: ImageSize = "screen"
     text: bool = False  # The corner text; never on by default.
+    drawings: bool = True  # The user's own measurements and labels.
 
 
 def size_label(size: ImageSize, width: int, height: int) -> str:

@@ -38,9 +38,11 @@ if TYPE_CHECKING:
     from app.services.disc_upload import DiscUploadProgress, DiscUploadReport
     from app.services.exporting import ExportProgress, ExportReport, Format
     from app.services.importing import ImportProgress, ImportReport
+    from app.services.prior_lookup import PriorStudy
     from app.services.reconciling import DiscIdentity, LocalIdentity, ReconcileForm
     from app.services.send_plan import SendPlan
     from app.services.sending import SendReport
+    from app.services.series_matching import SeriesMatch
     from app.services.share_copy import ShareCopyReport
     from app.services.uploading import UploadProgress, UploadReport
     from app.services.verification import VerifyProgress, VerifyReport
@@ -226,6 +228,32 @@ class LibraryService:
 
         return save
 
+    def prior_studies(self, study_uid: str) -> list[PriorStudy]:
+        """The earlier studies of this study's patient, most recent first: ``same``
+        patient (same ID, issuers and the rest agreeing), ``confirmed`` by the user, or
+        ``suggested`` (maybe the same person, e.g. another site's ID with the same name
+        and birth date: ask with ``prior_lookup.confirmation_question`` before use).
+        Rules in ``services.priors``; [] for a study not in the library."""
+        from app.services.prior_lookup import prior_studies
+
+        with self._open() as library:
+            return prior_studies(library, study_uid)
+
+    def previous_study(self, study_uid: str) -> PriorStudy | None:
+        """The study "Compare with previous" opens: the most recent earlier study known
+        to be the same patient's (by the rules or confirmed); None when there is none."""
+        return next((p for p in self.prior_studies(study_uid)
+                     if p.match in ("same", "confirmed")), None)
+
+    def matching_series(self, current_uid: str, prior_uid: str) -> list[SeriesMatch]:
+        """Which series of the earlier study ``prior_uid`` to show beside each series of
+        ``current_uid``, best pairs first, each with its reason in plain words (same
+        modality, body part and plane first: ``services.series_matching``)."""
+        from app.services.prior_lookup import study_series_matches
+
+        with self._open() as library:
+            return study_series_matches(library, current_uid, prior_uid)
+
     # -- changing --------------------------------------------------------------------
     def save_annotations(self, study_instance_uid: str,
                          annotations: tuple[Annotation, ...] | list[Annotation]) -> None:
@@ -237,6 +265,24 @@ class LibraryService:
         records = [to_record(a) for a in annotations]
         with self._open() as library:
             library.save_annotations(study_instance_uid, records)
+
+    def confirm_same_patient(self, study_uid: str, other_uid: str) -> None:
+        """The user says the patients of these two studies are the same person: the
+        other study is offered as a prior (``confirmed``) from now on. Nothing is merged.
+        LibraryError when either study is not in the library."""
+        from app.services.prior_lookup import decide
+
+        with self._open() as library:
+            decide(library, study_uid, other_uid, same=True)
+
+    def reject_same_patient(self, study_uid: str, other_uid: str) -> None:
+        """The user says the patients of these two studies are different people: that
+        pair is never suggested again (also when their IDs agree). LibraryError when
+        either study is not in the library."""
+        from app.services.prior_lookup import decide
+
+        with self._open() as library:
+            decide(library, study_uid, other_uid, same=False)
 
     def record_share(self, study_instance_uid: str, account: str, link: str,
                      how: str) -> None:

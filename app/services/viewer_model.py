@@ -263,6 +263,35 @@ class ViewerModel:
             self.position_changed.emit(self.slices.index)
             self._show_current()
 
+    def show_image(self, sop_instance_uid: str, frame: int = 0) -> bool:
+        """Show frame ``frame`` (0-based, within the file) of the image with this SOP
+        Instance UID: its series is selected and the position moves to that frame. False
+        (nothing changes) when the open tree holds no such image, or only as a report."""
+        if frame < 0:
+            return False
+        for node in all_series(self.patients):
+            if any(ref.sop_instance_uid == sop_instance_uid for ref in node.instances):
+                break
+        else:
+            return False
+        if is_document(node):
+            return False
+        self.select_series(node)
+        if self.slices is None:
+            return False
+        positions = [i for i, s in enumerate(self.slices.slices)
+                     if s.instance.sop_instance_uid == sop_instance_uid]
+        if frame >= len(positions):
+            # The file's frame count is often unknown before it is read (one slice per
+            # file until then); a frame drawn on proves the file has at least that many.
+            path = self.slices.slices[positions[0]].instance.path
+            self.slices.set_frame_count(path, frame + 1)
+            self.position_changed.emit(self.slices.index)
+            positions = [i for i, s in enumerate(self.slices.slices)
+                         if s.instance.sop_instance_uid == sop_instance_uid]
+        self.go_to(positions[frame])
+        return True
+
     def first(self) -> None:
         """Go to the first frame."""
         self.go_to(0)

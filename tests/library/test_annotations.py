@@ -119,7 +119,8 @@ def test_a_version_7_library_gets_the_table_and_keeps_its_studies(tmp_path: Path
     home = tmp_path / "home"
     study, series, images = _study(tmp_path, home)
     with closing(sqlite3.connect(home / "library.sqlite")) as db:
-        # A true version 7 library: without what versions 8 and 9 added.
+        # A true version 7 library: without what versions 8 and 10 added (9's table is
+        # made only if missing).
         db.executescript("BEGIN;DROP TABLE annotations;"
                          "ALTER TABLE series DROP COLUMN body_part;"
                          "ALTER TABLE series DROP COLUMN protocol_name;"

@@ -1,4 +1,4 @@
-"""The header values the library keeps for plain-words descriptions (schema 9)."""
+"""The header values the library keeps for plain-words descriptions (schema 10)."""
 
 from pathlib import Path
 

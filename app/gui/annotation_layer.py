@@ -1,0 +1,322 @@
+"""The user's own drawings over the image: measurements, outlines, labels and arrows.
+
+The session (app.services.annotation_session) decides everything; this layer maps its
+image points to the screen through the viewport's state (``to_view`` / ``to_image``),
+draws them in cyan over a dark edge (the disc's presentation states are yellow), and hands
+it the left button's presses, moves and releases in image coordinates.
+"""
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from PySide6.QtCore import QObject, QPointF, QRect, QRectF, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFontMetricsF,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPolygonF,
+    QTransform,
+)
+from PySide6.QtWidgets import QInputDialog, QWidget
+
+from app.imaging.viewport import ViewportState, to_image, to_view
+from app.services.annotation_hits import ellipse_outline, handles, rectangle_outline
+from app.services.annotation_session import AnnotationSession, Label, Outcome
+from app.services.annotations import Annotation, Point
+
+DRAWING_COLOUR = QColor(0, 229, 255)
+SELECTED_COLOUR = QColor(140, 245, 255)
+EDGE_COLOUR = QColor(0, 0, 0, 220)
+LABEL_COLOUR = QColor(224, 252, 255)
+WARNING_COLOUR = QColor(255, 150, 40)
+TOLERANCE = 6.0  # screen pixels within which a click picks a line or a handle
+HANDLE = 4.0  # half a handle's side, in screen pixels
+ARROW_HEAD = 12.0  # screen pixels
+OUTLINE = ((-1, -1), (0, -1), (1, -1), (-1, 0), (1, 0), (-1, 1), (0, 1), (1, 1))
+# Asks for a label: (title, prompt, current text) -> the text, or None when cancelled.
+Ask = Callable[[str, str, str], str | None]
+
+
+class AnnotationLayer(QObject):
+    """Draws ``session``'s annotations on ``viewport`` and feeds it the left button."""
+
+    def __init__(self, viewport: QWidget, session: AnnotationSession) -> None:
+        super().__init__(viewport)
+        self.viewport = viewport
+        self.session = session
+        self.ask: Ask = self._ask
+        # The still annotations as last drawn: (what they were drawn for, where, picture).
+        self._cache: tuple[object, QPointF, QImage] | None = None
+        session.changed.connect(lambda _none: viewport.update())
+        session.tool_changed.connect(self._on_tool)
+
+    # -- coordinates ---------------------------------------------------------------------
+    def _geometry(self) -> tuple[tuple[int, int], ViewportState, tuple[float, float], float]:
+        viewport = self.viewport
+        frame = viewport.frame  # type: ignore[attr-defined]
+        rows, columns = frame.shape
+        zoom = viewport.effective_zoom()  # type: ignore[attr-defined]
+        state = viewport.model.state  # type: ignore[attr-defined]
+        return (columns, rows), state, (float(viewport.width()), float(viewport.height())), zoom
+
+    def image_point(self, position: QPointF) -> Point:
+        """The image point under a viewport position."""
+        size, state, view, zoom = self._geometry()
+        return to_image((position.x(), position.y()), size, state, view, zoom)
+
+    def tolerance(self) -> float:
+        """How near, in image pixels, a click must be to pick something."""
+        return TOLERANCE / max(self._geometry()[3], 1e-6)
+
+    # -- the mouse and keys ----------------------------------------------------------------
+    def _active(self, event: QMouseEvent) -> bool:
+        viewport = self.viewport
+        return (viewport.frame is not None  # type: ignore[attr-defined]
+                and not viewport.window_level_mode)  # type: ignore[attr-defined]
+
+    def mouse_press(self, event: QMouseEvent) -> bool:
+        """True when the press was the session's (the viewport then does nothing)."""
+        if event.button() != Qt.MouseButton.LeftButton or not self._active(event):
+            return False
+        return self.session.press(self.image_point(event.position()),
+                                  self.tolerance()) != "ignored"
+
+    def mouse_move(self, event: QMouseEvent) -> bool:
+        if not self._active(event) or event.buttons() & ~Qt.MouseButton.LeftButton:
+            return False
+        return self.session.move(self.image_point(event.position()),
+                                 self.tolerance()) != "ignored"
+
+    def mouse_release(self, event: QMouseEvent) -> bool:
+        if event.button() != Qt.MouseButton.LeftButton or not self._active(event):
+            return False
+        outcome = self.session.release(self.image_point(event.position()), self.tolerance())
+        self._follow(outcome)
+        return outcome != "ignored"
+
+    def double_click(self, event: QMouseEvent) -> bool:
+        if event.button() != Qt.MouseButton.LeftButton or not self._active(event):
+            return False
+        outcome = self.session.double_click(self.image_point(event.position()),
+                                            self.tolerance())
+        self._follow(outcome)
+        return outcome != "ignored"
+
+    def key_press(self, event: QKeyEvent) -> bool:
+        """Esc drops a drawing under way (or the selection)."""
+        if event.key() == Qt.Key.Key_Escape:
+            return self.session.cancel()
+        return False
+
+    def _follow(self, outcome: Outcome) -> None:
+        """Ask for the label the session wants, then give it back."""
+        if outcome == "ask_text":
+            self.session.finish_pending(self.ask(self.tr("Text"), self.tr("Text to show:"), ""))
+        elif outcome == "ask_label":
+            self.session.finish_pending(
+                self.ask(self.tr("Arrow"), self.tr("Label for the arrow (may be empty):"), ""))
+        elif outcome == "edit_label":
+            selected = self.session.selected()
+            if selected is not None:
+                text = self.ask(self.tr("Edit label"), self.tr("Text to show:"), selected.text)
+                if text is not None:
+                    self.session.set_label(text)
+
+    def _ask(self, title: str, prompt: str, current: str) -> str | None:
+        text, accepted = QInputDialog.getText(self.viewport, title, prompt, text=current)
+        return text if accepted else None
+
+    def _on_tool(self, tool: str) -> None:
+        drawing = tool != "select"
+        # An angle's preview follows the pointer between clicks.
+        self.viewport.setMouseTracking(drawing)
+        self.viewport.setCursor(Qt.CursorShape.CrossCursor if drawing
+                                else Qt.CursorShape.ArrowCursor)
+
+    # -- drawing ---------------------------------------------------------------------------
+    def has_drawings(self) -> bool:
+        """True when there is something of the user's on the frame on screen."""
+        return bool(self.session.shown()) or self.session.preview() is not None
+
+    def paint(self, painter: QPainter, state: ViewportState, view: tuple[float, float],
+              zoom: float) -> None:
+        """The annotations of the frame on screen, the shape being drawn, and their values,
+        each image point mapped through ``state`` at ``zoom`` onto a ``view``-sized canvas.
+
+        The annotations that are not being changed are drawn once into a picture kept
+        until they, the selection or the geometry change: a window/level drag or a
+        repaint then costs one image draw, however many measurements there are."""
+        frame = self.viewport.frame  # type: ignore[attr-defined]
+        if frame is None:
+            return
+        shown = self.session.shown()
+        preview = self.session.preview()
+        if not shown and preview is None:
+            return
+        rows, columns = frame.shape
+        # Image to view is affine (zoom, quarter turns, flips, pan): one transform maps
+        # every path in one call instead of a Python call a point.
+        transform = _affine(lambda p: to_view(p, (columns, rows), state, view, zoom))
+        canvas = QRectF(0, 0, view[0], view[1])
+        dragged = self.session.dragged_id
+        still = tuple(a for a in shown if a.id != dragged)
+        if still:
+            ratio = painter.device().devicePixelRatioF()
+            key = (still, self.session.selected_id, self.session.labels_revision,
+                   replace(state, voi=None, invert=False), view, zoom, ratio,
+                   self.viewport.font().key())
+            if self._cache is None or self._cache[0] != key:
+                self._cache = (key, *self._picture(still, transform, canvas, ratio))
+            _key, where, picture = self._cache
+            painter.drawImage(where, picture)
+        moving = tuple(a for a in shown if a.id == dragged)
+        if not moving and preview is None:
+            return
+        painter.save()
+        self._prepare(painter)
+        self._paint_annotations(painter, moving, transform, canvas)
+        if preview is not None and len(preview.points) >= 1:
+            bounds = self._paint_shape(painter, preview.kind, preview.points, transform,
+                                       closed=False, selected=False)
+            label = self.session.preview_label()
+            if label is not None:
+                self._paint_lines(painter, bounds, canvas, label)
+        painter.restore()
+
+    def _prepare(self, painter: QPainter) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setFont(self.viewport.font())
+
+    def _picture(self, annotations: tuple[Annotation, ...], transform: QTransform,
+                 canvas: QRectF, ratio: float) -> tuple[QPointF, QImage]:
+        """``annotations`` drawn on a transparent picture: where it goes, the picture (only
+        as large as the drawings)."""
+        image = QImage(math.ceil(canvas.width() * ratio), math.ceil(canvas.height() * ratio),
+                       QImage.Format.Format_ARGB32_Premultiplied)
+        image.setDevicePixelRatio(ratio)
+        image.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(image)
+        self._prepare(painter)
+        used = self._paint_annotations(painter, annotations, transform, canvas)
+        painter.end()
+        area = used.adjusted(-3, -3, 3, 3).intersected(canvas)
+        pixels = QRect(math.floor(area.left() * ratio), math.floor(area.top() * ratio),
+                       math.ceil(area.width() * ratio) + 1, math.ceil(area.height() * ratio) + 1)
+        cropped = image.copy(pixels)
+        cropped.setDevicePixelRatio(ratio)
+        return QPointF(pixels.left() / ratio, pixels.top() / ratio), cropped
+
+    def _paint_annotations(self, painter: QPainter, annotations: tuple[Annotation, ...],
+                           transform: QTransform, canvas: QRectF) -> QRectF:
+        """Each annotation, its value or label, and the selected one's handles; the area
+        drawn on."""
+        used = QRectF()
+        selected = self.session.selected_id
+        metrics = QFontMetricsF(painter.font())
+        for annotation in annotations:
+            chosen = annotation.id == selected
+            bounds = self._paint_shape(painter, annotation.kind, annotation.points, transform,
+                                       closed=True, selected=chosen)
+            used = used.united(bounds.adjusted(-HANDLE - 2, -HANDLE - 2, HANDLE + 2, HANDLE + 2))
+            if annotation.kind == "text":
+                anchor = transform.map(QPointF(*annotation.points[0]))
+                lowered = QRectF(anchor, anchor).adjusted(0, metrics.ascent() / 2,
+                                                          0, metrics.ascent() / 2)
+                text = self._paint_lines(painter, lowered, canvas, Label((annotation.text,)),
+                                         gap=5.0)
+            elif annotation.kind == "arrow":
+                text = self._paint_lines(painter, bounds, canvas, Label((annotation.text,))
+                                         ) if annotation.text else QRectF()
+            else:
+                text = self._paint_lines(painter, bounds, canvas, self.session.label(annotation))
+            used = used.united(text)
+            if chosen:
+                self._paint_handles(painter, [transform.map(QPointF(*p))
+                                              for p in handles(annotation)])
+        return used
+
+    def _paint_shape(self, painter: QPainter, kind: str, points: Sequence[Point],
+                     transform: QTransform, closed: bool, selected: bool) -> QRectF:
+        """One shape; where it lies on the canvas."""
+        path = QPainterPath()
+        if kind == "text":
+            path.addEllipse(transform.map(QPointF(*points[0])), 2.0, 2.0)
+        else:
+            if kind == "rectangle" and len(points) == 2:
+                outline, shut = rectangle_outline(points[0], points[1]), True
+            elif kind == "ellipse" and len(points) == 2:
+                outline, shut = ellipse_outline(points[0], points[1]), True
+            else:
+                outline, shut = tuple(points), kind == "freehand" and closed
+            path.addPolygon(QPolygonF([QPointF(x, y) for x, y in outline]))
+            if shut:
+                path.closeSubpath()
+            path = transform.map(path)
+            if kind == "arrow" and len(points) == 2:
+                _arrow_head(path, transform.map(QPointF(*points[0])),
+                            transform.map(QPointF(*points[1])))
+        colour = SELECTED_COLOUR if selected else DRAWING_COLOUR
+        for pen_colour, width in ((EDGE_COLOUR, 4.0), (colour, 2.0)):
+            painter.setPen(QPen(pen_colour, width, Qt.PenStyle.SolidLine,
+                                Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
+            painter.drawPath(path)
+        return path.boundingRect()
+
+    def _paint_handles(self, painter: QPainter, points: list[QPointF]) -> None:
+        painter.setPen(QPen(EDGE_COLOUR, 1.0))
+        painter.setBrush(SELECTED_COLOUR)
+        for point in points:
+            painter.drawRect(QRectF(point.x() - HANDLE, point.y() - HANDLE,
+                                    2 * HANDLE, 2 * HANDLE))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+
+    def _paint_lines(self, painter: QPainter, shape: QRectF, canvas: QRectF, label: Label,
+                     gap: float = 6.0) -> QRectF:
+        """Value lines in light cyan, then the warning in orange, each with a dark edge:
+        right of the shape, or below it when the right would leave the canvas."""
+        lines = [(line, LABEL_COLOUR) for line in label.lines]
+        if label.warning:
+            lines.append((label.warning, WARNING_COLOUR))
+        if not lines:
+            return QRectF()
+        metrics = QFontMetricsF(painter.font())
+        width = max(metrics.horizontalAdvance(text) for text, _ in lines)
+        height = metrics.height() * len(lines)
+        x, y = shape.right() + gap, shape.top()
+        if x + width > canvas.right() - 2:  # No room on the right: below (or above) it.
+            x = max(canvas.left() + 2, min(shape.left(), canvas.right() - width - 2))
+            y = shape.bottom() + gap
+            if y + height > canvas.bottom() - 2:
+                y = shape.top() - gap - height
+        y = min(max(y, canvas.top() + 2), canvas.bottom() - height - 2)
+        for row, (text, colour) in enumerate(lines):
+            baseline = QPointF(x, y + metrics.ascent() + row * metrics.height())
+            painter.setPen(EDGE_COLOUR)
+            for dx, dy in OUTLINE:
+                painter.drawText(baseline + QPointF(dx, dy), text)
+            painter.setPen(colour)
+            painter.drawText(baseline, text)
+        return QRectF(x - 1, y - 1, width + 2, height + 2)
+
+
+def _affine(to_canvas: Callable[[Point], tuple[float, float]]) -> QTransform:
+    """The affine transform that ``to_canvas`` is, from where it sends three points."""
+    ox, oy = to_canvas((0.0, 0.0))
+    ax, ay = to_canvas((1.0, 0.0))
+    bx, by = to_canvas((0.0, 1.0))
+    return QTransform(ax - ox, ay - oy, bx - ox, by - oy, ox, oy)
+
+
+def _arrow_head(path: QPainterPath, tail: QPointF, head: QPointF) -> None:
+    """Two short strokes back from ``head``, 25° either side of the shaft."""
+    angle = math.atan2(tail.y() - head.y(), tail.x() - head.x())
+    for side in (-1, 1):
+        turn = angle + side * math.radians(25)
+        path.moveTo(head)
+        path.lineTo(head + QPointF(math.cos(turn) * ARROW_HEAD, math.sin(turn) * ARROW_HEAD))

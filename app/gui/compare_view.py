@@ -1,0 +1,316 @@
+"""The compare page: two or four viewports side by side, each with its own series.
+
+It observes a CompareModel: which panes scroll, window and zoom together, and why some
+cannot, are the model's rules. Each pane has its own reader (a ViewerSession on the
+pane's disc or library study), so a series of last year's study from the library and
+one of today's disc can be shown side by side. A series is dragged from the series list
+onto a pane.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction, QActionGroup, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QGridLayout, QLabel, QToolBar, QVBoxLayout, QWidget
+
+from app.core.models import InstanceRef, PatientNode, SeriesNode
+from app.gui.browser import SERIES_MIME
+from app.gui.preferences import cache_budget_bytes
+from app.gui.session import ViewerSession
+from app.gui.viewport import QtViewport, ViewportModel
+from app.imaging.frame_cache import FrameCache
+from app.services.compare import CompareLinks, CompareModel, Layout, PaneLink, series_geometry
+from app.services.privacy import Privacy
+from app.services.viewer_model import OpenSource, ViewerModel
+from app.services.viewer_text import display_date, series_label
+from app.services.viewing import LoadedFrame
+
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
+
+EMPTY_PANE = "Drag a series from the list onto this side."
+
+
+@dataclass(frozen=True)
+class SeriesOffer:
+    """What the series list shows now, for a series dropped from it: where it is read
+    from, the instances the library knows (none for a disc) and the tree."""
+
+    source: OpenSource
+    known: tuple[InstanceRef, ...]
+    patients: tuple[PatientNode, ...]
+
+
+def find_series(patients: tuple[PatientNode, ...], uid: str) -> SeriesNode | None:
+    """The series ``uid`` of ``patients`` (None when it is not there)."""
+    for patient in patients:
+        for study in patient.studies:
+            for series in study.series:
+                if series.series_instance_uid == uid:
+                    return series
+    return None
+
+
+class ComparePane(QWidget):
+    """One viewport with a line naming its series and one saying how it is linked."""
+
+    series_dropped = Signal(int, str)  # pane, series UID
+
+    def __init__(self, index: int, viewer: ViewerModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.index = index
+        self.viewer = viewer
+        self.setAcceptDrops(True)
+        self.title = QLabel(self.tr(EMPTY_PANE))
+        self.title.setWordWrap(True)
+        self.link_text = QLabel()
+        self.link_text.setWordWrap(True)
+        self.link_text.hide()
+        self.model = ViewportModel(viewer)
+        self.viewport = QtViewport(self.model)
+        self.viewport.setMinimumSize(120, 120)
+        self.viewport.step_requested.connect(viewer.step)
+        self.viewport.show_message(self.tr(EMPTY_PANE))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.setSpacing(2)
+        layout.addWidget(self.title)
+        layout.addWidget(self.link_text)
+        layout.addWidget(self.viewport, 1)
+        self._stops = [
+            viewer.frame_changed.connect(self._on_frame),
+            viewer.frame_unavailable.connect(self.viewport.show_message),
+            viewer.overlay_changed.connect(
+                lambda _o: self.viewport.set_overlay(viewer.overlay(), viewer.markers())),
+            viewer.series_changed.connect(self._on_series),
+        ]
+
+    def disconnect_model(self) -> None:
+        """Stop observing the viewer (the pane is being removed)."""
+        for stop in self._stops:
+            stop()
+        self._stops = []
+
+    def _on_frame(self, loaded: LoadedFrame) -> None:
+        self.viewport.show_frame(loaded.frame)
+
+    def _on_series(self, series: SeriesNode | None) -> None:
+        if series is None:
+            self.title.setText(self.tr(EMPTY_PANE))
+            return
+        date = series.instances[0].study_date if series.instances else ""
+        text = series_label(series)
+        self.title.setText(f"{text} · {display_date(date)}" if date else text)
+
+    def show_link(self, link: PaneLink) -> None:
+        """Say how this pane scrolls with the others (nothing when all is well)."""
+        text = " ".join(t for t in (link.reason, link.note) if t)
+        self.link_text.setText(text)
+        self.link_text.setVisible(bool(text))
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasFormat(SERIES_MIME):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        data = event.mimeData()
+        if data.hasFormat(SERIES_MIME):
+            uid = bytes(data.data(SERIES_MIME).data()).decode("utf-8", "replace")
+            event.acceptProposedAction()
+            self.series_dropped.emit(self.index, uid)
+
+
+class ComparePage(QWidget):
+    """Panes side by side and the buttons that link them."""
+
+    def __init__(self, privacy: Privacy, offer: Callable[[], SeriesOffer | None],
+                 cache_bytes: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.offer = offer
+        self.cache_bytes = cache_bytes
+        self.privacy = privacy
+        self.compare = CompareModel(privacy=privacy, make_viewer=self._make_viewer)
+        self.sessions: dict[int, ViewerSession] = {}
+        self._session_stops: dict[int, list[Callable[[], None]]] = {}
+        self.panes: list[ComparePane] = []
+
+        self.toolbar = QToolBar(self.tr("Compare"))
+        layouts = QActionGroup(self)
+        self.action_two = self._action(self.tr("Side by side"), checkable=True)
+        self.action_four = self._action(self.tr("Four at once"), checkable=True)
+        shapes: tuple[tuple[QAction, Layout], ...] = (
+            (self.action_two, "1x2"), (self.action_four, "2x2"))
+        for action, shape in shapes:
+            layouts.addAction(action)
+            action.triggered.connect(partial(self._set_layout, shape))
+        self.action_two.setChecked(True)
+        self.toolbar.addSeparator()
+        self.action_link_scroll = self._action(self.tr("Link scrolling"), checkable=True)
+        self.action_link_scroll.toggled.connect(self.compare.set_scroll_linked)
+        self.action_align = self._action(self.tr("Align these two slices"))
+        self.action_align.setToolTip(self.tr(
+            "Scroll each side to the same place in the body, then click: scrolling then "
+            "keeps them together."))
+        self.action_align.triggered.connect(self.compare.set_alignment)
+        self.action_link_window = self._action(self.tr("Link window"), checkable=True)
+        self.action_link_window.toggled.connect(self.compare.set_window_linked)
+        self.action_link_zoom = self._action(self.tr("Link zoom"), checkable=True)
+        self.action_link_zoom.toggled.connect(self.compare.set_zoom_linked)
+
+        self.grid = QGridLayout()
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setSpacing(4)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.toolbar)
+        layout.addLayout(self.grid, 1)
+
+        self.compare.links_changed.connect(self._on_links)
+        self.compare.geometry_wanted.connect(self._want_geometry)
+        self.compare.layout_changed.connect(lambda _layout: self._build_panes())
+        self._build_panes()
+        self._on_links(self.compare.links())
+
+    def _action(self, text: str, checkable: bool = False) -> QAction:
+        action = QAction(text, self)
+        action.setCheckable(checkable)
+        self.toolbar.addAction(action)
+        return action
+
+    def _make_viewer(self) -> ViewerModel:
+        # Each pane has its own cache: two media may hold files of the same name.
+        panes = 4 if self.compare_layout() == "2x2" else 2
+        cache: FrameCache[tuple[str, int], LoadedFrame] = FrameCache(
+            lambda loaded: loaded.nbytes, max(1, self.cache_bytes // panes))
+        return ViewerModel(self.privacy, cache)
+
+    def compare_layout(self) -> Layout:
+        compare = getattr(self, "compare", None)
+        return compare.layout if compare is not None else "1x2"
+
+    # -- panes -----------------------------------------------------------------------
+    def _set_layout(self, layout: Layout, _checked: bool = False) -> None:
+        self.compare.set_layout(layout)
+
+    def _build_panes(self) -> None:
+        viewers = self.compare.viewers
+        while len(self.panes) > len(viewers):
+            pane = self.panes.pop()
+            self._close_session(pane.index)
+            pane.disconnect_model()
+            self.grid.removeWidget(pane)
+            pane.deleteLater()
+        for index in range(len(self.panes), len(viewers)):
+            viewer = viewers[index]
+            pane = ComparePane(index, viewer)
+            pane.series_dropped.connect(self.drop_series)
+            viewer.frames_wanted.connect(partial(self._forward, index, "want"))
+            viewer.frames_prefetch.connect(partial(self._forward, index, "prefetch"))
+            self.panes.append(pane)
+        columns = 2
+        for index, pane in enumerate(self.panes):
+            self.grid.addWidget(pane, index // columns, index % columns)
+        self.action_two.setChecked(self.compare.layout == "1x2")
+        self.action_four.setChecked(self.compare.layout == "2x2")
+        self._on_links(self.compare.links())
+
+    def _forward(self, pane: int, kind: str, slices: list[object]) -> None:
+        session = self.sessions.get(pane)
+        if session is None:
+            return
+        if kind == "want":
+            session.want_frames(slices)  # type: ignore[arg-type]
+        else:
+            session.prefetch_frames(slices)  # type: ignore[arg-type]
+
+    def drop_series(self, pane: int, uid: str) -> bool:
+        """Show the series ``uid`` of the series list in ``pane``; False when the list
+        no longer shows it."""
+        offer = self.offer()
+        series = find_series(offer.patients, uid) if offer is not None else None
+        if offer is None or series is None:
+            return False
+        self.show_series(pane, offer, series)
+        return True
+
+    def show_series(self, pane: int, offer: SeriesOffer, series: SeriesNode) -> None:
+        """Show ``series`` (read from ``offer``'s source) in ``pane``."""
+        viewer = self.compare.viewers[pane]
+        session = self.sessions.get(pane)
+        if session is None or viewer.source != offer.source:
+            self._close_session(pane)
+            session = ViewerSession(offer.source.path, viewer.cache, offer.known)
+            self.sessions[pane] = session
+            session.frame_loaded.connect(viewer.frame_loaded)
+            session.frame_failed.connect(viewer.frame_failed)
+            session.open_failed.connect(self.panes[pane].viewport.show_message)
+            session.loader.loaded.connect(partial(self._on_job, pane))
+        self.panes[pane].viewport.show_message(self.tr("Reading..."))
+        self.compare.show(pane, offer.source, offer.patients, series)
+
+    def _close_session(self, pane: int) -> None:
+        session = self.sessions.pop(pane, None)
+        if session is not None:
+            session.close()
+            session.deleteLater()
+
+    def close_sessions(self) -> None:
+        """Stop every pane's reader (the window is closing)."""
+        for pane in list(self.sessions):
+            self._close_session(pane)
+
+    def _want_geometry(self, wanted: tuple[int, SeriesNode]) -> None:
+        pane, series = wanted
+        session = self.sessions.get(pane)
+        if session is None:
+            return
+        read = partial(series_geometry, session.reader.dataset, series)
+        session.loader.add_background([(("geometry", series.series_instance_uid), read)])
+
+    def _on_job(self, pane: int, key: object, result: object) -> None:
+        if isinstance(key, tuple) and key[0] == "geometry" and isinstance(result, dict):
+            self.compare.set_geometry(pane, str(key[1]), result)
+
+    # -- links -----------------------------------------------------------------------
+    def _on_links(self, links: CompareLinks) -> None:
+        for pane, link in zip(self.panes, links.panes, strict=False):
+            pane.show_link(link)
+        for action, on in ((self.action_link_scroll, links.scroll),
+                           (self.action_link_window, links.window),
+                           (self.action_link_zoom, links.zoom)):
+            action.blockSignals(True)
+            action.setChecked(on)
+            action.blockSignals(False)
+        self.action_align.setEnabled(
+            sum(p.state in ("anchor", "linked") for p in links.panes) >= 2)
+
+
+def series_offer(w: "MainWindow") -> SeriesOffer | None:
+    """What the main window's series list shows now (None when nothing is open)."""
+    session = w.session
+    if session is None or w.viewer.source is None:
+        return None
+    # A library study's files are opened by path from its known instances; a disc is read
+    # again by the pane's own reader.
+    known = tuple(session.instances) if session.reader.is_library else ()
+    return SeriesOffer(w.viewer.source, known, w.viewer.patients)
+
+
+def show_compare(w: "MainWindow") -> ComparePage:
+    """View > Compare side by side: the compare page, with the series on screen in the
+    first pane when that pane is empty; the series list stays, to drag series from."""
+    page = w.compare_page
+    if page is None:
+        page = ComparePage(w.privacy, lambda: series_offer(w), cache_budget_bytes(w.settings))
+        w.compare_page = page
+        w.pages.addWidget(page)
+    w.pages.setCurrentWidget(page)
+    w.browser_dock.show()
+    w.action_library.setChecked(False)
+    offer = series_offer(w)
+    if page.compare.viewers[0].series is None and offer is not None and w.viewer.series:
+        page.show_series(0, offer, w.viewer.series)
+    return page

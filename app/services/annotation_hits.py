@@ -1,0 +1,107 @@
+"""Which annotation the pointer is on, without Qt: distances in image pixels from a point
+to each kind's drawn shape (a line, an outline, an ellipse's curve, a rectangle's edges,
+a label's anchor), and which of an annotation's points (its handles) lies under it.
+
+Distances are measured to what is drawn, not to the area inside: a click in the middle of
+a large rectangle is on the image, not on the rectangle, so it can pan or start a new
+drawing there.
+"""
+
+import itertools
+import math
+from collections.abc import Sequence
+
+from app.services.annotations import Annotation, Point
+
+# Points on an ellipse's curve used to measure the distance to it: fine enough that the
+# polygon lies within a hundredth of the radius of the true curve.
+ELLIPSE_STEPS = 72
+# A label is easier to hit than a line: it is clicked by its anchor, which is small.
+LABEL_REACH = 2.0
+
+
+def distance_to_segment(point: Point, start: Point, end: Point) -> float:
+    """The distance from ``point`` to the segment from ``start`` to ``end``."""
+    px, py = point
+    ax, ay = start
+    bx, by = end
+    dx, dy = bx - ax, by - ay
+    length_squared = dx * dx + dy * dy
+    if length_squared == 0:
+        return math.hypot(px - ax, py - ay)
+    t = max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / length_squared))
+    return math.hypot(px - (ax + t * dx), py - (ay + t * dy))
+
+
+def distance_to_polyline(point: Point, points: Sequence[Point], closed: bool = False) -> float:
+    """The distance from ``point`` to the lines joining ``points`` in order (and the last
+    back to the first when ``closed``)."""
+    if len(points) == 1:
+        return math.hypot(point[0] - points[0][0], point[1] - points[0][1])
+    pairs = list(itertools.pairwise(points))
+    if closed and len(points) > 2:
+        pairs.append((points[-1], points[0]))
+    return min(distance_to_segment(point, a, b) for a, b in pairs)
+
+
+def rectangle_outline(corner: Point, opposite: Point) -> tuple[Point, ...]:
+    """The four corners of the axis-aligned rectangle with these opposite corners."""
+    (x0, y0), (x1, y1) = corner, opposite
+    return ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
+
+
+def ellipse_outline(corner: Point, opposite: Point, steps: int = ELLIPSE_STEPS
+                    ) -> tuple[Point, ...]:
+    """Points around the ellipse inscribed in the rectangle with these opposite corners."""
+    (x0, y0), (x1, y1) = corner, opposite
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    rx, ry = abs(x1 - x0) / 2, abs(y1 - y0) / 2
+    return tuple((cx + rx * math.cos(2 * math.pi * i / steps),
+                  cy + ry * math.sin(2 * math.pi * i / steps)) for i in range(steps))
+
+
+def distance_to(annotation: Annotation, point: Point) -> float:
+    """The distance in image pixels from ``point`` to what is drawn for ``annotation``."""
+    points = annotation.points
+    if annotation.kind in ("length", "arrow", "angle"):
+        return distance_to_polyline(point, points)
+    if annotation.kind == "rectangle":
+        return distance_to_polyline(point, rectangle_outline(points[0], points[1]), True)
+    if annotation.kind == "ellipse":
+        return distance_to_polyline(point, ellipse_outline(points[0], points[1]), True)
+    if annotation.kind == "freehand":
+        return distance_to_polyline(point, points, True)
+    # A text label: its anchor, reached from a little further away.
+    return distance_to_polyline(point, points) / LABEL_REACH
+
+
+def hit(annotations: Sequence[Annotation], point: Point, tolerance: float) -> Annotation | None:
+    """The annotation under ``point`` (within ``tolerance`` image pixels): the nearest,
+    and of equally near ones the last drawn (the one on top); None when none is near."""
+    best: Annotation | None = None
+    best_distance = math.inf
+    for annotation in annotations:
+        distance = distance_to(annotation, point)
+        if distance <= tolerance and distance <= best_distance:
+            best, best_distance = annotation, distance
+    return best
+
+
+def handles(annotation: Annotation) -> tuple[Point, ...]:
+    """The points a user can drag to change ``annotation``'s shape: every defining point
+    except a freehand outline's (an outline is moved whole or drawn again)."""
+    if annotation.kind == "freehand":
+        return ()
+    return annotation.points
+
+
+def handle_at(annotation: Annotation, point: Point, tolerance: float) -> int | None:
+    """The index of the handle of ``annotation`` under ``point`` (the nearest within
+    ``tolerance`` image pixels), or None."""
+    best: int | None = None
+    best_distance = math.inf
+    for index, (x, y) in enumerate(handles(annotation)):
+        distance = math.hypot(point[0] - x, point[1] - y)
+        if distance <= tolerance and distance < best_distance:
+            best, best_distance = index, distance
+    return best

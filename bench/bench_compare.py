@@ -1,0 +1,257 @@
+"""Compare: synchronised scrolling of two 512 x 512 series against scrolling one.
+
+Both series are the thin axial series of a sample disc (both panes change slice at every
+step: the worst case; a thicker series would redraw less often). Every frame is decoded
+beforehand, so what is measured is what scrolling costs once the frames are in memory.
+Goal (issue 15): two linked series within 1.3x of one.
+
+Through the model: one ViewerModel stepping through 100 slices, each frame rendered as
+the canvas renders it (one window gather into RGB32), against a CompareModel whose first
+pane steps and whose second follows by position, both rendered; then the same two panes
+stepped by hand, which is what linking itself adds (target 1.1x).
+
+Through the GUI, offscreen, in a 1200 x 800 window: the viewer page's one viewport
+against the compare page's two, each step painted by the event loop as on screen; then
+linked against stepped by hand. Two panes render and draw two frames where the viewer
+draws one, so that ratio is bounded below by the per-frame cost of the canvas (the window
+gather and drawImage), not by the linking."""
+
+import os
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+
+from app.core.models import PatientNode, SeriesNode
+from app.imaging.render import GreyFrame
+from app.imaging.slice_position import SliceGeometry
+from app.services.compare import CompareModel, series_geometry
+from app.services.viewer_model import OpenSource, ViewerModel
+from app.services.viewing import LoadedFrame, MediumReader, tree_of
+from bench.bench_media import _disc
+from bench.harness import compare
+
+STEPS = 100
+TIMEOUT_S = 120.0
+# Grey level -> opaque 0xffRRGGBB, the canvas's palette (app.gui.viewport.GREY_TO_RGB32).
+PALETTE = (np.arange(256, dtype=np.uint32) * 0x010101) | 0xFF000000
+
+
+Frames = dict[tuple[str, int], LoadedFrame]
+
+
+def load_series(disc: Path) -> tuple[MediumReader, tuple[PatientNode, ...], SeriesNode, Frames]:
+    """The disc's reader, tree, thin axial series (series 2) and all its frames decoded."""
+    reader = MediumReader(disc)
+    opened = reader.open()
+    patients = tree_of(list(opened.listed))
+    series = next(s for p in patients for st in p.studies for s in st.series
+                  if s.series_number == 2)
+    frames = {(ref.path, 0): reader.load_frame(ref.path, 0) for ref in series.instances}
+    return reader, patients, series, frames
+
+
+def _headless_view(viewer: ViewerModel) -> None:
+    """Render every frame the viewer shows, as the canvas's compose_image does."""
+
+    def draw(loaded: LoadedFrame) -> None:
+        assert isinstance(loaded.frame, GreyFrame)
+        loaded.frame.render(viewer.state.voi, viewer.state.invert, 1, palette=PALETTE)
+
+    viewer.frame_changed.connect(draw)
+
+
+def run_model(disc: Path) -> None:
+    """The model-level figure."""
+    reader, patients, series, frames = load_series(disc)
+    geometry = series_geometry(reader.dataset, series)
+    reader.close()
+    source = OpenSource("medium", disc)
+
+    one = ViewerModel(prefetch_ahead=0)
+    one.open_source(source)
+    one.select_series(series)
+    for key, loaded in frames.items():
+        one.cache.put(key, loaded)
+    _headless_view(one)
+
+    pair = _linked_pair(source, patients, series, frames, geometry)
+    assert pair.links().panes[1].state == "linked"
+    leader, follower = pair.viewers
+    leader.go_to(10)
+    assert follower.index == 10, "the second pane must follow"
+
+    compare(
+        f"synchronised scroll, model: {STEPS} steps, two linked 512 x 512 series vs one",
+        ("two panes, linked, both rendered", _back_and_forth(leader)),
+        ("one viewer, rendered", _back_and_forth(one)),
+        target="<= 1.3x",
+        runs=7,
+        warmup=1,
+    )
+    # What linking itself adds: the same two panes, each stepped by hand.
+    pair.set_scroll_linked(False)
+
+    def by_hand() -> None:
+        _back_and_forth(leader)()
+        _back_and_forth(follower)()
+
+    pair_linked = _linked_pair(source, patients, series, frames, geometry)
+    compare(
+        f"synchronised scroll, model: {STEPS} steps, linked vs the same two stepped by hand",
+        ("two panes, linked", _back_and_forth(pair_linked.viewers[0])),
+        ("two panes, each stepped", by_hand),
+        target="<= 1.1x",
+        runs=7,
+        warmup=1,
+    )
+    pair_linked.close()
+    pair.close()
+    one.close()
+
+
+def _linked_pair(source: OpenSource, patients: tuple[PatientNode, ...], series: SeriesNode,
+                 frames: Frames, geometry: dict[tuple[str, int], SliceGeometry]) -> CompareModel:
+    """A compare model showing ``series`` in both panes, every frame cached, rendered."""
+    pair = CompareModel(make_viewer=lambda: ViewerModel(prefetch_ahead=0))
+    for pane in (0, 1):
+        pair.show(pane, source, patients, series)
+        for key, loaded in frames.items():
+            pair.viewers[pane].cache.put(key, loaded)
+        pair.set_geometry(pane, series.series_instance_uid, geometry)
+        _headless_view(pair.viewers[pane])
+    return pair
+
+
+def _back_and_forth(viewer: ViewerModel) -> Callable[[], None]:
+    """STEPS steps forward, or back when the end is near (never clamped at an end)."""
+
+    def scroll() -> None:
+        direction = 1 if viewer.index + STEPS < viewer.count else -1
+        for _ in range(STEPS):
+            viewer.step(direction)
+
+    return scroll
+
+
+def _settle(condition: Callable[[], bool], what: str) -> None:
+    """Run the Qt event loop until ``condition`` holds."""
+    from PySide6.QtWidgets import QApplication
+
+    deadline = time.monotonic() + TIMEOUT_S
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} did not happen in time")
+        QApplication.processEvents()
+        time.sleep(0.005)
+
+
+def run_gui(disc: Path) -> None:
+    """The figure through the GUI, offscreen: one window of 1200 x 800; the viewer page
+    with one viewport against the compare page with two, each step painted at once."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from app.gui.compare_view import series_offer
+    from app.gui.main_window import MainWindow
+
+    application = QApplication.instance() or QApplication([])
+    window = MainWindow()
+    window.resize(1200, 800)
+    window.show()
+    window.open_path(disc)
+    _settle(lambda: window.image_shown, "the first image")
+    series = next(s for p in window.viewer.patients for st in p.studies for s in st.series
+                  if s.series_number == 2)
+    window.viewer.select_series(series)
+    viewer = window.viewer
+    _settle(lambda: viewer.slices is not None
+            and all(s.key in viewer.cache for s in viewer.slices.slices), "decoding")
+
+    window.show_compare()
+    page = window.compare_page
+    assert page is not None
+    offer = series_offer(window)
+    assert offer is not None
+    page.show_series(0, offer, series)
+    page.show_series(1, offer, series)
+    leader, follower = page.compare.viewers
+    _settle(lambda: all(v.slices is not None and all(s.key in v.cache for s in v.slices.slices)
+                        for v in (leader, follower)), "decoding for both panes")
+    _settle(lambda: page.compare.links().panes[1].state == "linked", "linking")
+    leader.go_to(10)
+    assert follower.index == 10, "the second pane must follow"
+
+    def paint() -> None:
+        # What the event loop does after a step: each viewport marked for update is
+        # painted once, in one pass over the window.
+        QApplication.processEvents()
+
+    def one() -> None:
+        window.pages.setCurrentWidget(window.page)
+        direction = 1 if viewer.index + STEPS < viewer.count else -1
+        for _ in range(STEPS):
+            viewer.step(direction)
+            paint()
+
+    def two() -> None:
+        window.pages.setCurrentWidget(page)
+        direction = 1 if leader.index + STEPS < leader.count else -1
+        for _ in range(STEPS):
+            leader.step(direction)
+            paint()
+
+    def by_hand() -> None:
+        window.pages.setCurrentWidget(page)
+        direction = 1 if leader.index + STEPS < leader.count else -1
+        for _ in range(STEPS):
+            leader.step(direction)
+            follower.step(direction)
+            paint()
+
+    painted: list[int] = []
+    for pane in page.panes:
+        pane.viewport.painted.connect(partial(painted.append, pane.index))
+    two()
+    assert sorted(painted[-2:]) == [0, 1] and len(painted) == STEPS * 2, "one paint a pane"
+    sizes = (window.viewport.size(), page.panes[0].viewport.size())
+    compare(
+        f"synchronised scroll, GUI: {STEPS} steps painted, two linked 512 x 512 series vs one",
+        (f"two viewports of {sizes[1].width()} x {sizes[1].height()}", two),
+        (f"one viewport of {sizes[0].width()} x {sizes[0].height()}", one),
+        target="<= 1.3x",
+        runs=7,
+        warmup=1,
+    )
+    def linked() -> None:
+        page.compare.set_scroll_linked(True)
+        two()
+
+    def unlinked() -> None:
+        page.compare.set_scroll_linked(False)
+        by_hand()
+
+    compare(
+        f"synchronised scroll, GUI: {STEPS} steps painted, linked vs the same two stepped "
+        "by hand",
+        ("two viewports, linked", linked),
+        ("two viewports, each stepped", unlinked),
+        target="<= 1.1x",
+        runs=7,
+        warmup=1,
+    )
+    window.close()
+    del application
+
+
+def run() -> None:
+    """Run the compare benchmarks and print their lines."""
+    disc = _disc("compare-200", slices=200)
+    run_model(disc)
+    run_gui(disc)
+
+
+if __name__ == "__main__":
+    run()

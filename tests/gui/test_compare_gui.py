@@ -1,0 +1,88 @@
+"""Compare side by side, as a person uses it: drag series onto panes, scroll together."""
+
+from pathlib import Path
+
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QDropEvent
+from pytestqt.qtbot import QtBot
+
+from app.gui.browser import SERIES_MIME
+from app.gui.compare_view import ComparePage
+from app.gui.main_window import MainWindow
+
+TIMEOUT = 30_000
+
+
+def _open_compare(window: MainWindow, qtbot: QtBot, disc: Path) -> ComparePage:
+    with qtbot.waitSignal(window.first_image_shown, timeout=TIMEOUT):
+        window.open_path(disc)
+    action = next(a for m in window.menuBar().actions() if m.menu() is not None
+                  for a in m.menu().actions() if a.text() == "&Compare side by side")
+    action.trigger()
+    page = window.compare_page
+    assert page is not None and window.pages.currentWidget() is page
+    return page
+
+
+def _drag(window: MainWindow, page: ComparePage, pane: int, series_number: int) -> None:
+    """Drag the series numbered ``series_number`` from the series list onto ``pane``."""
+    item = next(i for uid, i in window.browser._series_items.items()
+                if window.browser.all_series()
+                and any(s.series_instance_uid == uid and s.series_number == series_number
+                        for s in window.browser.all_series()))
+    data = window.browser.mimeData([item])
+    assert data.hasFormat(SERIES_MIME)
+    target = page.panes[pane]
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, data,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    target.dropEvent(event)
+
+
+def test_two_series_scroll_together_by_position(window: MainWindow, qtbot: QtBot,
+                                                ct_disc: Path) -> None:
+    page = _open_compare(window, qtbot, ct_disc)
+    first, second = page.compare.viewers
+    assert first.series is not None and first.series.series_number == 2  # what was on screen
+    assert page.panes[1].title.text() == "Drag a series from the list onto this side."
+    _drag(window, page, 1, 3)  # the thick series: one slice for four thin ones
+    qtbot.waitUntil(lambda: [p.state for p in page.compare.links().panes]
+                    == ["anchor", "linked"], timeout=TIMEOUT)
+    assert second.series is not None and second.series.series_number == 3
+    assert "· 2 Jan 2024" in page.panes[1].title.text()
+    qtbot.waitUntil(lambda: page.panes[1].viewport.frame is not None, timeout=TIMEOUT)
+    first.go_to(10)
+    assert second.index == 2
+    page.panes[1].viewport.step_requested.emit(1)  # the wheel over the right side
+    assert (second.index, first.index) == (3, 14)
+    assert page.action_align.isEnabled()
+
+
+def test_a_series_cut_another_way_says_why_it_does_not_follow(
+        window: MainWindow, qtbot: QtBot, ct_disc: Path) -> None:
+    page = _open_compare(window, qtbot, ct_disc)
+    _drag(window, page, 1, 1)  # the scout: a picture from the front
+    qtbot.waitUntil(lambda: page.compare.links().panes[1].state == "unlinkable",
+                    timeout=TIMEOUT)
+    assert page.panes[1].link_text.text() == (
+        "These pictures are cut from the front and the first series across the body, so "
+        "they cannot scroll together.")
+    assert not page.action_align.isEnabled()
+
+
+def test_links_and_four_panes_from_the_toolbar(window: MainWindow, qtbot: QtBot,
+                                               ct_disc: Path) -> None:
+    page = _open_compare(window, qtbot, ct_disc)
+    assert page.action_link_scroll.isChecked() and not page.action_link_window.isChecked()
+    page.action_link_window.trigger()
+    assert page.compare.window_linked
+    page.action_link_scroll.trigger()
+    assert not page.compare.scroll_linked
+    page.action_four.trigger()
+    assert len(page.panes) == 4 and len(page.compare.viewers) == 4
+    assert page.grid.itemAtPosition(1, 1).widget() is page.panes[3]
+    page.action_two.trigger()
+    assert len(page.panes) == 2
+    # Back to the viewer and to compare again: the panes keep their series.
+    window.show_viewer()
+    window.show_compare()
+    assert page.compare.viewers[0].series is not None
