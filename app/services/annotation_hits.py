@@ -9,7 +9,7 @@ drawing there.
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from app.services.annotations import Annotation, Point
 
@@ -18,6 +18,12 @@ from app.services.annotations import Annotation, Point
 ELLIPSE_STEPS = 72
 # A label is easier to hit than a line: it is clicked by its anchor, which is small.
 LABEL_REACH = 2.0
+# A selected freehand outline shows at most this many of its points as handles (every
+# Nth); any of its points can be dragged, the one nearest the pointer.
+OUTLINE_HANDLES = 24
+# Where a label's text lies, in image pixels: (left, top, right, bottom). Only the GUI
+# knows it (the text's size comes from the font), so it hands these to the session.
+Box = tuple[float, float, float, float]
 
 
 def distance_to_segment(point: Point, start: Point, end: Point) -> float:
@@ -75,32 +81,51 @@ def distance_to(annotation: Annotation, point: Point) -> float:
     return distance_to_polyline(point, points) / LABEL_REACH
 
 
-def hit(annotations: Sequence[Annotation], point: Point, tolerance: float) -> Annotation | None:
+def distance_to_box(point: Point, box: Box) -> float:
+    """The distance from ``point`` to the box (0 inside it)."""
+    x0, y0, x1, y1 = min(box[0], box[2]), min(box[1], box[3]), max(box[0], box[2]), \
+        max(box[1], box[3])
+    dx = max(x0 - point[0], 0.0, point[0] - x1)
+    dy = max(y0 - point[1], 0.0, point[1] - y1)
+    return math.hypot(dx, dy)
+
+
+def hit(annotations: Sequence[Annotation], point: Point, tolerance: float,
+        boxes: Mapping[str, Box] | None = None) -> Annotation | None:
     """The annotation under ``point`` (within ``tolerance`` image pixels): the nearest,
-    and of equally near ones the last drawn (the one on top); None when none is near."""
+    and of equally near ones the last drawn (the one on top); None when none is near.
+    ``boxes`` (annotation id -> where its label's text is drawn) make a label's whole
+    text a place to pick it by."""
     best: Annotation | None = None
     best_distance = math.inf
     for annotation in annotations:
         distance = distance_to(annotation, point)
+        box = boxes.get(annotation.id) if boxes else None
+        if box is not None:
+            distance = min(distance, distance_to_box(point, box))
         if distance <= tolerance and distance <= best_distance:
             best, best_distance = annotation, distance
     return best
 
 
 def handles(annotation: Annotation) -> tuple[Point, ...]:
-    """The points a user can drag to change ``annotation``'s shape: every defining point
-    except a freehand outline's (an outline is moved whole or drawn again)."""
-    if annotation.kind == "freehand":
-        return ()
-    return annotation.points
+    """The handles to draw on a selected ``annotation``: its defining points; for a long
+    freehand outline every Nth of them (at most about OUTLINE_HANDLES), so the squares
+    do not hide the line."""
+    points = annotation.points
+    if annotation.kind == "freehand" and len(points) > OUTLINE_HANDLES:
+        step = math.ceil(len(points) / OUTLINE_HANDLES)
+        return points[::step]
+    return points
 
 
 def handle_at(annotation: Annotation, point: Point, tolerance: float) -> int | None:
-    """The index of the handle of ``annotation`` under ``point`` (the nearest within
-    ``tolerance`` image pixels), or None."""
+    """The index in ``annotation.points`` of the point under ``point`` that a drag
+    reshapes (the nearest within ``tolerance`` image pixels), or None. Every point of an
+    outline can be dragged, shown as a handle or not."""
     best: int | None = None
     best_distance = math.inf
-    for index, (x, y) in enumerate(handles(annotation)):
+    for index, (x, y) in enumerate(annotation.points):
         distance = math.hypot(point[0] - x, point[1] - y)
         if distance <= tolerance and distance < best_distance:
             best, best_distance = index, distance
