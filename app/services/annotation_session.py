@@ -712,6 +712,11 @@ class AnnotationSession:
         self._labels = {k: v for k, v in self._labels.items() if k[1] != sop_instance_uid}
         self.changed.emit(None)
 
+    def known_header(self, sop_instance_uid: str) -> Dataset | None:
+        """The header of an image as already read for its values (None when it has not
+        been); the side list answers from it without reading the file again."""
+        return self._header_cache.get(sop_instance_uid)
+
     def _header(self, instance: InstanceRef) -> Dataset | None:
         uid = instance.sop_instance_uid
         header = self._header_cache.get(uid)
