@@ -63,6 +63,8 @@ class AnnotationLayer(QObject):
         # The still annotations as last drawn: (what they were drawn for, where, picture,
         # where their labels' text is in image pixels).
         self._cache: tuple[object, QPointF, QImage, dict[str, Box]] | None = None
+        # The tolerance at the zoom being painted: the handles a click can grab.
+        self._handle_tolerance = TOLERANCE
         session.changed.connect(lambda _none: viewport.update())
         session.tool_changed.connect(self._on_tool)
         # Keys reach the layer before the window's shortcuts (the arrows step images)
@@ -204,6 +206,7 @@ class AnnotationLayer(QObject):
         if not shown and preview is None:
             return
         rows, columns = frame.shape
+        self._handle_tolerance = TOLERANCE / max(zoom, 1e-6)
         # Image to view is affine (zoom, quarter turns, flips, pan): one transform maps
         # every path in one call instead of a Python call a point.
         transform = _affine(lambda p: to_view(p, (columns, rows), state, view, zoom))
@@ -292,8 +295,9 @@ class AnnotationLayer(QObject):
                 box = to_image_space.mapRect(text)
                 boxes[annotation.id] = (box.left(), box.top(), box.right(), box.bottom())
             if chosen:
-                self._paint_handles(painter, [transform.map(QPointF(*p))
-                                              for p in handles(annotation)])
+                self._paint_handles(painter, [
+                    transform.map(QPointF(*p))
+                    for p in handles(annotation, self._handle_tolerance)])
         return used
 
     def _paint_shape(self, painter: QPainter, kind: str, points: Sequence[Point],

@@ -26,7 +26,7 @@ from app.core.models import InstanceRef
 from app.core.observable import Event
 from app.imaging.calibration import frame_calibration
 from app.imaging.render import GreyFrame
-from app.services.annotation_hits import Box, handle_at, hit
+from app.services.annotation_hits import Box, handle_at, hit, reshaped_outline
 from app.services.annotation_values import measurement_lines
 from app.services.annotations import (
     MEASUREMENTS,
@@ -109,6 +109,7 @@ class _Drag:
     start: Point
     handle: int = -1
     delta: Point = (0.0, 0.0)  # how far a move has taken it
+    tolerance: float = 1.0  # the press's: which of an outline's points are handles
 
 
 class AnnotationSession:
@@ -409,7 +410,7 @@ class AnnotationSession:
         if selected is not None and selected in on_image:
             index = handle_at(selected, point, tolerance)
             if index is not None:
-                self._drag = _Drag("handle", selected, point, index)
+                self._drag = _Drag("handle", selected, point, index, tolerance=tolerance)
                 return "handled"
         found = hit(on_image, point, tolerance, self._label_boxes)
         if found is None:
@@ -425,6 +426,9 @@ class AnnotationSession:
     def _dragged(self, drag: _Drag, point: Point, shape: tuple[int, int]) -> Annotation:
         original = drag.original
         if drag.what == "handle":
+            if original.kind == "freehand":
+                reshaped = reshaped_outline(original, drag.handle, point, drag.tolerance)
+                return replace(original, points=tuple(_clamp(p, shape) for p in reshaped))
             points = list(original.points)
             points[drag.handle] = point
             return replace(original, points=tuple(points))

@@ -1,10 +1,13 @@
-"""Picking a label by its text, the keys on a selected drawing (arrows, Tab, Esc), and
-Edit > Undo / Redo that follow the drawings only while the picture is shown."""
+"""Picking a label by its text, reshaping an outline by its handles, the keys on a
+selected drawing (arrows, Tab, Esc), and Edit > Undo / Redo that follow the drawings only
+while the picture is shown."""
 
+import itertools
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QFontMetricsF
+from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from app.gui.main_window import MainWindow
@@ -150,3 +153,34 @@ def test_undo_names_the_change_and_acts_only_while_the_picture_is_shown(
     assert _annotations(window) != (ellipse,)
     assert tools.undo.text().replace("&", "") == "Undo Add ellipse"
     assert tools.redo.text().replace("&", "") == "Redo Move ellipse"
+
+
+def test_a_selected_outline_is_reshaped_by_dragging_a_handle(
+    window: MainWindow, qtbot: QtBot, ct_disc: Path
+) -> None:
+    _open(window, qtbot, ct_disc)
+    tools = window.annotation_tools
+    tools.tool_actions["freehand"].trigger()
+    corners = [(60.0, 60.0), (160.0, 60.0), (160.0, 160.0), (60.0, 160.0)]
+    viewport = window.viewport
+    start = _screen(window, corners[0])
+    QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     start)
+    for a, b in itertools.pairwise(corners):
+        for i in range(1, 21):
+            QTest.mouseMove(viewport, _screen(window, (a[0] + (b[0] - a[0]) * i / 20,
+                                                      a[1] + (b[1] - a[1]) * i / 20)))
+    QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                       _screen(window, corners[-1]))
+    tools.tool_actions["select"].trigger()
+    (outline,) = _annotations(window)
+    assert outline.kind == "freehand" and len(outline.points) > 40
+    window.annotation_session.select(outline.id)
+    first = outline.points[0]
+    _grabbed, dropped = _drag(window, first, (first[0] - 20, first[1] - 20))
+    (reshaped,) = _annotations(window)
+    assert reshaped.points[0] == dropped and len(reshaped.points) == len(outline.points)
+    assert reshaped.points[len(outline.points) // 2] == outline.points[len(outline.points) // 2]
+    assert tools.undo.text().replace("&", "") == "Undo Edit outline"
+    tools.undo.trigger()
+    assert _annotations(window) == (outline,)

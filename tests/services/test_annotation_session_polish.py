@@ -1,7 +1,15 @@
 """Labels picked by their whole text, outlines reshaped point by point, and the keys
 (arrows, Tab, Esc) of AnnotationSession, without Qt."""
 
-from app.services.annotation_hits import OUTLINE_HANDLES, distance_to_box, handle_at, handles, hit
+from app.services.annotation_hits import (
+    OUTLINE_HANDLE_GAP,
+    distance_to_box,
+    handle_at,
+    handle_indices,
+    handles,
+    hit,
+    reshaped_outline,
+)
 from app.services.annotation_session import AnnotationSession
 from app.services.annotations import Annotation
 from tests.services.test_annotation_session import (
@@ -73,14 +81,57 @@ def _outline(count: int) -> list[tuple[float, float]]:
     return [(10.0 + 20.0 * (i / count), 10.0 + (i % 2)) for i in range(count)] + [(20.0, 30.0)]
 
 
-def test_a_long_outline_shows_every_nth_point_but_any_point_can_be_dragged() -> None:
-    short = _annotation("freehand", [(0, 0), (10, 0), (10, 10)])
-    assert handles(short) == short.points
-    long = _annotation("freehand", _outline(100))
-    shown = handles(long)
-    assert len(shown) <= OUTLINE_HANDLES + 1 and shown[0] == long.points[0]
-    assert shown[1] == long.points[5]  # 101 points: every 5th
-    assert handle_at(long, long.points[3], 0.05) == 3  # not shown, still draggable
+def test_an_outline_has_a_handle_every_few_tolerances_along_its_line() -> None:
+    short = _annotation("length", [(0, 0), (10, 0)])
+    assert handles(short, TOL) == short.points
+    # A square of side 20 drawn a point every half pixel: 160 points, 80 pixels round.
+    side = [(10.0 + i / 2, 10.0) for i in range(40)] + [(30.0, 10.0 + i / 2) for i in range(40)]
+    side += [(30.0 - i / 2, 30.0) for i in range(40)] + [(10.0, 30.0 - i / 2) for i in range(40)]
+    outline = _annotation("freehand", side)
+    assert OUTLINE_HANDLE_GAP * TOL == 8.0  # a handle every 8 pixels along the line
+    assert handle_indices(outline, TOL) == tuple(range(0, 160, 16))[:10]
+    assert handles(outline, TOL)[1] == (18.0, 10.0)
+    assert handle_at(outline, (18.4, 10.2), TOL) == 16
+    assert handle_at(outline, (22.0, 10.0), TOL) is None  # between two: the line, a move
+    # Zoomed out (a larger tolerance in image pixels): fewer handles.
+    assert handle_indices(outline, 2 * TOL) == tuple(range(0, 160, 32))[:5]
+    # The last one would sit too near the first, round the closing edge: left out.
+    back = _annotation("freehand", [(0, 0), (8, 0), (8, 8), (0, 8), (0.5, 0)])
+    assert handle_indices(back, TOL) == (0, 1, 2, 3)
+    # Handle 0 bends the line both ways round the closing edge.
+    bent = reshaped_outline(outline, 0, (10.0, 6.0), TOL)
+    assert bent[152] == (10.0, 12.0) and bent[8] == (14.0, 8.0)
+    assert bent[144] == outline.points[144] and bent[16] == outline.points[16]
+
+
+def test_a_dragged_outline_handle_bends_the_line_to_the_handles_either_side() -> None:
+    points = [(float(i), 0.0) for i in range(48)]
+    outline = _annotation("freehand", [*points[:-1], (47.0, 5.0)])
+    # With a tolerance of half a pixel a handle is every 2nd point.
+    assert handle_indices(outline, 0.5)[:3] == (0, 2, 4)
+    moved = reshaped_outline(outline, 4, (4.0, 10.0), 0.5)
+    assert moved[4] == (4.0, 10.0)
+    assert moved[3] == (3.0, 5.0) and moved[5] == (5.0, 5.0)  # half way
+    assert moved[2] == outline.points[2] and moved[6] == outline.points[6]
+    assert moved[7:] == outline.points[7:] and moved[:2] == outline.points[:2]
+
+
+def test_a_selected_outline_is_still_moved_whole_by_its_line_between_handles() -> None:
+    session, _viewer = _session()
+    session.set_tool("freehand")
+    side = [(10.0 + i / 2, 10.0) for i in range(40)] + [(30.0, 10.0 + i / 2) for i in range(40)]
+    session.press(side[0], TOL)
+    for point in side[1:]:
+        session.move(point, TOL)
+    session.release((10.0, 30.0), TOL)
+    outline = _only(session)
+    session.set_tool("select")
+    _click(session, (22, 10))
+    assert session.selected_id == outline.id
+    assert _drag(session, (22, 10), (22, 14)) == "handled"
+    assert _only(session).points == tuple((x, y + 4) for x, y in outline.points)
+    assert session.document is not None
+    assert session.document.undo_description == "Move outline"
 
 
 def test_dragging_an_outline_point_reshapes_it_in_one_undoable_step() -> None:
