@@ -16,7 +16,7 @@ from pathlib import Path
 from pydicom.dataset import Dataset
 
 from app.core.dicom_values import dataset_int, frame_count
-from app.core.errors import LibraryError
+from app.core.errors import LibraryError, LightboxError
 from app.imaging.calibration import frame_calibration
 from app.imaging.decode import open_image
 from app.imaging.measure import (
@@ -39,6 +39,12 @@ Values = ModalityValues | None
 # Given an image's SOP Instance UID and a 0-based frame: its header and that frame's
 # modality values (None for colour). The GUI answers from its frame cache.
 ImageSource = Callable[[str, int], tuple[Dataset, Values]]
+
+
+class ImageNotReadYet(LightboxError):
+    """Raised by an ImageSource whose image is being read in the background: ask again
+    when it has arrived (``viewer_images.ViewerImages``)."""
+
 
 CSV_HEADER = (
     "kind", "series number", "instance number", "frame", "value", "unit", "area",
