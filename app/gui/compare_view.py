@@ -86,6 +86,7 @@ class ComparePane(QWidget):
             viewer.overlay_changed.connect(
                 lambda _o: self.viewport.set_overlay(viewer.overlay(), viewer.markers())),
             viewer.series_changed.connect(self._on_series),
+            viewer.tree_changed.connect(self._on_tree),
         ]
 
     def disconnect_model(self) -> None:
@@ -96,6 +97,13 @@ class ComparePane(QWidget):
 
     def _on_frame(self, loaded: LoadedFrame) -> None:
         self.viewport.show_frame(loaded.frame)
+
+    def _on_tree(self, patients: tuple[PatientNode, ...]) -> None:
+        # Descriptions a disc's directory left out are filled in from the headers read
+        # later: the series in the new tree names itself better.
+        series = self.viewer.series
+        if series is not None:
+            self._on_series(find_series(patients, series.series_instance_uid) or series)
 
     def _on_series(self, series: SeriesNode | None) -> None:
         if series is None:
@@ -246,6 +254,7 @@ class ComparePage(QWidget):
             self.sessions[pane] = session
             session.frame_loaded.connect(viewer.frame_loaded)
             session.frame_failed.connect(viewer.frame_failed)
+            session.tree_changed.connect(viewer.set_tree)
             session.open_failed.connect(self.panes[pane].viewport.show_message)
             session.loader.loaded.connect(partial(self._on_job, pane))
         self.panes[pane].viewport.show_message(self.tr("Reading..."))
