@@ -83,8 +83,9 @@ class ComparePane(QWidget):
         self._stops = [
             viewer.frame_changed.connect(self._on_frame),
             viewer.frame_unavailable.connect(self.viewport.show_message),
+            # The overlay just made, not a second one: it is made at every step.
             viewer.overlay_changed.connect(
-                lambda _o: self.viewport.set_overlay(viewer.overlay(), viewer.markers())),
+                lambda overlay: self.viewport.set_overlay(overlay, viewer.markers())),
             viewer.series_changed.connect(self._on_series),
             viewer.tree_changed.connect(self._on_tree),
         ]
