@@ -11,10 +11,27 @@ pane steps and whose second follows by position, both rendered; then the same tw
 stepped by hand, which is what linking itself adds (target 1.1x).
 
 Through the GUI, offscreen, in a 1200 x 800 window: the viewer page's one viewport
-against the compare page's two, each step painted by the event loop as on screen; then
-linked against stepped by hand. Two panes render and draw two frames where the viewer
-draws one, so that ratio is bounded below by the per-frame cost of the canvas (the window
-gather and drawImage), not by the linking."""
+against the compare page's two, each step painted by the event loop as on screen (one
+paint per pane per step, checked); then the pictures alone (window gather and draw, no
+corner text, no model) of two panes against the viewport's; then linked against stepped
+by hand.
+
+What bounds the ratio. Linking costs nothing (the linked-vs-by-hand lines stay near
+1.0x). Each pane draws its own series, so each needs its own gather over all 512 x 512
+pixels and its own draw, smooth because a pane of ~463 pixels shrinks the image (the
+viewer's rule: smooth when shrinking, pixels when enlarging); one pane's picture costs
+about as much as the viewer's (the "pictures alone" line: ~2.2-2.4x for two). Done one
+after the other, the two-pane step therefore costs about one viewer step plus a second
+picture: 1.7-2.1x here, and 1.3x is out of reach without doing the two pictures at once.
+Doing them at once on the machine's two cores was tried, with a thread pool shared by
+the panes (each pane's rendering started when its frame changes, or all of them at the
+first paint): numpy's gather does run without Python's lock, but PySide6 keeps the lock
+during QPainter.drawImage (and QImage.scaled), so only the gather (~0.14 ms of a pane's
+~0.4 ms) can overlap, and handing the lock between threads at every step cost more than
+that (2.7-3.4x when started at the frame change, no gain at the first paint). Rendering
+straight to the pane's size with one gather (an index map) would sample the nearest
+pixel: not the smooth picture the viewer shows when shrinking, so it was not done.
+"""
 
 import os
 import time
@@ -156,6 +173,7 @@ def run_gui(disc: Path) -> None:
 
     from app.gui.compare_view import series_offer
     from app.gui.main_window import MainWindow
+    from app.gui.viewport import QtViewport
 
     application = QApplication.instance() or QApplication([])
     window = MainWindow()
@@ -225,6 +243,36 @@ def run_gui(disc: Path) -> None:
         runs=7,
         warmup=1,
     )
+    # The pictures alone, each frame's window gather and draw as the paint does them,
+    # without the corner text, the model or the event loop: two panes' against the one
+    # viewport's. Drawn one after the other, as Qt paints them, this is the floor of the
+    # line above (see the module's docstring).
+    assert viewer.slices is not None
+    frames = [loaded.frame for loaded in (viewer.cache.get(s.key) for s in
+                                          viewer.slices.slices[:STEPS]) if loaded is not None]
+
+    def pictures(viewports: list[QtViewport]) -> Callable[[], None]:
+        def draw() -> None:
+            for frame in frames:
+                for viewport in viewports:
+                    viewport.frame = frame
+                    viewport.render_view("screen")
+        return draw
+
+    panes = [pane.viewport for pane in page.panes]
+    shown = [v.frame for v in (*panes, window.viewport)]
+    compare(
+        f"synchronised scroll, GUI: {len(frames)} pictures alone (window gather and draw), "
+        "two panes vs one viewport",
+        ("two panes' pictures", pictures(panes)),
+        ("one viewport's picture", pictures([window.viewport])),
+        target="the floor of the line above, drawn one after the other",
+        runs=7,
+        warmup=1,
+    )
+    for viewport, frame in zip((*panes, window.viewport), shown, strict=True):
+        viewport.frame = frame
+
     def linked() -> None:
         page.compare.set_scroll_linked(True)
         two()

@@ -40,7 +40,7 @@ from tests.library.helpers import (
 from tests.support.cli import run_in_process
 
 LIST_KEYS = {"study_instance_uid", "patient_id", "patient_name", "study_date", "modalities",
-             "series", "instances", "complete", "missing_on_source", "uploads"}
+             "series", "instances", "complete", "missing_on_source", "uploads", "explained"}
 
 
 @pytest.fixture(scope="module")

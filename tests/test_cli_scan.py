@@ -27,10 +27,12 @@ def test_json_follows_the_contract(corpus: Path, capsys: pytest.CaptureFixture[s
     patient = data["patients"][0]
     assert set(patient) == {"patient_id", "patient_name", "studies"}
     study = patient["studies"][0]
-    assert {"study_instance_uid", "study_date", "study_description", "series"} == set(study)
+    assert {"study_instance_uid", "study_date", "study_description", "series",
+            "explained"} == set(study)
     series = study["series"][0]
     assert set(series) == {
-        "series_instance_uid", "modality", "series_number", "series_description", "instances"
+        "series_instance_uid", "modality", "series_number", "series_description", "instances",
+        "explained",
     }
     assert isinstance(series["series_number"], int)
     problem = data["problems"][0]

@@ -6,7 +6,9 @@ import sys
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import pytest
+from pydicom import dcmread
 
 import app
 from app.cli import main
@@ -32,8 +34,18 @@ def test_the_bundled_disc_is_the_one_the_module_writes(tmp_path: Path) -> None:
     names = sorted(p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file())
     assert names == sorted(p.relative_to(bundled) for p in bundled.rglob("*") if p.is_file())
     for name in names:
-        assert (fresh / name).read_bytes() == (bundled / name).read_bytes(), (
-            f"{name} differs: run scripts/make-self-test-disc.py and commit the result")
+        if (fresh / name).read_bytes() == (bundled / name).read_bytes():
+            continue
+        # A lossy encoder (HTJ2K here) rounds differently on another CPU: the same
+        # headers and pixels within a grey level or two are the same disc.
+        written, committed = dcmread(fresh / name), dcmread(bundled / name)
+        stale = f"{name} differs: run scripts/make-self-test-disc.py and commit the result"
+        assert committed.get("LossyImageCompression") == "01", stale
+        difference = np.abs(written.pixel_array.astype(np.int64)
+                            - committed.pixel_array.astype(np.int64)).max()
+        del written.PixelData, committed.PixelData
+        assert written == committed, stale
+        assert difference <= 2, stale
 
 
 def test_passes_in_its_own_process_without_qt(tmp_path: Path) -> None:

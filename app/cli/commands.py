@@ -151,7 +151,9 @@ def cmd_library(args: argparse.Namespace) -> int:
 
         rows = library.studies()
         if args.json:
-            _print_json(library_json(rows))
+            from app.services.plain_words import explain_library_studies
+
+            _print_json(library_json(rows, explain_library_studies(library.home)))
         else:
             print_studies(rows, sys.stdout)
         return EXIT_OK

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
+
+from app.services.plain_words import explain_scanned_series, explain_scanned_study
 
 if TYPE_CHECKING:
     from app.core.models import PatientNode, ScanReport
@@ -38,6 +41,7 @@ def _patient_json(patient: PatientNode) -> dict[str, object]:
                 "study_instance_uid": study.study_instance_uid,
                 "study_date": study.study_date,
                 "study_description": study.study_description,
+                "explained": explain_scanned_study(study),
                 "series": [
                     {
                         "series_instance_uid": series.series_instance_uid,
@@ -45,6 +49,7 @@ def _patient_json(patient: PatientNode) -> dict[str, object]:
                         "series_number": series.series_number,
                         "series_description": series.series_description,
                         "instances": len(series.instances),
+                        "explained": explain_scanned_series(series),
                     }
                     for series in study.series
                 ],
@@ -66,8 +71,8 @@ def import_json(report: ImportReport) -> dict[str, object]:
     }
 
 
-def study_json(row: StudyRow) -> dict[str, object]:
-    """One study of ``library list --json``."""
+def study_json(row: StudyRow, explained: str = "") -> dict[str, object]:
+    """One study of ``library list --json``; ``explained`` is its plain-words description."""
     return {
         "study_instance_uid": row.study_instance_uid,
         "patient_id": row.patient_id,
@@ -79,12 +84,16 @@ def study_json(row: StudyRow) -> dict[str, object]:
         "complete": row.complete,
         "missing_on_source": row.missing_on_source,
         "uploads": row.uploads,
+        "explained": explained,
     }
 
 
-def library_json(rows: list[StudyRow]) -> dict[str, object]:
-    """The ``library list --json`` object."""
-    return {"studies": [study_json(r) for r in rows]}
+def library_json(rows: list[StudyRow], explained: Mapping[str, str] | None = None
+                 ) -> dict[str, object]:
+    """The ``library list --json`` object; ``explained`` maps study UIDs to their
+    plain-words descriptions (services.plain_words.explain_library_studies)."""
+    said = explained or {}
+    return {"studies": [study_json(r, said.get(r.study_instance_uid, "")) for r in rows]}
 
 
 def upload_json(report: UploadReport) -> dict[str, object]:

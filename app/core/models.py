@@ -47,6 +47,13 @@ class InstanceRef:
     instance_number: int | None = None
     number_of_frames: int = 1
     patient_sex: str = ""  # M, F, O or "" (last: rows from the index are built positionally)
+    # What plain-words descriptions are built from (app.explain); after patient_sex for the
+    # same reason.
+    body_part_examined: str = ""
+    protocol_name: str = ""
+    contrast_agent: str = ""
+    view_position: str = ""
+    institution_name: str = ""
 
 
 @dataclass(frozen=True)

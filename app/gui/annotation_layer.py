@@ -10,7 +10,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from PySide6.QtCore import QObject, QPointF, QRect, QRectF, Qt
+from PySide6.QtCore import QEvent, QObject, QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import (
     QColor,
     QFontMetricsF,
@@ -26,8 +26,8 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QInputDialog, QWidget
 
 from app.imaging.viewport import ViewportState, to_image, to_view
-from app.services.annotation_hits import ellipse_outline, handles, rectangle_outline
-from app.services.annotation_session import AnnotationSession, Label, Outcome
+from app.services.annotation_hits import Box, ellipse_outline, handles, rectangle_outline
+from app.services.annotation_session import AnnotationSession, Key, Label, Outcome
 from app.services.annotations import Annotation, Point
 
 DRAWING_COLOUR = QColor(0, 229, 255)
@@ -43,6 +43,15 @@ TEXT_MARGIN = 3.0  # room around a line's picture for its dark edge, in screen p
 TEXT_CACHE = 1024  # lines of text kept drawn
 PATH_CACHE = 8192  # shapes' outlines kept built
 OUTLINE = ((-1, -1), (0, -1), (1, -1), (-1, 0), (1, 0), (-1, 1), (0, 1), (1, 1))
+# The keys the drawings may take, and for the arrows their direction on screen.
+KEYS: dict[int, Key] = {
+    Qt.Key.Key_Left: "left", Qt.Key.Key_Right: "right", Qt.Key.Key_Up: "up",
+    Qt.Key.Key_Down: "down", Qt.Key.Key_Tab: "tab", Qt.Key.Key_Backtab: "backtab",
+    Qt.Key.Key_Escape: "escape",
+}
+SCREEN_STEPS: dict[str, tuple[float, float]] = {
+    "left": (-1.0, 0.0), "right": (1.0, 0.0), "up": (0.0, -1.0), "down": (0.0, 1.0),
+}
 # Asks for a label: (title, prompt, current text) -> the text, or None when cancelled.
 Ask = Callable[[str, str, str], str | None]
 
@@ -55,13 +64,19 @@ class AnnotationLayer(QObject):
         self.viewport = viewport
         self.session = session
         self.ask: Ask = self._ask
-        # The still annotations as last drawn: (what they were drawn for, where, picture).
-        self._cache: tuple[object, QPointF, QImage] | None = None
+        # The still annotations as last drawn: (what they were drawn for, where, picture,
+        # where their labels' text is in image pixels).
+        self._cache: tuple[object, QPointF, QImage, dict[str, Box]] | None = None
         self._seen: object = None  # what the drawings were last drawn for, picture or not
         self._texts: dict[tuple[object, ...], QImage] = {}
         self._paths: dict[tuple[object, ...], QPainterPath] = {}
+        # The tolerance at the zoom being painted: the handles a click can grab.
+        self._handle_tolerance = TOLERANCE
         session.changed.connect(lambda _none: viewport.update())
         session.tool_changed.connect(self._on_tool)
+        # Keys reach the layer before the window's shortcuts (the arrows step images)
+        # and before Qt's focus moves (Tab), but only when the session takes them.
+        viewport.installEventFilter(self)
 
     # -- coordinates ---------------------------------------------------------------------
     def _geometry(self) -> tuple[tuple[int, int], ViewportState, tuple[float, float], float]:
@@ -115,11 +130,42 @@ class AnnotationLayer(QObject):
         self._follow(outcome)
         return outcome != "ignored"
 
+    def _key(self, event: QKeyEvent) -> Key | None:
+        """The session's name for the key, when the session takes it now."""
+        key = KEYS.get(event.key())
+        modifiers = event.modifiers() & ~(Qt.KeyboardModifier.KeypadModifier
+                                          | Qt.KeyboardModifier.ShiftModifier)
+        if key is None or modifiers or self.viewport.frame is None:  # type: ignore[attr-defined]
+            return None
+        return key if self.session.takes_key(key) else None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.viewport and isinstance(event, QKeyEvent):
+            if event.type() == QEvent.Type.ShortcutOverride and self._key(event) is not None:
+                event.accept()  # a key press for the viewport, not a shortcut
+                return True
+            if event.type() == QEvent.Type.KeyPress and self.key_press(event):
+                return True
+        return super().eventFilter(watched, event)
+
     def key_press(self, event: QKeyEvent) -> bool:
-        """Esc drops a drawing under way (or the selection)."""
-        if event.key() == Qt.Key.Key_Escape:
+        """Esc drops a drawing under way (or the selection); the arrows nudge the
+        selected drawing (Shift: further); Tab and Shift+Tab pick the next or previous
+        drawing. True when the key was the session's."""
+        key = self._key(event)
+        if key is None:
+            return False
+        if key == "escape":
             return self.session.cancel()
-        return False
+        if key in ("tab", "backtab"):
+            return self.session.select_next(backwards=key == "backtab")
+        # The key's direction on screen, in image coordinates (rotation and flips turn it).
+        step = SCREEN_STEPS[key]
+        centre = QPointF(self.viewport.width() / 2, self.viewport.height() / 2)
+        start = self.image_point(centre)
+        end = self.image_point(centre + QPointF(*step))
+        big = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        return self.session.nudge((end[0] - start[0], end[1] - start[1]), big)
 
     def _follow(self, outcome: Outcome) -> None:
         """Ask for the label the session wants, then give it back."""
@@ -169,37 +215,43 @@ class AnnotationLayer(QObject):
         if not shown and preview is None:
             return
         rows, columns = frame.shape
+        self._handle_tolerance = TOLERANCE / max(zoom, 1e-6)
         # Image to view is affine (zoom, quarter turns, flips, pan): one transform maps
         # every path in one call instead of a Python call a point.
         transform = _affine(lambda p: to_view(p, (columns, rows), state, view, zoom))
         canvas = QRectF(0, 0, view[0], view[1])
         dragged = self.session.dragged_id
         still = tuple(a for a in shown if a.id != dragged) if dragged else shown
+        boxes: dict[str, Box] = {}
         if still:
             ratio = painter.device().devicePixelRatioF()
             key = (still, self.session.selected_id, self.session.labels_revision,
                    replace(state, voi=None, invert=False), view, zoom, ratio,
                    self.viewport.font().key())
             if self._cache is not None and self._cache[0] == key:
-                _key, where, picture = self._cache
+                _key, where, picture, still_boxes = self._cache
                 painter.drawImage(where, picture)
+                boxes.update(still_boxes)
             elif self._seen == key:  # Drawn the same twice in a row (a drag): keep it.
                 self._cache = (key, *self._picture(still, transform, canvas, ratio))
-                _key, where, picture = self._cache
+                _key, where, picture, still_boxes = self._cache
                 painter.drawImage(where, picture)
+                boxes.update(still_boxes)
             else:  # New drawings (another slice): straight on, as a scroll needs once.
                 self._seen = key
                 self._cache = None
                 painter.save()
                 self._prepare(painter)
-                self._paint_annotations(painter, still, transform, canvas)
+                self._paint_annotations(painter, still, transform, canvas, boxes)
                 painter.restore()
         moving = tuple(a for a in shown if a.id == dragged) if dragged else ()
         if not moving and preview is None:
+            self.session.set_label_boxes(boxes)
             return
         painter.save()
         self._prepare(painter)
-        self._paint_annotations(painter, moving, transform, canvas)
+        self._paint_annotations(painter, moving, transform, canvas, boxes)
+        self.session.set_label_boxes(boxes)
         if preview is not None and len(preview.points) >= 1:
             bounds = self._paint_shape(painter, preview.kind, preview.points, transform,
                                        closed=False, selected=False)
@@ -213,28 +265,32 @@ class AnnotationLayer(QObject):
         painter.setFont(self.viewport.font())
 
     def _picture(self, annotations: tuple[Annotation, ...], transform: QTransform,
-                 canvas: QRectF, ratio: float) -> tuple[QPointF, QImage]:
+                 canvas: QRectF, ratio: float) -> tuple[QPointF, QImage, dict[str, Box]]:
         """``annotations`` drawn on a transparent picture: where it goes, the picture (only
-        as large as the drawings)."""
+        as large as the drawings), where their labels are."""
         image = QImage(math.ceil(canvas.width() * ratio), math.ceil(canvas.height() * ratio),
                        QImage.Format.Format_ARGB32_Premultiplied)
         image.setDevicePixelRatio(ratio)
         image.fill(Qt.GlobalColor.transparent)
         painter = QPainter(image)
         self._prepare(painter)
-        used = self._paint_annotations(painter, annotations, transform, canvas)
+        boxes: dict[str, Box] = {}
+        used = self._paint_annotations(painter, annotations, transform, canvas, boxes)
         painter.end()
         area = used.adjusted(-3, -3, 3, 3).intersected(canvas)
         pixels = QRect(math.floor(area.left() * ratio), math.floor(area.top() * ratio),
                        math.ceil(area.width() * ratio) + 1, math.ceil(area.height() * ratio) + 1)
         cropped = image.copy(pixels)
         cropped.setDevicePixelRatio(ratio)
-        return QPointF(pixels.left() / ratio, pixels.top() / ratio), cropped
+        return QPointF(pixels.left() / ratio, pixels.top() / ratio), cropped, boxes
 
     def _paint_annotations(self, painter: QPainter, annotations: tuple[Annotation, ...],
-                           transform: QTransform, canvas: QRectF) -> QRectF:
+                           transform: QTransform, canvas: QRectF,
+                           boxes: dict[str, Box]) -> QRectF:
         """Each annotation, its value or label, and the selected one's handles; the area
-        drawn on."""
+        drawn on. Where a text's or an arrow's label was drawn goes in ``boxes``, in
+        image pixels, for the session to pick it by."""
+        to_image_space, _invertible = transform.inverted()
         used = QRectF()
         selected = self.session.selected_id
         metrics = QFontMetricsF(painter.font())
@@ -257,9 +313,13 @@ class AnnotationLayer(QObject):
             else:
                 text = self._paint_lines(painter, bounds, canvas, self.session.label(annotation))
             used = used.united(text)
+            if annotation.kind in ("text", "arrow") and not text.isEmpty():
+                box = to_image_space.mapRect(text)
+                boxes[annotation.id] = (box.left(), box.top(), box.right(), box.bottom())
             if annotation.id == selected:
-                self._paint_handles(painter, [transform.map(QPointF(*p))
-                                              for p in handles(annotation)])
+                self._paint_handles(painter, [
+                    transform.map(QPointF(*p))
+                    for p in handles(annotation, self._handle_tolerance)])
         return used
 
     def _paint_shape(self, painter: QPainter, kind: str, points: Sequence[Point],

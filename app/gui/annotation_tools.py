@@ -66,11 +66,14 @@ class AnnotationTools(QObject):
             window.addAction(action)
             self.tool_actions[tool] = action
         self.tool_actions["select"].setChecked(True)
+        # Only while the picture is shown: on the library page Ctrl+Z must not take back
+        # a drawing the user cannot see.
         self.undo = self._action(window.tr("&Undo"), QKeySequence.StandardKey.Undo,
-                                 lambda: session.undo())
-        self.redo = self._action(window.tr("&Redo"), "Ctrl+Shift+Z", lambda: session.redo())
+                                 lambda: self.viewer_shown() and session.undo())
+        self.redo = self._action(window.tr("&Redo"), "Ctrl+Shift+Z",
+                                 lambda: self.viewer_shown() and session.redo())
         self.delete = self._action(window.tr("&Delete drawing"), "Delete",
-                                   lambda: session.delete_selected())
+                                   lambda: self.viewer_shown() and session.delete_selected())
         # Delete only while the picture has the keyboard: in a text field it deletes text.
         self.delete.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         window.viewport.addAction(self.delete)
@@ -91,12 +94,17 @@ class AnnotationTools(QObject):
         session.changed.connect(lambda _none: QTimer.singleShot(0, self.refresh))
         session.message.connect(window.summary_text)
         window.pages.currentChanged.connect(lambda _index: self._show_toolbar())
+        window.pages.currentChanged.connect(lambda _index: self.refresh())
         self._show_toolbar()
         self.refresh()
 
+    def viewer_shown(self) -> bool:
+        """True while the picture (not the library or another page) is in front."""
+        return self.window.pages.currentWidget() is self.window.page
+
     def _show_toolbar(self) -> None:
         """The drawing tools only beside the picture, not over the library."""
-        self.toolbar.setVisible(self.window.pages.currentWidget() is self.window.page)
+        self.toolbar.setVisible(self.viewer_shown())
 
     def _action(self, text: str, key: QKeySequence | QKeySequence.StandardKey | str,
                 slot: object) -> QAction:
@@ -128,15 +136,17 @@ class AnnotationTools(QObject):
     def refresh(self) -> None:
         """Undo and Redo say what they would do, and are enabled only then."""
         document: AnnotationDocument | None = self.session.document
-        undo = document.undo_description if document is not None else ""
-        redo = document.redo_description if document is not None else ""
+        # Away from the picture the drawings are not there to undo.
+        shown = document is not None and self.viewer_shown()
+        undo = document.undo_description if shown and document is not None else ""
+        redo = document.redo_description if shown and document is not None else ""
         self.undo.setText(self.window.tr("&Undo {0}").format(undo) if undo
                           else self.window.tr("&Undo"))
         self.redo.setText(self.window.tr("&Redo {0}").format(redo) if redo
                           else self.window.tr("&Redo"))
         self.undo.setEnabled(bool(undo))
         self.redo.setEnabled(bool(redo))
-        self.delete.setEnabled(self.session.selected() is not None)
+        self.delete.setEnabled(shown and self.session.selected() is not None)
         saveable = document is not None and bool(document.annotations)
         self.save_gsps.setEnabled(saveable)
         self.save_gsps.setStatusTip("" if saveable else NOTHING_TO_SAVE)

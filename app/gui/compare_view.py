@@ -66,6 +66,7 @@ class ComparePane(QWidget):
         self.setAcceptDrops(True)
         self.title = QLabel(self.tr(EMPTY_PANE))
         self.title.setWordWrap(True)
+        self._named: SeriesNode | None = None  # the node the title was made from
         self.link_text = QLabel()
         self.link_text.setWordWrap(True)
         self.link_text.hide()
@@ -83,9 +84,11 @@ class ComparePane(QWidget):
         self._stops = [
             viewer.frame_changed.connect(self._on_frame),
             viewer.frame_unavailable.connect(self.viewport.show_message),
+            # The overlay just made, not a second one: it is made at every step.
             viewer.overlay_changed.connect(
-                lambda _o: self.viewport.set_overlay(viewer.overlay(), viewer.markers())),
+                lambda overlay: self.viewport.set_overlay(overlay, viewer.markers())),
             viewer.series_changed.connect(self._on_series),
+            viewer.tree_changed.connect(self.name_series_from),
         ]
 
     def disconnect_model(self) -> None:
@@ -97,7 +100,23 @@ class ComparePane(QWidget):
     def _on_frame(self, loaded: LoadedFrame) -> None:
         self.viewport.show_frame(loaded.frame)
 
+    def name_series_from(self, patients: tuple[PatientNode, ...]) -> None:
+        """Name the series shown after its node in ``patients`` (a newer tree: the
+        descriptions a disc's directory left out are filled in from the headers read
+        later)."""
+        shown, named = self.viewer.series, self._named
+        if shown is None:
+            return
+        found = find_series(patients, shown.series_instance_uid)
+        # A tree that has not read the headers yet (the pane's reader opening the disc)
+        # must not take back a description already known.
+        known = (named is not None and named.series_instance_uid == shown.series_instance_uid
+                 and bool(named.series_description))
+        if found is not None and (found.series_description or not known):
+            self._on_series(found)
+
     def _on_series(self, series: SeriesNode | None) -> None:
+        self._named = series
         if series is None:
             self.title.setText(self.tr(EMPTY_PANE))
             return
@@ -246,6 +265,9 @@ class ComparePage(QWidget):
             self.sessions[pane] = session
             session.frame_loaded.connect(viewer.frame_loaded)
             session.frame_failed.connect(viewer.frame_failed)
+            # Only the title follows the pane's reader: its tree may know fewer images
+            # than the one the series came from while it identifies the disc's files.
+            session.tree_changed.connect(self.panes[pane].name_series_from)
             session.open_failed.connect(self.panes[pane].viewport.show_message)
             session.loader.loaded.connect(partial(self._on_job, pane))
         self.panes[pane].viewport.show_message(self.tr("Reading..."))

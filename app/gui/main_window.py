@@ -38,6 +38,7 @@ from app.gui.copies import Copies
 from app.gui.gsps_menu import PresentationStateMenu
 from app.gui.import_dialog import ImportDialog
 from app.gui.library_view import LibraryView
+from app.gui.measurement_images import MeasurementImages
 from app.gui.measurement_panel import MeasurementPanel
 from app.gui.media_monitor import MediaMonitor
 from app.gui.preferences import PreferencesDialog, cache_budget_bytes
@@ -53,7 +54,7 @@ from app.imaging.frame_cache import FrameCache
 from app.imaging.slices import SeriesSlices
 from app.services.accounts_service import AccountsService
 from app.services.annotation_session import AnnotationSession
-from app.services.annotation_values import file_images, medium_paths
+from app.services.annotation_values import file_images
 from app.services.annotations import AnnotationDocument
 from app.services.audit import unrecorded
 from app.services.gsps_view import DiscPresentationStates
@@ -176,6 +177,8 @@ class MainWindow(QMainWindow):
         self.measurement_panel.hide()
         self.action_measurements = self.measurement_panel.toggleViewAction()
         self.action_measurements.setText(self.tr("&Measurements list"))
+        # Inside an ISO or ZIP the list's images come from the viewer and its loader.
+        self.measurement_images = MeasurementImages(self)
         self.annotation_session.document_changed.connect(self._list_measurements)
         # A row picked in the list is the drawing selected on the image (Delete removes it).
         self.measurement_panel.model.selection_changed.connect(self.annotation_session.select)
@@ -274,16 +277,16 @@ class MainWindow(QMainWindow):
     def _list_measurements(self, document: AnnotationDocument | None) -> None:
         """The side list follows the annotation document of the study on screen (saved
         in the library, or memory-only for a disc not imported), measured on its files
-        when the medium is a folder or one file (inside an ISO or ZIP they count as
-        unreadable)."""
+        when the medium is a folder (inside an ISO or ZIP from what the viewer has read
+        and, for the rest, read on the loader thread)."""
         source = self.viewer.source
         if document is None or source is None:
             self.measurement_panel.set_document(None)
             return
         refs = self.session.instances if self.session is not None else []
         root = source.path
-        paths = medium_paths(root, refs)
-        images = file_images(paths) if paths is not None else None
+        images = (file_images({ref.sop_instance_uid: root / ref.path for ref in refs})
+                  if root.is_dir() else self.measurement_images.source(refs))
         self.measurement_panel.set_document(document, images)
 
     def _start_session(self, source: OpenSource, known: tuple[InstanceRef, ...]) -> None:

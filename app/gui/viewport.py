@@ -155,6 +155,7 @@ class QtViewport(QWidget):
         self._drag_start: tuple[QPointF, ViewportState, Qt.MouseButton] | None = None
         self._last_pos = QPointF()
         self._pixels: np.ndarray | None = None  # keeps the QImage's memory alive
+        self._composed: tuple[object, ViewportState, float] | None = None  # _pixels show
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(200, 200)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -230,6 +231,12 @@ class QtViewport(QWidget):
         zoom = self.effective_zoom()
         step = max(1, math.floor(1.0 / zoom)) if zoom < 1.0 else 1
         state = self.model.state
+        # A repaint with nothing changed (text, a window uncovered) draws the same pixels.
+        composed = self._composed
+        if (self._pixels is not None and composed is not None and composed[0] is self.frame
+                and composed[1] is state and composed[2] == zoom):
+            return wrap_qimage(self._pixels), step
+        self._composed = (self.frame, state, zoom)
         if isinstance(self.frame, GreyFrame):
             pixels = self.frame.render(state.voi, state.invert, step, palette=GREY_TO_RGB32)
         else:

@@ -86,6 +86,30 @@ class StudyRow:
 
 
 @dataclass(frozen=True)
+class SeriesHeaders:
+    """What the library kept of a series' header for its plain-words description; None
+    where the series was stored before these values were kept."""
+
+    modality: str
+    body_part: str | None
+    description: str
+    protocol_name: str | None
+    contrast_agent: str | None
+    view_position: str | None
+    images: int
+
+
+@dataclass
+class StudyHeaders:
+    """What the library kept of a study's headers for its plain-words description."""
+
+    description: str
+    date: str
+    institution: str | None
+    series: list[SeriesHeaders] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class SentIdentity:
     """The identity a study was sent under to a destination, and when (UTC): the values
     given for the copy, None where the disc's value was kept (all None: as on the disc).
@@ -395,9 +419,10 @@ class Library:
                 db,
                 "SELECT id FROM studies WHERE study_uid = ?",
                 (study_uid,),
-                "INSERT INTO studies (study_uid, patient, study_date, study_description, source)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (study_uid, patient, ref.study_date, ref.study_description, source),
+                "INSERT INTO studies (study_uid, patient, study_date, study_description, source,"
+                " institution) VALUES (?, ?, ?, ?, ?, ?)",
+                (study_uid, patient, ref.study_date, ref.study_description, source,
+                 ref.institution_name),
             )
             series_uid = ref.series_instance_uid or f"unknown-series-{study}"
             series = _upsert(
@@ -405,8 +430,11 @@ class Library:
                 "SELECT id FROM series WHERE series_uid = ?",
                 (series_uid,),
                 "INSERT INTO series (series_uid, study, modality, series_number,"
-                " series_description) VALUES (?, ?, ?, ?, ?)",
-                (series_uid, study, ref.modality, ref.series_number, ref.series_description),
+                " series_description, body_part, protocol_name, contrast_agent, view_position)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (series_uid, study, ref.modality, ref.series_number, ref.series_description,
+                 ref.body_part_examined, ref.protocol_name, ref.contrast_agent,
+                 ref.view_position),
             )
             db.execute(
                 "INSERT INTO instances (sop_uid, series, sop_class, transfer_syntax,"
@@ -593,6 +621,27 @@ class Library:
         ):
             states.setdefault(study, {})[account] = int(confirmed or 0)
         return states
+
+    def study_headers(self) -> dict[str, StudyHeaders]:
+        """Study UID -> the header values its plain-words description is built from.
+
+        Values of studies stored before schema 10 are None (they were not kept).
+        """
+        studies: dict[str, StudyHeaders] = {}
+        for row in self._db.execute(
+            "SELECT study_uid, study_description, study_date, institution FROM studies"
+        ):
+            studies[row[0]] = StudyHeaders(description=row[1], date=row[2], institution=row[3])
+        for row in self._db.execute(
+            "SELECT st.study_uid, se.modality, se.body_part, se.series_description,"
+            " se.protocol_name, se.contrast_agent, se.view_position, se.instance_count"
+            " FROM series se JOIN studies st ON se.study = st.id"
+            " ORDER BY st.id, se.series_number IS NULL, se.series_number, se.id"
+        ):
+            study = studies.get(row[0])
+            if study is not None:
+                study.series.append(SeriesHeaders(*row[1:]))
+        return studies
 
     def study_instances(self, study_instance_uid: str) -> list[InstanceRef]:
         """The instances of one study, as the viewer opens them (paths in the store)."""

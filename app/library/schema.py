@@ -211,6 +211,16 @@ MIGRATIONS: tuple[str, ...] = (
         CHECK (first_key < second_key)
     );
     """,
+    # 10: the header values plain-words descriptions are built from (app.explain), taken
+    # from the first image of each series and study stored. NULL: stored before this
+    # version (the description then says less, never something wrong).
+    """
+    ALTER TABLE series ADD COLUMN body_part TEXT;
+    ALTER TABLE series ADD COLUMN protocol_name TEXT;
+    ALTER TABLE series ADD COLUMN contrast_agent TEXT;
+    ALTER TABLE series ADD COLUMN view_position TEXT;
+    ALTER TABLE studies ADD COLUMN institution TEXT;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -226,7 +236,7 @@ def migrate(connection: sqlite3.Connection) -> None:
         # One transaction per migration: it applies whole or not at all.
         try:
             connection.executescript(
-                "BEGIN IMMEDIATE;" + MIGRATIONS[number - 1]
+                "BEGIN IMMEDIATE;" + _not_yet_applied(number) + MIGRATIONS[number - 1]
                 + f"PRAGMA user_version = {number};COMMIT;"
             )
         except sqlite3.Error:
@@ -236,6 +246,19 @@ def migrate(connection: sqlite3.Connection) -> None:
             if _version(connection) >= number:
                 continue
             raise
+
+
+def _not_yet_applied(number: int) -> str:
+    """SQL that fails unless the database is still below version ``number``.
+
+    Run under the write lock, it stops a connection that lost the race to open a new
+    library from applying a migration again: one that cannot fail (CREATE ... IF NOT
+    EXISTS) would otherwise set user_version back, and the next would then fail on
+    what is already there. The temporary table is the connection's own.
+    """
+    return (f"CREATE TEMP TABLE migration_guard (version INTEGER CHECK (version < {number}));"
+            "INSERT INTO temp.migration_guard SELECT user_version FROM pragma_user_version;"
+            "DROP TABLE temp.migration_guard;")
 
 
 def _version(connection: sqlite3.Connection) -> int:

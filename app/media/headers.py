@@ -183,6 +183,11 @@ def instance_from_dataset(ds: Dataset, path: str) -> InstanceRef:
         series_description=dataset_text(ds, "SeriesDescription"),
         instance_number=dataset_int(ds, "InstanceNumber"),
         number_of_frames=frame_count(dataset_int(ds, "NumberOfFrames")),
+        body_part_examined=dataset_text(ds, "BodyPartExamined"),
+        protocol_name=dataset_text(ds, "ProtocolName"),
+        contrast_agent=dataset_text(ds, "ContrastBolusAgent"),
+        view_position=dataset_text(ds, "ViewPosition"),
+        institution_name=dataset_text(ds, "InstitutionName"),
     )
 
 

@@ -13,7 +13,7 @@ hundred), so undo takes back what the user did, not each mouse step.
 """
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal, get_args
@@ -26,7 +26,7 @@ from app.core.models import InstanceRef
 from app.core.observable import Event
 from app.imaging.calibration import frame_calibration
 from app.imaging.render import GreyFrame
-from app.services.annotation_hits import handle_at, hit
+from app.services.annotation_hits import Box, handle_at, hit, reshaped_outline
 from app.services.annotation_values import measurement_lines
 from app.services.annotations import (
     MEASUREMENTS,
@@ -55,12 +55,17 @@ TOOL_NAMES: dict[str, str] = {
 #   "ask_label": an arrow was drawn: ask for its optional label, then finish_pending;
 #   "edit_label": ask for a new label for the ``selected`` annotation, then set_label.
 Outcome = Literal["ignored", "handled", "ask_text", "ask_label", "edit_label"]
+# The keys the drawings may take (see ``takes_key``).
+Key = Literal["left", "right", "up", "down", "tab", "backtab", "escape"]
 # A freehand outline keeps a point only this far (in tolerances) from the last one kept:
 # a slow drag would otherwise store every screen pixel.
 FREEHAND_STEP = 0.25
 # Values beside the annotations of many slices stay worked out while scrolling back and
 # forth (a label is a few short strings).
 LABEL_CACHE = 16384
+# How far an arrow key moves the selected annotation, in image pixels (with Shift: BIG).
+NUDGE = 1.0
+BIG_NUDGE = 10.0
 # The short mark drawn under a value in pixels (the full sentence is in the side list);
 # the value above it then drops its own "(uncalibrated)", said once is enough.
 UNCALIBRATED_MARK = "Uncalibrated: pixels, not mm"
@@ -108,6 +113,7 @@ class _Drag:
     start: Point
     handle: int = -1
     delta: Point = (0.0, 0.0)  # how far a move has taken it
+    tolerance: float = 1.0  # the press's: which of an outline's points are handles
 
 
 class AnnotationSession:
@@ -147,6 +153,7 @@ class AnnotationSession:
         self._drag: _Drag | None = None
         self._edited: Annotation | None = None  # the dragged annotation as it is now
         self._labels: dict[tuple[Annotation, str, int], Label] = {}
+        self._label_boxes: dict[str, Box] = {}
         self._header_cache: dict[str, Dataset] = {}
         self.labels_revision = 0  # counts headers arrived: values on screen may differ
         self._stops = [
@@ -187,6 +194,7 @@ class AnnotationSession:
         self._labels.clear()
         self._header_cache.clear()
         self._headers_wanted.clear()
+        self._label_boxes = {}
         self._set_document(None)
 
     def _on_position(self, _index: int) -> None:
@@ -390,7 +398,7 @@ class AnnotationSession:
         if self.tool != "select" or image is None or self.document is None:
             return "ignored"
         found = hit(self.document.on_image(image.sop_instance_uid, image.frame),
-                    _clamp(point, image.shape), tolerance)
+                    _clamp(point, image.shape), tolerance, self._label_boxes)
         if found is None or found.kind not in ("text", "arrow"):
             return "ignored"
         self._drag = None
@@ -406,9 +414,9 @@ class AnnotationSession:
         if selected is not None and selected in on_image:
             index = handle_at(selected, point, tolerance)
             if index is not None:
-                self._drag = _Drag("handle", selected, point, index)
+                self._drag = _Drag("handle", selected, point, index, tolerance=tolerance)
                 return "handled"
-        found = hit(on_image, point, tolerance)
+        found = hit(on_image, point, tolerance, self._label_boxes)
         if found is None:
             if self.selected_id:
                 self.selected_id = ""
@@ -422,15 +430,14 @@ class AnnotationSession:
     def _dragged(self, drag: _Drag, point: Point, shape: tuple[int, int]) -> Annotation:
         original = drag.original
         if drag.what == "handle":
+            if original.kind == "freehand":
+                reshaped = reshaped_outline(original, drag.handle, point, drag.tolerance)
+                return replace(original, points=tuple(_clamp(p, shape) for p in reshaped))
             points = list(original.points)
             points[drag.handle] = point
             return replace(original, points=tuple(points))
-        rows, columns = shape
-        xs = [x for x, _ in original.points]
-        ys = [y for _, y in original.points]
-        # The whole shape stays on the image: the move stops at its edges.
-        dx = min(max(point[0] - drag.start[0], -min(xs)), columns - max(xs))
-        dy = min(max(point[1] - drag.start[1], -min(ys)), rows - max(ys))
+        dx, dy = _inside_move(original.points,
+                              (point[0] - drag.start[0], point[1] - drag.start[1]), shape)
         drag.delta = (dx, dy)
         return replace(original, points=tuple((x + dx, y + dy) for x, y in original.points))
 
@@ -496,6 +503,70 @@ class AnnotationSession:
         """Select an annotation ("" for none), as a click on it does."""
         self.selected_id = annotation_id
         self.changed.emit(None)
+
+    def set_label_boxes(self, boxes: Mapping[str, Box]) -> None:
+        """Where the labels of the frame on screen are drawn (annotation id -> box in
+        image pixels), told by the GUI as it paints them: a click anywhere on a label's
+        text picks its annotation, not only near its anchor."""
+        self._label_boxes = dict(boxes)
+
+    def nudge(self, direction: Point, big: bool = False) -> bool:
+        """An arrow key: move the selected annotation one image pixel (``big``: BIG_NUDGE)
+        along the image axis nearest ``direction`` (the key's direction in image
+        coordinates, which rotation and flips may turn), as one undoable move, never off
+        the image. False when nothing is selected (the key does what it does without
+        drawings)."""
+        selected = self.selected()
+        image = self.on_screen()
+        if (selected is None or image is None or self.document is None or self.busy
+                or selected.sop_instance_uid != image.sop_instance_uid
+                or selected.frame != image.frame):
+            return False
+        dx, dy = direction
+        if dx == 0 and dy == 0:
+            return False
+        step = BIG_NUDGE if big else NUDGE
+        if abs(dx) >= abs(dy):
+            wanted = (math.copysign(step, dx), 0.0)
+        else:
+            wanted = (0.0, math.copysign(step, dy))
+        dx, dy = _inside_move(selected.points, wanted, image.shape)
+        if dx or dy:
+            try:
+                self.document.move(selected.id, dx, dy, image.shape)
+            except AnnotationError as exc:
+                self.message.emit(str(exc))
+            self.changed.emit(None)
+        return True
+
+    def takes_key(self, key: Key) -> bool:
+        """True when ``key`` is the drawings' now (the GUI keeps it from the window's
+        shortcuts, such as the arrows stepping through images): an arrow while an
+        annotation of the image on screen is selected, Tab while the image has any,
+        Esc while there is a drawing, drag or selection to drop."""
+        if key == "escape":
+            return self.busy or bool(self.selected_id)
+        if self.busy:
+            return False
+        if key in ("tab", "backtab"):
+            return bool(self.shown())
+        selected = self.selected()
+        return selected is not None and selected in self.shown()
+
+    def select_next(self, backwards: bool = False) -> bool:
+        """Tab (Shift+Tab: ``backwards``): select the next annotation of the image on
+        screen in drawing order, round to the first after the last. False when the image
+        has none (the key does what it does without drawings)."""
+        shown = self.shown()
+        if not shown or self.busy:
+            return False
+        ids = [a.id for a in shown]
+        if self.selected_id in ids:
+            index = (ids.index(self.selected_id) + (-1 if backwards else 1)) % len(ids)
+        else:
+            index = len(ids) - 1 if backwards else 0
+        self.select(ids[index])
+        return True
 
     def delete_selected(self) -> bool:
         """Delete the selected annotation; True when there was one."""
@@ -651,6 +722,11 @@ class AnnotationSession:
         self._labels = {k: v for k, v in self._labels.items() if k[1] != sop_instance_uid}
         self.changed.emit(None)
 
+    def known_header(self, sop_instance_uid: str) -> Dataset | None:
+        """The header of an image as already read for its values (None when it has not
+        been); the side list answers from it without reading the file again."""
+        return self._header_cache.get(sop_instance_uid)
+
     def _header(self, instance: InstanceRef) -> Dataset | None:
         uid = instance.sop_instance_uid
         header = self._header_cache.get(uid)
@@ -682,6 +758,15 @@ class AnnotationSession:
 def _clamp(point: Point, shape: tuple[int, int]) -> Point:
     rows, columns = shape
     return (min(max(point[0], 0.0), float(columns)), min(max(point[1], 0.0), float(rows)))
+
+
+def _inside_move(points: tuple[Point, ...], delta: Point, shape: tuple[int, int]) -> Point:
+    """``delta`` cut short so that the whole shape stays on the image."""
+    rows, columns = shape
+    xs = [x for x, _ in points]
+    ys = [y for _, y in points]
+    return (min(max(delta[0], -min(xs)), columns - max(xs)),
+            min(max(delta[1], -min(ys)), rows - max(ys)))
 
 
 def _distance(a: Point, b: Point) -> float:

@@ -16,8 +16,7 @@ from pathlib import Path
 from pydicom.dataset import Dataset
 
 from app.core.dicom_values import dataset_int, frame_count
-from app.core.errors import LibraryError
-from app.core.models import InstanceRef
+from app.core.errors import LibraryError, LightboxError
 from app.imaging.calibration import frame_calibration
 from app.imaging.decode import open_image
 from app.imaging.measure import (
@@ -40,6 +39,12 @@ Values = ModalityValues | None
 # Given an image's SOP Instance UID and a 0-based frame: its header and that frame's
 # modality values (None for colour). The GUI answers from its frame cache.
 ImageSource = Callable[[str, int], tuple[Dataset, Values]]
+
+
+class ImageNotReadYet(LightboxError):
+    """Raised by an ImageSource whose image is being read in the background: ask again
+    when it has arrived (``viewer_images.ViewerImages``)."""
+
 
 CSV_HEADER = (
     "kind", "series number", "instance number", "frame", "value", "unit", "area",
@@ -199,18 +204,6 @@ def to_csv(rows: Iterable[MeasurementRow]) -> str:
             r.sop_instance_uid,
         ])
     return out.getvalue()
-
-
-def medium_paths(root: Path, instances: Iterable[InstanceRef]) -> dict[str, Path] | None:
-    """The file of each image of a medium opened at ``root``, by SOP Instance UID: under
-    a folder (a disc, the library), or ``root`` itself when it is one DICOM file opened on
-    its own; None when the images are inside an ISO or ZIP file (no file to read)."""
-    instances = list(instances)
-    if root.is_dir():
-        return {ref.sop_instance_uid: root / ref.path for ref in instances}
-    if root.is_file() and all(ref.path == root.name for ref in instances):
-        return {ref.sop_instance_uid: root for ref in instances}
-    return None
 
 
 def file_images(paths: Mapping[str, Path]) -> ImageSource:

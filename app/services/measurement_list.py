@@ -20,6 +20,7 @@ from app.core.errors import LightboxError
 from app.core.models import PatientNode
 from app.core.observable import Event
 from app.services.annotation_values import (
+    ImageNotReadYet,
     ImageSource,
     MeasurementRow,
     measurement_row,
@@ -36,6 +37,8 @@ from app.services.image_export import write_atomically
 
 UNREADABLE = "The image of this measurement could not be read."
 NOT_READ = "Image not read"  # where, for a measurement whose image could not be read
+READING = "Reading the image of this measurement..."
+READING_WHERE = "Reading..."  # where, while its image is read in the background
 EMPTY_TEXT = ("No measurements yet. Choose a tool in the Measure menu and draw on the "
               "image.")
 _LAST = 1 << 62  # an image without a number sorts last
@@ -141,6 +144,7 @@ class MeasurementList:
         self._measured: dict[Annotation, MeasurementRow] = {}
         self._past: dict[Annotation, MeasurementRow] = {}  # rows of annotations gone
         self._unreadable: set[str] = set()  # annotation ids whose image was not read
+        self._waiting: set[str] = set()  # ids whose image is being read in the background
         self._stop: Callable[[], None] | None = None
         if document is not None:
             self.set_document(document, images)
@@ -157,6 +161,7 @@ class MeasurementList:
         self._measured = {}
         self._past = {}
         self._unreadable = set()
+        self._waiting = set()
         if document is not None:
             self._stop = document.changed.connect(self._on_changed)
         self._refresh()
@@ -164,6 +169,15 @@ class MeasurementList:
     def close(self) -> None:
         """Stop following the document (the list is being dropped)."""
         self.set_document(None)
+
+    def images_arrived(self) -> None:
+        """Images the source was reading in the background have come: the rows waiting
+        for them are measured again."""
+        if not self._waiting:
+            return
+        waiting = self._waiting
+        self._measured = {a: r for a, r in self._measured.items() if a.id not in waiting}
+        self._refresh()
 
     def _on_changed(self, change: Change) -> None:
         if change.what in ("add", "change", "delete"):
@@ -185,6 +199,7 @@ class MeasurementList:
             del self._past[next(iter(self._past))]  # the oldest first
         self._measured = measured
         self._unreadable &= {a.id for a in measured}
+        self._waiting &= {a.id for a in measured}
         rows = tuple(sorted(measured.values(), key=_sort_key))  # stable: drawing order
         if self.selected and all(r.annotation_id != self.selected for r in rows):
             self.selected = ""
@@ -195,11 +210,17 @@ class MeasurementList:
 
     def _measure(self, annotation: Annotation) -> MeasurementRow:
         self._unreadable.discard(annotation.id)
+        self._waiting.discard(annotation.id)
         sentence = UNREADABLE
         if self.images is not None:
             try:
                 header, values = self.images(annotation.sop_instance_uid, annotation.frame)
                 row = measurement_row(annotation, header, values)
+            except ImageNotReadYet:
+                # Not kept for an undo (``_unreadable``): measured again when it comes.
+                self._waiting.add(annotation.id)
+                self._unreadable.add(annotation.id)
+                return unreadable_row(annotation, READING)
             except LightboxError as exc:  # DecodeError, LibraryError: plain sentences
                 sentence = str(exc) or UNREADABLE
             except OSError:
@@ -217,7 +238,10 @@ class MeasurementList:
 
     def where(self, row: MeasurementRow) -> str:
         """Where the row's measurement is ("Series 3, image 12, frame 2"), or
-        "Image not read" when its image could not be read."""
+        "Image not read" when its image could not be read ("Reading..." while it is
+        read in the background)."""
+        if row.annotation_id in self._waiting:
+            return READING_WHERE
         return NOT_READ if row.annotation_id in self._unreadable else where_text(row)
 
     def selected_row(self) -> MeasurementRow | None:

@@ -9,6 +9,7 @@ from pytestqt.qtbot import QtBot
 from app.gui.browser import SERIES_MIME
 from app.gui.compare_view import ComparePage
 from app.gui.main_window import MainWindow
+from app.services.viewing import tree_of
 
 TIMEOUT = 30_000
 
@@ -86,3 +87,23 @@ def test_links_and_four_panes_from_the_toolbar(window: MainWindow, qtbot: QtBot,
     window.show_viewer()
     window.show_compare()
     assert page.compare.viewers[0].series is not None
+
+
+def test_a_pane_title_takes_the_description_read_later_from_the_headers(
+        window: MainWindow, qtbot: QtBot, ct_disc: Path) -> None:
+    page = _open_compare(window, qtbot, ct_disc)
+    _drag(window, page, 1, 3)
+    second = page.compare.viewers[1]
+    qtbot.waitUntil(lambda: second.loaded is not None, timeout=TIMEOUT)
+    assert second.loaded is not None
+    described = second.loaded.instance.series_description
+    # The disc's directory leaves the description out: only the image's header says it.
+    assert described and second.series is not None
+    assert not any(ref.series_description for ref in second.series.instances)
+    qtbot.waitUntil(lambda: page.panes[1].title.text().startswith(f"3 · CT scan · {described}"),
+                    timeout=TIMEOUT)
+    assert page.panes[1].title.text() == f"3 · CT scan · {described} · 2 Jan 2024"
+    # A tree made before the headers were read (the pane's reader opening the disc) does
+    # not take the description back.
+    page.panes[1].name_series_from(tree_of(list(second.series.instances)))
+    assert page.panes[1].title.text() == f"3 · CT scan · {described} · 2 Jan 2024"

@@ -119,7 +119,15 @@ def test_a_version_7_library_gets_the_table_and_keeps_its_studies(tmp_path: Path
     home = tmp_path / "home"
     study, series, images = _study(tmp_path, home)
     with closing(sqlite3.connect(home / "library.sqlite")) as db:
-        db.executescript("BEGIN;DROP TABLE annotations;PRAGMA user_version = 7;COMMIT;")
+        # A true version 7 library: without what versions 8 and 10 added (9's table is
+        # made only if missing).
+        db.executescript("BEGIN;DROP TABLE annotations;"
+                         "ALTER TABLE series DROP COLUMN body_part;"
+                         "ALTER TABLE series DROP COLUMN protocol_name;"
+                         "ALTER TABLE series DROP COLUMN contrast_agent;"
+                         "ALTER TABLE series DROP COLUMN view_position;"
+                         "ALTER TABLE studies DROP COLUMN institution;"
+                         "PRAGMA user_version = 7;COMMIT;")
     service = LibraryService(home)
     assert [r.study_instance_uid for r in service.studies()] == [study]
     drawn = _drawn(study, series, images)

@@ -20,6 +20,11 @@ def test_a_version_6_library_gets_the_table_and_keeps_its_send_state(tmp_path: P
         library.record_sends(PACS, uids[:3], {})
     with closing(sqlite3.connect(home / "library.sqlite")) as db:
         db.executescript("BEGIN;DROP TABLE send_identities;DROP TABLE annotations;"
+                        "ALTER TABLE series DROP COLUMN body_part;"
+                        "ALTER TABLE series DROP COLUMN protocol_name;"
+                        "ALTER TABLE series DROP COLUMN contrast_agent;"
+                        "ALTER TABLE series DROP COLUMN view_position;"
+                        "ALTER TABLE studies DROP COLUMN institution;"
                         "PRAGMA user_version = 6;COMMIT;")
     with Library(home) as library:
         assert library.sent_count(row.study_instance_uid, PACS) == 3

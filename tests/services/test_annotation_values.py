@@ -1,12 +1,9 @@
 """Annotation values through the measurement core: text, side list rows and CSV."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from pydicom.dataset import Dataset
 
-from app.core.models import InstanceRef
 from app.imaging.attributes import grey_attributes
 from app.imaging.render import GreyFrame
 from app.services.annotation_values import (
@@ -14,7 +11,6 @@ from app.services.annotation_values import (
     measurement_lines,
     measurement_row,
     measurement_rows,
-    medium_paths,
     to_csv,
 )
 from app.services.annotations import Annotation
@@ -147,18 +143,3 @@ def test_a_multi_frame_image_names_its_frame() -> None:
     row = measurement_row(annotation, header, None)
     assert row is not None and row.image_label == "series 4, image 2, frame 3"
 
-
-def test_medium_paths_in_a_folder_one_file_and_an_archive(tmp_path: Path) -> None:
-    def ref(path: str, uid: str) -> InstanceRef:
-        return InstanceRef(path=path, sop_instance_uid=uid)
-
-    folder = tmp_path / "disc"
-    folder.mkdir()
-    assert medium_paths(folder, [ref("A/IM1", "1.1"), ref("A/IM2", "1.2")]) == {
-        "1.1": folder / "A" / "IM1", "1.2": folder / "A" / "IM2"}
-    single = tmp_path / "scan.dcm"
-    single.write_bytes(b"")
-    assert medium_paths(single, [ref("scan.dcm", "1.3")]) == {"1.3": single}
-    archive = tmp_path / "disc.zip"
-    archive.write_bytes(b"")
-    assert medium_paths(archive, [ref("DICOM/IM1", "1.4")]) is None
