@@ -56,6 +56,7 @@ class MeasurementPanel(QDockWidget):
         self.viewer = viewer
         self.settings = settings
         self.model = MeasurementList()
+        self.model.position = viewer.image_position
 
         self.table = QTableWidget(0, 3)
         self.table.setHorizontalHeaderLabels([self.tr("What"), self.tr("Value"),

@@ -124,7 +124,12 @@ class MeasurementRow:
     @property
     def value_text(self) -> str:
         """The measurement in one line, for the list: "12.5 mm", "Area 120 mm², mean 40 HU"."""
-        return ", ".join(self.lines[:2]) if self.value is None else self.lines[0]
+        # The long "Uncalibrated: ..." sentence is the tooltip's and the CSV's; the value
+        # itself already says "(uncalibrated)".
+        lines = [line for line in self.lines if not line.startswith("Uncalibrated:")]
+        if not lines:
+            return self.lines[0] if self.lines else ""
+        return ", ".join(lines[:2]) if self.value is None else lines[0]
 
 
 def measurement_row(annotation: Annotation, header: Dataset, values: Values

@@ -146,6 +146,9 @@ class MeasurementList:
         self._unreadable: set[str] = set()  # annotation ids whose image was not read
         self._waiting: set[str] = set()  # ids whose image is being read in the background
         self._stop: Callable[[], None] | None = None
+        # Where the viewer counts an image in its series: (position, count), so the list
+        # says "image 3 of 40" as the viewer does; None: by its Instance Number.
+        self.position: Callable[[str, int], tuple[int, int] | None] | None = None
         if document is not None:
             self.set_document(document, images)
 
@@ -242,7 +245,13 @@ class MeasurementList:
         read in the background)."""
         if row.annotation_id in self._waiting:
             return READING_WHERE
-        return NOT_READ if row.annotation_id in self._unreadable else where_text(row)
+        if row.annotation_id in self._unreadable:
+            return NOT_READ
+        found = self.position(row.sop_instance_uid, row.frame) if self.position else None
+        if found is None:
+            return where_text(row)
+        series = "Series ?" if row.series_number is None else f"Series {row.series_number}"
+        return f"{series}, image {found[0]} of {found[1]}"
 
     def selected_row(self) -> MeasurementRow | None:
         """The selected row, or None."""

@@ -292,6 +292,31 @@ class ViewerModel:
         self.go_to(positions[frame])
         return True
 
+    def image_position(self, sop_instance_uid: str, frame: int = 0
+                       ) -> tuple[int, int] | None:
+        """Where frame ``frame`` of this image is in its series as the viewer counts
+        ("Image 3 / 40"): (1-based position, images in the series); None when the open
+        tree does not hold it as an image."""
+        for node in all_series(self.patients):
+            if any(ref.sop_instance_uid == sop_instance_uid for ref in node.instances):
+                break
+        else:
+            return None
+        if is_document(node):
+            return None
+        current = self.series is not None and self.slices is not None and (
+            node.series_instance_uid == self.series.series_instance_uid)
+        slices = self.slices if current else SeriesSlices(node)
+        assert slices is not None
+        positions = [i for i, s in enumerate(slices.slices)
+                     if s.instance.sop_instance_uid == sop_instance_uid]
+        if not positions:
+            return None
+        # A frame beyond those known yet (frame counts come with the file) is counted
+        # from the file's first slice.
+        index = positions[frame] if frame < len(positions) else positions[0] + frame
+        return index + 1, max(len(slices), index + 1)
+
     def first(self) -> None:
         """Go to the first frame."""
         self.go_to(0)

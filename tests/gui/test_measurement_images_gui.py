@@ -53,4 +53,4 @@ def test_the_list_measures_images_inside_a_packed_disc(
         measurement_lines(ring, *on_disk(scout.sop_instance_uid, 0)))
     assert by_id[ring.id].lines[0].startswith("Area ")
     assert panel.model.where(by_id[ring.id]) == \
-        f"Series {scout.series_number}, image {scout.instance_number}"
+        f"Series {scout.series_number}, image 1 of 1"

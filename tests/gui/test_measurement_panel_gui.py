@@ -93,9 +93,9 @@ def test_the_list_shows_jumps_copies_saves_and_follows_changes(
     scout_first = (scout.series_number or 0) < (axial[0].series_number or 0)
     expected = [
         ("Ellipse", ", ".join(ring_lines[:2]),
-         f"Series {scout.series_number}, image {scout.instance_number}"),
+         f"Series {scout.series_number}, image 1 of 1"),
         ("Length", "100 mm",
-         f"Series {axial[3].series_number}, image {axial[3].instance_number}"),
+         f"Series {axial[3].series_number}, image {axial[3].instance_number} of {len(axial)}"),
     ]
     if not scout_first:
         expected.reverse()
@@ -164,7 +164,7 @@ def test_the_list_shows_jumps_copies_saves_and_follows_changes(
     square = document.add(_on(axial[5], "rectangle", [(0, 0), (8, 8)]))
     assert panel.table.rowCount() == 3
     assert ("Rectangle", panel.model.row(square.id).value_text,  # type: ignore[union-attr]
-            f"Series {axial[5].series_number}, image {axial[5].instance_number}") \
+            f"Series {axial[5].series_number}, image {axial[5].instance_number} of {len(axial)}") \
         in _cells(window)
     document.set_points(line.id, [(8, 8), (8, 40)])
     assert ("Length", "200 mm") in [c[:2] for c in _cells(window)]
@@ -199,4 +199,4 @@ def test_one_file_opened_on_its_own_is_measured_in_the_list(
     # Measured from the file (read in the background; never "Image not read"): 16 pixels
     # down is 100 mm.
     qtbot.waitUntil(lambda: [row[1:] for row in _cells(window)]
-                    == [("100 mm", "Series 2, image 1")], timeout=TIMEOUT)
+                    == [("100 mm", "Series 2, image 1 of 1")], timeout=TIMEOUT)

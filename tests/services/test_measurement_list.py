@@ -15,7 +15,7 @@ from app.core.errors import DecodeError, LightboxError
 from app.core.models import InstanceRef, build_tree
 from app.imaging.attributes import grey_attributes
 from app.imaging.render import GreyFrame
-from app.services.annotation_values import Values, to_csv
+from app.services.annotation_values import MeasurementRow, Values, to_csv
 from app.services.annotations import Annotation, AnnotationDocument
 from app.services.measurement_list import (
     EMPTY_TEXT,
@@ -238,3 +238,27 @@ def test_save_csv_writes_the_whole_file_or_says_why(
         assert str(caught.value).startswith(start)
         assert "\n" not in str(caught.value)
     assert [p.name for p in tmp_path.iterdir()] == [out.name]
+
+
+def test_where_counts_as_the_viewer_when_it_is_told_how() -> None:
+    document = AnnotationDocument(STUDY, [_make("length", [(0, 0), (30, 40)], "9.3")])
+    listing = MeasurementList(document, Images())
+    asked: list[tuple[str, int]] = []
+
+    def position(uid: str, frame: int) -> tuple[int, int] | None:
+        asked.append((uid, frame))
+        return (1, 1) if uid == "9.3" else None
+
+    listing.position = position
+    assert listing.where(listing.rows[0]) == "Series 2, image 1 of 1"
+    assert asked == [("9.3", 0)]
+    listing.position = lambda _uid, _frame: None  # not in the viewer's tree
+    assert listing.where(listing.rows[0]) == "Series 2, image 1"
+
+
+def test_the_value_cell_leaves_the_long_uncalibrated_sentence_to_the_tooltip() -> None:
+    sentence = "Uncalibrated: the image gives no pixel size, so values are in pixels."
+    row = MeasurementRow("a", "ellipse", 1, 1, 0, 1, None, "", 10995.6, "px²", None, None,
+                         None, None, "px (uncalibrated)", sentence,
+                         ("Area 10995.6 px² (uncalibrated)", sentence), "9.1")
+    assert row.value_text == "Area 10995.6 px² (uncalibrated)"

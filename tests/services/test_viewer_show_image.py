@@ -69,3 +69,22 @@ def test_show_image_is_false_for_what_is_not_open() -> None:
     assert model.index == 2
     empty = ViewerModel()
     assert not empty.show_image("5.1.1")
+
+
+def test_image_position_counts_as_the_viewer_does() -> None:
+    # Instance numbers 5, 9, 7 in one series: the viewer shows them as images 1 to 3.
+    model = _model([_ref("4.1", n) for n in (5, 9, 7)] + [_ref("4.2", n) for n in range(4)])
+    shown = model.series
+    assert shown is not None and shown.series_instance_uid == "4.2"
+    assert model.image_position("4.1.5") == (1, 3)
+    assert model.image_position("4.1.7") == (2, 3)
+    assert model.image_position("4.1.9") == (3, 3)
+    assert model.image_position("4.2.3") == (4, 4)
+    assert model.series is shown and model.index == 0  # looking moved nothing
+    assert model.image_position("9.9.9") is None
+
+
+def test_image_position_counts_frames_of_multi_frame_images() -> None:
+    model = _model([_ref("3.1", 0), _ref("3.1", 1), _ref("3.1", 2, frames=4), _ref("3.1", 3)])
+    assert model.image_position("3.1.2", 2) == (5, 7)
+    assert model.image_position("3.1.3") == (7, 7)
