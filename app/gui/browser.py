@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from app.core.models import PatientNode, SeriesNode
 from app.gui.viewport import wrap_qimage
-from app.services.plain_words import explain_scanned_series, explain_scanned_study
+from app.services.plain_words import explain_listed_study, explain_scanned_series
 from app.services.privacy import Privacy
 from app.services.viewer_text import (
     counts_text,
@@ -136,14 +136,14 @@ class SeriesBrowser(QTreeWidget):
                 label = display_text(f"{spoken_date(study.study_date)}  "
                                      f"{study.study_description}")
                 counts = counts_text(*series_counts(study.series))
-                header_label = label
+                text = f"{label}\n{counts}" if label else counts
                 if self.plain_words:
-                    # The place where it was taken identifies the patient too.
-                    label = explain_scanned_study(study, hide_place=self.privacy.hidden)
-                study_item = QTreeWidgetItem([breakable(f"{label}\n{counts}" if label
-                                                         else counts)])
-                if self.plain_words and header_label:
-                    study_item.setToolTip(0, header_label)  # the clinic's own words
+                    # Says its counts itself. The place where it was taken identifies the
+                    # patient too: it goes with the name.
+                    text = explain_listed_study(study, hide_place=self.privacy.hidden)
+                study_item = QTreeWidgetItem([breakable(text)])
+                if self.plain_words and label:
+                    study_item.setToolTip(0, label)  # the clinic's own words
                 patient_item.addChild(study_item)
                 for series in shown_series(study.series):
                     text = breakable(series_label(series)) + "\n" + _count(series)

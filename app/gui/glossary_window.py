@@ -39,6 +39,7 @@ class GlossaryWindow(QDialog):
         self.list.setAccessibleName(self.tr("Words and what they mean"))
         self.list.setWordWrap(True)
         self.list.setAlternatingRowColors(True)
+        self.list.setSpacing(3)
         self.list.setSelectionMode(QListWidget.SelectionMode.NoSelection)
         self.list.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
         for term, meaning in glossary(language).items():
@@ -55,7 +56,7 @@ class GlossaryWindow(QDialog):
         layout.addWidget(self.list, 1)
         layout.addWidget(self.nothing)
         layout.addWidget(buttons)
-        self.resize(520, 560)
+        self.resize(540, 640)
 
     def terms(self) -> list[str]:
         """The glossary's terms, in the order listed."""

@@ -3,8 +3,8 @@
 In the simple view for patients the description column says in a plain sentence what
 was scanned (app.services.plain_words); the clinic's own description is in its tooltip."""
 
-from PySide6.QtCore import QPoint, QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtCore import QPoint, QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent, QShowEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -41,6 +41,7 @@ UID_ROLE = Qt.ItemDataRole.UserRole + 1
 NEW_ACCOUNT = "<new>"  # Not a valid account name: "add an account first".
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 DATE_COLUMN = 3
+MODALITY_COLUMN = 4
 DESCRIPTION_COLUMN = 5
 IMAGES_COLUMN = 6
 SOURCE_COLUMN = 8
@@ -119,6 +120,13 @@ class LibraryView(QWidget):
             self.table.horizontalHeader().setSectionResizeMode(
                 column, QHeaderView.ResizeMode.Stretch
             )
+        # The plain sentence wraps: its rows follow the column's width, known only once
+        # the stretched columns are laid out (after the rows are shown, or a resize).
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.timeout.connect(self._fit_rows)
+        self.table.horizontalHeader().sectionResized.connect(
+            lambda _column, _old, _new: self._fit_timer.start(0))
         self.table.doubleClicked.connect(lambda _index: self._open())
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
@@ -288,6 +296,10 @@ class LibraryView(QWidget):
         # Long account names must not squeeze the description away.
         self.table.setColumnWidth(UPLOADED_COLUMN, min(self.table.columnWidth(UPLOADED_COLUMN),
                                                        MAX_COLUMN_WIDTH))
+        # The sentence names the kind of scan in words: the modality code is for doctors,
+        # and the room goes to the sentence, whole on two or three lines.
+        self.table.setColumnHidden(MODALITY_COLUMN, self.plain_words)
+        self._fit_timer.start(0)
         self.table.setVisible(bool(rows))
         self.empty.setVisible(not rows)
         self._reselect(selected)
@@ -295,6 +307,18 @@ class LibraryView(QWidget):
         self._update_buttons()
         self.summary = LibrarySummary.of(rows)
         self.summary_changed.emit(self.tr(summary_text(self.summary)))
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._fit_timer.start(0)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_timer.start(0)
+
+    def _fit_rows(self) -> None:
+        if self.plain_words:
+            self.table.resizeRowsToContents()
 
     def _reselect(self, uids: set[str]) -> None:
         if not uids:

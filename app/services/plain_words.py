@@ -16,12 +16,14 @@ from app.core.models import InstanceRef, SeriesNode, StudyNode
 from app.core.paths import lightbox_home
 from app.explain import SeriesFacts, StudyFacts, explain_series, explain_study, glossary, languages
 from app.library.library import Library, SeriesHeaders, StudyHeaders
+from app.services.viewer_text import counts_text, is_document, shown_series
 
 DEFAULT_LANGUAGE = "en"
 
 __all__ = [
-    "DEFAULT_LANGUAGE", "explain_library_studies", "explain_scanned_series",
-    "explain_scanned_study", "glossary", "languages", "series_facts", "study_facts",
+    "DEFAULT_LANGUAGE", "explain_library_studies", "explain_listed_study",
+    "explain_scanned_series", "explain_scanned_study", "glossary", "languages",
+    "series_facts", "study_facts",
 ]
 
 
@@ -69,6 +71,25 @@ def explain_scanned_study(study: StudyNode, language: str = DEFAULT_LANGUAGE,
     """
     facts = study_facts(study)
     return explain_study(replace(facts, institution="") if hide_place else facts, language)
+
+
+def explain_listed_study(study: StudyNode, language: str = DEFAULT_LANGUAGE,
+                         hide_place: bool = False) -> str:
+    """The study as the series list of the simple view shows it: the sentence about its
+    pictures, then, on a second line, how many reports it also holds (if any).
+
+    Presentation states are not listed and reports are not pictures, so neither is
+    counted among the "sets of pictures"; the sentence already says how many pictures
+    there are, so they are not counted a second time.
+    """
+    listed = shown_series(study.series)
+    pictures = tuple(s for s in listed if not is_document(s))
+    documents = sum(len(s.instances) for s in listed if is_document(s))
+    described = replace(study, series=pictures) if pictures else study
+    sentence = explain_scanned_study(described, language, hide_place)
+    if not pictures or not documents:
+        return sentence
+    return f"{sentence}\n{counts_text(0, documents).split(', ')[-1]}"
 
 
 def _library_series(series: SeriesHeaders) -> SeriesFacts:

@@ -188,6 +188,7 @@ class ViewerModel:
         keys = [s.key for s in self.slices.slices]
         self.slices.move_to(keys.index(key) if key in keys else 0)
         self.position_changed.emit(self.slices.index)
+        self._overlay_changed()  # "Image 1 / N" in the corner: N grew
 
     def patient_name(self) -> str:
         """The first patient's name as people write it ("" when unknown)."""

@@ -16,7 +16,12 @@ from app.gui.main_window import MainWindow
 from app.gui.preferences import PreferencesDialog
 from app.gui.settings import app_settings
 from app.services.annotation_session import TOOLS
-from app.services.plain_words import explain_scanned_series, explain_scanned_study, glossary
+from app.services.plain_words import (
+    explain_listed_study,
+    explain_scanned_series,
+    explain_scanned_study,
+    glossary,
+)
 from app.services.privacy import Privacy
 from app.services.user_mode import DOCTOR, PATIENT, SETTING_KEY
 from app.services.viewer_text import series_label
@@ -148,7 +153,9 @@ def test_the_series_list_says_in_plain_words_what_each_series_is(
         assert item.toolTip(0) == series_label(series)  # the scanner's name, on hover
     study = w.viewer.patients[0].studies[0]
     study_text = _study_item(w).text(0).replace("\u200b", "")
-    assert study_text == f"{explain_scanned_study(study)}\n151 images"
+    assert study_text == explain_listed_study(study)
+    assert study_text == "CT scan of the chest, belly and pelvis, taken 2 January 2024. 3 sets " \
+        "of pictures, 151 in all."
 
 
 def test_with_names_hidden_the_study_sentence_leaves_out_the_place(qtbot: QtBot) -> None:
@@ -166,12 +173,12 @@ def test_with_names_hidden_the_study_sentence_leaves_out_the_place(qtbot: QtBot)
     browser.set_tree(build_tree(refs))
     study = build_tree(refs)[0].studies[0]
     shown = _study_text(browser)
-    assert shown == f"{explain_scanned_study(study)}\n5 images"
+    assert shown == explain_scanned_study(study)
     assert "St Mary's Hospital" in shown
     assert _study_item_of(browser).toolTip(0) == "12 Mar 2024  MRI KNEE"
     privacy.set_hidden(True)
     hidden = _study_text(browser)
-    assert hidden == f"{explain_scanned_study(study, hide_place=True)}\n5 images"
+    assert hidden == explain_scanned_study(study, hide_place=True)
     assert "St Mary" not in hidden and "JANE" not in hidden
     browser.set_plain_words(False)
     assert _study_text(browser) == "12 Mar 2024  MRI KNEE\n5 images"
@@ -202,10 +209,12 @@ def test_the_library_says_what_was_scanned_and_keeps_the_clinics_words(
     assert cell.data(Qt.ItemDataRole.ToolTipRole).endswith(
         "The clinic's description: CT CHEST ABDOMEN PELVIS (SYNTHETIC SAMPLE)")
     assert view.model.headerData(column, Qt.Orientation.Horizontal) == "What was scanned"
+    assert view.table.isColumnHidden(4)  # "CT": the sentence says it in words
     w.user_mode.set_mode(DOCTOR)
     cell = view.proxy.index(0, column)
     assert cell.data() == "CT CHEST ABDOMEN PELVIS (SYNTHETIC SAMPLE)"
     assert view.model.headerData(column, Qt.Orientation.Horizontal) == "Description"
+    assert not view.table.isColumnHidden(4)
 
 
 def test_the_glossary_window_lists_every_term(

@@ -8,7 +8,7 @@ from app.core.models import InstanceRef, build_tree
 from app.imaging.decode import open_image
 from app.imaging.render import prepare_frame
 from app.services.annotation_session import TOOLS
-from app.services.plain_words import explain_scanned_study
+from app.services.plain_words import explain_listed_study, explain_scanned_study
 from app.services.user_mode import (
     DEFAULT_MODE,
     DOCTOR,
@@ -108,3 +108,39 @@ def test_the_simple_view_leaves_technical_lines_out_of_the_corners(corpus: Path)
     assert simple.bottom_right == ()
     model.set_full_detail(False)
     assert len(overlays) == 1  # no change, no redraw
+
+
+def _series_refs(series: str, count: int, modality: str, sop_class: str,
+                 description: str) -> list[InstanceRef]:
+    return [InstanceRef(path=f"{series}/{i}", sop_instance_uid=f"{series}.{i}",
+                        sop_class_uid=sop_class, study_instance_uid="1.1",
+                        series_instance_uid=series, modality=modality,
+                        series_number=int(series.split(".")[-1]),
+                        series_description=description, instance_number=i,
+                        study_date="20240312", study_description="CT CHEST")
+            for i in range(count)]
+
+
+def test_the_listed_study_counts_pictures_once_and_reports_apart() -> None:
+    refs = _series_refs("1.2", 20, "CT", "1.2.840.10008.5.1.4.1.1.2", "AX CHEST")
+    refs += _series_refs("1.3", 1, "SR", "1.2.840.10008.5.1.4.1.1.88.11", "Report")
+    refs += _series_refs("1.4", 2, "PR", "1.2.840.10008.5.1.4.1.1.11.1", "Marks")
+    study = build_tree(refs)[0].studies[0]
+    assert explain_listed_study(study) == (
+        "CT scan of the chest, taken 12 March 2024. 1 set of 20 pictures.\n1 document")
+    images_only = build_tree(refs[:20])[0].studies[0]
+    assert explain_listed_study(images_only) == explain_scanned_study(images_only)
+    assert "\n" not in explain_listed_study(images_only)
+
+
+def test_the_corner_count_follows_a_series_that_grows_while_the_disc_is_read() -> None:
+    # The series list said "16 pictures" while the corner still said "Image 1 / 1".
+    model = ViewerModel()
+    model.open_source(OpenSource("medium", Path("/media/DISC")))
+    refs = [_ref(i) for i in range(16)]
+    model.set_tree(build_tree(refs[:1]))
+    assert model.overlay().bottom_left[0] == "Image 1 / 1"
+    shown: list[str] = []
+    model.overlay_changed.connect(lambda overlay: shown.append(overlay.bottom_left[0]))
+    model.set_tree(build_tree(refs))
+    assert shown[-1] == "Image 1 / 16"
