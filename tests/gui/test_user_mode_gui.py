@@ -210,6 +210,11 @@ def test_the_library_says_what_was_scanned_and_keeps_the_clinics_words(
         "The clinic's description: CT CHEST ABDOMEN PELVIS (SYNTHETIC SAMPLE)")
     assert view.model.headerData(column, Qt.Orientation.Horizontal) == "What was scanned"
     assert view.table.isColumnHidden(4)  # "CT": the sentence says it in words
+    assert sentence.endswith(" at Lightbox sample disc. 3 sets of pictures, 151 in all.")
+    w.privacy.set_hidden(True)  # where it was taken points at the patient too
+    assert view.proxy.index(0, column).data() == sentence.replace(
+        " at Lightbox sample disc", "")
+    w.privacy.set_hidden(False)
     w.user_mode.set_mode(DOCTOR)
     cell = view.proxy.index(0, column)
     assert cell.data() == "CT CHEST ABDOMEN PELVIS (SYNTHETIC SAMPLE)"
