@@ -106,9 +106,10 @@ def build_menus(w: "MainWindow") -> None:
     w.action_overlay.setChecked(v.overlay_visible)
     w.action_privacy = add_action(w, view, w.tr("&Hide patient name"), "P",
                                   w.privacy.set_hidden, checkable=True)
-    add_action(w, view, w.tr("DICOM &tags..."), "Ctrl+T", w.show_tags)
+    w.action_tags = add_action(w, view, w.tr("DICOM &tags..."), "Ctrl+T", w.show_tags)
     view.addAction(w.action_measurements)
     view.addMenu(w.presentation_menu)
+    w.view_modes.add_view_actions(view)
     view.setToolTipsVisible(True)  # says why the presentation states' menu is disabled
 
     w.window_menu = bar.addMenu(w.tr("&Window"))
@@ -139,6 +140,7 @@ def build_menus(w: "MainWindow") -> None:
 
     help_menu = bar.addMenu(w.tr("&Help"))
     add_action(w, help_menu, w.tr("&Keys and how to use this window"), "F1", w.show_help)
+    help_menu.addAction(w.view_modes.glossary_action)
     add_action(w, help_menu, w.tr("&About Lightbox"), None, w.about)
 
 

@@ -1,5 +1,7 @@
 """The patient → study → series list: a thumbnail, the full series name (wrapped, never
-cut) and its count per series, in one column so nothing scrolls sideways."""
+cut) and its count per series, in one column so nothing scrolls sideways. In the simple
+view for patients each study and series says in a plain sentence what it is
+(app.services.plain_words), the scanner's name in the tooltip."""
 
 from collections.abc import Sequence
 
@@ -26,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from app.core.models import PatientNode, SeriesNode
 from app.gui.viewport import wrap_qimage
+from app.services.plain_words import explain_listed_study, explain_scanned_series
 from app.services.privacy import Privacy
 from app.services.viewer_text import (
     counts_text,
@@ -102,6 +105,7 @@ class SeriesBrowser(QTreeWidget):
         self._series_items: dict[str, QTreeWidgetItem] = {}
         self._thumbnails: dict[str, QIcon] = {}
         self._patients: tuple[PatientNode, ...] = ()
+        self.plain_words = False  # the simple view for patients: sentences, not names
         self.currentItemChanged.connect(self._on_current)
         self.setDragEnabled(True)  # a series can be dragged onto a compare pane
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
@@ -132,12 +136,20 @@ class SeriesBrowser(QTreeWidget):
                 label = display_text(f"{spoken_date(study.study_date)}  "
                                      f"{study.study_description}")
                 counts = counts_text(*series_counts(study.series))
-                study_item = QTreeWidgetItem([breakable(f"{label}\n{counts}" if label
-                                                         else counts)])
+                text = f"{label}\n{counts}" if label else counts
+                if self.plain_words:
+                    # Says its counts itself. The place where it was taken identifies the
+                    # patient too: it goes with the name.
+                    text = explain_listed_study(study, hide_place=self.privacy.hidden)
+                study_item = QTreeWidgetItem([breakable(text)])
+                if self.plain_words and label:
+                    study_item.setToolTip(0, label)  # the clinic's own words
                 patient_item.addChild(study_item)
                 for series in shown_series(study.series):
-                    item = QTreeWidgetItem([breakable(series_label(series)) + "\n"
-                                            + _count(series)])
+                    text = breakable(series_label(series)) + "\n" + _count(series)
+                    if self.plain_words:
+                        text = explain_scanned_series(series)  # says its count itself
+                    item = QTreeWidgetItem([text])
                     item.setData(0, SERIES_ROLE, series)
                     item.setToolTip(0, series_label(series))
                     icon = self._thumbnails.get(series.series_instance_uid)
@@ -156,6 +168,12 @@ class SeriesBrowser(QTreeWidget):
         super().resizeEvent(event)
         if event.size().width() != event.oldSize().width():
             self.doItemsLayout()  # Wrapped rows change height with the width.
+
+    def set_plain_words(self, plain: bool) -> None:
+        """Plain sentences (the simple view for patients) or the scanner's names."""
+        if plain != self.plain_words:
+            self.plain_words = plain
+            self._redraw()
 
     def _redraw(self) -> None:
         self.set_tree(self._patients, self.current_series())

@@ -1,7 +1,10 @@
-"""The library: every imported study, sortable and searchable, with what to do next."""
+"""The library: every imported study, sortable and searchable, with what to do next.
 
-from PySide6.QtCore import QPoint, QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QStandardItem, QStandardItemModel
+In the simple view for patients the description column says in a plain sentence what
+was scanned (app.services.plain_words); the clinic's own description is in its tooltip."""
+
+from PySide6.QtCore import QPoint, QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent, QShowEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -27,6 +30,7 @@ from app.services.library_service import (
     ShareRow,
     StudyRow,
 )
+from app.services.plain_words import explain_library_studies
 from app.services.privacy import Privacy
 from app.services.send_patient import sent_under_lines
 from app.services.send_words import send_action_state, sent_text
@@ -37,6 +41,7 @@ UID_ROLE = Qt.ItemDataRole.UserRole + 1
 NEW_ACCOUNT = "<new>"  # Not a valid account name: "add an account first".
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 DATE_COLUMN = 3
+MODALITY_COLUMN = 4
 DESCRIPTION_COLUMN = 5
 IMAGES_COLUMN = 6
 SOURCE_COLUMN = 8
@@ -81,6 +86,10 @@ class LibraryView(QWidget):
         self._library = library
         self._accounts = accounts
         self._task: GeneratorTask | None = None
+        self.plain_words = False  # the simple view for patients
+        # Study UID -> the plain sentence; where it was taken left out in the second.
+        self.explained: dict[str, str] = {}
+        self.explained_without_place: dict[str, str] = {}
         observe(self, privacy.changed, lambda _hidden: self.show_rows(self.rows))
         self.model = QStandardItemModel(0, len(self.COLUMNS), self)
         self.model.setHorizontalHeaderLabels([self.tr(c) for c in self.COLUMNS])
@@ -111,6 +120,13 @@ class LibraryView(QWidget):
             self.table.horizontalHeader().setSectionResizeMode(
                 column, QHeaderView.ResizeMode.Stretch
             )
+        # The plain sentence wraps: its rows follow the column's width, known only once
+        # the stretched columns are laid out (after the rows are shown, or a resize).
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.timeout.connect(self._fit_rows)
+        self.table.horizontalHeader().sectionResized.connect(
+            lambda _column, _old, _new: self._fit_timer.start(0))
         self.table.doubleClicked.connect(lambda _index: self._open())
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
@@ -187,13 +203,15 @@ class LibraryView(QWidget):
         if self._task is not None:
             self._task.cancel()  # An older reload must not overwrite this one.
         self._task = run_in_background(
-            lambda: (library.studies(), library.shares(), library.send_identities()),
+            lambda: (library.studies(), library.shares(), library.send_identities(),
+                     explain_library_studies(library.home),
+                     explain_library_studies(library.home, hide_place=True)),
             self._loaded)
 
-    def _loaded(self, found: tuple[list[StudyRow], list[ShareRow], list[SentIdentity]]
-                ) -> None:
+    def _loaded(self, found: tuple[list[StudyRow], list[ShareRow], list[SentIdentity],
+                                   dict[str, str], dict[str, str]]) -> None:
         self._task = None
-        rows, shares, identities = found
+        rows, shares, identities, self.explained, self.explained_without_place = found
         self.shares = {}
         for share in shares:  # Newest first.
             self.shares.setdefault(share.study_instance_uid, []).append(share)
@@ -202,8 +220,26 @@ class LibraryView(QWidget):
             self.sent_under.setdefault(sent.study_instance_uid, []).append(sent)
         self.show_rows(rows)
 
+    def set_plain_words(self, plain: bool) -> None:
+        """Plain sentences (the simple view for patients) or the clinic's descriptions."""
+        if plain != self.plain_words:
+            self.plain_words = plain
+            self.show_rows(self.rows)
+
+    def _description(self, row: StudyRow) -> tuple[str, str]:
+        """The description cell's text and tooltip in the current view."""
+        described = display_text(row.study_description)
+        explained = (self.explained_without_place if self.privacy.hidden
+                     else self.explained).get(row.study_instance_uid, "")
+        if not self.plain_words or not explained:
+            return described, described
+        tip = self.tr("{0}\nThe clinic's description: {1}").format(explained, described)
+        return explained, tip if described else explained
+
     def show_rows(self, rows: list[StudyRow]) -> None:
         self.rows = rows
+        self.model.setHeaderData(DESCRIPTION_COLUMN, Qt.Orientation.Horizontal, self.tr(
+            "What was scanned") if self.plain_words else self.tr("Description"))
         selected = set(self.selected_studies())
         self.model.setRowCount(0)
         show = self.privacy.show
@@ -219,6 +255,7 @@ class LibraryView(QWidget):
                 uploaded = self.tr("{0}, shared").format(uploaded) if uploaded else self.tr(
                     "shared")
             missing = row.missing_on_source
+            description, description_tip = self._description(row)
             flag = self.tr("Yes") if row.complete else self.tr(
                 "Incomplete: {0} images missing on the disc").format(missing)
             cells = [
@@ -227,7 +264,7 @@ class LibraryView(QWidget):
                 (birth, "" if self.privacy.hidden else row.patient_birth_date),
                 (display_date(row.study_date), row.study_date),
                 ("/".join(row.modalities), "/".join(row.modalities)),
-                (display_text(row.study_description), row.study_description.casefold()),
+                (description, description.casefold()),
                 (str(row.instances), row.instances),
                 (flag, missing),
                 # Folder names of downloads often carry the patient's name.
@@ -244,7 +281,7 @@ class LibraryView(QWidget):
                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             # The whole text (the column may be too narrow), and what was shared when.
             items[SOURCE_COLUMN].setToolTip(items[SOURCE_COLUMN].text())
-            items[DESCRIPTION_COLUMN].setToolTip(items[DESCRIPTION_COLUMN].text())
+            items[DESCRIPTION_COLUMN].setToolTip(description_tip)
             items[UPLOADED_COLUMN].setToolTip("\n".join(
                 [items[UPLOADED_COLUMN].text()]
                 + [self.tr(line) for line in sent_under_lines(
@@ -259,6 +296,10 @@ class LibraryView(QWidget):
         # Long account names must not squeeze the description away.
         self.table.setColumnWidth(UPLOADED_COLUMN, min(self.table.columnWidth(UPLOADED_COLUMN),
                                                        MAX_COLUMN_WIDTH))
+        # The sentence names the kind of scan in words: the modality code is for doctors,
+        # and the room goes to the sentence, whole on two or three lines.
+        self.table.setColumnHidden(MODALITY_COLUMN, self.plain_words)
+        self._fit_timer.start(0)
         self.table.setVisible(bool(rows))
         self.empty.setVisible(not rows)
         self._reselect(selected)
@@ -266,6 +307,18 @@ class LibraryView(QWidget):
         self._update_buttons()
         self.summary = LibrarySummary.of(rows)
         self.summary_changed.emit(self.tr(summary_text(self.summary)))
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._fit_timer.start(0)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_timer.start(0)
+
+    def _fit_rows(self) -> None:
+        if self.plain_words:
+            self.table.resizeRowsToContents()
 
     def _reselect(self, uids: set[str]) -> None:
         if not uids:

@@ -41,7 +41,7 @@ from app.gui.library_view import LibraryView
 from app.gui.measurement_images import MeasurementImages
 from app.gui.measurement_panel import MeasurementPanel
 from app.gui.media_monitor import MediaMonitor
-from app.gui.preferences import PreferencesDialog, cache_budget_bytes
+from app.gui.preferences import PreferencesDialog, cache_budget_bytes, user_mode_setting
 from app.gui.save_image import ImageSaver
 from app.gui.session import ViewerSession
 from app.gui.settings import app_settings
@@ -49,6 +49,7 @@ from app.gui.share_dialog import Sharing
 from app.gui.tag_browser import TagBrowser
 from app.gui.tasks import GeneratorTask, start_task
 from app.gui.transfers import Transfers
+from app.gui.view_modes import ViewModes
 from app.gui.viewer_page import ViewerPage
 from app.imaging.frame_cache import FrameCache
 from app.imaging.slices import SeriesSlices
@@ -61,6 +62,7 @@ from app.services.gsps_view import DiscPresentationStates
 from app.services.library_service import LibraryService
 from app.services.privacy import Privacy
 from app.services.problem_words import group_problems, nothing_to_show
+from app.services.user_mode import UserMode
 from app.services.viewer_model import OpenSource, ViewerModel
 from app.services.viewer_text import contents_text
 from app.services.viewing import Document, LoadedFrame, OpenedDisc
@@ -82,6 +84,7 @@ class MainWindow(QMainWindow):
     action_save_image: QAction
     action_copy_image: QAction
     action_measurements: QAction  # View > Measurements list (the dock's own toggle)
+    action_tags: QAction  # View > DICOM tags (the full view for doctors only)
     recent_menu: QMenu
     window_menu: QMenu
 
@@ -90,6 +93,8 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.settings = app_settings()
         self.privacy = Privacy()
+        # The simple view for patients unless the full view for doctors was chosen.
+        self.user_mode = UserMode(user_mode_setting(self.settings))
         self.library = LibraryService()
         cache: FrameCache[tuple[str, int], LoadedFrame] = FrameCache(
             lambda loaded: loaded.nbytes, cache_budget_bytes(self.settings))
@@ -182,7 +187,9 @@ class MainWindow(QMainWindow):
         self.annotation_session.document_changed.connect(self._list_measurements)
         # A row picked in the list is the drawing selected on the image (Delete removes it).
         self.measurement_panel.model.selection_changed.connect(self.annotation_session.select)
+        self.view_modes = ViewModes(self, self.user_mode)
         build_menus(self)
+        self.view_modes.apply()
         self._refresh_recent()
         self.page.play_button.setDefaultAction(self.action_play)
         self.viewer.title_changed.connect(self.setWindowTitle)
@@ -400,6 +407,11 @@ class MainWindow(QMainWindow):
     def set_window_level_mode(self, checked: bool) -> None:
         self.viewport.window_level_mode = checked
 
+    @property
+    def tag_browser(self) -> TagBrowser | None:
+        """The DICOM tag browser, once opened."""
+        return self._tag_browser
+
     def show_tags(self) -> None:
         if self.slices is None or self.session is None:
             return
@@ -416,7 +428,7 @@ class MainWindow(QMainWindow):
         self.page.show_document(path, document)
 
     def preferences(self) -> None:
-        dialog = PreferencesDialog(self.settings, self)
+        dialog = PreferencesDialog(self.settings, self, self.user_mode)
         if dialog.exec():
             self.viewer.cache.set_budget(cache_budget_bytes(self.settings))
 

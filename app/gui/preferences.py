@@ -2,15 +2,29 @@
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QLabel,
+    QRadioButton,
     QSpinBox,
+    QVBoxLayout,
     QWidget,
 )
 
+from app.gui.observe import observe
 from app.imaging.frame_cache import DEFAULT_BUDGET_BYTES
+from app.services.user_mode import (
+    MODE_EXPLANATIONS,
+    MODE_NAMES,
+    MODES,
+    SETTING_KEY,
+    Mode,
+    UserMode,
+    mode_from_setting,
+)
 
 MB = 1024 * 1024
 
@@ -25,11 +39,37 @@ def cache_budget_bytes(settings: QSettings) -> int:
     return max(64, megabytes) * MB
 
 
+def user_mode_setting(settings: QSettings) -> Mode:
+    """The view stored in the settings: the simple view for patients unless a user chose
+    the full view (also for installs from before the choice existed)."""
+    return mode_from_setting(settings.value(SETTING_KEY))
+
+
 class PreferencesDialog(QDialog):
-    def __init__(self, settings: QSettings, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: QSettings, parent: QWidget | None = None,
+                 user_mode: UserMode | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Preferences"))
         self.settings = settings
+        self.user_mode = user_mode
+        # Show: simple view for patients / full view for doctors, one sentence each.
+        self.mode_buttons: dict[Mode, QRadioButton] = {}
+        self.mode_group = QButtonGroup(self)
+        modes = QVBoxLayout()
+        for mode in MODES:
+            button = QRadioButton(self.tr(MODE_NAMES[mode]))
+            button.setToolTip(self.tr(MODE_EXPLANATIONS[mode]))
+            explanation = QLabel(self.tr(MODE_EXPLANATIONS[mode]))
+            explanation.setWordWrap(True)
+            explanation.setIndent(24)  # under the button's text, not its circle
+            self.mode_group.addButton(button)
+            self.mode_buttons[mode] = button
+            modes.addWidget(button)
+            modes.addWidget(explanation)
+        self._show_mode(user_mode.mode if user_mode is not None
+                        else user_mode_setting(settings))
+        if user_mode is not None:  # switched in the View menu while this is open
+            observe(self, user_mode.changed, self._show_mode)
         self.budget = QSpinBox()
         self.budget.setRange(64, 64 * 1024)
         self.budget.setSingleStep(256)
@@ -52,11 +92,22 @@ class PreferencesDialog(QDialog):
         buttons.accepted.connect(self._save)
         buttons.rejected.connect(self.reject)
         layout = QFormLayout(self)
+        layout.addRow(self.tr("Show:"), modes)
         layout.addRow(self.tr("Memory for decoded images:"), self.budget)
         layout.addRow(self.auto_import)
         layout.addRow(buttons)
 
+    def chosen_mode(self) -> Mode:
+        """The view whose button is checked."""
+        return next(m for m, b in self.mode_buttons.items() if b.isChecked())
+
+    def _show_mode(self, mode: Mode) -> None:
+        self.mode_buttons[mode].setChecked(True)
+
     def _save(self) -> None:
+        self.settings.setValue(SETTING_KEY, self.chosen_mode())
+        if self.user_mode is not None:
+            self.user_mode.set_mode(self.chosen_mode())
         self.settings.setValue("cache/budget_mb", self.budget.value())
         self.settings.setValue("media/auto_import", self.auto_import.isChecked())
         self.accept()

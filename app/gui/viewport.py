@@ -238,7 +238,9 @@ class QtViewport(QWidget):
             return wrap_qimage(self._pixels), step
         self._composed = (self.frame, state, zoom)
         if isinstance(self.frame, GreyFrame):
-            pixels = self.frame.render(state.voi, state.invert, step, palette=GREY_TO_RGB32)
+            pixels = self.frame.render(state.voi, state.invert, step,
+                                       overlays=self.model.viewer.full_detail,
+                                       palette=GREY_TO_RGB32)
         else:
             pixels = _rgb32(render(self.frame, state.voi, state.invert, step=step))
         # Turned and flipped here, exactly, rather than by QPainter, whose fast paths

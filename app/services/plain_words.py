@@ -9,18 +9,21 @@ words.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from app.core.models import InstanceRef, SeriesNode, StudyNode
 from app.core.paths import lightbox_home
 from app.explain import SeriesFacts, StudyFacts, explain_series, explain_study, glossary, languages
 from app.library.library import Library, SeriesHeaders, StudyHeaders
+from app.services.viewer_text import counts_text, is_document, shown_series
 
 DEFAULT_LANGUAGE = "en"
 
 __all__ = [
-    "DEFAULT_LANGUAGE", "explain_library_studies", "explain_scanned_series",
-    "explain_scanned_study", "glossary", "languages", "series_facts", "study_facts",
+    "DEFAULT_LANGUAGE", "explain_library_studies", "explain_listed_study",
+    "explain_scanned_series", "explain_scanned_study", "glossary", "languages",
+    "series_facts", "study_facts",
 ]
 
 
@@ -59,9 +62,34 @@ def explain_scanned_series(series: SeriesNode, language: str = DEFAULT_LANGUAGE)
     return explain_series(series_facts(series), language)
 
 
-def explain_scanned_study(study: StudyNode, language: str = DEFAULT_LANGUAGE) -> str:
-    """One or two plain sentences about a study of a scanned medium."""
-    return explain_study(study_facts(study), language)
+def explain_scanned_study(study: StudyNode, language: str = DEFAULT_LANGUAGE,
+                          hide_place: bool = False) -> str:
+    """One or two plain sentences about a study of a scanned medium.
+
+    ``hide_place`` leaves out where it was taken: the institution identifies the patient
+    indirectly (app.services.privacy), so views pass ``Privacy.hidden`` here.
+    """
+    facts = study_facts(study)
+    return explain_study(replace(facts, institution="") if hide_place else facts, language)
+
+
+def explain_listed_study(study: StudyNode, language: str = DEFAULT_LANGUAGE,
+                         hide_place: bool = False) -> str:
+    """The study as the series list of the simple view shows it: the sentence about its
+    pictures, then, on a second line, how many reports it also holds (if any).
+
+    Presentation states are not listed and reports are not pictures, so neither is
+    counted among the "sets of pictures"; the sentence already says how many pictures
+    there are, so they are not counted a second time.
+    """
+    listed = shown_series(study.series)
+    pictures = tuple(s for s in listed if not is_document(s))
+    documents = sum(len(s.instances) for s in listed if is_document(s))
+    described = replace(study, series=pictures) if pictures else study
+    sentence = explain_scanned_study(described, language, hide_place)
+    if not pictures or not documents:
+        return sentence
+    return f"{sentence}\n{counts_text(0, documents).split(', ')[-1]}"
 
 
 def _library_series(series: SeriesHeaders) -> SeriesFacts:
@@ -86,14 +114,17 @@ def _library_study(study: StudyHeaders) -> StudyFacts:
 
 
 def explain_library_studies(
-    home: Path | None = None, language: str = DEFAULT_LANGUAGE
+    home: Path | None = None, language: str = DEFAULT_LANGUAGE, hide_place: bool = False
 ) -> dict[str, str]:
     """Study UID -> one or two plain sentences, for every study in the library at
     ``home`` (the default library when None).
 
     Studies stored before the library kept body part, protocol, contrast agent, view
-    position and institution are described from what it did keep.
+    position and institution are described from what it did keep. ``hide_place`` leaves
+    out where (see :func:`explain_scanned_study`).
     """
     with Library(home if home is not None else lightbox_home()) as library:
         headers = library.study_headers()
-    return {uid: explain_study(_library_study(h), language) for uid, h in headers.items()}
+    facts = {uid: _library_study(h) for uid, h in headers.items()}
+    return {uid: explain_study(replace(f, institution="") if hide_place else f, language)
+            for uid, f in facts.items()}

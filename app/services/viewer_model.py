@@ -106,6 +106,9 @@ class ViewerModel:
         self.fit = True  # Zoom follows the view size until the user zooms.
         self.view_size = (0, 0)
         self.overlay_visible = True
+        # The full view for doctors (app.services.user_mode): window values and zoom in
+        # the corners, the files' overlay planes burnt into the image.
+        self.full_detail = True
         self.playing = False
         self.fps = 10
         self._choices_key: object = None
@@ -185,6 +188,7 @@ class ViewerModel:
         keys = [s.key for s in self.slices.slices]
         self.slices.move_to(keys.index(key) if key in keys else 0)
         self.position_changed.emit(self.slices.index)
+        self._overlay_changed()  # "Image 1 / N" in the corner: N grew
 
     def patient_name(self) -> str:
         """The first patient's name as people write it ("" when unknown)."""
@@ -485,6 +489,13 @@ class ViewerModel:
         """Show or hide the corner text."""
         if visible != self.overlay_visible:
             self.overlay_visible = visible
+            self._overlay_changed()
+
+    def set_full_detail(self, full: bool) -> None:
+        """Show (doctor) or leave out (patient) the technical corner lines and the files'
+        overlay planes; ``overlay_changed`` makes the views redraw."""
+        if full != self.full_detail:
+            self.full_detail = full
             self._overlay_changed()
 
     def _overlay_changed(self) -> None:

@@ -56,8 +56,11 @@ def overlay_of(model: "ViewerModel", text: bool | None = None) -> Overlay:
     position = f"Image {model.slices.index + 1} / {len(model.slices)}"
     if ref.number_of_frames > 1 or current.frame:
         position += f"  (frame {current.frame + 1})"
-    bottom_left = [position, *_window_text(model)]
-    bottom_right = [f"Zoom {model.effective_zoom() * 100:.0f}%"]
+    # Window values and zoom are for doctors (app.services.user_mode); where the picture
+    # is in the series, and how it was turned, are for everyone.
+    technical = model.full_detail
+    bottom_left = [position, *(_window_text(model) if technical else [])]
+    bottom_right = [f"Zoom {model.effective_zoom() * 100:.0f}%"] if technical else []
     turns = [f"rotated {model.state.rotation}°"] if model.state.rotation else []
     if model.state.flip_h or model.state.flip_v:
         turns.append("flipped")

@@ -100,6 +100,9 @@ SERIES = [
      "X-ray of the chest: taken from the side. 1 picture."),
     (S("DX", "KNEE", "KNEE AP", view_position="AP", images=1),
      "X-ray of the knee: taken from front to back (AP). 1 picture."),
+    # "OBLI", as a DCMTK test disc writes the oblique views of a neck X-ray.
+    (S("CR", "CSPINE", "Cervical OBLI 1", images=1),
+     "X-ray of the neck part of the spine: taken at an angle. 1 picture."),
     (S("DX", "HAND", "L HAND 2 VIEWS", images=2),
      "X-ray of the hand. 2 pictures."),
     (S("MG", "BREAST", "L CC", view_position="CC", images=1),

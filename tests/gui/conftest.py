@@ -12,10 +12,24 @@ from app.samples.disc_writer import write_sample_disc
 
 @pytest.fixture(autouse=True)
 def lightbox_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Settings (geometry, recent items) go to a fresh folder, never the user's."""
+    """Settings (geometry, recent items) go to a fresh folder, never the user's.
+
+    The window starts in the full view for doctors there (every tool, the tag browser,
+    the corner values), which most GUI tests exercise; a test of the simple view, or of
+    a new install's first start, asks for ``fresh_settings``.
+    """
     home = tmp_path / "home"
     monkeypatch.setenv("LIGHTBOX_HOME", str(home))
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "settings.ini").write_text("[view]\nmode=doctor\n", encoding="utf-8")
     return home
+
+
+@pytest.fixture
+def fresh_settings(lightbox_home: Path) -> Path:
+    """A settings store as a new install has it: no file at all."""
+    (lightbox_home / "settings.ini").unlink()
+    return lightbox_home
 
 
 @pytest.fixture(scope="session")

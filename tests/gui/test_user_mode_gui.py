@@ -1,0 +1,247 @@
+"""The simple view for patients and the full view for doctors in the main window: a new
+install starts simple, the View menu and Preferences switch it, every widget follows."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QTreeWidgetItem
+from pytestqt.qtbot import QtBot
+
+from app.core.models import InstanceRef, build_tree
+from app.gui.browser import SERIES_ROLE, SeriesBrowser
+from app.gui.glossary_window import GlossaryWindow
+from app.gui.main_window import MainWindow
+from app.gui.preferences import PreferencesDialog
+from app.gui.settings import app_settings
+from app.services.annotation_session import TOOLS
+from app.services.plain_words import (
+    explain_listed_study,
+    explain_scanned_series,
+    explain_scanned_study,
+    glossary,
+)
+from app.services.privacy import Privacy
+from app.services.user_mode import DOCTOR, PATIENT, SETTING_KEY
+from app.services.viewer_text import series_label
+from tests.gui.helpers import import_disc
+
+TIMEOUT = 30_000
+DOCTOR_TOOLS = ("angle", "rectangle", "ellipse", "freehand")
+SIMPLE_TOOLS = ("select", "length", "text", "arrow")
+
+
+@pytest.fixture
+def new_window(qtbot: QtBot, fresh_settings: Path) -> Iterator[MainWindow]:
+    """The main window of a new install (no settings file)."""
+    main = MainWindow()
+    qtbot.addWidget(main)
+    main.resize(1100, 750)
+    main.show()
+    yield main
+    main.close()
+
+
+def _open(window: MainWindow, qtbot: QtBot, path: Path) -> None:
+    with qtbot.waitSignal(window.first_image_shown, timeout=TIMEOUT):
+        window.open_path(path)
+    qtbot.waitUntil(lambda: window.progress.isHidden(), timeout=TIMEOUT)
+
+
+def _corner_text(window: MainWindow) -> str:
+    return " | ".join(" | ".join(lines) for lines in window.viewport.overlay_lines)
+
+
+def _series_items(window: MainWindow) -> list[QTreeWidgetItem]:
+    items = []
+    for p in range(window.browser.topLevelItemCount()):
+        patient = window.browser.topLevelItem(p)
+        for s in range(patient.childCount()):
+            study = patient.child(s)
+            items += [study.child(i) for i in range(study.childCount())]
+    return items
+
+
+def _study_item(window: MainWindow) -> QTreeWidgetItem:
+    return window.browser.topLevelItem(0).child(0)
+
+
+def test_a_new_install_starts_in_the_simple_view(new_window: MainWindow) -> None:
+    w = new_window
+    assert w.user_mode.mode == PATIENT
+    assert w.view_modes.mode_actions[PATIENT].isChecked()
+    assert not w.view_modes.mode_actions[DOCTOR].isChecked()
+    tools = w.annotation_tools.tool_actions
+    assert [t for t in TOOLS if tools[t].isVisible()] == list(SIMPLE_TOOLS)
+    assert not any(tools[t].isEnabled() for t in DOCTOR_TOOLS)
+    assert not w.action_tags.isVisible() and not w.action_tags.isEnabled()
+    assert not w.presentation_menu.menuAction().isVisible()
+    assert not w.annotation_tools.save_gsps.isVisible()
+    assert w.view_modes.glossary_link.isVisible()
+    assert not w.viewer.full_detail
+    dialog = PreferencesDialog(w.settings, w, w.user_mode)
+    assert dialog.mode_buttons[PATIENT].isChecked()
+    assert dialog.chosen_mode() == PATIENT
+
+
+def test_the_view_menu_switches_everything_live(
+    new_window: MainWindow, qtbot: QtBot, ct_disc: Path
+) -> None:
+    w = new_window
+    _open(w, qtbot, ct_disc)
+    preferences = PreferencesDialog(w.settings, w, w.user_mode)  # open while switching
+    simple_corners = _corner_text(w)
+    assert "Image 1 / " in simple_corners and "SAMPLE, PATIENT" in simple_corners
+    assert "Zoom" not in simple_corners and " W " not in simple_corners
+
+    w.view_modes.mode_actions[DOCTOR].trigger()
+    assert w.user_mode.mode == DOCTOR
+    tools = w.annotation_tools.tool_actions
+    assert all(tools[t].isVisible() and tools[t].isEnabled() for t in TOOLS)
+    assert w.action_tags.isVisible() and w.action_tags.isEnabled()
+    assert w.presentation_menu.menuAction().isVisible()
+    assert not w.view_modes.glossary_link.isVisible()
+    full_corners = _corner_text(w)
+    assert "Zoom" in full_corners and " W " in full_corners and "C " in full_corners
+    assert preferences.chosen_mode() == DOCTOR
+    assert str(app_settings().value(SETTING_KEY)) == DOCTOR
+    # The series list names each series as the scanner did.
+    first = _series_items(w)[0]
+    assert first.text(0).replace("\u200b", "").startswith(
+        series_label(first.data(0, SERIES_ROLE)))
+
+    tools["angle"].trigger()
+    assert w.annotation_tools.session.tool == "angle"
+    w.view_modes.mode_actions[PATIENT].trigger()
+    assert w.annotation_tools.session.tool == "select"  # the angle tool is gone
+    assert not tools["angle"].isVisible()
+    assert not w.action_tags.isVisible()
+    assert "Zoom" not in _corner_text(w)
+    assert preferences.chosen_mode() == PATIENT
+    assert str(app_settings().value(SETTING_KEY)) == PATIENT
+
+
+def test_preferences_switch_the_view_and_the_menu_follows(new_window: MainWindow) -> None:
+    w = new_window
+    dialog = PreferencesDialog(w.settings, w, w.user_mode)
+    dialog.mode_buttons[DOCTOR].setChecked(True)
+    assert w.user_mode.mode == PATIENT  # nothing changes until OK
+    dialog._save()
+    assert w.user_mode.mode == DOCTOR
+    assert w.view_modes.mode_actions[DOCTOR].isChecked()
+    assert w.action_tags.isVisible()
+    w.settings.sync()
+    second = MainWindow()  # the next start remembers the choice
+    try:
+        assert second.user_mode.mode == DOCTOR
+        assert second.view_modes.mode_actions[DOCTOR].isChecked()
+    finally:
+        second.close()
+
+
+def test_the_series_list_says_in_plain_words_what_each_series_is(
+    new_window: MainWindow, qtbot: QtBot, ct_disc: Path
+) -> None:
+    w = new_window
+    _open(w, qtbot, ct_disc)
+    items = _series_items(w)
+    assert len(items) == 3
+    for item in items:
+        series = item.data(0, SERIES_ROLE)
+        assert item.text(0) == explain_scanned_series(series)
+        assert item.toolTip(0) == series_label(series)  # the scanner's name, on hover
+    study = w.viewer.patients[0].studies[0]
+    study_text = _study_item(w).text(0).replace("\u200b", "")
+    assert study_text == explain_listed_study(study)
+    assert study_text == "CT scan of the chest, belly and pelvis, taken 2 January 2024. 3 sets " \
+        "of pictures, 151 in all."
+
+
+def test_with_names_hidden_the_study_sentence_leaves_out_the_place(qtbot: QtBot) -> None:
+    refs = [InstanceRef(
+        path=f"s/{i}", sop_instance_uid=f"2.{i}", sop_class_uid="1.2.840.10008.5.1.4.1.1.2",
+        study_instance_uid="1.1", series_instance_uid="1.1.1", modality="MR",
+        series_number=3, series_description="T2 SAG", instance_number=i,
+        patient_name="DOE^JANE", patient_id="ID-7", study_date="20240312",
+        study_description="MRI KNEE", institution_name="St Mary's Hospital",
+    ) for i in range(5)]
+    privacy = Privacy()
+    browser = SeriesBrowser(privacy)
+    qtbot.addWidget(browser)
+    browser.set_plain_words(True)
+    browser.set_tree(build_tree(refs))
+    study = build_tree(refs)[0].studies[0]
+    shown = _study_text(browser)
+    assert shown == explain_scanned_study(study)
+    assert "St Mary's Hospital" in shown
+    assert _study_item_of(browser).toolTip(0) == "12 Mar 2024  MRI KNEE"
+    privacy.set_hidden(True)
+    hidden = _study_text(browser)
+    assert hidden == explain_scanned_study(study, hide_place=True)
+    assert "St Mary" not in hidden and "JANE" not in hidden
+    browser.set_plain_words(False)
+    assert _study_text(browser) == "12 Mar 2024  MRI KNEE\n5 images"
+
+
+def _study_item_of(browser: SeriesBrowser) -> QTreeWidgetItem:
+    return browser.topLevelItem(0).child(0)
+
+
+def _study_text(browser: SeriesBrowser) -> str:
+    return _study_item_of(browser).text(0).replace("\u200b", "")
+
+
+def test_the_library_says_what_was_scanned_and_keeps_the_clinics_words(
+    new_window: MainWindow, qtbot: QtBot, ct_disc: Path
+) -> None:
+    w = new_window
+    import_disc(w, qtbot, ct_disc)
+    w.show_library()
+    view = w.library_view
+    qtbot.waitUntil(lambda: view.proxy.rowCount() == 1 and bool(view.explained),
+                    timeout=TIMEOUT)
+    column = 5
+    cell = view.proxy.index(0, column)
+    sentence = next(iter(view.explained.values()))
+    assert sentence.startswith("CT scan of the ")
+    assert cell.data() == sentence
+    assert cell.data(Qt.ItemDataRole.ToolTipRole).endswith(
+        "The clinic's description: CT CHEST ABDOMEN PELVIS (SYNTHETIC SAMPLE)")
+    assert view.model.headerData(column, Qt.Orientation.Horizontal) == "What was scanned"
+    assert view.table.isColumnHidden(4)  # "CT": the sentence says it in words
+    assert sentence.endswith(" at Lightbox sample disc. 3 sets of pictures, 151 in all.")
+    w.privacy.set_hidden(True)  # where it was taken points at the patient too
+    assert view.proxy.index(0, column).data() == sentence.replace(
+        " at Lightbox sample disc", "")
+    w.privacy.set_hidden(False)
+    w.user_mode.set_mode(DOCTOR)
+    cell = view.proxy.index(0, column)
+    assert cell.data() == "CT CHEST ABDOMEN PELVIS (SYNTHETIC SAMPLE)"
+    assert view.model.headerData(column, Qt.Orientation.Horizontal) == "Description"
+    assert not view.table.isColumnHidden(4)
+
+
+def test_the_glossary_window_lists_every_term(
+    new_window: MainWindow, qtbot: QtBot
+) -> None:
+    w = new_window
+    w.view_modes.glossary_link.click()
+    window = w.view_modes.glossary
+    assert isinstance(window, GlossaryWindow) and window.isVisible()
+    terms = glossary()
+    assert window.terms() == list(terms)
+    assert [window.list.item(i).text() for i in range(window.list.count())] == list(
+        terms.values())
+    for needed in ("CT", "MRI", "X-ray", "ultrasound", "contrast", "axial", "coronal",
+                   "sagittal", "T1", "T2", "FLAIR", "diffusion", "scout", "window"):
+        assert needed in terms
+    window.search.setText("magnet")
+    assert window.shown_terms() == ["MRI"]
+    window.search.setText("zzz")
+    assert window.shown_terms() == [] and not window.nothing.isHidden()
+    window.search.setText("")
+    assert window.shown_terms() == list(terms)
+    QApplication.processEvents()
+    help_menu = next(a.menu() for a in w.menuBar().actions() if a.text() == "&Help")
+    assert w.view_modes.glossary_action in help_menu.actions()
