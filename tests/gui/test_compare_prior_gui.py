@@ -167,5 +167,5 @@ def test_the_window_shows_both_studies_side_by_side(window: MainWindow, qtbot: Q
     assert (right.series_description, right.instances[0].study_instance_uid) == (
         "AXIAL 400MM SOFT TISSUE", uids["before"])
     assert window.summary.text() == (
-        "Same kind of scan (CT), same body part (chestabdpelvis), both cross-sections "
-        "(axial), same description.")
+        "Same kind of scan (CT), same part of the body (the chest, belly and pelvis), "
+        "both cross-sections (axial), same description.")
