@@ -45,7 +45,7 @@ from app.services.compare import (
 )
 from app.services.privacy import Privacy
 from app.services.viewer_model import OpenSource, ViewerModel
-from app.services.viewer_text import display_date, series_label
+from app.services.viewer_text import display_date, series_label, shown_series
 from app.services.viewing import LoadedFrame
 
 if TYPE_CHECKING:
@@ -339,8 +339,14 @@ class ComparePage(QWidget):
         return list(found.values())
 
     def refresh_list(self) -> None:
-        """List the series of every study offered (after a change to one of them)."""
+        """List the series of every study offered (after a change to one of them), with
+        a small picture of each series read by a pane's reader."""
         self.series_list.set_tree(offered_tree(o.patients for o in self.offers()))
+        for pane, session in self.sessions.items():
+            offer = self._shown.get(pane)
+            if offer is not None:
+                session.want_thumbnails([s for p in offer.patients for st in p.studies
+                                         for s in shown_series(st.series)])
 
     def drop_series(self, pane: int, uid: str) -> bool:
         """Show the series ``uid`` of the series list in ``pane``, read from the study it
@@ -367,6 +373,7 @@ class ComparePage(QWidget):
             session.tree_changed.connect(self.panes[pane].name_series_from)
             session.open_failed.connect(self.panes[pane].viewport.show_message)
             session.loader.loaded.connect(partial(self._on_job, pane))
+            session.thumbnail_loaded.connect(self.series_list.set_thumbnail)
         self.panes[pane].viewport.show_message(self.tr("Reading..."))
         self._shown[pane] = offer
         self.compare.show(pane, offer.source, offer.patients, series)

@@ -172,6 +172,9 @@ def test_the_studies_dock_lists_both_studies_and_either_can_be_dropped(
     studies = [jane.child(i) for i in range(jane.childCount())]
     assert [s.text(0).split("  ")[0] for s in studies] == ["10 Mar 2022", "12 Mar 2024"]
     assert [s.childCount() for s in studies] == [3, 3]
+    # Each with its small picture, read by the panes' readers.
+    qtbot.waitUntil(lambda: all(not item.icon(0).isNull()
+                                for item in listed._series_items.values()), timeout=TIMEOUT)
     # The earlier study's lung series onto the left side, which shows this year's study.
     lung = next(s for s in listed.all_series()
                 if s.instances[0].study_instance_uid == uids["before"]
