@@ -7,9 +7,10 @@ left out, never guessed at.
 """
 
 from app.explain.facts import SeriesFacts, StudyFacts
-from app.explain.sentences import explain_series, explain_study
+from app.explain.sentences import explain_body_part, explain_series, explain_study
 from app.explain.vocabulary import glossary, languages
 
 __all__ = [
-    "SeriesFacts", "StudyFacts", "explain_series", "explain_study", "glossary", "languages",
+    "SeriesFacts", "StudyFacts", "explain_body_part", "explain_series", "explain_study",
+    "glossary", "languages",
 ]

@@ -106,22 +106,36 @@ def _kind(modalities: list[str], reading: Reading, w: Words) -> str:
     return _join(kinds, w.templates["list"], w.templates["kinds_and"])
 
 
-def _what(kind: str, regions: list[str], contrast: str | None, w: Words) -> str:
+def explain_body_part(value: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """Body Part Examined in plain words: "the chest, belly and pelvis" for
+    CHESTABDPELVIS; ``""`` when the vocabulary does not know it (never guessed)."""
+    w = words(language)
+    return _regions_said(read_body_part(value, set(w.body_parts)), w)
+
+
+def _regions_said(regions: list[str], w: Words) -> str:
+    """The regions joined in plain words ("the chest and belly"), or ``""``."""
     t = w.templates
     parts = tokens().region_parts
     expanded = [part for r in regions for part in parts.get(r, [r])]
     said = _unique(w.body_parts[r] for r in expanded if r in w.body_parts)
-    region_words = ""
-    if said:
-        article = t["article"]
-        shown = said[:_MAX_REGIONS - 1] if len(said) > _MAX_REGIONS else said
-        # "the chest and belly": the article is said once, for the first region.
-        if article and all(s.startswith(article) for s in shown):
-            shown = [shown[0]] + [s[len(article):] for s in shown[1:]]
-        joined = _join(shown, t["list"], t["and"])
-        if len(said) > _MAX_REGIONS:
-            joined = t["more_regions"].format(regions=t["list"].join(shown))
-        region_words = t["regions"].format(regions=joined)
+    if not said:
+        return ""
+    article = t["article"]
+    shown = said[:_MAX_REGIONS - 1] if len(said) > _MAX_REGIONS else said
+    # "the chest and belly": the article is said once, for the first region.
+    if article and all(s.startswith(article) for s in shown):
+        shown = [shown[0]] + [s[len(article):] for s in shown[1:]]
+    joined = _join(shown, t["list"], t["and"])
+    if len(said) > _MAX_REGIONS:
+        joined = t["more_regions"].format(regions=t["list"].join(shown))
+    return joined
+
+
+def _what(kind: str, regions: list[str], contrast: str | None, w: Words) -> str:
+    t = w.templates
+    joined = _regions_said(regions, w)
+    region_words = t["regions"].format(regions=joined) if joined else ""
     contrast_words = ""
     if contrast:
         contrast_words = t["contrast"].format(contrast=w.terms[f"contrast.{contrast}"])

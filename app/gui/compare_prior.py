@@ -124,7 +124,8 @@ def _first_series(offer: SeriesOffer) -> SeriesNode | None:
 def open_pair(window: "MainWindow", current_uid: str, prior_uid: str) -> GeneratorTask:
     """Show two library studies on the compare page: the best matching pair of series
     (the current study's on the left), or each study's first series when none match;
-    the reason goes to the status bar. Keep the returned task while it runs."""
+    the reason goes to the status bar, and every series of both to the Studies dock.
+    Keep the returned task while it runs."""
     library = window.library
 
     def read() -> tuple[Contents, Contents, list[SeriesMatch]]:
@@ -148,6 +149,7 @@ def open_pair(window: "MainWindow", current_uid: str, prior_uid: str) -> Generat
         if left is None or right is None:
             return
         page = show_compare(window)
+        page.set_offers([current, prior])  # both studies' series, to drag onto a side
         page.show_series(0, current, left)
         page.show_series(1, prior, right)
         window.summary.setText(window.tr(reason) if reason else window.tr(

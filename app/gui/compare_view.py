@@ -3,8 +3,13 @@
 It observes a CompareModel: which panes scroll, window and zoom together, and why some
 cannot, are the model's rules. Each pane has its own reader (a ViewerSession on the
 pane's disc or library study), so a series of last year's study from the library and
-one of today's disc can be shown side by side. A series is dragged from the series list
-onto a pane.
+one of today's disc can be shown side by side. A series is dragged from the page's own
+series list (shown in the Studies dock while the page is) onto a pane: it lists every
+study the page can offer, the pair being compared, the studies on screen and the medium
+open in the viewer, each under its date.
+
+Every pane keeps the same room for its title and its note, so the images of the panes
+stay level whatever each pane has to say.
 """
 
 from collections.abc import Callable
@@ -12,26 +17,43 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QAction, QActionGroup, QDragEnterEvent, QDropEvent
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QDragEnterEvent,
+    QDropEvent,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import QGridLayout, QLabel, QToolBar, QVBoxLayout, QWidget
 
 from app.core.models import InstanceRef, PatientNode, SeriesNode
-from app.gui.browser import SERIES_MIME
+from app.gui.browser import SERIES_MIME, SeriesBrowser
 from app.gui.preferences import cache_budget_bytes
 from app.gui.session import ViewerSession
 from app.gui.viewport import QtViewport, ViewportModel
 from app.imaging.frame_cache import FrameCache
-from app.services.compare import CompareLinks, CompareModel, Layout, PaneLink, series_geometry
+from app.services.compare import (
+    CompareLinks,
+    CompareModel,
+    Layout,
+    PaneLink,
+    offered_tree,
+    series_geometry,
+)
 from app.services.privacy import Privacy
 from app.services.viewer_model import OpenSource, ViewerModel
-from app.services.viewer_text import display_date, series_label
+from app.services.viewer_text import display_date, series_label, shown_series
 from app.services.viewing import LoadedFrame
 
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
 
 EMPTY_PANE = "Drag a series from the list onto this side."
+# Lines kept for each pane's note, whether it has one or not: the images stay level.
+NOTE_LINES = 2
 
 
 @dataclass(frozen=True)
@@ -54,8 +76,36 @@ def find_series(patients: tuple[PatientNode, ...], uid: str) -> SeriesNode | Non
     return None
 
 
+class OneLineLabel(QLabel):
+    """A label one line high: a text too long for it ends in "…" (the tooltip has it
+    whole); ``text()`` stays the whole text."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setToolTip(text)
+
+    def set_whole_text(self, text: str) -> None:
+        self.setText(text)
+        self.setToolTip(text)
+
+    def sizeHint(self) -> QSize:
+        return QSize(super().sizeHint().width(), self.fontMetrics().height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, self.fontMetrics().height())
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        area = self.contentsRect()
+        shown = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight,
+                                              area.width())
+        painter.drawText(area, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                         shown)
+
+
 class ComparePane(QWidget):
-    """One viewport with a line naming its series and one saying how it is linked."""
+    """One viewport under a line naming its series and the room for a note saying how it
+    is linked (kept empty when there is nothing to say)."""
 
     series_dropped = Signal(int, str)  # pane, series UID
 
@@ -64,12 +114,12 @@ class ComparePane(QWidget):
         self.index = index
         self.viewer = viewer
         self.setAcceptDrops(True)
-        self.title = QLabel(self.tr(EMPTY_PANE))
-        self.title.setWordWrap(True)
+        self.title = OneLineLabel(self.tr(EMPTY_PANE))
         self._named: SeriesNode | None = None  # the node the title was made from
         self.link_text = QLabel()
         self.link_text.setWordWrap(True)
-        self.link_text.hide()
+        self.link_text.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.set_note_height(self.note_height())
         self.model = ViewportModel(viewer)
         self.viewport = QtViewport(self.model)
         self.viewport.setMinimumSize(120, 120)
@@ -118,17 +168,32 @@ class ComparePane(QWidget):
     def _on_series(self, series: SeriesNode | None) -> None:
         self._named = series
         if series is None:
-            self.title.setText(self.tr(EMPTY_PANE))
+            self.title.set_whole_text(self.tr(EMPTY_PANE))
             return
         date = series.instances[0].study_date if series.instances else ""
         text = series_label(series)
-        self.title.setText(f"{text} · {display_date(date)}" if date else text)
+        self.title.set_whole_text(f"{text} · {display_date(date)}" if date else text)
 
     def show_link(self, link: PaneLink) -> None:
-        """Say how this pane scrolls with the others (nothing when all is well)."""
-        text = " ".join(t for t in (link.reason, link.note) if t)
+        """Say how this pane scrolls with the others (nothing when all is well); the
+        room for it is kept either way."""
+        text = " ".join(self.tr(t) for t in (link.reason, link.note) if t)
         self.link_text.setText(text)
-        self.link_text.setVisible(bool(text))
+        self.link_text.setToolTip(text)
+
+    def note_height(self) -> int:
+        """The height this pane's note needs at its width (at least NOTE_LINES lines)."""
+        label = self.link_text
+        margins = label.contentsMargins().top() + label.contentsMargins().bottom()
+        least = NOTE_LINES * label.fontMetrics().lineSpacing() + margins
+        if not label.text() or label.width() <= 0:
+            return least
+        return max(least, label.heightForWidth(label.width()))
+
+    def set_note_height(self, height: int) -> None:
+        """Keep ``height`` for the note (the same in every pane)."""
+        if self.link_text.height() != height or self.link_text.minimumHeight() != height:
+            self.link_text.setFixedHeight(height)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasFormat(SERIES_MIME):
@@ -143,18 +208,27 @@ class ComparePane(QWidget):
 
 
 class ComparePage(QWidget):
-    """Panes side by side and the buttons that link them."""
+    """Panes side by side, the buttons that link them and the list of series to drag.
 
-    def __init__(self, privacy: Privacy, offer: Callable[[], SeriesOffer | None],
+    ``live_offer()`` is what the viewer has open now (None when nothing): its series are
+    offered with those of the studies given by :meth:`set_offers` and of those on screen.
+    """
+
+    def __init__(self, privacy: Privacy, live_offer: Callable[[], SeriesOffer | None],
                  cache_bytes: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.offer = offer
+        self.live_offer = live_offer
         self.cache_bytes = cache_bytes
         self.privacy = privacy
         self.compare = CompareModel(privacy=privacy, make_viewer=self._make_viewer)
         self.sessions: dict[int, ViewerSession] = {}
         self._session_stops: dict[int, list[Callable[[], None]]] = {}
         self.panes: list[ComparePane] = []
+        self._given: list[SeriesOffer] = []  # the studies being compared
+        self._shown: dict[int, SeriesOffer] = {}  # pane -> where its series came from
+        # The series to drag onto the panes; the main window shows it in its Studies dock.
+        self.series_list = SeriesBrowser(privacy)
+        self.series_list.setAccessibleName(self.tr("Series to compare"))
 
         self.toolbar = QToolBar(self.tr("Compare"))
         layouts = QActionGroup(self)
@@ -192,6 +266,7 @@ class ComparePage(QWidget):
         self.compare.layout_changed.connect(lambda _layout: self._build_panes())
         self._build_panes()
         self._on_links(self.compare.links())
+        self.refresh_list()
 
     def _action(self, text: str, checkable: bool = False) -> QAction:
         action = QAction(text, self)
@@ -245,15 +320,43 @@ class ComparePage(QWidget):
         else:
             session.prefetch_frames(slices)  # type: ignore[arg-type]
 
+    # -- what can be shown ---------------------------------------------------------
+    def set_offers(self, offers: list[SeriesOffer]) -> None:
+        """The studies being compared ("Compare with previous"): their series are listed
+        to drag onto the panes, in place of the pair compared before."""
+        self._given = list(offers)
+        self.refresh_list()
+
+    def offers(self) -> list[SeriesOffer]:
+        """Where the listed series are read from: the studies being compared, those on
+        screen, then what the viewer has open (its newest tree, when it is one of them)."""
+        found: dict[OpenSource, SeriesOffer] = {}
+        for offer in (*self._given, *self._shown.values()):
+            found.setdefault(offer.source, offer)
+        live = self.live_offer()
+        if live is not None:
+            found[live.source] = live
+        return list(found.values())
+
+    def refresh_list(self) -> None:
+        """List the series of every study offered (after a change to one of them), with
+        a small picture of each series read by a pane's reader."""
+        self.series_list.set_tree(offered_tree(o.patients for o in self.offers()))
+        for pane, session in self.sessions.items():
+            offer = self._shown.get(pane)
+            if offer is not None:
+                session.want_thumbnails([s for p in offer.patients for st in p.studies
+                                         for s in shown_series(st.series)])
+
     def drop_series(self, pane: int, uid: str) -> bool:
-        """Show the series ``uid`` of the series list in ``pane``; False when the list
-        no longer shows it."""
-        offer = self.offer()
-        series = find_series(offer.patients, uid) if offer is not None else None
-        if offer is None or series is None:
-            return False
-        self.show_series(pane, offer, series)
-        return True
+        """Show the series ``uid`` of the series list in ``pane``, read from the study it
+        belongs to; False when the list no longer shows it."""
+        for offer in self.offers():
+            series = find_series(offer.patients, uid)
+            if series is not None:
+                self.show_series(pane, offer, series)
+                return True
+        return False
 
     def show_series(self, pane: int, offer: SeriesOffer, series: SeriesNode) -> None:
         """Show ``series`` (read from ``offer``'s source) in ``pane``."""
@@ -270,10 +373,14 @@ class ComparePage(QWidget):
             session.tree_changed.connect(self.panes[pane].name_series_from)
             session.open_failed.connect(self.panes[pane].viewport.show_message)
             session.loader.loaded.connect(partial(self._on_job, pane))
+            session.thumbnail_loaded.connect(self.series_list.set_thumbnail)
         self.panes[pane].viewport.show_message(self.tr("Reading..."))
+        self._shown[pane] = offer
         self.compare.show(pane, offer.source, offer.patients, series)
+        self.refresh_list()
 
     def _close_session(self, pane: int) -> None:
+        self._shown.pop(pane, None)
         session = self.sessions.pop(pane, None)
         if session is not None:
             session.close()
@@ -300,6 +407,7 @@ class ComparePage(QWidget):
     def _on_links(self, links: CompareLinks) -> None:
         for pane, link in zip(self.panes, links.panes, strict=False):
             pane.show_link(link)
+        self._level_notes()
         for action, on in ((self.action_link_scroll, links.scroll),
                            (self.action_link_window, links.window),
                            (self.action_link_zoom, links.zoom)):
@@ -308,6 +416,17 @@ class ComparePage(QWidget):
             action.blockSignals(False)
         self.action_align.setEnabled(
             sum(p.state in ("anchor", "linked") for p in links.panes) >= 2)
+
+    def _level_notes(self) -> None:
+        """The same room for every pane's note: the one the longest note needs."""
+        if self.panes:
+            height = max(pane.note_height() for pane in self.panes)
+            for pane in self.panes:
+                pane.set_note_height(height)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._level_notes()  # A note wraps onto more lines in a narrower pane.
 
 
 def series_offer(w: "MainWindow") -> SeriesOffer | None:
@@ -323,13 +442,18 @@ def series_offer(w: "MainWindow") -> SeriesOffer | None:
 
 def show_compare(w: "MainWindow") -> ComparePage:
     """View > Compare side by side: the compare page, with the series on screen in the
-    first pane when that pane is empty; the series list stays, to drag series from."""
+    first pane when that pane is empty; the Studies dock lists the series the page offers,
+    to drag onto the panes."""
     page = w.compare_page
     if page is None:
         page = ComparePage(w.privacy, lambda: series_offer(w), cache_budget_bytes(w.settings))
         w.compare_page = page
         w.pages.addWidget(page)
+        w.browser_stack.addWidget(page.series_list)
+        # The open medium's list grows as its files are identified.
+        w.viewer.tree_changed.connect(lambda _patients: page.refresh_list())
     w.pages.setCurrentWidget(page)
+    w.browser_stack.setCurrentWidget(page.series_list)
     w.browser_dock.show()
     w.action_library.setChecked(False)
     offer = series_offer(w)

@@ -39,10 +39,12 @@ class BackgroundLoader(QObject):
         self._thread.start()
 
     def want(self, jobs: list[Job]) -> None:
-        """Replace the foreground wish list (highest priority first)."""
+        """Replace the foreground wish list (highest priority first); an empty list
+        only drops the old wishes, without waking the worker."""
         with self._wake:
             self._foreground = list(jobs)
-            self._wake.notify()
+            if jobs:
+                self._wake.notify()
 
     def add_urgent(self, job: Job) -> None:
         """Run ``job`` next, before the wish list (a user asked for it: tags, a report)."""

@@ -147,7 +147,10 @@ class MainWindow(QMainWindow):
         self.browser.series_selected.connect(self.viewer.select_series)
         dock = QDockWidget(self.tr("Studies"), self)
         dock.setObjectName("studies")
-        dock.setWidget(self.browser)
+        # The viewer's series list, or the compare page's (app.gui.compare_view).
+        self.browser_stack = QStackedWidget()
+        self.browser_stack.addWidget(self.browser)
+        dock.setWidget(self.browser_stack)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
         self.browser_dock = dock
@@ -240,6 +243,7 @@ class MainWindow(QMainWindow):
 
     def show_viewer(self) -> None:
         self.pages.setCurrentWidget(self.page)
+        self.browser_stack.setCurrentWidget(self.browser)
         self.browser_dock.show()
         self.action_library.setChecked(False)
 

@@ -77,12 +77,19 @@ class ViewerSession(QObject):
 
     # -- requests ------------------------------------------------------------------------
     def want_frames(self, slices: list[Slice]) -> None:
-        """Load these frames, first one first; replaces the previous wish list."""
-        self.loader.want([self._frame_job(s) for s in slices])
+        """Load these frames, first one first; replaces the previous wish list. Frames
+        already in the cache are not asked for: scrolling through decoded frames then
+        does not wake the loader thread at every step."""
+        self.loader.want(self._frame_jobs(slices))
 
     def prefetch_frames(self, slices: list[Slice]) -> None:
-        """Load these frames when nothing more urgent is waiting."""
-        self.loader.add_background([self._frame_job(s) for s in slices])
+        """Load these frames (those not in the cache) when nothing more urgent waits."""
+        jobs = self._frame_jobs(slices)
+        if jobs:
+            self.loader.add_background(jobs)
+
+    def _frame_jobs(self, slices: list[Slice]) -> list[Job]:
+        return [self._frame_job(s) for s in slices if s.key not in self.cache]
 
     def want_thumbnails(self, series: list[SeriesNode]) -> None:
         jobs: list[Job] = []

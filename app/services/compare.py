@@ -15,13 +15,13 @@ The model reads no file. It asks for the slice geometry of each series it shows
 :func:`series_geometry` run on the loader thread.
 """
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Literal
 
 from pydicom.dataset import Dataset
 
-from app.core.models import PatientNode, SeriesNode
+from app.core.models import PatientNode, SeriesNode, StudyNode
 from app.core.observable import Event
 from app.imaging.slice_position import (
     SliceGeometry,
@@ -80,8 +80,8 @@ NO_POSITION = ("These pictures do not say where they lie in the body, so they ca
 ANCHOR_NO_POSITION = ("The first series does not say where its pictures lie in the body, "
                       "so nothing can scroll together with it.")
 WAITING = "Finding where these pictures lie in the body…"
-MIDDLES = ("These scans were taken separately, so they are lined up by their middles: "
-           "find the same place in both and choose “Align these two slices”.")
+MIDDLES = ("Lined up by their middles: show the same place in both, then choose "
+           "“Align these two slices”.")
 BY_HAND = "Lined up by hand: scrolling keeps the two at the same place."
 NOTE_UNKNOWN = "This picture does not say where it lies in the body."
 
@@ -142,6 +142,27 @@ def _read_each(header: Callable[[str], Dataset],
             yield ref.path, header_geometries(header(ref.path))
         except Exception:  # a damaged or vanished file has no position, never a failure
             continue
+
+
+def offered_tree(trees: Iterable[tuple[PatientNode, ...]]) -> tuple[PatientNode, ...]:
+    """The series the compare page offers, from several studies' trees (the pair being
+    compared, the open disc), as one list: each patient once (the same ID and name),
+    each study once (the first tree's copy of a study on two media), oldest study first.
+    Patients whose IDs differ stay apart, even when the user said they are one person:
+    the list shows what the headers say."""
+    patients: dict[tuple[str, str, bool], PatientNode] = {}
+    studies: dict[tuple[str, str, bool], dict[str, StudyNode]] = {}
+    for tree in trees:
+        for patient in tree:
+            key = (patient.patient_id, patient.patient_name, patient.unattributed)
+            patients.setdefault(key, patient)
+            known = studies.setdefault(key, {})
+            for study in patient.studies:
+                known.setdefault(study.study_instance_uid, study)
+    return tuple(
+        replace(patient, studies=tuple(sorted(studies[key].values(),
+                                              key=lambda study: study.study_date)))
+        for key, patient in patients.items())
 
 
 # -- the model -----------------------------------------------------------------------

@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from app.explain import explain_body_part
+
 __all__ = ["Plane", "SeriesMatch", "SeriesRecord", "describe_plane", "match_series",
            "plane_of"]
 
@@ -133,11 +135,14 @@ def _reason(current: SeriesRecord, prior: SeriesRecord) -> str:
     same, differ = [f"same kind of scan ({current.modality or 'unknown'})"], []
     a, b = _body_part(current.body_part), _body_part(prior.body_part)
     if a and b:
+        # The parts in the patient's words (the vocabulary's), never the header's codes.
+        ours, theirs = explain_body_part(current.body_part), explain_body_part(prior.body_part)
         if a == b:
-            same.append(f"same body part ({current.body_part.strip().lower()})")
+            same.append(f"same part of the body ({ours})" if ours else "same part of the body")
+        elif ours and theirs and ours != theirs:
+            differ.append(f"part of the body ({ours} / {theirs})")
         else:
-            differ.append(f"body part ({current.body_part.strip().lower()} / "
-                          f"{prior.body_part.strip().lower()})")
+            differ.append("part of the body")
     if current.plane and prior.plane:
         if current.plane == prior.plane:
             same.append(f"both {describe_plane(current.plane)}")

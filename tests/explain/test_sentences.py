@@ -10,7 +10,7 @@ import pytest
 
 from app.explain import SeriesFacts as S
 from app.explain import StudyFacts as St
-from app.explain import explain_series, explain_study
+from app.explain import explain_body_part, explain_series, explain_study
 
 LONG = "AXIAL " * 40
 
@@ -286,3 +286,15 @@ def test_every_sentence_ends_with_a_full_stop_and_starts_with_a_capital() -> Non
     for study, _ in STUDIES:
         said = explain_study(study)
         assert said[0].isupper() and said.endswith(".")
+
+
+@pytest.mark.parametrize(("value", "said"), [
+    ("CHESTABDPELVIS", "the chest, belly and pelvis"),
+    ("chest", "the chest"),
+    ("THORAX", "the chest"),
+    ("ABDOMEN", "the belly"),
+    ("XYZZY", ""),  # unknown: nothing guessed
+    ("", ""),
+])
+def test_a_body_part_is_said_in_plain_words(value: str, said: str) -> None:
+    assert explain_body_part(value) == said

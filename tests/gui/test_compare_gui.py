@@ -26,12 +26,13 @@ def _open_compare(window: MainWindow, qtbot: QtBot, disc: Path) -> ComparePage:
 
 
 def _drag(window: MainWindow, page: ComparePage, pane: int, series_number: int) -> None:
-    """Drag the series numbered ``series_number`` from the series list onto ``pane``."""
-    item = next(i for uid, i in window.browser._series_items.items()
-                if window.browser.all_series()
-                and any(s.series_instance_uid == uid and s.series_number == series_number
-                        for s in window.browser.all_series()))
-    data = window.browser.mimeData([item])
+    """Drag the series numbered ``series_number`` from the Studies dock onto ``pane``."""
+    listed = window.browser_stack.currentWidget()
+    assert listed is page.series_list
+    item = next(i for uid, i in page.series_list._series_items.items()
+                if any(s.series_instance_uid == uid and s.series_number == series_number
+                       for s in page.series_list.all_series()))
+    data = page.series_list.mimeData([item])
     assert data.hasFormat(SERIES_MIME)
     target = page.panes[pane]
     event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, data,
@@ -83,10 +84,23 @@ def test_links_and_four_panes_from_the_toolbar(window: MainWindow, qtbot: QtBot,
     assert page.grid.itemAtPosition(1, 1).widget() is page.panes[3]
     page.action_two.trigger()
     assert len(page.panes) == 2
-    # Back to the viewer and to compare again: the panes keep their series.
+    # Back to the viewer and to compare again: the panes keep their series, and the
+    # Studies dock shows each page's own list.
     window.show_viewer()
+    assert window.browser_stack.currentWidget() is window.browser
     window.show_compare()
+    assert window.browser_stack.currentWidget() is page.series_list
     assert page.compare.viewers[0].series is not None
+
+
+def test_the_studies_dock_lists_the_open_disc_on_the_compare_page(
+        window: MainWindow, qtbot: QtBot, ct_disc: Path) -> None:
+    page = _open_compare(window, qtbot, ct_disc)
+    assert window.browser_dock.isVisible() and page.series_list.isVisible()
+    assert ({s.series_instance_uid for s in page.series_list.all_series()}
+            == {s.series_instance_uid for s in window.browser.all_series()})
+    assert page.series_list.topLevelItemCount() == 1  # one patient, one study
+    assert page.series_list.topLevelItem(0).childCount() == 1
 
 
 def test_a_pane_title_takes_the_description_read_later_from_the_headers(

@@ -5,11 +5,15 @@ be the same person, and remembers the answer."""
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QItemSelectionModel
+from PySide6.QtCore import QItemSelectionModel, QPoint, QPointF, QRect, Qt
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from app.gui.compare_view import ComparePage
 from app.gui.library_view import UID_ROLE, LibraryView
 from app.gui.main_window import MainWindow
+from app.services.compare import MIDDLES
 from app.services.library_service import LibraryService
 from app.services.prior_lookup import PriorStudy
 from app.services.privacy import HIDDEN_TEXT, Privacy
@@ -140,6 +144,69 @@ def test_the_question_hides_who_it_is_on_a_shared_screen(
     assert text.startswith(f"These may be the same person: {HIDDEN_TEXT}, born {HIDDEN_TEXT}")
 
 
+def _open_pair(window: MainWindow, qtbot: QtBot, tmp_path: Path,
+               lightbox_home: Path) -> tuple[ComparePage, dict[str, str]]:
+    """Library > Compare with previous on Jane's study of 2024."""
+    _service, uids = _library(tmp_path / "discs", lightbox_home)
+    view = window.library_view
+    view.refresh()
+    qtbot.waitUntil(lambda: len(view.rows) == 4, timeout=TIMEOUT)
+    _select(view, uids["now"])
+    qtbot.waitUntil(view.compare_button.isEnabled, timeout=TIMEOUT)
+    view.compare.ask = lambda _prior: False
+    view.compare_button.click()
+    qtbot.waitUntil(lambda: window.compare_page is not None
+                    and window.compare_page.compare.viewers[1].series is not None,
+                    timeout=TIMEOUT)
+    assert window.compare_page is not None
+    return window.compare_page, uids
+
+
+def test_the_studies_dock_lists_both_studies_and_either_can_be_dropped(
+        window: MainWindow, qtbot: QtBot, tmp_path: Path, lightbox_home: Path) -> None:
+    page, uids = _open_pair(window, qtbot, tmp_path, lightbox_home)
+    listed = page.series_list
+    assert window.browser_stack.currentWidget() is listed and listed.isVisible()
+    assert listed.topLevelItemCount() == 1  # Jane, once
+    jane = listed.topLevelItem(0)
+    studies = [jane.child(i) for i in range(jane.childCount())]
+    assert [s.text(0).split("  ")[0] for s in studies] == ["10 Mar 2022", "12 Mar 2024"]
+    assert [s.childCount() for s in studies] == [3, 3]
+    # Each with its small picture, read by the panes' readers.
+    qtbot.waitUntil(lambda: all(not item.icon(0).isNull()
+                                for item in listed._series_items.values()), timeout=TIMEOUT)
+    # The earlier study's lung series onto the left side, which shows this year's study.
+    lung = next(s for s in listed.all_series()
+                if s.instances[0].study_instance_uid == uids["before"]
+                and "LUNG" in s.series_description)
+    item = listed._series_items[lung.series_instance_uid]
+    data = listed.mimeData([item])  # kept: the event does not own it
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, data,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    page.panes[0].dropEvent(event)
+    left = page.compare.viewers[0]
+    assert left.series is not None and left.series.series_instance_uid == lung.series_instance_uid
+    assert left.source is not None and left.source.study_instance_uid == uids["before"]
+    qtbot.waitUntil(lambda: page.panes[0].viewport.frame is not None, timeout=TIMEOUT)
+    assert left.loaded is not None
+    assert left.loaded.instance.series_instance_uid == lung.series_instance_uid
+
+
+def test_a_note_on_one_side_does_not_push_its_image_down(
+        window: MainWindow, qtbot: QtBot, tmp_path: Path, lightbox_home: Path) -> None:
+    page, _uids = _open_pair(window, qtbot, tmp_path, lightbox_home)
+    qtbot.waitUntil(lambda: [p.state for p in page.compare.links().panes]
+                    == ["anchor", "linked"], timeout=TIMEOUT)
+    left, right = page.panes
+    assert (left.link_text.text(), right.link_text.text()) == ("", MIDDLES)
+    QApplication.processEvents()
+    boxes = [QRect(pane.viewport.mapTo(page, QPoint(0, 0)), pane.viewport.size())
+             for pane in page.panes]
+    assert boxes[0].height() > 100
+    assert (boxes[0].top(), boxes[0].height()) == (boxes[1].top(), boxes[1].height())
+    assert left.link_text.height() == right.link_text.height() > 0
+
+
 def test_the_window_shows_both_studies_side_by_side(window: MainWindow, qtbot: QtBot,
                                                     tmp_path: Path,
                                                     lightbox_home: Path) -> None:
@@ -167,5 +234,5 @@ def test_the_window_shows_both_studies_side_by_side(window: MainWindow, qtbot: Q
     assert (right.series_description, right.instances[0].study_instance_uid) == (
         "AXIAL 400MM SOFT TISSUE", uids["before"])
     assert window.summary.text() == (
-        "Same kind of scan (CT), same body part (chestabdpelvis), both cross-sections "
-        "(axial), same description.")
+        "Same kind of scan (CT), same part of the body (the chest, belly and pelvis), "
+        "both cross-sections (axial), same description.")

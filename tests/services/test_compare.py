@@ -15,6 +15,7 @@ from app.services.compare import (
     WAITING,
     CompareLinks,
     CompareModel,
+    offered_tree,
     series_geometry,
 )
 from app.services.viewer_model import OpenSource
@@ -279,3 +280,19 @@ def test_frames_of_multiframe_files_are_placed_one_by_one() -> None:
     assert b.index == 6
     b.go_to(2)
     assert a.index == 1
+
+
+def _study(uid: str, date: str, patient_id: str = "ID-7") -> tuple[PatientNode, ...]:
+    return build_tree([InstanceRef(path=f"{uid}/1", sop_instance_uid=f"{uid}.1",
+                                   patient_id=patient_id, patient_name="DOE^JANE",
+                                   study_instance_uid=uid, study_date=date,
+                                   series_instance_uid=f"{uid}.s", modality="CT")])
+
+
+def test_the_offered_series_list_each_study_once_under_its_patient() -> None:
+    now, before = _study("2.1", "20240312"), _study("2.2", "20220310")
+    elsewhere = _study("2.3", "20230101", patient_id="B77")
+    tree = offered_tree([now, before, now, elsewhere])
+    assert [(p.patient_id, [s.study_instance_uid for s in p.studies]) for p in tree] == [
+        ("ID-7", ["2.2", "2.1"]), ("B77", ["2.3"])]
+    assert offered_tree([]) == ()

@@ -164,8 +164,9 @@ def test_matching_series_pairs_like_with_like(
     assert (first.current.plane, first.current.body_part, first.current.images) == (
         "axial", "CHESTABDPELVIS", 8)
     assert matches[2].current.plane == "coronal"
-    assert first.reason == ("Same kind of scan (CT), same body part (chestabdpelvis), "
-                            "both cross-sections (axial), similar description.")
+    assert first.reason == ("Same kind of scan (CT), same part of the body (the chest, "
+                            "belly and pelvis), both cross-sections (axial), similar "
+                            "description.")
     assert service.matching_series(uids["jane-2024"], "1.2.3") == []
 
 

@@ -81,12 +81,16 @@ def test_series_are_paired_best_first(current: list[SeriesRecord],
 
 @pytest.mark.parametrize(("current", "prior", "reason"), [
     (s("a", description="AX SOFT"), s("b", description="AX SOFT"),
-     "Same kind of scan (CT), same body part (chest), both cross-sections (axial), "
-     "same description."),
+     "Same kind of scan (CT), same part of the body (the chest), both cross-sections "
+     "(axial), same description."),
     (s("a", description="AX SOFT"), s("b", description="AX LUNG", body="ABDOMEN",
                                       plane="coronal"),
-     "Same kind of scan (CT), similar description; differs in body part (chest / abdomen)"
-     " and direction (axial / coronal)."),
+     "Same kind of scan (CT), similar description; differs in part of the body (the chest"
+     " / the belly) and direction (axial / coronal)."),
+    (s("a", body="CHEST"), s("b", body="XYZZY"),
+     "Same kind of scan (CT), both cross-sections (axial); differs in part of the body."),
+    (s("a", body="XYZZY"), s("b", body="xyzzy"),
+     "Same kind of scan (CT), same part of the body, both cross-sections (axial)."),
     (s("a", "MR", "", "", "T1"), s("b", "MR", "", "", "T2"), "Same kind of scan (MR)."),
 ])
 def test_each_pair_says_why_in_plain_words(current: SeriesRecord, prior: SeriesRecord,
