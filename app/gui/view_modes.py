@@ -50,7 +50,8 @@ class ViewModes(QObject):
         layout = QVBoxLayout(side)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addWidget(window.browser, 1)
+        # The stack holds the viewer's list or the compare page's: the link serves both.
+        layout.addWidget(window.browser_stack, 1)
         layout.addWidget(self.glossary_link)
         window.browser_dock.setWidget(side)
         observe(window, mode.changed, self._switched)
