@@ -1,6 +1,6 @@
 """Drawings saved as a presentation state from an open disc: graphics with their values."""
 
-import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from app.services.annotation_export import (
 )
 from app.services.annotations import Annotation
 from app.services.viewing import MediumReader
+from tests.conftest import tool
 from tests.imaging.test_presentation_state import dciodvfy_errors, same_points
 from tests.library.helpers import write_small_disc
 
@@ -43,8 +44,8 @@ def test_drawings_of_an_open_disc_become_a_gsps_with_their_values(tmp_path: Path
             save_annotations_as_presentation_state(reader, instances, [], tmp_path / "x.dcm")
     finally:
         reader.close()
-    if shutil.which("dciodvfy"):  # Checked where dicom3tools is installed (CI).
-        assert dciodvfy_errors(out) == []
+    tool("dciodvfy", "dicom3tools")
+    assert dciodvfy_errors(out) == []
     state = read_gsps(dcmread(out))
     drawn = state.for_image(image.sop_instance_uid)
     assert drawn is not None
@@ -53,3 +54,36 @@ def test_drawings_of_an_open_disc_become_a_gsps_with_their_values(tmp_path: Path
     assert [n.text for n in drawn.notes] == ["cyst"]
     assert suggested_presentation_state_name(instances, image.study_instance_uid) == (
         f"drawings-{image.study_date[:4]}-{image.study_date[4:6]}-{image.study_date[6:]}.dcm")
+
+
+def test_another_viewer_loads_the_drawings_dcmtk(tmp_path: Path) -> None:
+    """dcmtk's presentation-state tools (another viewer's engine) accept the file and read
+    back our graphics, label and text on the image they belong to."""
+    checker, renderer = tool("dcmpschk", "dcmtk"), tool("dcmp2pgm", "dcmtk")
+    disc = write_small_disc(tmp_path / "disc")
+    reader = MediumReader(disc)
+    try:
+        instances = list(reader.open().listed)
+        image = next(r for r in instances if r.modality == "CT")
+        drawn = [
+            Annotation("length", ((2, 3), (12, 3)), image.study_instance_uid,
+                       image.series_instance_uid, image.sop_instance_uid),
+            Annotation("text", ((5, 25),), image.study_instance_uid,
+                       image.series_instance_uid, image.sop_instance_uid, 0, "cyst"),
+        ]
+        out = save_annotations_as_presentation_state(reader, instances, drawn,
+                                                     tmp_path / "drawings.dcm")
+        label = measurement_labels(reader, instances, drawn)[drawn[0].id]
+    finally:
+        reader.close()
+    checked = subprocess.run([checker, str(out)], capture_output=True, text=True,
+                             timeout=60, check=False)
+    assert checked.returncode == 0 and "Test passed." in checked.stdout + checked.stderr
+    rendered = subprocess.run(
+        [renderer, "-v", "-p", str(out), str(disc / image.path), str(tmp_path / "out.pgm")],
+        capture_output=True, text=True, timeout=60, check=False)
+    dump = rendered.stdout + rendered.stderr
+    assert rendered.returncode == 0, dump
+    assert (tmp_path / "out.pgm").stat().st_size > 0
+    assert "type=polyline" in dump and "coordinates: 2\\3, 12\\3," in dump
+    assert f'"{label}"' in dump and '"cyst"' in dump
