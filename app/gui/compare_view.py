@@ -220,6 +220,7 @@ class ComparePage(QWidget):
         self.live_offer = live_offer
         self.cache_bytes = cache_bytes
         self.privacy = privacy
+        self.full_detail = True  # the full view's corner lines until told otherwise
         self.compare = CompareModel(privacy=privacy, make_viewer=self._make_viewer)
         self.sessions: dict[int, ViewerSession] = {}
         self._session_stops: dict[int, list[Callable[[], None]]] = {}
@@ -279,7 +280,19 @@ class ComparePage(QWidget):
         panes = 4 if self.compare_layout() == "2x2" else 2
         cache: FrameCache[tuple[str, int], LoadedFrame] = FrameCache(
             lambda loaded: loaded.nbytes, max(1, self.cache_bytes // panes))
-        return ViewerModel(self.privacy, cache)
+        viewer = ViewerModel(self.privacy, cache)
+        viewer.set_full_detail(self.full_detail)
+        return viewer
+
+    def set_view_mode(self, plain_words: bool, full_detail: bool) -> None:
+        """Follow the simple or full view: sentences in the list, and the technical
+        corner lines and overlay planes in every pane (also in panes made later)."""
+        self.full_detail = full_detail
+        self.series_list.set_plain_words(plain_words)
+        for viewer in self.compare.viewers:
+            viewer.set_full_detail(full_detail)
+        for pane in self.panes:
+            pane.viewport.update()
 
     def compare_layout(self) -> Layout:
         compare = getattr(self, "compare", None)
@@ -452,6 +465,7 @@ def show_compare(w: "MainWindow") -> ComparePage:
         w.browser_stack.addWidget(page.series_list)
         # The open medium's list grows as its files are identified.
         w.viewer.tree_changed.connect(lambda _patients: page.refresh_list())
+        w.view_modes.apply()  # the simple or full view, as the rest of the window
     w.pages.setCurrentWidget(page)
     w.browser_stack.setCurrentWidget(page.series_list)
     w.browser_dock.show()

@@ -245,3 +245,23 @@ def test_the_glossary_window_lists_every_term(
     QApplication.processEvents()
     help_menu = next(a.menu() for a in w.menuBar().actions() if a.text() == "&Help")
     assert w.view_modes.glossary_action in help_menu.actions()
+
+
+def test_the_compare_page_follows_the_view(new_window: MainWindow, qtbot: QtBot,
+                                           ct_disc: Path) -> None:
+    w = new_window
+    _open(w, qtbot, ct_disc)
+    w.show_compare()
+    page = w.compare_page
+    assert page is not None
+    qtbot.waitUntil(lambda: page.series_list.topLevelItemCount() > 0, timeout=TIMEOUT)
+    assert page.series_list.plain_words
+    assert not any(viewer.full_detail for viewer in page.compare.viewers)
+    w.view_modes.mode_actions[DOCTOR].trigger()
+    assert not page.series_list.plain_words
+    assert all(viewer.full_detail for viewer in page.compare.viewers)
+    page.compare.set_layout("2x2")  # panes made later follow too
+    assert len(page.compare.viewers) == 4
+    assert all(viewer.full_detail for viewer in page.compare.viewers)
+    w.view_modes.mode_actions[PATIENT].trigger()
+    assert not any(viewer.full_detail for viewer in page.compare.viewers)
