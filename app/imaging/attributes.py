@@ -19,6 +19,7 @@ from pydicom.dataset import Dataset
 
 from app.core.dicom_values import dataset_numbers, element_text
 from app.imaging.luts import LookupTable, ModalityTransform, VoiFunction, Window
+from app.imaging.orientation import functional_groups
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class GreyAttributes:
 
 def grey_attributes(header: Dataset, frame: int, photometric: str, signed: bool) -> GreyAttributes:
     """The modality transform, windows, VOI LUTs and polarity of frame ``frame``."""
-    groups = _functional_groups(header, frame)
+    groups = functional_groups(header, frame)
     rescale_item = _first_item(groups, "PixelValueTransformationSequence")
     voi_item = _first_item(groups, "FrameVOILUTSequence")
     modality = _modality(header, rescale_item, signed)
@@ -54,21 +55,6 @@ def grey_attributes(header: Dataset, frame: int, photometric: str, signed: bool)
         inverse=inverse,
         windows_in_functional_groups=from_groups,
     )
-
-
-def _functional_groups(header: Dataset, frame: int) -> list[Dataset]:
-    """The per-frame item for ``frame`` then the shared item: the order to look things up."""
-    groups: list[Dataset] = []
-    try:
-        per_frame = header.get("PerFrameFunctionalGroupsSequence")
-        if per_frame is not None and frame < len(per_frame):
-            groups.append(per_frame[frame])
-        shared = header.get("SharedFunctionalGroupsSequence")
-        if shared:
-            groups.append(shared[0])
-    except Exception:
-        return []
-    return groups
 
 
 def _first_item(groups: Iterable[Dataset], keyword: str) -> Dataset | None:

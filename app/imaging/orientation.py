@@ -91,7 +91,7 @@ def markers_for_view(
 def image_orientation(header: Dataset, frame: int = 0) -> tuple[float, ...] | None:
     """Image Orientation (Patient) of ``frame``: from the enhanced multi-frame functional
     groups (per frame, then shared) when present, else the top level; None if absent."""
-    for groups in _functional_groups(header, frame):
+    for groups in functional_groups(header, frame):
         planes = groups.get("PlaneOrientationSequence")
         if planes:
             value = element_value(planes[0], "ImageOrientationPatient")
@@ -101,7 +101,10 @@ def image_orientation(header: Dataset, frame: int = 0) -> tuple[float, ...] | No
     return None if value is None else _six_floats(value)
 
 
-def _functional_groups(header: Dataset, frame: int) -> list[Dataset]:
+def functional_groups(header: Dataset, frame: int) -> list[Dataset]:
+    """The per-frame item of ``frame`` and the shared item of an enhanced multi-frame
+    header, in that order (where a value is looked for first); [] when there are none
+    or they are damaged."""
     found: list[Dataset] = []
     try:
         per_frame = header.get("PerFrameFunctionalGroupsSequence")
@@ -110,7 +113,7 @@ def _functional_groups(header: Dataset, frame: int) -> list[Dataset]:
         shared = header.get("SharedFunctionalGroupsSequence")
         if shared:
             found.append(shared[0])
-    except Exception:  # A damaged sequence is no orientation, never a failed image.
+    except Exception:  # A damaged sequence is no geometry, never a failed image.
         return []
     return found
 

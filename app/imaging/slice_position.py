@@ -23,7 +23,7 @@ from typing import Literal
 from pydicom.dataset import Dataset
 
 from app.core.dicom_values import element_text, element_value, frame_count, to_number
-from app.imaging.orientation import image_orientation
+from app.imaging.orientation import functional_groups, image_orientation
 
 Vector = tuple[float, float, float]
 
@@ -54,7 +54,7 @@ def slice_geometry(header: Dataset, frame: int = 0) -> SliceGeometry:
     for single-frame files, where it describes the one frame. Never raises.
     """
     position = None
-    for groups in _functional_groups(header, frame):
+    for groups in functional_groups(header, frame):
         planes = element_value(groups, "PlanePositionSequence")
         if isinstance(planes, Sequence) and planes:
             try:
@@ -80,20 +80,6 @@ def header_geometries(header: Dataset) -> list[SliceGeometry]:
     """The geometry of every frame of the file whose header is ``header``."""
     frames = frame_count(element_value(header, "NumberOfFrames"))
     return [slice_geometry(header, frame) for frame in range(frames)]
-
-
-def _functional_groups(header: Dataset, frame: int) -> list[Dataset]:
-    found: list[Dataset] = []
-    try:
-        per_frame = header.get("PerFrameFunctionalGroupsSequence")
-        if per_frame and 0 <= frame < len(per_frame):
-            found.append(per_frame[frame])
-        shared = header.get("SharedFunctionalGroupsSequence")
-        if shared:
-            found.append(shared[0])
-    except Exception:  # A damaged sequence is no position, never a failed image.
-        return []
-    return found
 
 
 def _three_floats(value: object) -> Vector | None:

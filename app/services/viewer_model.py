@@ -273,12 +273,8 @@ class ViewerModel:
         (nothing changes) when the open tree holds no such image, or only as a report."""
         if frame < 0:
             return False
-        for node in all_series(self.patients):
-            if any(ref.sop_instance_uid == sop_instance_uid for ref in node.instances):
-                break
-        else:
-            return False
-        if is_document(node):
+        node = self._image_series(sop_instance_uid)
+        if node is None:
             return False
         self.select_series(node)
         if self.slices is None:
@@ -301,12 +297,8 @@ class ViewerModel:
         """Where frame ``frame`` of this image is in its series as the viewer counts
         ("Image 3 / 40"): (1-based position, images in the series); None when the open
         tree does not hold it as an image."""
-        for node in all_series(self.patients):
-            if any(ref.sop_instance_uid == sop_instance_uid for ref in node.instances):
-                break
-        else:
-            return None
-        if is_document(node):
+        node = self._image_series(sop_instance_uid)
+        if node is None:
             return None
         current = self.series is not None and self.slices is not None and (
             node.series_instance_uid == self.series.series_instance_uid)
@@ -320,6 +312,13 @@ class ViewerModel:
         # from the file's first slice.
         index = positions[frame] if frame < len(positions) else positions[0] + frame
         return index + 1, max(len(slices), index + 1)
+
+    def _image_series(self, sop_instance_uid: str) -> SeriesNode | None:
+        """The open series holding this image (None: not open, or only as a report)."""
+        for node in all_series(self.patients):
+            if any(ref.sop_instance_uid == sop_instance_uid for ref in node.instances):
+                return None if is_document(node) else node
+        return None
 
     def first(self) -> None:
         """Go to the first frame."""
