@@ -1,7 +1,9 @@
 """Fuzz the public readers with mutated media: only Lightbox's own errors may come out.
 
 Seeds are a small valid disc written here: its DICOMDIR, one image file, the disc as a
-ZIP and as an ISO image, and a USB stick holding that ISO image (looked into in place).
+ZIP and as an ISO image, a USB stick holding that ISO image (looked into in place), and a
+presentation state (GSPS) with graphics, text, a window and a displayed area, read as the
+viewer reads one found on a disc.
 Hypothesis overwrites, inserts and cuts bytes of one seed, and the reader a user's command
 would use reads the result: ``scan`` of the medium, then the first frame of every image it
 found, decoded and rendered. Any exception that is not a
@@ -28,13 +30,20 @@ import pycdlib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
+from pydicom import dcmread
+from pydicom.uid import generate_uid
 
 from app.core.errors import LightboxError
 from app.imaging.decode import open_image
+from app.imaging.gsps_writer import write_gsps
+from app.imaging.luts import Window
+from app.imaging.presentation_state import Graphic, ImageAnnotations, ImageRef, TextNote
 from app.imaging.render import prepare_frame, render
 from app.samples.disc_writer import write_sample_disc
+from app.services.gsps_view import outline
 from app.services.scan import scan_report
 from app.services.setup import configure_dicom_reading
+from app.services.viewing import MediumReader
 
 # One example may take this long on a slow shared machine; a hang takes far longer.
 SLOW_EXAMPLE_S = 20.0
@@ -73,8 +82,21 @@ def write_seeds(folder: Path) -> dict[str, Path]:
     nested = stick / "Study download.iso"
     nested.write_bytes(image.read_bytes())
     first_image = next(p for p in files if p.name != "DICOMDIR")
+    states = folder / "states"
+    states.mkdir()
+    header = dcmread(first_image, stop_before_pixels=True)
+    drawn = ImageAnnotations(
+        ImageRef(header.SOPClassUID, header.SOPInstanceUID, 0),
+        (Graphic("polyline", ((1.0, 2.0), (9.0, 12.0)), label="12.5 mm"),
+         Graphic("ellipse", ((2.0, 8.0), (14.0, 8.0), (8.0, 5.0), (8.0, 11.0)), filled=True),
+         Graphic("polyline", ((1.0, 1.0), (5.0, 9.0), (12.0, 3.0)), smooth=True)),
+        (TextNote("cyst", (4.0, 4.0)),),
+        window=Window(40, 400),
+    )
+    write_gsps([header], [drawn], states / "PS000001", series_instance_uid=generate_uid(),
+               sop_instance_uid=generate_uid())
     return {"dicomdir": disc / "DICOMDIR", "image": first_image, "zip": archive,
-            "iso": image, "nested": nested}
+            "iso": image, "nested": nested, "gsps": states / "PS000001"}
 
 
 def _mutate(data: bytes, edits: list[tuple[int, bytes]], cut: int | None) -> bytes:
@@ -90,6 +112,17 @@ def _mutate(data: bytes, edits: list[tuple[int, bytes]], cut: int | None) -> byt
 def read_like_a_user(path: Path) -> None:
     """What `lightbox scan` and the viewer do with a medium: scan it, then decode and
     render the first frame of each image found (at most a few)."""
+    if path.name.startswith("PS"):  # a presentation state, as View > Annotations reads one
+        reader = MediumReader(path.parent)
+        try:
+            reader.open()
+            state = reader.presentation_state(path.name)
+            for drawn in state.images:  # the points the viewer would draw
+                for graphic in drawn.graphics:
+                    outline(graphic)
+        finally:
+            reader.close()
+        return
     report = scan_report(path)
     if path.is_dir() or path.suffix in (".zip", ".iso"):
         return  # The images inside were judged by scan; decoding is checked on files.
@@ -132,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=50, help="examples per seed kind")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--kinds", default="dicomdir,image,zip,iso,nested")
+    parser.add_argument("--kinds", default="dicomdir,image,zip,iso,nested,gsps")
     args = parser.parse_args(argv)
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
     configure_dicom_reading()

@@ -17,4 +17,4 @@ def test_mutated_media_raise_only_lightbox_errors_within_time_and_memory() -> No
         cwd=REPO, capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr[-6000:]
-    assert result.stdout.count("only Lightbox errors") == 5
+    assert result.stdout.count("only Lightbox errors") == 6
