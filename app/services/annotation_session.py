@@ -752,7 +752,10 @@ class AnnotationSession:
         path = Path(source.path) / instance.path
         if not path.is_file():
             return None
-        return dcmread(path, stop_before_pixels=True, force=True)
+        try:
+            return dcmread(path, stop_before_pixels=True, force=True)
+        except Exception:  # pydicom raises many kinds for a damaged file
+            return Dataset()  # no header: values in pixels, said so, never a crash
 
 
 def _clamp(point: Point, shape: tuple[int, int]) -> Point:

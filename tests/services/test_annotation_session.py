@@ -415,3 +415,21 @@ def test_a_header_not_at_hand_is_asked_for_once_and_the_value_shows_when_it_come
     assert wanted == [ref]
     session.header_loaded(ref.sop_instance_uid, header)
     assert session.label(length).lines == ("10 mm",)
+
+
+def test_a_damaged_file_on_a_folder_disc_gives_pixels_not_a_crash(tmp_path: Path) -> None:
+    # A "deflated" file whose data is not deflated: pydicom lets zlib.error out.
+    syntax = b"1.2.840.10008.1.2.1.99"
+    (tmp_path / "IMG0").write_bytes(b"\x00" * 128 + b"DICM" + b"\x02\x00\x10\x00UI"
+                                    + len(syntax).to_bytes(2, "little") + syntax
+                                    + b"garbage" * 10)
+    header = _header((0.5, 0.5))
+    viewer = ViewerModel()
+    session = AnnotationSession(viewer, None)  # headers read from the folder's files
+    viewer.open_source(OpenSource("medium", tmp_path))
+    ref = _ref(0)
+    viewer.set_tree(build_tree([ref]))
+    viewer.frame_loaded((ref.path, 0), LoadedFrame(_frame(header), 1, ref))
+    length = _draw_length(session)
+    label = session.label(length)
+    assert label.warning == UNCALIBRATED_MARK and label.lines[0].endswith(" px")
