@@ -25,6 +25,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QInputDialog, QWidget
 
+from app.imaging.frame_cache import FrameCache
 from app.imaging.viewport import ViewportState, to_image, to_view
 from app.services.annotation_hits import Box, ellipse_outline, handles, rectangle_outline
 from app.services.annotation_session import AnnotationSession, Key, Label, Outcome
@@ -42,6 +43,9 @@ ARROW_HEAD = 12.0  # screen pixels
 TEXT_MARGIN = 3.0  # room around a line's picture for its dark edge, in screen pixels
 TEXT_CACHE = 1024  # lines of text kept drawn
 PATH_CACHE = 8192  # shapes' outlines kept built
+# Pictures of each slice's drawings kept (an eighth of the frame cache's default budget):
+# scrolling back over slices seen lately costs one image draw a step.
+PICTURE_BUDGET = 128 * 1024**2
 OUTLINE = ((-1, -1), (0, -1), (1, -1), (-1, 0), (1, 0), (-1, 1), (0, 1), (1, 1))
 # The keys the drawings may take, and for the arrows their direction on screen.
 KEYS: dict[int, Key] = {
@@ -54,20 +58,24 @@ SCREEN_STEPS: dict[str, tuple[float, float]] = {
 }
 # Asks for a label: (title, prompt, current text) -> the text, or None when cancelled.
 Ask = Callable[[str, str, str], str | None]
+# One slice's still drawings as a picture: (what they were drawn for, where the picture
+# goes, the picture, where their labels' text is in image pixels).
+Kept = tuple[object, QPointF, QImage, dict[str, Box]]
 
 
 class AnnotationLayer(QObject):
     """Draws ``session``'s annotations on ``viewport`` and feeds it the left button."""
 
-    def __init__(self, viewport: QWidget, session: AnnotationSession) -> None:
+    def __init__(self, viewport: QWidget, session: AnnotationSession,
+                 picture_budget: int = PICTURE_BUDGET) -> None:
         super().__init__(viewport)
         self.viewport = viewport
         self.session = session
         self.ask: Ask = self._ask
-        # The still annotations as last drawn: (what they were drawn for, where, picture,
-        # where their labels' text is in image pixels).
-        self._cache: tuple[object, QPointF, QImage, dict[str, Box]] | None = None
-        self._seen: object = None  # what the drawings were last drawn for, picture or not
+        # Each slice's still annotations as last drawn, by (image, frame), least recently
+        # shown dropped first once their pictures pass the budget.
+        self.pictures: FrameCache[tuple[str, int], Kept] = FrameCache(
+            lambda kept: kept[2].sizeInBytes(), picture_budget)
         self._texts: dict[tuple[object, ...], QImage] = {}
         self._paths: dict[tuple[object, ...], QPainterPath] = {}
         # The tolerance at the zoom being painted: the handles a click can grab.
@@ -202,11 +210,11 @@ class AnnotationLayer(QObject):
         """The annotations of the frame on screen, the shape being drawn, and their values,
         each image point mapped through ``state`` at ``zoom`` onto a ``view``-sized canvas.
 
-        The annotations that are not being changed are drawn straight on the first time;
-        drawn the same a second time, they go into a picture kept until they, the
-        selection or the geometry change: a window/level drag or a repaint then costs one
-        image draw, however many measurements there are, and a scroll step to another
-        slice does not pay for a picture it will not use again."""
+        The annotations that are not being changed go into a picture of their slice,
+        kept (within a memory budget) until they, the selection on that slice, its values
+        or the geometry change: a window/level drag, a repaint or a scroll back over
+        slices seen lately then costs one image draw, however many measurements there
+        are. Building the picture costs about what drawing straight on does."""
         frame = self.viewport.frame  # type: ignore[attr-defined]
         if frame is None:
             return
@@ -225,25 +233,19 @@ class AnnotationLayer(QObject):
         boxes: dict[str, Box] = {}
         if still:
             ratio = painter.device().devicePixelRatioF()
-            key = (still, self.session.selected_id, self.session.labels_revision,
+            image = (still[0].sop_instance_uid, still[0].frame)
+            selected = self.session.selected_id
+            key = (still, selected if any(a.id == selected for a in still) else "",
+                   self.session.labels_revision_on(image[0]),
                    replace(state, voi=None, invert=False), view, zoom, ratio,
                    self.viewport.font().key())
-            if self._cache is not None and self._cache[0] == key:
-                _key, where, picture, still_boxes = self._cache
-                painter.drawImage(where, picture)
-                boxes.update(still_boxes)
-            elif self._seen == key:  # Drawn the same twice in a row (a drag): keep it.
-                self._cache = (key, *self._picture(still, transform, canvas, ratio))
-                _key, where, picture, still_boxes = self._cache
-                painter.drawImage(where, picture)
-                boxes.update(still_boxes)
-            else:  # New drawings (another slice): straight on, as a scroll needs once.
-                self._seen = key
-                self._cache = None
-                painter.save()
-                self._prepare(painter)
-                self._paint_annotations(painter, still, transform, canvas, boxes)
-                painter.restore()
+            kept = self.pictures.get(image)
+            if kept is None or kept[0] != key:
+                kept = (key, *self._picture(still, transform, canvas, ratio))
+                self.pictures.put(image, kept)  # Not kept when larger than the budget.
+            _key, where, picture, still_boxes = kept
+            painter.drawImage(where, picture)
+            boxes.update(still_boxes)
         moving = tuple(a for a in shown if a.id == dragged) if dragged else ()
         if not moving and preview is None:
             self.session.set_label_boxes(boxes)
@@ -259,6 +261,10 @@ class AnnotationLayer(QObject):
             if label is not None:
                 self._paint_lines(painter, bounds, canvas, label)
         painter.restore()
+
+    def set_picture_budget(self, budget_bytes: int) -> None:
+        """How many bytes the kept pictures of the slices' drawings may take."""
+        self.pictures.set_budget(budget_bytes)
 
     def _prepare(self, painter: QPainter) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)

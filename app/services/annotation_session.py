@@ -156,6 +156,10 @@ class AnnotationSession:
         self._label_boxes: dict[str, Box] = {}
         self._header_cache: dict[str, Dataset] = {}
         self.labels_revision = 0  # counts headers arrived: values on screen may differ
+        # The same, per image, and the sources opened: a header arriving for one slice
+        # leaves the kept pictures of the others valid.
+        self._label_revisions: dict[str, int] = {}
+        self._sources_opened = 0
         self._stops = [
             viewer.source_changed.connect(self._on_source),
             viewer.frame_changed.connect(self._on_frame),
@@ -194,6 +198,7 @@ class AnnotationSession:
         self._labels.clear()
         self._header_cache.clear()
         self._headers_wanted.clear()
+        self._sources_opened += 1
         self._label_boxes = {}
         self._set_document(None)
 
@@ -719,8 +724,16 @@ class AnnotationSession:
         be read: values in pixels)."""
         self._header_cache[sop_instance_uid] = header
         self.labels_revision += 1
+        self._label_revisions[sop_instance_uid] = self._label_revisions.get(
+            sop_instance_uid, 0) + 1
         self._labels = {k: v for k, v in self._labels.items() if k[1] != sop_instance_uid}
         self.changed.emit(None)
+
+    def labels_revision_on(self, sop_instance_uid: str) -> tuple[int, int]:
+        """What the values beside the drawings of one image were worked out from, as a
+        count: it changes when the medium changes or that image's header arrives (a
+        picture of the drawings kept with it is stale once it differs)."""
+        return self._sources_opened, self._label_revisions.get(sop_instance_uid, 0)
 
     def known_header(self, sop_instance_uid: str) -> Dataset | None:
         """The header of an image as already read for its values (None when it has not

@@ -336,14 +336,14 @@ def test_a_window_change_reuses_the_drawn_annotations_and_a_move_redraws_them(
     tools.tool_actions["length"].trigger()
     _drag(window, (40, 40), (120, 90))
     window.viewport.repaint()
-    window.viewport.repaint()  # The same drawings twice: now kept as a picture.
-    cache = tools.layer._cache
-    assert cache is not None
+    image = (tools.session.shown()[0].sop_instance_uid, 0)
+    cache = tools.layer.pictures.get(image)
+    assert cache is not None  # the drawings of the slice, kept as a picture
     window.viewer.set_state(window.model.state.with_voi(Window(100, 700)))
     window.viewport.repaint()
-    assert tools.layer._cache is cache  # the same picture of the drawings
+    assert tools.layer.pictures.get(image) is cache  # the same picture of the drawings
     window.viewer.zoom_by(1.5)
     window.viewport.repaint()
-    assert tools.layer._cache is None  # drawn anew, straight on the screen
-    window.viewport.repaint()
-    assert tools.layer._cache is not None and tools.layer._cache is not cache
+    again = tools.layer.pictures.get(image)
+    assert again is not None and again is not cache  # drawn anew at the new zoom
+    assert tools.layer.pictures.used_bytes == again[2].sizeInBytes()  # in the old one's place
