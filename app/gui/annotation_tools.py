@@ -147,7 +147,7 @@ class AnnotationTools(QObject):
         self.undo.setEnabled(bool(undo))
         self.redo.setEnabled(bool(redo))
         self.delete.setEnabled(shown and self.session.selected() is not None)
-        saveable = document is not None and bool(document.annotations)
+        saveable = document is not None and not document.empty
         self.save_gsps.setEnabled(saveable)
         self.save_gsps.setStatusTip("" if saveable else NOTHING_TO_SAVE)
 

@@ -179,6 +179,12 @@ class AnnotationDocument:
         """Every annotation, in drawing order."""
         return tuple(self._items)
 
+    @property
+    def empty(self) -> bool:
+        """True when there is no annotation (without copying them all, as a check on
+        every slice shown needs)."""
+        return not self._items
+
     def get(self, annotation_id: str) -> Annotation:
         """The annotation with this id; AnnotationError when there is none."""
         return self._items[self._index(annotation_id)]
