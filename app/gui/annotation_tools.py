@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMenuBar, QMessageBox, QToolBa
 
 from app.core.models import InstanceRef
 from app.gui.annotation_layer import AnnotationLayer
+from app.gui.preferences import cache_budget_bytes
 from app.gui.session import ViewerSession
 from app.services.annotation_export import (
     save_annotations_as_presentation_state,
@@ -51,7 +52,9 @@ class AnnotationTools(QObject):
         super().__init__(window)
         self.window = window
         self.session = session
-        self.layer = AnnotationLayer(window.viewport, session)
+        # The pictures of the slices' drawings get an eighth of the frames' budget.
+        self.layer = AnnotationLayer(window.viewport, session,
+                                     cache_budget_bytes(window.settings) // 8)
         window.viewport.annotation_layer = self.layer
         self.group = QActionGroup(window)
         self.group.setExclusive(True)

@@ -435,6 +435,7 @@ class MainWindow(QMainWindow):
         dialog = PreferencesDialog(self.settings, self, self.user_mode)
         if dialog.exec():
             self.viewer.cache.set_budget(cache_budget_bytes(self.settings))
+            self.annotation_tools.layer.set_picture_budget(cache_budget_bytes(self.settings) // 8)
 
     def help_text(self) -> str:
         """The F1 help: two paragraphs and every key, made from the actions."""
