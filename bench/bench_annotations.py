@@ -10,7 +10,9 @@ sample disc's axial 512 x 512 series. Target for both: at most 1.2x.
    values beside the drawings are worked out, and their picture made, on a slice's first
    showing; the figure is for slices seen before (scrolling back and forth: each one's
    picture is kept, within a budget, and drawn again), and the first showings are
-   reported on a line of their own, with the memory the kept pictures hold.
+   reported on a line of their own, with the memory the kept pictures hold: half of
+   them one straight after another, half after a pause of 50 ms each (a slow scroll,
+   in which the picture of the next slice is made ahead while the viewer is idle).
 3. Scroll step from the disc, as the viewer's own scroll benchmark measures it (nothing
    decoded ahead: each step reads and decodes its slice), 50 annotations on every slice
    against none: what the drawings add to a step a user waits for. As in 2, each of
@@ -26,6 +28,7 @@ from collections.abc import Callable
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 import app.gui.main_window as main_window_module
@@ -41,6 +44,7 @@ PER_IMAGE = 50
 KINDS = ("length", "angle", "rectangle", "ellipse", "freehand", "text", "arrow")
 FRAME_S = 1 / 60
 SCROLLED = 40  # slices scrolled back and forth (their frames stay in the frame cache)
+PAUSE_MS = 50  # a pause between two steps of a slow scroll
 
 
 def _shape(kind: str, x: float, y: float) -> tuple[tuple[Point, ...], str]:
@@ -173,9 +177,16 @@ def _scroll(drawn: MainWindow, bare: MainWindow) -> None:
     _use(drawn, made)
     # Each slice's first showing with its drawings: their values are worked out then.
     painted = _painted_counter(drawn)
+    # The first half straight one after another; the second half each after a pause of
+    # PAUSE_MS (a user scrolling slowly), in which the picture of the next slice can be
+    # made ahead.
     first: list[float] = []
+    paused: list[float] = []
     for index in (*range(1, SCROLLED), 0):
-        recorded(lambda i=index: _go(drawn, painted, i), first)()  # type: ignore[misc]
+        if index >= SCROLLED // 2:
+            _idle(PAUSE_MS)
+        recorded(lambda i=index: _go(drawn, painted, i),  # type: ignore[misc]
+                 paused if index >= SCROLLED // 2 else first)()
     assert len(drawn.annotation_session.shown()) == PER_IMAGE
     drawn_times: list[float] = []
     bare_times: list[float] = []
@@ -188,9 +199,17 @@ def _scroll(drawn: MainWindow, bare: MainWindow) -> None:
         warmup=4,
     )
     print(f"  with {p50_p95(drawn_times[4:])} | without {p50_p95(bare_times[4:])}"
-          f" | a slice's first showing with its drawings {p50_p95(first)}"
+          f" | a slice's first showing with its drawings {p50_p95(first)},"
+          f" after a {PAUSE_MS} ms pause {p50_p95(paused)}"
           f" | pictures kept {_kept_mb(drawn):.0f} MB", flush=True)
     _frame_budget(drawn_times[4:])
+
+
+def _idle(milliseconds: int) -> None:
+    """Let the event loop run with nothing to do for ``milliseconds``."""
+    loop = QEventLoop()
+    QTimer.singleShot(milliseconds, loop.quit)
+    loop.exec()
 
 
 def _kept_mb(window: MainWindow) -> float:

@@ -660,16 +660,39 @@ class AnnotationSession:
         image = self.on_screen()
         if image is None or image.sop_instance_uid != annotation.sop_instance_uid:
             return Label(())
-        key = (annotation, image.sop_instance_uid, image.frame)
+        loaded = self.viewer.loaded
+        frame = loaded.frame if loaded is not None else None
+        found = self._label_of(annotation, image.instance, image.frame,
+                               frame if isinstance(frame, GreyFrame) else None)
+        # Until the header is read: no value rather than a wrong one.
+        return Label(()) if found is None else found
+
+    def shown_on(self, sop_instance_uid: str, frame: int) -> tuple[Annotation, ...]:
+        """The annotations of one frame of an image, on screen or not, in drawing order
+        (a drawing being dragged where it was before the drag)."""
+        if self.document is None:
+            return ()
+        return self.document.on_image(sop_instance_uid, frame)
+
+    def label_on(self, annotation: Annotation, instance: InstanceRef, frame: int,
+                 values: GreyFrame | None) -> Label | None:
+        """The value of ``annotation`` on frame ``frame`` of ``instance``, whose pixel
+        values are ``values`` (None for a colour frame), as ``label`` gives it once that
+        frame is on screen: for drawing a slice's picture ahead. None while the image's
+        header is not read (it is asked for)."""
+        if annotation.kind not in MEASUREMENTS:
+            return Label(())
+        return self._label_of(annotation, instance, frame, values)
+
+    def _label_of(self, annotation: Annotation, instance: InstanceRef, frame: int,
+                  values: GreyFrame | None) -> Label | None:
+        key = (annotation, instance.sop_instance_uid, frame)
         found = self._labels.get(key)
         if found is not None:
             return found
-        header = self._header(image.instance)
+        header = self._header(instance)
         if header is None:
-            return Label(())  # Until the header is read: no value rather than a wrong one.
-        loaded = self.viewer.loaded
-        frame = loaded.frame if loaded is not None else None
-        values = frame if isinstance(frame, GreyFrame) else None
+            return None
         try:
             lines = measurement_lines(annotation, header, values)
             calibration = frame_calibration(header, annotation.frame)

@@ -56,6 +56,31 @@ def two_slices(window: MainWindow, qtbot: QtBot, ct_disc: Path) -> tuple[str, st
     return first, second
 
 
+def test_the_next_slices_picture_is_made_while_idle_and_then_drawn_from(
+    window: MainWindow, qtbot: QtBot, two_slices: tuple[str, str],
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    third = _draw_on(window, qtbot, 2)
+    window.annotation_tools.tool_actions["select"].trigger()
+    layer = window.annotation_tools.layer
+    layer.pictures.clear()
+    _go(window, qtbot, 1)  # from the third slice back: the scroll goes down
+    qtbot.waitUntil(lambda: _kept(window, two_slices[0]) is not None, timeout=TIMEOUT)
+    assert _kept(window, third) is not None  # the one behind, too
+    made_ahead = _kept(window, two_slices[0])
+    drawn: list[int] = []
+    original = AnnotationLayer._paint_annotations
+
+    def counted(self: AnnotationLayer, *args: object) -> QRectF:
+        drawn.append(1)
+        return original(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(AnnotationLayer, "_paint_annotations", counted)
+    _go(window, qtbot, 0)
+    assert drawn == [] and _kept(window, two_slices[0]) is made_ahead
+    assert window.annotation_session.label(window.annotation_session.shown()[0]).lines
+
+
 def test_the_pictures_stay_within_their_budget_dropping_the_least_recently_shown(
     window: MainWindow, qtbot: QtBot, two_slices: tuple[str, str]
 ) -> None:
@@ -120,7 +145,7 @@ def test_the_picture_is_the_drawings_drawn_straight_pixel_for_pixel(
     layer._prepare(painter)
     transform = _affine(lambda p: to_view(p, (columns, rows), state, view, zoom))
     layer._paint_annotations(painter, window.annotation_session.shown(), transform,
-                             QRectF(0, 0, *view), {})
+                             QRectF(0, 0, *view), {}, window.annotation_session.label)
     painter.restore()
     painter.end()
     once = base.copy()
