@@ -254,8 +254,8 @@ class AnnotationLayer(QObject):
         elif still:
             ratio = painter.device().devicePixelRatioF()
             image = (still[0].sop_instance_uid, still[0].frame)
-            key = self._picture_key(still, image[0], (state, view, zoom, ratio,
-                                              self.viewport.font().key(), frame.shape))
+            geometry = (state, view, zoom, ratio, self.viewport.font().key(), frame.shape)
+            key = self._picture_key(still, image[0], geometry)
             kept = self.pictures.get(image)
             if kept is None or kept[0] != key:
                 kept = (key, *self._picture(still, transform, canvas, ratio,
@@ -264,8 +264,7 @@ class AnnotationLayer(QObject):
             _key, where, picture, still_boxes = kept
             painter.drawImage(where, picture)
             boxes.update(still_boxes)
-            self._plan_ahead((state, view, zoom, ratio, self.viewport.font().key(),
-                              frame.shape))
+            self._plan_ahead(geometry)
         moving = tuple(a for a in shown if a.id == dragged) if dragged else ()
         if not moving and preview is None:
             self.session.set_label_boxes(boxes)
