@@ -7,8 +7,10 @@ binary stream (a file in a folder, an ISO image member, a ZIP member: all the sa
 
 Decoders are pydicom 3 and its plugins (pylibjpeg-libjpeg, -openjpeg, -rle), except for
 baseline JPEG, which Pillow decodes: its colour conversion is the one dcmtk uses, while
-pylibjpeg's libjpeg is up to 9 levels off on subsampled chroma; and JPEG XL, which
-pydicom 3.0 lacks (``app.imaging.jxl``).
+pylibjpeg's libjpeg is up to 9 levels off on subsampled chroma; JPEG XL, which
+pydicom 3.0 lacks (``app.imaging.jxl``); and JPEG 2000, HTJ2K and JPEG-LS, which
+imagecodecs decodes first, through pydicom, so that threads decode in parallel
+(``app.imaging.imagecodecs_plugin``; pydicom's plugins remain the fallback).
 """
 
 import os
@@ -35,6 +37,7 @@ from app.core.inflate import (
     deflated_dataset_start,
     inflated_size,
 )
+from app.imaging.imagecodecs_plugin import plugin_for
 from app.imaging.jpeg import codestream_size, decode_baseline, repair_sequential_scan
 from app.imaging.jxl import JPEG_XL_SYNTAXES, decode_jxl
 from app.imaging.syntaxes import (
@@ -262,6 +265,9 @@ class DicomImage:
             return self._decode_jxl(index)
         if _reads_natively(layout) and not self._pixels.encapsulated and not self._pixels.buffer:
             return self._decode_native(index)
+        fast = self._decode_with_imagecodecs(index)
+        if fast is not None:
+            return fast
         try:
             return self._decode_with_plugins(index, self._source())
         except Exception:
@@ -274,6 +280,20 @@ class DicomImage:
         # pylibjpeg's libjpeg refuses; with the header mended both read the same pixels.
         frame = self._decode_with_plugins(0, encapsulate([repaired]), number_of_frames=1)
         return DecodedFrame(index, frame.pixels, frame.photometric)
+
+    def _decode_with_imagecodecs(self, index: int) -> DecodedFrame | None:
+        """JPEG 2000, HTJ2K and JPEG-LS through imagecodecs, which decodes without holding
+        the GIL (``app.imaging.imagecodecs_plugin``); None when it is not installed or
+        fails on this frame, for pydicom's own plugins to try as before."""
+        if not self._pixels.encapsulated:
+            return None
+        plugin = plugin_for(self._layout.transfer_syntax_uid)
+        if not plugin:
+            return None
+        try:
+            return self._decode_with_pydicom(index, self._source(), plugin, {})
+        except Exception:  # The usual plugins then decode it, or word the failure.
+            return None
 
     def _decode_rle_bits(self, index: int) -> DecodedFrame:
         """One-bit RLE frames (segmentations), which pydicom's RLE decoders refuse.
