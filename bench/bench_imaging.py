@@ -7,10 +7,19 @@ at most 1.5x the floor. (The Qt side adds the QImage wrap to both.)
 
 1. A 512 × 512 CT slice from the sample disc.
 2. A synthetic 4096 × 3328 16-bit image (a large mammogram or radiograph).
+
+Decode: one 512 × 512 CT slice of a sample disc written in JPEG 2000 and in JPEG-LS, per
+frame, through the app (imagecodecs, ``app.imaging.imagecodecs_plugin``) against pydicom's
+plugins alone (the path before it: pylibjpeg-openjpeg, pylibjpeg-libjpeg) and against
+dcmj2pnm (a process per file: its start and the PGM it writes are in its time); then the
+same frame decoded on two threads at once against one thread doing half the work (1.0x:
+the threads decode in parallel; 2.0x: they take turns at Python's lock).
 """
 
 import shutil
+import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -18,24 +27,27 @@ import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
 
-from app.imaging.decode import open_image
+from app.imaging import imagecodecs_plugin
+from app.imaging.decode import DicomImage, open_image
 from app.imaging.luts import Window
 from app.imaging.render import GreyFrame, prepare_frame
 from app.media.pydicom_setup import configure_pydicom
 from app.samples.disc_writer import write_sample_disc
-from bench.harness import compare, percentiles, recorded
+from bench.harness import compare, percentiles, recorded, run_process
 
 CACHE = Path(tempfile.gettempdir()) / "lightbox-bench"
 LARGE_ROWS, LARGE_COLUMNS = 4096, 3328
+DCMTK_DECODERS = {"jpeg-ls": "dcml2pnm"}
 
 
-def _sample_ct() -> Path:
+def _sample_ct(transfer_syntax: str = "explicit") -> Path:
     """One axial CT slice of a small sample disc, written once and kept between runs."""
-    disc = CACHE / "imaging-ct-4"
+    disc = CACHE / ("imaging-ct-4" if transfer_syntax == "explicit" else
+                    f"imaging-ct-4-{transfer_syntax}")
     if not (disc / "DICOMDIR").is_file():
         shutil.rmtree(disc, ignore_errors=True)
-        print("  (writing a 4-slice sample disc once)", flush=True)
-        write_sample_disc(disc, slices=4, seed=1)
+        print(f"  (writing a 4-slice {transfer_syntax} sample disc once)", flush=True)
+        write_sample_disc(disc, slices=4, transfer_syntax=transfer_syntax, seed=1)
     files = sorted(p for p in disc.rglob("*") if p.is_file() and p.name != "DICOMDIR")
     for path in files:
         with open_image(path) as image:
@@ -121,9 +133,77 @@ def _drag(name: str, frame: GreyFrame, runs: int) -> None:
     )
 
 
+def _decode(transfer_syntax: str, runs: int = 60) -> None:
+    """Decode lines for one syntax: app against pydicom's plugins, against dcmj2pnm, and
+    two threads against one."""
+    path = _sample_ct(transfer_syntax)
+    image = open_image(path)
+
+    def decode() -> None:
+        image.decode_frame(0)
+
+    def with_plugins() -> None:
+        imagecodecs_plugin.set_enabled(False)
+        try:
+            image.decode_frame(0)
+        finally:
+            imagecodecs_plugin.set_enabled(True)
+
+    name = f"decode 512 × 512 CT ({transfer_syntax})"
+    compare(name, ("imagecodecs", decode), ("pydicom plugins, before", with_plugins),
+            target="<= 1.0x", runs=runs, warmup=3)
+    # dcmtk's free build has no JPEG 2000 decoder; JPEG-LS is dcml2pnm's, not dcmj2pnm's.
+    tool = DCMTK_DECODERS.get(transfer_syntax, "")
+    program = shutil.which(tool) if tool else None
+    if program is None:
+        reason = f"{tool} is not installed (dcmtk)" if tool else "dcmtk cannot decode it"
+        print(f"{name}, against dcmtk: line skipped, {reason}")
+    else:
+        compare(f"{name}, against dcmtk", ("one frame", decode),
+                (f"{tool}, a process", run_process([program, str(path), "/dev/null"])),
+                target="<= 1.0x", runs=max(10, runs // 3), warmup=2)
+    for enabled, label in ((True, "imagecodecs"), (False, "pydicom plugins, before")):
+        imagecodecs_plugin.set_enabled(enabled)
+        try:
+            compare(f"{name}, two threads ({label})",
+                    ("two threads, 8 frames each", lambda: _on_threads(path, 2, 8)),
+                    ("one thread, 8 frames", lambda: _on_threads(path, 1, 8)),
+                    target="<= 1.3x" if enabled else "(2.0x: one at a time)",
+                    runs=max(5, runs // 6), warmup=1)
+        finally:
+            imagecodecs_plugin.set_enabled(True)
+    image.close()
+
+
+def _on_threads(path: Path, threads: int, frames: int) -> None:
+    """``threads`` threads, each with its own opened image, decoding ``frames`` frames."""
+    images = [open_image(path) for _ in range(threads)]
+
+    def work(image: DicomImage) -> None:
+        for _ in range(frames):
+            image.decode_frame(0)
+
+    workers = [threading.Thread(target=work, args=(image,)) for image in images]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    for image in images:
+        image.close()
+
+
+def run_decode() -> None:
+    """The decode lines alone (``python -m bench.bench_imaging decode``)."""
+    configure_pydicom()
+    _decode("jpeg2000")
+    _decode("jpeg-ls")
+
+
 def run() -> None:
     """Run the rendering benchmarks and print their lines."""
     configure_pydicom()
+    _decode("jpeg2000")
+    _decode("jpeg-ls")
     _drag("sample-disc CT", _prepared(_sample_ct()), runs=400)
     large = _prepared(_large_image())
     _drag("synthetic 16-bit", large, runs=60)
@@ -132,3 +212,10 @@ def run() -> None:
         large.render(Window(2048 + event, 4096), step=4)
     each = (time.perf_counter() - start) / 20
     print(f"  at screen resolution (every 4th pixel, 1024 × 832): {each * 1000:.2f} ms a frame")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["decode"]:
+        run_decode()
+    else:
+        run()
