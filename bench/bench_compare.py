@@ -331,13 +331,14 @@ def _wait_painted(condition: Callable[[], bool], viewports: list["QtViewport"]) 
             viewport.painted.disconnect(loop.quit)
 
 
-def run_uncached(disc: Path, runs: int = 40) -> Comparison:
+def run_uncached(disc: Path, runs: int = 40, kind: str = "") -> Comparison:
     """Scrolling as it really goes: each step's frames decoded on demand from the disc,
     nothing decoded ahead (bench_viewer's uncached scroll). The compare page's two linked
     panes, each with its own reader and loader thread, from a step to both panes painted,
     against the viewer page's one viewport from a step to it painted; both in a 1200 x 800
     window, alternately. The two panes' frames are decoded at once, one on each pane's
-    loader thread, so the ratio is about what two decodes at once cost against one."""
+    loader thread, so the ratio is about what two decodes at once cost against one.
+    ``kind`` names the disc's transfer syntax in the line ("" for uncompressed)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
@@ -422,7 +423,8 @@ def run_uncached(disc: Path, runs: int = 40) -> Comparison:
     ratio = statistics.median(a / b for a, b in zip(two_times, one_times, strict=True))
     result = Comparison(
         "synchronised scroll, GUI, uncached: a step to painted, frames decoded on demand "
-        "from the disc, two linked 512 x 512 panes (a reader each) vs one viewer",
+        f"from the disc{f' ({kind})' if kind else ''}, two linked 512 x 512 panes "
+        "(a reader each) vs one viewer",
         "two panes, both painted", "one viewer, painted",
         statistics.median(two_times), statistics.median(one_times), ratio, "<= 1.3x")
     print(result.line(), flush=True)
@@ -452,6 +454,13 @@ def run() -> None:
     run_model(disc)
     run_gui(disc)
     run_uncached(disc)
+    run_uncached(_jpeg2000_disc(), kind="JPEG 2000")
+
+
+def _jpeg2000_disc() -> Path:
+    """The same 200-slice disc in JPEG 2000: each step's decode (~25 ms a frame) dwarfs
+    the paint, so the uncached line measures whether the panes decode at once."""
+    return _disc("compare-200-jpeg2000", slices=200, transfer_syntax="jpeg2000")
 
 
 if __name__ == "__main__":
@@ -461,5 +470,9 @@ if __name__ == "__main__":
         # Only the uncached line, N times: python -m bench.bench_compare uncached [N]
         for _ in range(int(sys.argv[2]) if len(sys.argv) > 2 else 1):
             run_uncached(_disc("compare-200", slices=200))
+    elif sys.argv[1:2] == ["uncached-jpeg2000"]:
+        # The JPEG 2000 uncached line, N times: python -m bench.bench_compare uncached-jpeg2000 [N]
+        for _ in range(int(sys.argv[2]) if len(sys.argv) > 2 else 1):
+            run_uncached(_jpeg2000_disc(), kind="JPEG 2000")
     else:
         run()

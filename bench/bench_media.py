@@ -26,7 +26,7 @@ from bench.harness import compare, run_process
 CACHE = Path(tempfile.gettempdir()) / "lightbox-bench"
 
 
-def _disc(name: str, **kwargs: int) -> Path:
+def _disc(name: str, **kwargs: int | str) -> Path:
     """A sample disc, written once and kept between runs of ``make bench``."""
     disc = CACHE / name
     if not (disc / "DICOMDIR").is_file():

@@ -89,9 +89,9 @@ def test_scan_json_is_the_venvs(bundle: Path, corpus: Path, tmp_path: Path, disc
 
 
 @pytest.mark.parametrize("name", [
-    "files/jpeg2000/GDCMJ2K_TextGBR.dcm",  # JPEG 2000 (openjpeg)
+    "files/jpeg2000/GDCMJ2K_TextGBR.dcm",  # JPEG 2000 (imagecodecs; openjpeg if it fails)
     "files/jpeg_lossless/MR-JPEGLosslessSV1.dcm",  # JPEG Lossless SV1 (libjpeg)
-    "files/jpeg_ls/JLSL_16_15_1_1F.dcm",  # JPEG-LS (libjpeg)
+    "files/jpeg_ls/JLSL_16_15_1_1F.dcm",  # JPEG-LS (imagecodecs; libjpeg if it fails)
     "files/palette_color/OBXXXX1A_rle.dcm",  # RLE (pylibjpeg-rle)
 ])
 def test_render_is_the_venvs(bundle: Path, corpus: Path, tmp_path: Path, name: str) -> None:
@@ -102,6 +102,23 @@ def test_render_is_the_venvs(bundle: Path, corpus: Path, tmp_path: Path, name: s
     reference = venv(tmp_path, "render", str(corpus / name), "-o", str(theirs))
     assert reference.returncode == 0, reference.stderr
     assert np.array_equal(np.asarray(Image.open(mine)), np.asarray(Image.open(theirs)))
+
+
+def test_imagecodecs_codecs_in_use_are_bundled(bundle: Path) -> None:
+    """The renders above would pass without them (pydicom's plugins are the fallback), so
+    the codec modules imagecodecs imports by name, and the libraries they link, are
+    looked for by name: the venv's own files (Pillow brings another libopenjp2)."""
+    import imagecodecs
+
+    package = Path(imagecodecs.__file__).parent
+    wanted = {path.name for pattern in ("_jpegxl.*", "_jpeg2k.*", "_jpegls.*")
+              for path in package.glob(pattern) if path.suffix in (".so", ".pyd")}
+    libraries = package.parent / "imagecodecs.libs"
+    wanted |= {path.name for pattern in ("libopenjp2-*", "libcharls-*")
+               for path in libraries.glob(pattern)}
+    assert len(wanted) >= 3
+    bundled = {path.name for path in bundle.rglob("*") if path.is_file()}
+    assert wanted - bundled == set()
 
 
 @pytest.fixture(scope="module")

@@ -230,21 +230,32 @@ def _wall_time(work: int, threads: int, path: Path) -> float:
     return time.perf_counter() - start
 
 
-@pytest.mark.parametrize(
-    "name", ["files/jpeg2000/693_J2KI.dcm", JLS_CT]
-)
-def test_two_threads_decode_at_once(corpus: Path, name: str) -> None:
+@pytest.fixture(scope="module")
+def ct_slices(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One 512 x 512 CT slice in JPEG 2000 and one in JPEG-LS (sample discs)."""
+    slices = {}
+    for syntax in ("jpeg2000", "jpeg-ls"):
+        disc = tmp_path_factory.mktemp(syntax)
+        write_sample_disc(disc / "disc", slices=1, transfer_syntax=syntax, seed=2)
+        slices[syntax] = next(path for path in sorted((disc / "disc").rglob("IM*"))
+                              if dcmread(path, stop_before_pixels=True).Rows == 512)
+    return slices
+
+
+@pytest.mark.parametrize("syntax", ["jpeg2000", "jpeg-ls"])
+def test_two_threads_decode_at_once(ct_slices: dict[str, Path], syntax: str) -> None:
     """The GIL is released: twice the work on two threads takes clearly less than twice
-    one thread's time (1.0x with no contention, 2.0x when the threads take turns)."""
+    one thread's time (1.0x with no contention, 2.0x when the threads take turns; the
+    pydicom plugins measure 1.95-2.05x here)."""
     if (os.cpu_count() or 1) < 2:
         pytest.skip("one processor: two threads cannot decode at once here")
-    path = corpus / name
+    path = ct_slices[syntax]
     _decode_repeatedly(path, 2)  # imports, registration
-    work = 12
+    work = 40 if syntax == "jpeg-ls" else 8
     # The best of a few tries: the machine is shared, and a ratio above 1.7 in every
     # try means the threads take turns.
     ratios = []
-    for _ in range(4):
+    for _ in range(5):
         one = _wall_time(work, 1, path)
         two = _wall_time(work, 2, path)
         ratios.append(two / one)
