@@ -8,9 +8,9 @@ binary stream (a file in a folder, an ISO image member, a ZIP member: all the sa
 Decoders are pydicom 3 and its plugins (pylibjpeg-libjpeg, -openjpeg, -rle), except for
 baseline JPEG, which Pillow decodes: its colour conversion is the one dcmtk uses, while
 pylibjpeg's libjpeg is up to 9 levels off on subsampled chroma; JPEG XL, which
-pydicom 3.0 lacks (``app.imaging.jxl``); and JPEG 2000, HTJ2K and JPEG-LS, which
-imagecodecs decodes first, through pydicom, so that threads decode in parallel
-(``app.imaging.imagecodecs_plugin``; pydicom's plugins remain the fallback).
+pydicom 3.0 lacks (``app.imaging.jxl``); and JPEG 2000, HTJ2K, JPEG-LS and JPEG
+Lossless, which imagecodecs decodes first, through pydicom, so that threads decode in
+parallel (``app.imaging.imagecodecs_plugin``; pydicom's plugins remain the fallback).
 """
 
 import os
@@ -282,9 +282,9 @@ class DicomImage:
         return DecodedFrame(index, frame.pixels, frame.photometric)
 
     def _decode_with_imagecodecs(self, index: int) -> DecodedFrame | None:
-        """JPEG 2000, HTJ2K and JPEG-LS through imagecodecs, which decodes without holding
-        the GIL (``app.imaging.imagecodecs_plugin``); None when it is not installed or
-        fails on this frame, for pydicom's own plugins to try as before."""
+        """JPEG 2000, HTJ2K, JPEG-LS and JPEG Lossless through imagecodecs, which decodes
+        without holding the GIL (``app.imaging.imagecodecs_plugin``); None when it is not
+        installed or fails on this frame, for pydicom's own plugins to try as before."""
         if not self._pixels.encapsulated:
             return None
         plugin = plugin_for(self._layout.transfer_syntax_uid)

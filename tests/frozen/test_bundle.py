@@ -90,7 +90,7 @@ def test_scan_json_is_the_venvs(bundle: Path, corpus: Path, tmp_path: Path, disc
 
 @pytest.mark.parametrize("name", [
     "files/jpeg2000/GDCMJ2K_TextGBR.dcm",  # JPEG 2000 (imagecodecs; openjpeg if it fails)
-    "files/jpeg_lossless/MR-JPEGLosslessSV1.dcm",  # JPEG Lossless SV1 (libjpeg)
+    "files/jpeg_lossless/MR-JPEGLosslessSV1.dcm",  # JPEG Lossless SV1 (imagecodecs; libjpeg)
     "files/jpeg_ls/JLSL_16_15_1_1F.dcm",  # JPEG-LS (imagecodecs; libjpeg if it fails)
     "files/palette_color/OBXXXX1A_rle.dcm",  # RLE (pylibjpeg-rle)
 ])
@@ -111,12 +111,12 @@ def test_imagecodecs_codecs_in_use_are_bundled(bundle: Path) -> None:
     import imagecodecs
 
     package = Path(imagecodecs.__file__).parent
-    wanted = {path.name for pattern in ("_jpegxl.*", "_jpeg2k.*", "_jpegls.*")
+    wanted = {path.name for pattern in ("_jpegxl.*", "_jpeg2k.*", "_jpegls.*", "_ljpeg.*")
               for path in package.glob(pattern) if path.suffix in (".so", ".pyd")}
     libraries = package.parent / "imagecodecs.libs"
     wanted |= {path.name for pattern in ("libopenjp2-*", "libcharls-*")
                for path in libraries.glob(pattern)}
-    assert len(wanted) >= 3
+    assert len(wanted) >= 6
     bundled = {path.name for path in bundle.rglob("*") if path.is_file()}
     assert wanted - bundled == set()
 
