@@ -48,9 +48,10 @@ Uncached, JPEG 2000 (the same disc written in JPEG 2000): each pane's decode (~2
 frame) dwarfs its paint, so the line measures whether the panes decode at once. imagecodecs
 decodes without Python's lock (app.imaging.imagecodecs_plugin): measured 1.08x (two panes
 33.3 ms, one viewer 31.0 ms; 1.27x with another job busy on the machine), against 2.01x
-(61.3 ms against 30.8 ms) with pydicom's plugins, which hold the lock. On a loaded machine the ratio climbs toward 2x: glibc's mmap of
-OpenJPEG's large buffers serialises the threads' page faults (measured: two threads decode
-in 1.0-1.1x of one's time with MALLOC_MMAP_THRESHOLD_ raised, 1.3-2.0x without).
+(61.3 ms against 30.8 ms) with pydicom's plugins, which hold the lock. On a loaded
+machine the ratio climbs toward 2x: glibc's mmap of OpenJPEG's large buffers serialises
+the threads' page faults (measured: two threads decode in 1.0-1.1x of one's time with
+MALLOC_MMAP_THRESHOLD_ raised, 1.3-2.0x without).
 """
 
 import os
