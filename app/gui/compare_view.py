@@ -4,9 +4,11 @@ It observes a CompareModel: which panes scroll, window and zoom together, and wh
 cannot, are the model's rules. Each pane has its own reader (a ViewerSession on the
 pane's disc or library study), so a series of last year's study from the library and
 one of today's disc can be shown side by side. A series is dragged from the page's own
-series list (shown in the Studies dock while the page is) onto a pane: it lists every
-study the page can offer, the pair being compared, the studies on screen and the medium
-open in the viewer, each under its date.
+series list (shown in the Studies dock while the page is) onto a pane, or clicked there
+(or chosen with Enter): it then goes to the pane last clicked or scrolled, framed in the
+highlight colour, else to the first empty one (``CompareModel.pane_for_choice``). The list
+shows every study the page can offer, the pair being compared, the studies on screen and
+the medium open in the viewer, each under its date.
 
 Every pane keeps the same room for its title and its note, so the images of the panes
 stay level whatever each pane has to say.
@@ -17,20 +19,31 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
     QDragEnterEvent,
     QDropEvent,
+    QFocusEvent,
+    QMouseEvent,
     QPainter,
     QPaintEvent,
+    QPalette,
+    QPen,
     QResizeEvent,
 )
-from PySide6.QtWidgets import QGridLayout, QLabel, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QLabel,
+    QToolBar,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.core.models import InstanceRef, PatientNode, SeriesNode
-from app.gui.browser import SERIES_MIME, SeriesBrowser
+from app.gui.browser import SERIES_MIME, SERIES_ROLE, SeriesBrowser
 from app.gui.preferences import cache_budget_bytes
 from app.gui.session import ViewerSession
 from app.gui.viewport import QtViewport, ViewportModel
@@ -51,9 +64,11 @@ from app.services.viewing import LoadedFrame
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
 
-EMPTY_PANE = "Drag a series from the list onto this side."
+EMPTY_PANE = "Drag a series here, or click one in the list on the left."
 # Lines kept for each pane's note, whether it has one or not: the images stay level.
 NOTE_LINES = 2
+USER_FOCUS = (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason,
+              Qt.FocusReason.ShortcutFocusReason)
 
 
 @dataclass(frozen=True)
@@ -108,11 +123,13 @@ class ComparePane(QWidget):
     is linked (kept empty when there is nothing to say)."""
 
     series_dropped = Signal(int, str)  # pane, series UID
+    chosen = Signal(int)  # pane: clicked, focused or scrolled by the user
 
     def __init__(self, index: int, viewer: ViewerModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.index = index
         self.viewer = viewer
+        self.current = False  # where a series clicked in the list goes: framed
         self.setAcceptDrops(True)
         self.title = OneLineLabel(self.tr(EMPTY_PANE))
         self._named: SeriesNode | None = None  # the node the title was made from
@@ -131,6 +148,9 @@ class ComparePane(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.link_text)
         layout.addWidget(self.viewport, 1)
+        # The viewport takes its own clicks and wheel: watched, not taken, to know which
+        # pane the user is working in (a click on the title reaches the pane itself).
+        self.viewport.installEventFilter(self)
         self._stops = [
             viewer.frame_changed.connect(self._on_frame),
             viewer.frame_unavailable.connect(self.viewport.show_message),
@@ -195,6 +215,36 @@ class ComparePane(QWidget):
         if self.link_text.height() != height or self.link_text.minimumHeight() != height:
             self.link_text.setFixedHeight(height)
 
+    def set_current(self, current: bool) -> None:
+        """Frame this pane (or not) as the one a series clicked in the list goes to."""
+        if current != self.current:
+            self.current = current
+            self.setAccessibleDescription(
+                self.tr("A series clicked in the list is shown here.") if current else "")
+            self.update()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        # Focus counts only when the user moved it (Tab): not when the window opens.
+        by_user = (kind in (QEvent.Type.MouseButtonPress, QEvent.Type.Wheel)
+                   or (kind == QEvent.Type.FocusIn and isinstance(event, QFocusEvent)
+                       and event.reason() in USER_FOCUS))
+        if by_user:
+            self.chosen.emit(self.index)
+        return False
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self.chosen.emit(self.index)
+        super().mousePressEvent(event)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self.current:
+            # A thin frame in the margin around the pane: seen, without covering the image.
+            painter = QPainter(self)
+            painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Highlight), 2))
+            painter.drawRect(self.rect().adjusted(1, 1, -1, -1))
+
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasFormat(SERIES_MIME):
             event.acceptProposedAction()
@@ -230,6 +280,9 @@ class ComparePage(QWidget):
         # The series to drag onto the panes; the main window shows it in its Studies dock.
         self.series_list = SeriesBrowser(privacy)
         self.series_list.setAccessibleName(self.tr("Series to compare"))
+        # A click, Enter or a double-click shows the series in the chosen pane.
+        self.series_list.itemClicked.connect(self._on_list_choice)
+        self.series_list.itemActivated.connect(self._on_list_choice)
 
         self.toolbar = QToolBar(self.tr("Compare"))
         layouts = QActionGroup(self)
@@ -314,6 +367,7 @@ class ComparePage(QWidget):
             viewer = viewers[index]
             pane = ComparePane(index, viewer)
             pane.series_dropped.connect(self.drop_series)
+            pane.chosen.connect(self.choose_pane)
             viewer.frames_wanted.connect(partial(self._forward, index, "want"))
             viewer.frames_prefetch.connect(partial(self._forward, index, "prefetch"))
             self.panes.append(pane)
@@ -322,7 +376,18 @@ class ComparePage(QWidget):
             self.grid.addWidget(pane, index // columns, index % columns)
         self.action_two.setChecked(self.compare.layout == "1x2")
         self.action_four.setChecked(self.compare.layout == "2x2")
+        self._frame_current()
         self._on_links(self.compare.links())
+
+    def choose_pane(self, pane: int) -> None:
+        """The user clicked, focused or scrolled ``pane``: series clicked in the list go
+        there from now on."""
+        self.compare.set_current_pane(pane)
+        self._frame_current()
+
+    def _frame_current(self) -> None:
+        for pane in self.panes:
+            pane.set_current(pane.index == self.compare.current_pane)
 
     def _forward(self, pane: int, kind: str, slices: list[object]) -> None:
         session = self.sessions.get(pane)
@@ -370,6 +435,22 @@ class ComparePage(QWidget):
                 self.show_series(pane, offer, series)
                 return True
         return False
+
+    def _on_list_choice(self, item: QTreeWidgetItem, _column: int = 0) -> None:
+        series = item.data(0, SERIES_ROLE)
+        if isinstance(series, SeriesNode):
+            self.choose_series(series.series_instance_uid)
+
+    def choose_series(self, uid: str) -> bool:
+        """Show the series ``uid`` clicked (or chosen with Enter) in the list in the pane
+        the model picks; False when the list no longer shows it. A series already on
+        screen where it would go is left as it is (a double-click is also a click)."""
+        pane = self.compare.pane_for_choice()
+        on_screen = {p for p, viewer in enumerate(self.compare.viewers)
+                     if viewer.series is not None and viewer.series.series_instance_uid == uid}
+        if pane in on_screen or (self.compare.current_pane is None and on_screen):
+            return True
+        return self.drop_series(pane, uid)
 
     def show_series(self, pane: int, offer: SeriesOffer, series: SeriesNode) -> None:
         """Show ``series`` (read from ``offer``'s source) in ``pane``."""

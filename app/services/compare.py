@@ -165,6 +165,16 @@ def offered_tree(trees: Iterable[tuple[PatientNode, ...]]) -> tuple[PatientNode,
         for key, patient in patients.items())
 
 
+def target_pane(current: int | None, empty_panes: Iterable[int], count: int) -> int:
+    """The pane a series chosen in the list (a click, Enter) goes to, of ``count`` panes:
+    the pane the user last clicked or scrolled (``current``), else the first empty one,
+    else the last one."""
+    if current is not None and 0 <= current < count:
+        return current
+    empty = sorted(p for p in empty_panes if 0 <= p < count)
+    return empty[0] if empty else max(0, count - 1)
+
+
 # -- the model -----------------------------------------------------------------------
 
 class CompareModel:
@@ -194,6 +204,7 @@ class CompareModel:
         self._anchor: int | None = None
         self._anchor_mapper: SliceMapper | None = None  # the anchor onto itself
         self._leader = 0
+        self.current_pane: int | None = None  # last clicked or scrolled by the user
         self._syncing = False
         self.scroll_linked = True
         self.window_linked = False
@@ -237,6 +248,8 @@ class CompareModel:
         self._notes.pop()
         self._shown.pop()
         self._leader = min(self._leader, max(0, len(self.viewers) - 1))
+        if self.current_pane is not None and self.current_pane >= len(self.viewers):
+            self.current_pane = None
 
     def set_layout(self, layout: Layout) -> None:
         """Two panes side by side ("1x2") or four ("2x2"); the first panes keep their
@@ -250,6 +263,16 @@ class CompareModel:
             self._drop_pane()
         self.layout_changed.emit(layout)
         self._relink()
+
+    def set_current_pane(self, pane: int) -> None:
+        """The user clicked or scrolled ``pane``: a series chosen in the list goes there."""
+        if 0 <= pane < len(self.viewers):
+            self.current_pane = pane
+
+    def pane_for_choice(self) -> int:
+        """The pane a series chosen in the list goes to (see :func:`target_pane`)."""
+        empty = [p for p, viewer in enumerate(self.viewers) if viewer.series is None]
+        return target_pane(self.current_pane, empty, len(self.viewers))
 
     def show(self, pane: int, source: OpenSource, patients: tuple[PatientNode, ...],
              series: SeriesNode) -> None:

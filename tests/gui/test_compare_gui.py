@@ -4,6 +4,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QDropEvent
+from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from app.gui.browser import SERIES_MIME
@@ -45,7 +46,7 @@ def test_two_series_scroll_together_by_position(window: MainWindow, qtbot: QtBot
     page = _open_compare(window, qtbot, ct_disc)
     first, second = page.compare.viewers
     assert first.series is not None and first.series.series_number == 2  # what was on screen
-    assert page.panes[1].title.text() == "Drag a series from the list onto this side."
+    assert page.panes[1].title.text() == "Drag a series here, or click one in the list on the left."
     _drag(window, page, 1, 3)  # the thick series: one slice for four thin ones
     qtbot.waitUntil(lambda: [p.state for p in page.compare.links().panes]
                     == ["anchor", "linked"], timeout=TIMEOUT)
@@ -121,3 +122,40 @@ def test_a_pane_title_takes_the_description_read_later_from_the_headers(
     # not take the description back.
     page.panes[1].name_series_from(tree_of(list(second.series.instances)))
     assert page.panes[1].title.text() == f"3 · CT scan · {described} · 2 Jan 2024"
+
+
+def test_with_no_pane_chosen_a_clicked_series_fills_the_first_empty_pane(
+        window: MainWindow, qtbot: QtBot, ct_disc: Path) -> None:
+    page = _open_compare(window, qtbot, ct_disc)
+    page.action_four.trigger()
+    listed = page.series_list
+
+    def number_in(pane: int) -> int | None:
+        series = page.compare.viewers[pane].series
+        return series.series_number if series is not None else None
+
+    def click(series_number: int, double: bool = False) -> None:
+        uid = next(s.series_instance_uid for s in listed.all_series()
+                   if s.series_number == series_number)
+        item = listed._series_items[uid]
+        listed.scrollToItem(item)
+        where = listed.visualItemRect(item).center()
+        QTest.mouseClick(listed.viewport(), Qt.MouseButton.LeftButton, pos=where)
+        if double:  # a mouse's double-click: a click, then the second press and release
+            QTest.mouseDClick(listed.viewport(), Qt.MouseButton.LeftButton, pos=where)
+            QTest.mouseRelease(listed.viewport(), Qt.MouseButton.LeftButton, pos=where)
+
+    assert [number_in(p) for p in range(4)] == [2, None, None, None]
+    click(3, double=True)  # shown once, not once more in the next empty pane
+    assert [number_in(p) for p in range(4)] == [2, 3, None, None]
+    click(1)
+    assert [number_in(p) for p in range(4)] == [2, 3, 1, None]
+    click(2)  # already on screen: left where it is
+    assert [number_in(p) for p in range(4)] == [2, 3, 1, None]
+    assert not any(pane.current for pane in page.panes)
+    qtbot.waitUntil(lambda: page.panes[2].viewport.frame is not None, timeout=TIMEOUT)
+    # Once a pane is clicked, the list's series go there, and only that pane is framed.
+    QTest.mouseClick(page.panes[3].title, Qt.MouseButton.LeftButton)
+    assert [pane.current for pane in page.panes] == [False, False, False, True]
+    click(2)
+    assert [number_in(p) for p in range(4)] == [2, 3, 1, 2]

@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel, QPoint, QPointF, QRect, Qt
-from PySide6.QtGui import QDropEvent
+from PySide6.QtGui import QDropEvent, QWheelEvent
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from app.core.models import SeriesNode
 from app.gui.compare_view import ComparePage
 from app.gui.library_view import UID_ROLE, LibraryView
 from app.gui.main_window import MainWindow
@@ -236,3 +238,55 @@ def test_the_window_shows_both_studies_side_by_side(window: MainWindow, qtbot: Q
     assert window.summary.text() == (
         "Same kind of scan (CT), same part of the body (the chest, belly and pelvis), "
         "both cross-sections (axial), same description.")
+
+
+def _series_named(page: ComparePage, study_uid: str, words: str) -> SeriesNode:
+    return next(s for s in page.series_list.all_series()
+                if s.instances[0].study_instance_uid == study_uid
+                and words in s.series_description)
+
+
+def _click_in_list(page: ComparePage, series: SeriesNode) -> None:
+    listed = page.series_list
+    item = listed._series_items[series.series_instance_uid]
+    listed.scrollToItem(item)
+    where = listed.visualItemRect(item).center()
+    QTest.mouseClick(listed.viewport(), Qt.MouseButton.LeftButton, pos=where)
+
+
+def test_a_series_clicked_in_the_list_goes_to_the_pane_clicked_last(
+        window: MainWindow, qtbot: QtBot, tmp_path: Path, lightbox_home: Path) -> None:
+    page, uids = _open_pair(window, qtbot, tmp_path, lightbox_home)
+    left, right = page.compare.viewers
+    assert not any(pane.current for pane in page.panes)  # none chosen yet
+    # The left side shows this year's study; last year's lung series clicked in the list
+    # goes there once the left side has been clicked, read from last year's study.
+    QTest.mouseClick(page.panes[0].viewport, Qt.MouseButton.LeftButton)
+    assert [pane.current for pane in page.panes] == [True, False]
+    lung_before = _series_named(page, uids["before"], "LUNG")
+    _click_in_list(page, lung_before)
+    assert left.series is not None
+    assert left.series.series_instance_uid == lung_before.series_instance_uid
+    assert left.source is not None and left.source.study_instance_uid == uids["before"]
+    qtbot.waitUntil(lambda: left.loaded is not None and left.loaded.instance.series_instance_uid
+                    == lung_before.series_instance_uid, timeout=TIMEOUT)
+    assert right.series is not None and right.series.series_description == (
+        "AXIAL 400MM SOFT TISSUE")  # the other side untouched
+    # The wheel over the right side chooses it: the frame follows, and Enter on this
+    # year's lung series shows it there.
+    wheel = QWheelEvent(QPointF(20, 20), QPointF(20, 20), QPoint(0, 0), QPoint(0, -120),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                        Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(page.panes[1].viewport, wheel)
+    assert [pane.current for pane in page.panes] == [False, True]
+    lung_now = _series_named(page, uids["now"], "LUNG")
+    listed = page.series_list
+    listed.setFocus()
+    listed.setCurrentItem(listed._series_items[lung_now.series_instance_uid])
+    QTest.keyClick(listed, Qt.Key.Key_Return)
+    assert right.series is not None
+    assert right.series.series_instance_uid == lung_now.series_instance_uid
+    assert right.source is not None and right.source.study_instance_uid == uids["now"]
+    qtbot.waitUntil(lambda: right.loaded is not None and right.loaded.instance.series_instance_uid
+                    == lung_now.series_instance_uid, timeout=TIMEOUT)
+    assert left.series.series_instance_uid == lung_before.series_instance_uid

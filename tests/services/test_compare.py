@@ -17,6 +17,7 @@ from app.services.compare import (
     CompareModel,
     offered_tree,
     series_geometry,
+    target_pane,
 )
 from app.services.viewer_model import OpenSource
 
@@ -296,3 +297,31 @@ def test_the_offered_series_list_each_study_once_under_its_patient() -> None:
     assert [(p.patient_id, [s.study_instance_uid for s in p.studies]) for p in tree] == [
         ("ID-7", ["2.2", "2.1"]), ("B77", ["2.3"])]
     assert offered_tree([]) == ()
+
+
+def test_a_series_chosen_in_the_list_goes_to_the_chosen_pane_else_the_first_empty() -> None:
+    assert target_pane(None, [0, 1], 2) == 0
+    assert target_pane(None, [1, 3], 4) == 1
+    assert target_pane(None, [], 2) == 1  # all full: the last one
+    assert target_pane(0, [1], 2) == 0  # the pane the user clicked, even when full
+    assert target_pane(3, [0], 2) == 0  # a pane gone with the four-pane layout
+    assert target_pane(None, [5], 2) == 1
+
+
+def test_the_model_remembers_the_pane_last_chosen_until_it_is_gone() -> None:
+    model = CompareModel()
+    assert model.current_pane is None and model.pane_for_choice() == 0
+    patients, series = _series("2.1", 2)
+    model.show(0, THIS_YEAR, patients, series)
+    assert model.pane_for_choice() == 1
+    model.show(1, THIS_YEAR, patients, series)
+    assert model.pane_for_choice() == 1
+    model.set_current_pane(0)
+    assert model.pane_for_choice() == 0
+    model.set_current_pane(7)  # no such pane: ignored
+    assert model.current_pane == 0
+    model.set_layout("2x2")
+    model.set_current_pane(3)
+    assert model.pane_for_choice() == 3
+    model.set_layout("1x2")
+    assert model.current_pane is None and model.pane_for_choice() == 1
