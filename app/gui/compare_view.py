@@ -258,7 +258,7 @@ class ComparePane(QWidget):
 
 
 class ComparePage(QWidget):
-    """Panes side by side, the buttons that link them and the list of series to drag.
+    """Panes side by side, the buttons that link them and the list of series to show.
 
     ``live_offer()`` is what the viewer has open now (None when nothing): its series are
     offered with those of the studies given by :meth:`set_offers` and of those on screen.
@@ -277,7 +277,7 @@ class ComparePage(QWidget):
         self.panes: list[ComparePane] = []
         self._given: list[SeriesOffer] = []  # the studies being compared
         self._shown: dict[int, SeriesOffer] = {}  # pane -> where its series came from
-        # The series to drag onto the panes; the main window shows it in its Studies dock.
+        # The series to show in the panes; the main window shows it in its Studies dock.
         self.series_list = SeriesBrowser(privacy)
         self.series_list.setAccessibleName(self.tr("Series to compare"))
         # A click, Enter or a double-click shows the series in the chosen pane.
