@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QDropEvent
+from PySide6.QtGui import QDropEvent, QPalette
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
@@ -157,5 +157,8 @@ def test_with_no_pane_chosen_a_clicked_series_fills_the_first_empty_pane(
     # Once a pane is clicked, the list's series go there, and only that pane is framed.
     QTest.mouseClick(page.panes[3].title, Qt.MouseButton.LeftButton)
     assert [pane.current for pane in page.panes] == [False, False, False, True]
+    highlight = page.panes[3].palette().color(QPalette.ColorRole.Highlight)
+    edges = [pane.grab().toImage().pixelColor(1, pane.height() // 2) for pane in page.panes]
+    assert [edge == highlight for edge in edges] == [False, False, False, True]
     click(2)
     assert [number_in(p) for p in range(4)] == [2, 3, 1, 2]
