@@ -118,3 +118,15 @@ def test_every_study_of_the_library_is_explained(
     scanned = sorted(s["explained"] for s in _studies(
         _json(capsys, "scan", str(corpus / "discs/pydicom_dicomdirtests"), "--json")))
     assert said == scanned
+
+
+def test_the_library_counts_a_clip_as_the_disc_did(
+        corpus: Path, home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # One ultrasound file of 30 frames: a moving picture, in the scan and in the library.
+    clip = corpus / "files/multiframe/examples_ybr_color.dcm"
+    (scanned,) = _studies(_json(capsys, "scan", str(clip), "--json"))
+    said = "Ultrasound scan, taken 3 May 2016. 1 set: 1 moving picture (clip) of 30 frames."
+    assert scanned["explained"] == said
+    _json(capsys, "import", str(clip), "--json")
+    (listed,) = _json(capsys, "library", "list", "--json")["studies"]  # type: ignore[misc]
+    assert listed["explained"] == said

@@ -9,7 +9,9 @@ class SeriesFacts:
 
     ``body_part`` is Body Part Examined, ``contrast_agent`` Contrast/Bolus Agent and
     ``view_position`` View Position, as written in the header; ``images`` the number of
-    instances.
+    instances. Of those, ``clips`` are files of more than one frame each (an ultrasound
+    loop, an angiogram run; the viewer steps through their frames) and ``clip_frames``
+    their frames together.
     """
 
     modality: str = ""
@@ -19,6 +21,8 @@ class SeriesFacts:
     contrast_agent: str = ""
     view_position: str = ""
     images: int = 0
+    clips: int = 0
+    clip_frames: int = 0
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,10 @@
 """The sentences: one or two per study or series, in the chosen language."""
 
+from __future__ import annotations
+
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from app.explain.facts import SeriesFacts, StudyFacts
@@ -41,7 +44,7 @@ def explain_series(series: SeriesFacts, language: str = DEFAULT_LANGUAGE) -> str
     return _sentence(t["series"].format(
         what=_what(kind, regions, contrast, w),
         details=t["details"].format(details=t["list"].join(detail_words)) if detail_words else "",
-        count="" if companion else _images(series.images, w),
+        count="" if companion else _images(_Counted.of(series), w),
     ).rstrip())
 
 
@@ -76,7 +79,7 @@ def explain_study(study: StudyFacts, language: str = DEFAULT_LANGUAGE) -> str:
         what=_what(_kind(modalities, reading, w), regions, contrast, w),
         when=t["when"].format(date=when) if when else "",
         where=t["where"].format(place=place) if place else "",
-        count=_sets(len(study.series), study.image_count, w),
+        count=_sets(len(study.series), _study_counted(study), w),
     ))
 
 
@@ -142,11 +145,55 @@ def _what(kind: str, regions: list[str], contrast: str | None, w: Words) -> str:
     return t["what"].format(kind=kind, regions=region_words, contrast=contrast_words)
 
 
-def _images(count: int, w: Words) -> str:
+@dataclass(frozen=True)
+class _Counted:
+    """What a patient is told is there: still pictures, and moving pictures (clips: files
+    of many frames) with their frames."""
+
+    pictures: int
+    clips: int = 0
+    frames: int = 0
+
+    @staticmethod
+    def of(series: SeriesFacts) -> _Counted:
+        clips = min(max(series.clips, 0), series.images)
+        if not clips:
+            return _Counted(series.images)
+        if clean(series.modality).strip().upper() not in tokens().clip_modalities:
+            # An enhanced CT or MRI file holds slices: each frame is a picture, as the
+            # viewer counts them ("Image 3 / 200").
+            return _Counted(series.images - clips + series.clip_frames)
+        return _Counted(series.images - clips, clips, series.clip_frames)
+
+    def __add__(self, other: _Counted) -> _Counted:
+        return _Counted(self.pictures + other.pictures, self.clips + other.clips,
+                        self.frames + other.frames)
+
+
+def _study_counted(study: StudyFacts) -> _Counted:
+    """The study's pictures and clips; the plain image count when the series are not all
+    known (``StudyFacts.images`` set)."""
+    if study.images is not None:
+        return _Counted(study.images)
+    return sum((_Counted.of(s) for s in study.series), _Counted(0))
+
+
+def _contents(counted: _Counted, w: Words) -> str:
+    """ "12 pictures and 1 moving picture (clip) of 30 frames"."""
     t = w.templates
-    if count <= 0:
+    parts = [_picture_count(counted.pictures, w)] if counted.pictures else []
+    if counted.clips == 1:
+        parts.append(t["clips_one"].format(frames=counted.frames))
+    elif counted.clips > 1:
+        parts.append(t["clips_many"].format(clips=counted.clips, frames=counted.frames))
+    return t["and"].join(parts)
+
+
+def _images(counted: _Counted, w: Words) -> str:
+    t = w.templates
+    if counted.pictures + counted.clips <= 0:
         return t["images_none"]
-    return t["images_total"].format(images=_picture_count(count, w))
+    return t["images_total"].format(images=_contents(counted, w))
 
 
 def _picture_count(count: int, w: Words) -> str:
@@ -154,10 +201,15 @@ def _picture_count(count: int, w: Words) -> str:
     return t["images_one"] if count == 1 else t["images_many"].format(count=count)
 
 
-def _sets(sets: int, images: int, w: Words) -> str:
+def _sets(sets: int, counted: _Counted, w: Words) -> str:
     t = w.templates
+    images = counted.pictures + counted.clips
     if images <= 0:
         return t["images_none"]
+    if counted.clips:
+        if sets <= 1:
+            return t["sets_one_clips"].format(contents=_contents(counted, w))
+        return t["sets_many_clips"].format(sets=sets, contents=_contents(counted, w))
     if sets <= 1:
         return t["sets_one"].format(images=_picture_count(images, w))
     return t["sets_many"].format(sets=sets, images=images)

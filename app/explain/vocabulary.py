@@ -35,6 +35,10 @@ class Tokens:
     # Combined regions (CHESTABDPELVIS) -> their parts, so that regions named by several
     # headers are said once each: "the chest, belly and pelvis".
     region_parts: dict[str, list[str]]
+    # Modalities whose files of many frames are moving pictures (an ultrasound loop, an
+    # angiogram run, an endoscopy video). In the others (an enhanced CT or MRI, nuclear
+    # medicine, segmentations) each frame is a still picture or slice.
+    clip_modalities: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,7 @@ def tokens() -> Tokens:
         view_positions=dict(data["view_positions"]),
         no_contrast_agents=frozenset(data["no_contrast_agents"]),
         companion_modalities=frozenset(data["companion_modalities"]),
+        clip_modalities=frozenset(data.get("clip_modalities", [])),
         placeholder_words=frozenset(data["placeholder_words"]),
         region_parts={k: list(v) for k, v in data["region_parts"].items()},
     )

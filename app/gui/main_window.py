@@ -379,10 +379,17 @@ class MainWindow(QMainWindow):
         self.progress.setMaximum(total)
         self.progress.setValue(done)
 
+    def refresh_summary(self) -> None:
+        """Say again what is open in the status bar, in the current view's words (after a
+        switch between the simple and the full view); not while it is still being read, nor
+        over the library's or the comparison's own line."""
+        if self.progress.isHidden() and self.pages.currentWidget() is self.page:
+            self._show_summary()
+
     def _show_summary(self) -> None:
         if self.session is None:
             return
-        text = contents_text(self.viewer.patients)
+        text = contents_text(self.viewer.patients, plain=self.user_mode.shows_plain_words)
         if self.session.problems:
             text += self.tr("; {0} files with problems (see above the image)").format(
                 len(self.session.problems))

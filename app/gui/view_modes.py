@@ -64,6 +64,9 @@ class ViewModes(QObject):
     def _switched(self, mode: Mode) -> None:
         self.window.settings.setValue(SETTING_KEY, mode)
         self.apply()
+        # "151 pictures in 3 sets" or "151 images in 3 series"; only on a switch, so that
+        # a message in the status bar (compare, saving) is not replaced on other calls.
+        self.window.refresh_summary()
 
     def apply(self) -> None:
         """Show what the current view shows, hide the rest."""

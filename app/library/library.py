@@ -97,6 +97,9 @@ class SeriesHeaders:
     contrast_agent: str | None
     view_position: str | None
     images: int
+    # Of the images, the files of more than one frame (clips), and their frames together.
+    clips: int = 0
+    clip_frames: int = 0
 
 
 @dataclass
@@ -634,7 +637,10 @@ class Library:
             studies[row[0]] = StudyHeaders(description=row[1], date=row[2], institution=row[3])
         for row in self._db.execute(
             "SELECT st.study_uid, se.modality, se.body_part, se.series_description,"
-            " se.protocol_name, se.contrast_agent, se.view_position, se.instance_count"
+            " se.protocol_name, se.contrast_agent, se.view_position, se.instance_count,"
+            " (SELECT COUNT(*) FROM instances i WHERE i.series = se.id AND i.frames > 1),"
+            " (SELECT COALESCE(SUM(i.frames), 0) FROM instances i"
+            "  WHERE i.series = se.id AND i.frames > 1)"
             " FROM series se JOIN studies st ON se.study = st.id"
             " ORDER BY st.id, se.series_number IS NULL, se.series_number, se.id"
         ):

@@ -36,6 +36,7 @@ def _first(instances: Iterable[InstanceRef], name: str) -> str:
 def series_facts(series: SeriesNode) -> SeriesFacts:
     """What a scanned series' headers say, for :func:`explain_scanned_series`."""
     refs = series.instances
+    clips = [r.number_of_frames for r in refs if r.number_of_frames > 1]
     return SeriesFacts(
         modality=series.modality,
         body_part=_first(refs, "body_part_examined"),
@@ -44,6 +45,8 @@ def series_facts(series: SeriesNode) -> SeriesFacts:
         contrast_agent=_first(refs, "contrast_agent"),
         view_position=_first(refs, "view_position"),
         images=len(refs),
+        clips=len(clips),
+        clip_frames=sum(clips),
     )
 
 
@@ -101,6 +104,8 @@ def _library_series(series: SeriesHeaders) -> SeriesFacts:
         contrast_agent=series.contrast_agent or "",
         view_position=series.view_position or "",
         images=series.images,
+        clips=series.clips,
+        clip_frames=series.clip_frames,
     )
 
 

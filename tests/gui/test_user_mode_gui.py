@@ -91,6 +91,7 @@ def test_the_view_menu_switches_everything_live(
     w = new_window
     _open(w, qtbot, ct_disc)
     preferences = PreferencesDialog(w.settings, w, w.user_mode)  # open while switching
+    simple_summary = w.summary.text()
     simple_corners = _corner_text(w)
     assert "Image 1 / " in simple_corners and "SAMPLE, PATIENT" in simple_corners
     assert "Zoom" not in simple_corners and " W " not in simple_corners
@@ -103,6 +104,9 @@ def test_the_view_menu_switches_everything_live(
     assert w.presentation_menu.menuAction().isVisible()
     assert not w.view_modes.glossary_link.isVisible()
     full_corners = _corner_text(w)
+    # The status bar: "pictures in sets" for a patient, "images in series" for a doctor.
+    assert (simple_summary, w.summary.text()) == (
+        "151 pictures in 3 sets", "151 images in 3 series")
     assert "Zoom" in full_corners and " W " in full_corners and "C " in full_corners
     assert preferences.chosen_mode() == DOCTOR
     assert str(app_settings().value(SETTING_KEY)) == DOCTOR
@@ -118,6 +122,7 @@ def test_the_view_menu_switches_everything_live(
     assert not tools["angle"].isVisible()
     assert not w.action_tags.isVisible()
     assert "Zoom" not in _corner_text(w)
+    assert w.summary.text() == simple_summary
     assert preferences.chosen_mode() == PATIENT
     assert str(app_settings().value(SETTING_KEY)) == PATIENT
 

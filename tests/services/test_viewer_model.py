@@ -219,6 +219,11 @@ def test_texts_for_people() -> None:
             _ref("2.2", 0, "SR", sop_class="1.2.840.10008.5.1.4.1.1.88.11")]
     tree = build_tree(refs)
     assert contents_text(tree) == "2 images, 1 document in 2 series"
+    # The simple view for patients says it without "series" and "images".
+    assert contents_text(tree, plain=True) == "2 pictures, 1 document in 2 sets"
+    one = build_tree([_ref("2.1", 0)])
+    assert contents_text(one, plain=True) == "1 picture in 1 set"
+    assert contents_text(one) == "1 image in 1 series"
     assert series_label(tree[0].studies[0].series[0]) == "1 · CT scan · Series 2.1"
     unknown = build_tree([_ref("2.1", 0, patient_id="", patient_name="")])
     assert is_unattributed(unknown[0]) and not is_unattributed(tree[0])
