@@ -74,6 +74,8 @@ from bench.bench_media import _disc
 from bench.harness import Comparison, compare, p50_p95, timed
 
 if TYPE_CHECKING:
+    from app.gui.compare_view import ComparePage
+    from app.gui.main_window import MainWindow
     from app.gui.viewport import QtViewport
 
 STEPS = 100
@@ -191,17 +193,11 @@ def _settle(condition: Callable[[], bool], what: str) -> None:
         time.sleep(0.005)
 
 
-def run_gui(disc: Path) -> None:
-    """The figure through the GUI, offscreen: one window of 1200 x 800; the viewer page
-    with one viewport against the compare page with two, each step painted at once."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtWidgets import QApplication
-
-    from app.gui.compare_view import series_offer
+def _window_on_axial(disc: Path) -> tuple["MainWindow", SeriesNode]:
+    """A 1200 x 800 main window (offscreen) with the disc's thin axial series (series 2)
+    selected in the viewer."""
     from app.gui.main_window import MainWindow
-    from app.gui.viewport import QtViewport
 
-    application = QApplication.instance() or QApplication([])
     window = MainWindow()
     window.resize(1200, 800)
     window.show()
@@ -210,17 +206,43 @@ def run_gui(disc: Path) -> None:
     series = next(s for p in window.viewer.patients for st in p.studies for s in st.series
                   if s.series_number == 2)
     window.viewer.select_series(series)
-    viewer = window.viewer
-    _settle(lambda: viewer.slices is not None
-            and all(s.key in viewer.cache for s in viewer.slices.slices), "decoding")
+    return window, series
+
+
+def _side_by_side(window: "MainWindow", series: SeriesNode,
+                  prefetch_ahead: int | None = None) -> "ComparePage":
+    """The compare page with ``series`` in both panes (``prefetch_ahead`` for the panes'
+    viewers when given, before the series is shown)."""
+    from app.gui.compare_view import series_offer
 
     window.show_compare()
     page = window.compare_page
     assert page is not None
+    if prefetch_ahead is not None:
+        for pane_viewer in page.compare.viewers:
+            pane_viewer.prefetch_ahead = prefetch_ahead
     offer = series_offer(window)
     assert offer is not None
     page.show_series(0, offer, series)
     page.show_series(1, offer, series)
+    return page
+
+
+def run_gui(disc: Path) -> None:
+    """The figure through the GUI, offscreen: one window of 1200 x 800; the viewer page
+    with one viewport against the compare page with two, each step painted at once."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from app.gui.viewport import QtViewport
+
+    application = QApplication.instance() or QApplication([])
+    window, series = _window_on_axial(disc)
+    viewer = window.viewer
+    _settle(lambda: viewer.slices is not None
+            and all(s.key in viewer.cache for s in viewer.slices.slices), "decoding")
+
+    page = _side_by_side(window, series)
     leader, follower = page.compare.viewers
     _settle(lambda: all(v.slices is not None and all(s.key in v.cache for s in v.slices.slices)
                         for v in (leader, follower)), "decoding for both panes")
@@ -351,33 +373,15 @@ def run_uncached(disc: Path, runs: int = 40, kind: str = "") -> Comparison:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    from app.gui.compare_view import series_offer
-    from app.gui.main_window import MainWindow
-
     application = QApplication.instance() or QApplication([])
-    window = MainWindow()
-    window.resize(1200, 800)
-    window.show()
-    window.open_path(disc)
-    _settle(lambda: window.image_shown, "the first image")
+    window, series = _window_on_axial(disc)
     viewer = window.viewer
     viewer.prefetch_ahead = 0  # Nothing decoded ahead: every step decodes.
-    series = next(s for p in viewer.patients for st in p.studies for s in st.series
-                  if s.series_number == 2)
-    viewer.select_series(series)
     _settle(lambda: viewer.loaded is not None
             and viewer.slices is not None and viewer.loaded.instance.path
             == viewer.slices.current.instance.path, "the series' first image")
 
-    window.show_compare()
-    page = window.compare_page
-    assert page is not None
-    for pane_viewer in page.compare.viewers:
-        pane_viewer.prefetch_ahead = 0
-    offer = series_offer(window)
-    assert offer is not None
-    page.show_series(0, offer, series)
-    page.show_series(1, offer, series)
+    page = _side_by_side(window, series, prefetch_ahead=0)
     leader, follower = page.compare.viewers
     _settle(lambda: page.compare.links().panes[1].state == "linked", "linking")
     _settle(lambda: all(p.viewport.frame is not None for p in page.panes), "both panes")

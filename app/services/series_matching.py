@@ -12,13 +12,13 @@ first; localizers (scouts) are listed after the series a doctor compares.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from app.explain import explain_body_part
+from app.imaging.slice_position import plane_normal
 
 __all__ = ["Plane", "SeriesMatch", "SeriesRecord", "describe_plane", "match_series",
            "plane_of"]
@@ -55,18 +55,13 @@ class SeriesMatch:
 def plane_of(orientation: Sequence[float] | None) -> Plane:
     """The plane of an image from Image Orientation (Patient) (row then column cosines):
     axial, coronal, sagittal, oblique, or "" when missing or malformed."""
-    if orientation is None or len(orientation) != 6:
-        return ""
     try:
-        r = [float(v) for v in orientation[:3]]
-        c = [float(v) for v in orientation[3:]]
+        normal = plane_normal(orientation)
     except (TypeError, ValueError):
         return ""
-    normal = (r[1] * c[2] - r[2] * c[1], r[2] * c[0] - r[0] * c[2], r[0] * c[1] - r[1] * c[0])
-    size = math.sqrt(sum(v * v for v in normal))
-    if not math.isfinite(size) or size < 0.5:
+    if normal is None:
         return ""
-    x, y, z = (abs(v) / size for v in normal)
+    x, y, z = (abs(v) for v in normal)
     if z >= _PLANE_COSINE:
         return "axial"
     if y >= _PLANE_COSINE:
