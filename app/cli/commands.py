@@ -74,6 +74,17 @@ def require_source(path: Path) -> Path:
     return path
 
 
+def plain_words_language(args: argparse.Namespace, home: Path | None = None) -> str:
+    """The language of ``"explained"``: ``--language`` when given, else the one chosen in
+    the window's Preferences, else English; UsageError for a code there are no words in."""
+    from app.services.plain_words_language import UnknownLanguage, chosen_language
+
+    try:
+        return chosen_language(getattr(args, "language", None), home)
+    except UnknownLanguage as error:
+        raise UsageError(str(error)) from None
+
+
 def require_screen(hint: str) -> None:
     """UsageError naming what is missing when no window can be shown (Qt never starts)."""
     from app.cli.screen import missing_screen
@@ -105,6 +116,7 @@ def cmd_view(args: argparse.Namespace) -> int:
 def cmd_scan(args: argparse.Namespace) -> int:
     """``lightbox scan PATH [--json]``."""
     require_source(args.path)
+    plain_words_language(args)  # an unknown --language is refused before any reading
     from app.cli.contract import scan_json
     from app.cli.printers import print_scan
     from app.cli.progress import CountLine
@@ -119,7 +131,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     finally:
         line.finish()
     if args.json:
-        _print_json(scan_json(report))
+        _print_json(scan_json(report, plain_words_language(args)))
     else:
         print_scan(report, sys.stdout)
     return EXIT_PROBLEMS if report.problems or report.instances == 0 else EXIT_OK
@@ -153,7 +165,8 @@ def cmd_library(args: argparse.Namespace) -> int:
         if args.json:
             from app.services.plain_words import explain_library_studies
 
-            _print_json(library_json(rows, explain_library_studies(library.home)))
+            language = plain_words_language(args, library.home)
+            _print_json(library_json(rows, explain_library_studies(library.home, language)))
         else:
             print_studies(rows, sys.stdout)
         return EXIT_OK

@@ -17,13 +17,14 @@ if TYPE_CHECKING:
     from app.services.uploading import UploadReport
 
 
-def scan_json(report: ScanReport) -> dict[str, object]:
-    """The ``scan --json`` object (plus ``unreferenced`` and ``notes``)."""
+def scan_json(report: ScanReport, language: str = "en") -> dict[str, object]:
+    """The ``scan --json`` object (plus ``unreferenced`` and ``notes``); ``"explained"``
+    in the plain words' ``language``."""
     return {
         "source": report.source,
         "kind": report.kind,
         "instances": report.instances,
-        "patients": [_patient_json(p) for p in report.patients],
+        "patients": [_patient_json(p, language) for p in report.patients],
         "problems": [
             {"path": p.path, "problem": p.problem, "detail": p.detail} for p in report.problems
         ],
@@ -32,7 +33,7 @@ def scan_json(report: ScanReport) -> dict[str, object]:
     }
 
 
-def _patient_json(patient: PatientNode) -> dict[str, object]:
+def _patient_json(patient: PatientNode, language: str = "en") -> dict[str, object]:
     return {
         "patient_id": patient.patient_id,
         "patient_name": patient.patient_name,
@@ -41,7 +42,7 @@ def _patient_json(patient: PatientNode) -> dict[str, object]:
                 "study_instance_uid": study.study_instance_uid,
                 "study_date": study.study_date,
                 "study_description": study.study_description,
-                "explained": explain_scanned_study(study),
+                "explained": explain_scanned_study(study, language),
                 "series": [
                     {
                         "series_instance_uid": series.series_instance_uid,
@@ -49,7 +50,7 @@ def _patient_json(patient: PatientNode) -> dict[str, object]:
                         "series_number": series.series_number,
                         "series_description": series.series_description,
                         "instances": len(series.instances),
-                        "explained": explain_scanned_series(series),
+                        "explained": explain_scanned_series(series, language),
                     }
                     for series in study.series
                 ],

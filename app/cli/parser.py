@@ -100,6 +100,14 @@ def _local_patient_options(command: argparse.ArgumentParser, what: str,
                          help="with --patient-id: the local accession number")
 
 
+def _add_language(command: argparse.ArgumentParser) -> None:
+    """``--language CODE``: the language of the plain-words sentences ("explained")."""
+    command.add_argument(
+        "--language", metavar="CODE",
+        help="language of the plain-words descriptions, e.g. en or fr (default: the one "
+             "chosen in Preferences, else English)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line: global options and every sub-command."""
     parser = _Parser(
@@ -126,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan = commands.add_parser("scan", help="read media without importing: tree and problems")
     scan.add_argument("path", type=Path, help="mount point, folder, DICOMDIR, ISO, ZIP or file")
     scan.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_language(scan)
 
     render = commands.add_parser("render", help="render one frame to a PNG, as the viewer shows it")
     render.add_argument("file", type=Path, help="a DICOM file")
@@ -148,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     library_commands.required = True
     listing = library_commands.add_parser("list", help="the studies in the library")
     listing.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_language(listing)
     library_commands.add_parser("verify", help="check every stored file against its hash")
     delete = library_commands.add_parser("delete", help="delete a study and its files")
     delete.add_argument("study", metavar="STUDY_UID")

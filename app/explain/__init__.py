@@ -7,10 +7,16 @@ left out, never guessed at.
 """
 
 from app.explain.facts import SeriesFacts, StudyFacts
-from app.explain.sentences import explain_body_part, explain_series, explain_study
-from app.explain.vocabulary import glossary, languages
+from app.explain.sentences import (
+    explain_body_part,
+    explain_contents,
+    explain_series,
+    explain_study,
+)
+from app.explain.vocabulary import glossary, language_names, languages
 
 __all__ = [
-    "SeriesFacts", "StudyFacts", "explain_body_part", "explain_series", "explain_study",
-    "glossary", "languages",
+    "SeriesFacts", "StudyFacts", "explain_body_part", "explain_contents", "explain_series",
+    "explain_study",
+    "glossary", "language_names", "languages",
 ]

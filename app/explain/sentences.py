@@ -116,8 +116,10 @@ def explain_body_part(value: str, language: str = DEFAULT_LANGUAGE) -> str:
     return _regions_said(read_body_part(value, set(w.body_parts)), w)
 
 
-def _regions_said(regions: list[str], w: Words) -> str:
-    """The regions joined in plain words ("the chest and belly"), or ``""``."""
+def _regions_said(regions: list[str], w: Words, of: bool = False) -> str:
+    """The regions joined in plain words ("the chest and belly"), or ``""``; ``of`` says
+    them as they follow "of" (French "du thorax et du ventre", see ``Words.of_articles``).
+    """
     t = w.templates
     parts = tokens().region_parts
     expanded = [part for r in regions for part in parts.get(r, [r])]
@@ -129,15 +131,30 @@ def _regions_said(regions: list[str], w: Words) -> str:
     # "the chest and belly": the article is said once, for the first region.
     if article and all(s.startswith(article) for s in shown):
         shown = [shown[0]] + [s[len(article):] for s in shown[1:]]
+    if of:
+        shown = [_said_after_of(s, w) for s in shown]
     joined = _join(shown, t["list"], t["and"])
     if len(said) > _MAX_REGIONS:
         joined = t["more_regions"].format(regions=t["list"].join(shown))
     return joined
 
 
+def _said_after_of(region: str, w: Words) -> str:
+    """``region`` after "of": each of its articles fused with it where the language does
+    (French "l'anus, le rectum" -> "de l'anus, du rectum"). The articles are looked for at
+    the start and after the list's separators only, never inside a name."""
+    t = w.templates
+    for article, fused in w.of_articles:
+        if region.startswith(article):
+            region = fused + region[len(article):]
+        for separator in (t["list"], t["and"]):
+            region = region.replace(separator + article, separator + fused)
+    return region
+
+
 def _what(kind: str, regions: list[str], contrast: str | None, w: Words) -> str:
     t = w.templates
-    joined = _regions_said(regions, w)
+    joined = _regions_said(regions, w, of=True)
     region_words = t["regions"].format(regions=joined) if joined else ""
     contrast_words = ""
     if contrast:
@@ -223,7 +240,23 @@ def _date(value: str, w: Words) -> str:
         day = date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
         return ""
-    return w.templates["date"].format(day=day.day, month=w.months[day.month - 1], year=day.year)
+    # French says the first of the month "1er": a language may give that day its own form.
+    form = w.templates.get("date_first_day", "") if day.day == 1 else ""
+    return (form or w.templates["date"]).format(
+        day=day.day, month=w.months[day.month - 1], year=day.year)
+
+
+def explain_contents(pictures: int, documents: int, sets: int,
+                     language: str = DEFAULT_LANGUAGE) -> str:
+    """What a medium holds in plain words, for the status bar: "151 pictures, 1 document
+    in 4 sets" (the documents only when there are some)."""
+    t = words(language).templates
+    counted = [t["images_one"] if pictures == 1 else t["images_many"].format(count=pictures)]
+    if documents:
+        counted.append(t["documents_one"] if documents == 1
+                       else t["documents_many"].format(count=documents))
+    in_sets = t["status_sets_one"] if sets == 1 else t["status_sets_many"].format(count=sets)
+    return t["status"].format(contents=t["list"].join(counted), sets=in_sets)
 
 
 def _place(value: str) -> str:

@@ -53,6 +53,13 @@ class Words:
     templates: dict[str, str]
     months: tuple[str, ...]
     glossary: dict[str, str]
+    # The language's own name for itself ("Français"), as a language menu lists it.
+    name: str = ""
+    # How a region is said after "of" when the language fuses the two: French
+    # ("le thorax" -> "du thorax", "l'abdomen" -> "de l'abdomen"). Each pair is (the
+    # article as the region starts, the words that replace it); English has none and
+    # says " of " in its template instead.
+    of_articles: tuple[tuple[str, str], ...] = ()
 
 
 def _read(name: str) -> dict[str, Any]:
@@ -110,7 +117,15 @@ def words(language: str = DEFAULT_LANGUAGE) -> Words:
         templates=dict(data["templates"]),
         months=tuple(data["months"]),
         glossary=dict(data["glossary"]),
+        name=str(data.get("name", language)),
+        of_articles=tuple((str(a), str(b)) for a, b in data.get("of_articles", [])),
     )
+
+
+def language_names() -> dict[str, str]:
+    """Language code -> the language's own name ("en" -> "English", "fr" -> "Français"),
+    for every vocabulary file, in code order."""
+    return {code: str(_read(f"{code}.json").get("name", code)) for code in languages()}
 
 
 def glossary(language: str = DEFAULT_LANGUAGE) -> dict[str, str]:

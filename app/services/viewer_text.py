@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from app.core.models import InstanceRef, PatientNode, SeriesNode
 from app.core.printable import displayable
+from app.explain import explain_contents
 from app.imaging.documents import document_kind
 from app.imaging.presentation_state import PRESENTATION_STATE_PREFIX
 
@@ -120,21 +121,16 @@ def series_counts(series: tuple[SeriesNode, ...] | list[SeriesNode]) -> tuple[in
     return images, documents
 
 
-def contents_text(patients: tuple[PatientNode, ...], plain: bool = False) -> str:
+def contents_text(patients: tuple[PatientNode, ...], plain: bool = False,
+                  language: str = "en") -> str:
     """What a medium holds, for the status bar: "151 images, 1 document in 4 series";
     ``plain`` (the simple view for patients, UserMode.shows_plain_words) says it without
-    the jargon: "151 pictures, 1 document in 4 sets"."""
+    the jargon, in the plain words' ``language``: "151 pictures, 1 document in 4 sets"."""
     series = shown_series([s for p in patients for st in p.studies for s in st.series])
     images, documents = series_counts(series)
     if not plain:
         return f"{counts_text(images, documents)} in {len(series)} series"
-    counted = [_plural(images, "picture"), _plural(documents, "document")] if documents \
-        else [_plural(images, "picture")]
-    return f"{', '.join(counted)} in {_plural(len(series), 'set')}"
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")
+    return explain_contents(images, documents, len(series), language)
 
 
 def series_label(series: SeriesNode) -> str:

@@ -109,7 +109,7 @@ def test_the_glossary_explains_the_words_of_the_issue() -> None:
 
 
 def test_languages_are_files_named_by_their_code() -> None:
-    assert languages() == ("en",)
+    assert languages() == ("en", "fr")
     for path in DATA.glob("*.json"):
         json.loads(path.read_text(encoding="utf-8"))  # every file is valid JSON
 
