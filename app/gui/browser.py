@@ -28,7 +28,11 @@ from PySide6.QtWidgets import (
 
 from app.core.models import PatientNode, SeriesNode
 from app.gui.viewport import wrap_qimage
-from app.services.plain_words import explain_listed_study, explain_scanned_series
+from app.services.plain_words import (
+    DEFAULT_LANGUAGE,
+    explain_listed_study,
+    explain_scanned_series,
+)
 from app.services.privacy import Privacy
 from app.services.viewer_text import (
     counts_text,
@@ -106,6 +110,7 @@ class SeriesBrowser(QTreeWidget):
         self._thumbnails: dict[str, QIcon] = {}
         self._patients: tuple[PatientNode, ...] = ()
         self.plain_words = False  # the simple view for patients: sentences, not names
+        self.language = DEFAULT_LANGUAGE  # of those sentences
         self.currentItemChanged.connect(self._on_current)
         self.setDragEnabled(True)  # a series can be dragged onto a compare pane
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
@@ -140,7 +145,8 @@ class SeriesBrowser(QTreeWidget):
                 if self.plain_words:
                     # Says its counts itself. The place where it was taken identifies the
                     # patient too: it goes with the name.
-                    text = explain_listed_study(study, hide_place=self.privacy.hidden)
+                    text = explain_listed_study(study, self.language,
+                                                hide_place=self.privacy.hidden)
                 study_item = QTreeWidgetItem([breakable(text)])
                 if self.plain_words and label:
                     study_item.setToolTip(0, label)  # the clinic's own words
@@ -148,7 +154,8 @@ class SeriesBrowser(QTreeWidget):
                 for series in shown_series(study.series):
                     text = breakable(series_label(series)) + "\n" + _count(series)
                     if self.plain_words:
-                        text = explain_scanned_series(series)  # says its count itself
+                        # Says its count itself.
+                        text = explain_scanned_series(series, self.language)
                     item = QTreeWidgetItem([text])
                     item.setData(0, SERIES_ROLE, series)
                     item.setToolTip(0, series_label(series))
@@ -174,6 +181,13 @@ class SeriesBrowser(QTreeWidget):
         if plain != self.plain_words:
             self.plain_words = plain
             self._redraw()
+
+    def set_language(self, language: str) -> None:
+        """Say the plain sentences in ``language`` (app.services.plain_words_language)."""
+        if language != self.language:
+            self.language = language
+            if self.plain_words:
+                self._redraw()
 
     def _redraw(self) -> None:
         self.set_tree(self._patients, self.current_series())

@@ -337,6 +337,10 @@ class ComparePage(QWidget):
         viewer.set_full_detail(self.full_detail)
         return viewer
 
+    def set_language(self, language: str) -> None:
+        """Say the series list's plain sentences in ``language``."""
+        self.series_list.set_language(language)
+
     def set_view_mode(self, plain_words: bool, full_detail: bool) -> None:
         """Follow the simple or full view: sentences in the list, and the technical
         corner lines and overlay planes in every pane (also in panes made later)."""

@@ -42,10 +42,8 @@ class GlossaryWindow(QDialog):
         self.list.setSpacing(3)
         self.list.setSelectionMode(QListWidget.SelectionMode.NoSelection)
         self.list.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
-        for term, meaning in glossary(language).items():
-            item = QListWidgetItem(meaning)
-            item.setData(TERM_ROLE, term)
-            self.list.addItem(item)
+        self.language = language
+        self._fill()
         self.nothing = QLabel(self.tr("No word matches."))
         self.nothing.hide()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -57,6 +55,24 @@ class GlossaryWindow(QDialog):
         layout.addWidget(self.nothing)
         layout.addWidget(buttons)
         self.resize(540, 640)
+
+    def set_language(self, language: str) -> None:
+        """Explain the words in ``language`` (app.services.plain_words_language)."""
+        if language != self.language:
+            self.language = language
+            self._fill()
+            self._filter(self.search.text())
+
+    def _fill(self) -> None:
+        self.list.clear()
+        for term, meaning in glossary(self.language).items():
+            item = QListWidgetItem(meaning)
+            item.setData(TERM_ROLE, term)
+            self.list.addItem(item)
+
+    def meanings(self) -> list[str]:
+        """The explanations, in the order listed."""
+        return [self.list.item(i).text() for i in range(self.list.count())]
 
     def terms(self) -> list[str]:
         """The glossary's terms, in the order listed."""

@@ -30,7 +30,7 @@ from app.services.library_service import (
     ShareRow,
     StudyRow,
 )
-from app.services.plain_words import explain_library_studies
+from app.services.plain_words import DEFAULT_LANGUAGE, explain_library_studies
 from app.services.privacy import Privacy
 from app.services.send_patient import sent_under_lines
 from app.services.send_words import send_action_state, sent_text
@@ -87,6 +87,7 @@ class LibraryView(QWidget):
         self._accounts = accounts
         self._task: GeneratorTask | None = None
         self.plain_words = False  # the simple view for patients
+        self.language = DEFAULT_LANGUAGE  # of the plain sentences
         # Study UID -> the plain sentence; where it was taken left out in the second.
         self.explained: dict[str, str] = {}
         self.explained_without_place: dict[str, str] = {}
@@ -200,12 +201,13 @@ class LibraryView(QWidget):
     def refresh(self) -> None:
         """Reload the study list in the background (after every import, delete, upload)."""
         library = self.library()
+        language = self.language
         if self._task is not None:
             self._task.cancel()  # An older reload must not overwrite this one.
         self._task = run_in_background(
             lambda: (library.studies(), library.shares(), library.send_identities(),
-                     explain_library_studies(library.home),
-                     explain_library_studies(library.home, hide_place=True)),
+                     explain_library_studies(library.home, language),
+                     explain_library_studies(library.home, language, hide_place=True)),
             self._loaded)
 
     def _loaded(self, found: tuple[list[StudyRow], list[ShareRow], list[SentIdentity],
@@ -225,6 +227,13 @@ class LibraryView(QWidget):
         if plain != self.plain_words:
             self.plain_words = plain
             self.show_rows(self.rows)
+
+    def set_language(self, language: str) -> None:
+        """Say the plain sentences in ``language`` (app.services.plain_words_language);
+        they are made again in the background."""
+        if language != self.language:
+            self.language = language
+            self.refresh()
 
     def _description(self, row: StudyRow) -> tuple[str, str]:
         """The description cell's text and tooltip in the current view."""

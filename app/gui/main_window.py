@@ -41,7 +41,12 @@ from app.gui.library_view import LibraryView
 from app.gui.measurement_images import MeasurementImages
 from app.gui.measurement_panel import MeasurementPanel
 from app.gui.media_monitor import MediaMonitor
-from app.gui.preferences import PreferencesDialog, cache_budget_bytes, user_mode_setting
+from app.gui.preferences import (
+    PreferencesDialog,
+    cache_budget_bytes,
+    plain_language_setting,
+    user_mode_setting,
+)
 from app.gui.save_image import ImageSaver
 from app.gui.session import ViewerSession
 from app.gui.settings import app_settings
@@ -60,6 +65,7 @@ from app.services.annotations import AnnotationDocument
 from app.services.audit import unrecorded
 from app.services.gsps_view import DiscPresentationStates
 from app.services.library_service import LibraryService
+from app.services.plain_words_language import PlainWordsLanguage
 from app.services.privacy import Privacy
 from app.services.problem_words import group_problems, nothing_to_show
 from app.services.user_mode import UserMode
@@ -95,6 +101,7 @@ class MainWindow(QMainWindow):
         self.privacy = Privacy()
         # The simple view for patients unless the full view for doctors was chosen.
         self.user_mode = UserMode(user_mode_setting(self.settings))
+        self.plain_language = PlainWordsLanguage(plain_language_setting(self.settings))
         self.library = LibraryService()
         cache: FrameCache[tuple[str, int], LoadedFrame] = FrameCache(
             lambda loaded: loaded.nbytes, cache_budget_bytes(self.settings))
@@ -190,7 +197,7 @@ class MainWindow(QMainWindow):
         self.annotation_session.document_changed.connect(self._list_measurements)
         # A row picked in the list is the drawing selected on the image (Delete removes it).
         self.measurement_panel.model.selection_changed.connect(self.annotation_session.select)
-        self.view_modes = ViewModes(self, self.user_mode)
+        self.view_modes = ViewModes(self, self.user_mode, self.plain_language)
         build_menus(self)
         self.view_modes.apply()
         self._refresh_recent()
@@ -389,7 +396,8 @@ class MainWindow(QMainWindow):
     def _show_summary(self) -> None:
         if self.session is None:
             return
-        text = contents_text(self.viewer.patients, plain=self.user_mode.shows_plain_words)
+        text = contents_text(self.viewer.patients, plain=self.user_mode.shows_plain_words,
+                             language=self.plain_language.code)
         if self.session.problems:
             text += self.tr("; {0} files with problems (see above the image)").format(
                 len(self.session.problems))
@@ -439,7 +447,7 @@ class MainWindow(QMainWindow):
         self.page.show_document(path, document)
 
     def preferences(self) -> None:
-        dialog = PreferencesDialog(self.settings, self, self.user_mode)
+        dialog = PreferencesDialog(self.settings, self, self.user_mode, self.plain_language)
         if dialog.exec():
             self.viewer.cache.set_budget(cache_budget_bytes(self.settings))
             self.annotation_tools.layer.set_picture_budget(cache_budget_bytes(self.settings) // 8)

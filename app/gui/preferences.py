@@ -4,6 +4,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -16,6 +17,12 @@ from PySide6.QtWidgets import (
 
 from app.gui.observe import observe
 from app.imaging.frame_cache import DEFAULT_BUDGET_BYTES
+from app.services.plain_words_language import SETTING_KEY as LANGUAGE_SETTING_KEY
+from app.services.plain_words_language import (
+    PlainWordsLanguage,
+    language_from_setting,
+    language_names,
+)
 from app.services.user_mode import (
     MODE_EXPLANATIONS,
     MODE_NAMES,
@@ -45,13 +52,31 @@ def user_mode_setting(settings: QSettings) -> Mode:
     return mode_from_setting(settings.value(SETTING_KEY))
 
 
+def plain_language_setting(settings: QSettings) -> str:
+    """The language of the plain words stored in the settings (English unless chosen);
+    the command line reads the same value (app.services.plain_words_language)."""
+    return language_from_setting(settings.value(LANGUAGE_SETTING_KEY))
+
+
 class PreferencesDialog(QDialog):
     def __init__(self, settings: QSettings, parent: QWidget | None = None,
-                 user_mode: UserMode | None = None) -> None:
+                 user_mode: UserMode | None = None,
+                 language: PlainWordsLanguage | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Preferences"))
         self.settings = settings
         self.user_mode = user_mode
+        self.plain_language = language
+        # Each language by its own name ("Français"): whoever reads it can find theirs.
+        self.language = QComboBox()
+        self.language.setAccessibleName(self.tr("Language of the plain descriptions"))
+        self.language.setToolTip(self.tr(
+            "The language of the sentences that say what each set of pictures shows, and "
+            "of the words explained under Help."))
+        for code, name in language_names().items():
+            self.language.addItem(name, code)
+        chosen = language.code if language is not None else plain_language_setting(settings)
+        self.language.setCurrentIndex(max(0, self.language.findData(chosen)))
         # Show: simple view for patients / full view for doctors, one sentence each.
         self.mode_buttons: dict[Mode, QRadioButton] = {}
         self.mode_group = QButtonGroup(self)
@@ -93,6 +118,7 @@ class PreferencesDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QFormLayout(self)
         layout.addRow(self.tr("Show:"), modes)
+        layout.addRow(self.tr("Language of the plain descriptions:"), self.language)
         layout.addRow(self.tr("Memory for decoded images:"), self.budget)
         layout.addRow(self.auto_import)
         layout.addRow(buttons)
@@ -100,6 +126,10 @@ class PreferencesDialog(QDialog):
     def chosen_mode(self) -> Mode:
         """The view whose button is checked."""
         return next(m for m, b in self.mode_buttons.items() if b.isChecked())
+
+    def chosen_language(self) -> str:
+        """The code of the language chosen in the list."""
+        return str(self.language.currentData())
 
     def _show_mode(self, mode: Mode) -> None:
         self.mode_buttons[mode].setChecked(True)
@@ -110,4 +140,8 @@ class PreferencesDialog(QDialog):
             self.user_mode.set_mode(self.chosen_mode())
         self.settings.setValue("cache/budget_mb", self.budget.value())
         self.settings.setValue("media/auto_import", self.auto_import.isChecked())
+        self.settings.setValue(LANGUAGE_SETTING_KEY, self.chosen_language())
+        self.settings.sync()  # the command line reads the file: it sees the choice at once
+        if self.plain_language is not None:
+            self.plain_language.set_language(self.chosen_language())
         self.accept()

@@ -1,6 +1,7 @@
 """The simple view for patients and the full view for doctors (app.services.user_mode):
 the View menu's two choices, Help > What the words mean, the glossary link under the
-series list, and every widget of the main window following a switch live.
+series list, and every widget of the main window following a switch live; likewise the
+language of the plain words (app.services.plain_words_language).
 
 The rules (what each view shows) are the UserMode's; this only applies them.
 """
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import QMenu, QPushButton, QVBoxLayout, QWidget
 
 from app.gui.glossary_window import GlossaryWindow
 from app.gui.observe import observe
+from app.services.plain_words_language import PlainWordsLanguage
 from app.services.user_mode import MODE_EXPLANATIONS, MODE_NAMES, SETTING_KEY, Mode, UserMode
 
 if TYPE_CHECKING:
@@ -23,10 +25,12 @@ class ViewModes(QObject):
     """Made by the main window before its menus (they take ``mode_actions`` and
     ``glossary_action``); ``apply`` once the menus exist, then on every switch."""
 
-    def __init__(self, window: "MainWindow", mode: UserMode) -> None:
+    def __init__(self, window: "MainWindow", mode: UserMode,
+                 language: PlainWordsLanguage | None = None) -> None:
         super().__init__(window)
         self.window = window
         self.mode = mode
+        self.language = language if language is not None else PlainWordsLanguage()
         self.group = QActionGroup(window)
         self.group.setExclusive(True)
         self.mode_actions: dict[Mode, QAction] = {}
@@ -55,6 +59,7 @@ class ViewModes(QObject):
         layout.addWidget(self.glossary_link)
         window.browser_dock.setWidget(side)
         observe(window, mode.changed, self._switched)
+        observe(window, self.language.changed, self._language_switched)
 
     def add_view_actions(self, menu: QMenu) -> None:
         """The two choices, one checked, at the end of ``menu``."""
@@ -66,6 +71,10 @@ class ViewModes(QObject):
         self.apply()
         # "151 pictures in 3 sets" or "151 images in 3 series"; only on a switch, so that
         # a message in the status bar (compare, saving) is not replaced on other calls.
+        self.window.refresh_summary()
+
+    def _language_switched(self, _language: str) -> None:
+        self.apply()
         self.window.refresh_summary()
 
     def apply(self) -> None:
@@ -97,10 +106,17 @@ class ViewModes(QObject):
         if w.compare_page is not None:
             w.compare_page.set_view_mode(m.shows_plain_words, m.shows_technical_text)
         self.glossary_link.setVisible(m.shows_glossary_link)
+        language = self.language.code
+        w.browser.set_language(language)
+        w.library_view.set_language(language)
+        if w.compare_page is not None:
+            w.compare_page.set_language(language)
+        if self.glossary is not None:
+            self.glossary.set_language(language)
 
     def show_glossary(self) -> None:
         """Help > What the words mean (and the link under the series list)."""
         if self.glossary is None:
-            self.glossary = GlossaryWindow(self.window)
+            self.glossary = GlossaryWindow(self.window, self.language.code)
         self.glossary.show()
         self.glossary.raise_()
