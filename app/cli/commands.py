@@ -161,11 +161,11 @@ def cmd_library(args: argparse.Namespace) -> int:
         from app.cli.contract import library_json
         from app.cli.printers import print_studies
 
+        language = plain_words_language(args, library.home)  # refused before any listing
         rows = library.studies()
         if args.json:
             from app.services.plain_words import explain_library_studies
 
-            language = plain_words_language(args, library.home)
             _print_json(library_json(rows, explain_library_studies(library.home, language)))
         else:
             print_studies(rows, sys.stdout)
