@@ -134,3 +134,20 @@ def test_the_library_says_what_was_scanned_in_the_chosen_language(
     assert said.startswith("Scanner du thorax, du ventre et du bassin avec produit de "
                            "contraste, le ")
     assert said.endswith(" (Lightbox sample disc). 3 séries d'images, 151 en tout.")
+
+
+def test_the_compare_page_list_follows_the_language(
+    new_window: MainWindow, qtbot: QtBot, ct_disc: Path
+) -> None:
+    w = new_window
+    _choose(w, "Français")  # before the page exists: it starts in French
+    _open(w, qtbot, ct_disc)
+    w.show_compare()
+    page = w.compare_page
+    assert page is not None
+    qtbot.waitUntil(lambda: page.series_list.topLevelItemCount() > 0, timeout=TIMEOUT)
+    study = page.series_list.topLevelItem(0).child(0)
+    assert study.text(0).replace("\u200b", "").startswith("Scanner du thorax, du ventre ")
+    w.plain_language.set_language("en")
+    study = page.series_list.topLevelItem(0).child(0)
+    assert study.text(0).replace("\u200b", "").startswith("CT scan of the chest, belly ")
