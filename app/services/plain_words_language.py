@@ -19,8 +19,12 @@ from app.core.observable import Event
 from app.core.paths import lightbox_home
 from app.explain import language_names as _language_names
 from app.explain import languages
+from app.services.plain_words import DEFAULT_LANGUAGE
 
-DEFAULT_LANGUAGE = "en"
+__all__ = [
+    "DEFAULT_LANGUAGE", "SETTING_KEY", "PlainWordsLanguage", "UnknownLanguage",
+    "chosen_language", "language_from_setting", "language_names", "stored_language",
+]
 # The settings key the window stores the choice under ("[plain_words] language=fr" in the
 # INI file QSettings writes).
 SETTING_KEY = "plain_words/language"
