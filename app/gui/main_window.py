@@ -122,7 +122,8 @@ class MainWindow(QMainWindow):
         self.library_view.open_requested.connect(self.open_study)
         self.library_view.compare_requested.connect(self.compare_with_previous)
         self._prior_task: GeneratorTask | None = None
-        self.transfers = Transfers(self, self.settings, self.privacy, self.open_path)
+        self.transfers = Transfers(self, self.settings, self.privacy, self.open_path,
+                                   user_mode=self.user_mode)
         self.transfers.library_changed.connect(self.library_view.refresh)
         self.library_view.import_requested.connect(self.transfers.import_folder)
         self.library_view.delete_requested.connect(self.transfers.delete_study)

@@ -126,11 +126,18 @@ def contents_text(patients: tuple[PatientNode, ...], plain: bool = False) -> str
     the jargon: "151 pictures, 1 document in 4 sets"."""
     series = shown_series([s for p in patients for st in p.studies for s in st.series])
     images, documents = series_counts(series)
+    return in_sets_text(images, len(series), documents, plain)
+
+
+def in_sets_text(images: int, sets: int, documents: int = 0, plain: bool = False) -> str:
+    """ "151 images, 1 document in 4 series"; ``plain`` (the simple view for patients,
+    UserMode.shows_plain_words) says it without the jargon: "151 pictures, 1 document in
+    4 sets". The status bar and the import dialog's look at a disc both say it so."""
     if not plain:
-        return f"{counts_text(images, documents)} in {len(series)} series"
+        return f"{counts_text(images, documents)} in {sets} series"
     counted = [_plural(images, "picture"), _plural(documents, "document")] if documents \
         else [_plural(images, "picture")]
-    return f"{', '.join(counted)} in {_plural(len(series), 'set')}"
+    return f"{', '.join(counted)} in {_plural(sets, 'set')}"
 
 
 def _plural(count: int, word: str) -> str:
