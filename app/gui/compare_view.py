@@ -570,6 +570,8 @@ def show_compare(w: "MainWindow") -> ComparePage:
         # The open medium's list grows as its files are identified.
         w.viewer.tree_changed.connect(lambda _patients: page.refresh_list())
         w.view_modes.apply()  # the simple or full view, as the rest of the window
+    if w.pages.currentWidget() is w.library_view:
+        w.summary.clear()  # the library's count does not describe the panes
     w.pages.setCurrentWidget(page)
     w.browser_stack.setCurrentWidget(page.series_list)
     w.browser_dock.show()

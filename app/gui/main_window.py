@@ -247,6 +247,7 @@ class MainWindow(QMainWindow):
         self.browser_stack.setCurrentWidget(self.browser)
         self.browser_dock.show()
         self.action_library.setChecked(False)
+        self.refresh_summary()  # not the library's count under the disc's pictures
 
     def compare_with_previous(self, current_uid: str, prior_uid: str) -> None:
         """Library > Compare with previous: the two studies side by side on the compare

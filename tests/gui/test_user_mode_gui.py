@@ -345,3 +345,17 @@ def test_menus_and_the_library_name_the_trades_words_only_in_the_full_view(
     assert w.library_view.send_button.text() == "Send to &PACS..."
     w.view_modes.mode_actions[PATIENT].trigger()
     assert plain <= _menu_texts(w)
+
+
+def test_back_from_the_library_the_status_bar_describes_the_disc_again(
+        new_window: MainWindow, qtbot: QtBot, ct_disc: Path) -> None:
+    w = new_window
+    _open(w, qtbot, ct_disc)
+    w.show_library()
+    qtbot.waitUntil(lambda: "in the library" in w.summary.text(), timeout=TIMEOUT)
+    w.show_viewer()
+    assert w.summary.text() == "151 pictures in 3 sets"
+    w.show_library()
+    qtbot.waitUntil(lambda: "in the library" in w.summary.text(), timeout=TIMEOUT)
+    w.show_compare()
+    assert "in the library" not in w.summary.text()
