@@ -49,14 +49,16 @@ MODE_EXPLANATIONS: dict[Mode, str] = {
 }
 
 # Menu items and buttons named in the trade's words, and their names in the simple view
-# (the full view keeps the first). The keyboard letter (&) stays the same in both.
+# (the full view keeps the first). The keyboard letter (&) stays the same in both, and a
+# name other sentences point to ("File > Accounts and PACS", the "Send to PACS" dialog)
+# keeps its words, with what they mean after them.
 PLAIN_TEXTS: dict[str, str] = {
     "Open f&ile (ISO, ZIP, DICOMDIR, image)...": "Open f&ile (disc image, ZIP or picture)...",
     "Import ISO or &ZIP file...": "Import disc image or &ZIP file...",
     "Send selected or open to &PACS...":
-        "Send selected or open to a hospital's archive (&PACS)...",
-    "&Accounts and PACS...": "&Accounts and hospital archives...",
-    "Send to &PACS...": "Send to a hospital's archive (&PACS)...",
+        "Send selected or open to &PACS (a hospital's picture archive)...",
+    "&Accounts and PACS...": "&Accounts and PACS (hospital picture archives)...",
+    "Send to &PACS...": "Send to &PACS (a hospital's picture archive)...",
     "Next &series": "Next &set of pictures",
     "Previous s&eries": "Previous s&et of pictures",
     "Images": "Pictures",  # the import dialog's column, beside "51 pictures in 3 sets"

@@ -331,14 +331,15 @@ def test_menus_and_the_library_name_the_trades_words_only_in_the_full_view(
         new_window: MainWindow) -> None:
     w = new_window
     plain = {"Open f&ile (disc image, ZIP or picture)...", "Import disc image or &ZIP file...",
-             "Send selected or open to a hospital's archive (&PACS)...",
-             "&Accounts and hospital archives...", "Next &set of pictures",
+             "Send selected or open to &PACS (a hospital's picture archive)...",
+             "&Accounts and PACS (hospital picture archives)...", "Next &set of pictures",
              "Previous s&et of pictures"}
     full = {"Open f&ile (ISO, ZIP, DICOMDIR, image)...", "Import ISO or &ZIP file...",
             "Send selected or open to &PACS...", "&Accounts and PACS...", "Next &series",
             "Previous s&eries"}
     assert plain <= _menu_texts(w) and not full & _menu_texts(w)
-    assert w.library_view.send_button.text() == "Send to a hospital's archive (&PACS)..."
+    assert w.library_view.send_button.text() == (
+        "Send to &PACS (a hospital's picture archive)...")
     assert "Next set of pictures" in w.help_text()  # F1 lists the menus as they are named
     w.view_modes.mode_actions[DOCTOR].trigger()
     assert full <= _menu_texts(w) and not plain & _menu_texts(w)

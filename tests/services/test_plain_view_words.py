@@ -61,7 +61,8 @@ def test_an_empty_medium(report: ScanReport) -> None:
 
 
 def test_menu_items_in_the_trades_words_have_plain_names() -> None:
-    assert shown_text("Send to &PACS...", plain=True) == "Send to a hospital's archive (&PACS)..."
+    assert shown_text("Send to &PACS...", plain=True) == (
+        "Send to &PACS (a hospital's picture archive)...")
     assert shown_text("Send to &PACS...", plain=False) == "Send to &PACS..."
     assert shown_text("Next &series", plain=True) == "Next &set of pictures"
     assert shown_text("&Quit", plain=True) == "&Quit"  # nothing to say otherwise
@@ -71,3 +72,5 @@ def test_menu_items_in_the_trades_words_have_plain_names() -> None:
         letter = full[full.index("&") + 1].lower() if "&" in full else ""
         assert letter == (plain[plain.index("&") + 1].lower() if "&" in plain else "")
         assert not any(word in plain for word in ("DICOM", "series", "ISO"))
+        # What other sentences call it ("File > Accounts and PACS") is still there.
+        assert "PACS" not in full or plain.startswith(full.removesuffix("..."))
