@@ -16,7 +16,7 @@ from app.gui.tasks import GeneratorTask, run_in_background
 from app.services.library_service import LibraryService
 from app.services.prior_lookup import PriorStudy, compare_action_state, confirmation_question
 from app.services.privacy import Privacy
-from app.services.series_matching import SeriesMatch
+from app.services.series_matching import SeriesMatch, no_match_sentence
 from app.services.viewer_model import OpenSource
 
 if TYPE_CHECKING:
@@ -145,7 +145,7 @@ def open_pair(window: "MainWindow", current_uid: str, prior_uid: str) -> Generat
             best = matches[0]
             left = find_series(current.patients, best.current.series_uid) or left
             right = find_series(prior.patients, best.prior.series_uid) or right
-            reason = best.reason
+            reason = best.reason_in(window.user_mode.shows_plain_words)
         if left is None or right is None:
             return
         page = show_compare(window)
@@ -153,6 +153,6 @@ def open_pair(window: "MainWindow", current_uid: str, prior_uid: str) -> Generat
         page.show_series(0, current, left)
         page.show_series(1, prior, right)
         window.summary.setText(window.tr(reason) if reason else window.tr(
-            "No series of the earlier study matches this one's; drag one from the list."))
+            no_match_sentence(window.user_mode.shows_plain_words)))
 
     return run_in_background(read, show, window.summary.setText)

@@ -49,10 +49,13 @@ from app.gui.session import ViewerSession
 from app.gui.viewport import QtViewport, ViewportModel
 from app.imaging.frame_cache import FrameCache
 from app.services.compare import (
+    FULL_WORDS,
     CompareLinks,
     CompareModel,
+    CompareWords,
     Layout,
     PaneLink,
+    compare_words,
     offered_tree,
     series_geometry,
 )
@@ -64,7 +67,7 @@ from app.services.viewing import LoadedFrame
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
 
-EMPTY_PANE = "Drag a series here, or click one in the list on the left."
+EMPTY_PANE = FULL_WORDS.empty_pane  # the simple view's is compare_words(True).empty_pane
 # Lines kept for each pane's note, whether it has one or not: the images stay level.
 NOTE_LINES = 2
 USER_FOCUS = (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason,
@@ -130,6 +133,7 @@ class ComparePane(QWidget):
         self.index = index
         self.viewer = viewer
         self.current = False  # where a series clicked in the list goes: framed
+        self.words = FULL_WORDS  # the full view's until set_words
         self.setAcceptDrops(True)
         self.title = OneLineLabel(self.tr(EMPTY_PANE))
         self._named: SeriesNode | None = None  # the node the title was made from
@@ -161,6 +165,18 @@ class ComparePane(QWidget):
             viewer.tree_changed.connect(self.name_series_from),
         ]
 
+    def set_words(self, words: CompareWords) -> None:
+        """Say what this pane asks for in the simple or the full view's words."""
+        if words == self.words:
+            return
+        self.words = words
+        if self._named is None:
+            self.title.set_whole_text(self.tr(words.empty_pane))
+        if self.viewer.series is None:
+            self.viewport.show_message(self.tr(words.empty_pane))
+        if self.current:
+            self.setAccessibleDescription(self.tr(words.current_pane))
+
     def disconnect_model(self) -> None:
         """Stop observing the viewer (the pane is being removed)."""
         for stop in self._stops:
@@ -188,7 +204,7 @@ class ComparePane(QWidget):
     def _on_series(self, series: SeriesNode | None) -> None:
         self._named = series
         if series is None:
-            self.title.set_whole_text(self.tr(EMPTY_PANE))
+            self.title.set_whole_text(self.tr(self.words.empty_pane))
             return
         date = series.instances[0].study_date if series.instances else ""
         text = series_label(series)
@@ -220,7 +236,7 @@ class ComparePane(QWidget):
         if current != self.current:
             self.current = current
             self.setAccessibleDescription(
-                self.tr("A series clicked in the list is shown here.") if current else "")
+                self.tr(self.words.current_pane) if current else "")
             self.update()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -271,6 +287,7 @@ class ComparePage(QWidget):
         self.cache_bytes = cache_bytes
         self.privacy = privacy
         self.full_detail = True  # the full view's corner lines until told otherwise
+        self.words = FULL_WORDS  # and its words ("series"), until set_view_mode
         self.compare = CompareModel(privacy=privacy, make_viewer=self._make_viewer)
         self.sessions: dict[int, ViewerSession] = {}
         self._session_stops: dict[int, list[Callable[[], None]]] = {}
@@ -279,7 +296,7 @@ class ComparePage(QWidget):
         self._shown: dict[int, SeriesOffer] = {}  # pane -> where its series came from
         # The series to show in the panes; the main window shows it in its Studies dock.
         self.series_list = SeriesBrowser(privacy)
-        self.series_list.setAccessibleName(self.tr("Series to compare"))
+        self.series_list.setAccessibleName(self.tr(self.words.list_name))
         # A click, Enter or a double-click shows the series in the chosen pane.
         self.series_list.itemClicked.connect(self._on_list_choice)
         self.series_list.itemActivated.connect(self._on_list_choice)
@@ -346,6 +363,11 @@ class ComparePage(QWidget):
         corner lines and overlay planes in every pane (also in panes made later)."""
         self.full_detail = full_detail
         self.series_list.set_plain_words(plain_words)
+        self.words = compare_words(plain_words)
+        self.series_list.setAccessibleName(self.tr(self.words.list_name))
+        self.compare.set_plain_words(plain_words)  # the panes' reasons
+        for pane in self.panes:
+            pane.set_words(self.words)
         for viewer in self.compare.viewers:
             viewer.set_full_detail(full_detail)
         for pane in self.panes:
@@ -370,6 +392,7 @@ class ComparePage(QWidget):
         for index in range(len(self.panes), len(viewers)):
             viewer = viewers[index]
             pane = ComparePane(index, viewer)
+            pane.set_words(self.words)
             pane.series_dropped.connect(self.drop_series)
             pane.chosen.connect(self.choose_pane)
             viewer.frames_wanted.connect(partial(self._forward, index, "want"))
@@ -551,6 +574,8 @@ def show_compare(w: "MainWindow") -> ComparePage:
         # The open medium's list grows as its files are identified.
         w.viewer.tree_changed.connect(lambda _patients: page.refresh_list())
         w.view_modes.apply()  # the simple or full view, as the rest of the window
+    if w.pages.currentWidget() is w.library_view:
+        w.summary.clear()  # the library's count does not describe the panes
     w.pages.setCurrentWidget(page)
     w.browser_stack.setCurrentWidget(page.series_list)
     w.browser_dock.show()

@@ -43,6 +43,7 @@ from app.services.library_service import LibraryService, PatientKey
 from app.services.privacy import Privacy
 from app.services.problem_words import group_problems
 from app.services.scan import scan_media
+from app.services.user_mode import UserMode, shown_text
 from app.services.viewer_text import display_date, display_name, display_text
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -62,10 +63,13 @@ class ImportDialog(QDialog):
     upload_requested = Signal()  # "Upload this disc...": import and upload the chosen images
 
     def __init__(self, path: Path, privacy: Privacy, parent: QWidget | None = None,
-                 start_now: bool = False, library: LibraryService | None = None) -> None:
+                 start_now: bool = False, library: LibraryService | None = None,
+                 user_mode: UserMode | None = None) -> None:
         super().__init__(parent)
         self.path = path
         self.privacy = privacy
+        # The simple view counts "pictures in sets", the full view "images in series".
+        self.user_mode = user_mode if user_mode is not None else UserMode()
         self.library = library if library is not None else LibraryService()
         self.scan: ScanReport | None = None
         self.disc: DiscCompleteness | None = None
@@ -87,8 +91,8 @@ class ImportDialog(QDialog):
         self.who.setWordWrap(True)
         self.who.hide()
         self.overview = QTreeWidget()
-        self.overview.setHeaderLabels([self.tr("On this disc"), self.tr("Images")])
         self.overview.setAccessibleName(self.tr("Patients and studies on the disc"))
+        self._name_columns()
         self.overview.setColumnWidth(0, 450)
         self.overview.itemChanged.connect(lambda _item, _column: self._update_import_button())
         self.health = QLabel(self.tr("Looking at {0}...").format(path))
@@ -151,6 +155,7 @@ class ImportDialog(QDialog):
         outer.addWidget(self.pages, 1)
         outer.addWidget(self.buttons)
         observe(self, privacy.changed, lambda _hidden: self._show_patients())
+        observe(self, self.user_mode.changed, lambda _mode: self._follow_view())
         if start_now:
             self.start_import()
         else:
@@ -174,12 +179,25 @@ class ImportDialog(QDialog):
         self.scan = report
         self.look_progress.hide()
         self._show_patients()
-        self.health.setText(readable_summary(report))
+        self._show_health()
         self.disc = completeness(report)
         self.verdict.setText(self.disc.sentence)
         self.verdict.setVisible(self.disc.incomplete)
         self.problems.set_groups(group_problems(report.problems, listed=self.disc.listed))
         self._update_import_button()
+
+    def _follow_view(self) -> None:
+        self._name_columns()
+        self._show_health()
+
+    def _name_columns(self) -> None:
+        plain = self.user_mode.shows_plain_words
+        self.overview.setHeaderLabels([self.tr("On this disc"),
+                                       self.tr(shown_text("Images", plain))])
+
+    def _show_health(self) -> None:
+        if self.scan is not None:
+            self.health.setText(readable_summary(self.scan, self.user_mode.shows_plain_words))
 
     def _patient_label(self, patient: PatientNode) -> str:
         if is_unattributed(patient):

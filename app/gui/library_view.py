@@ -35,6 +35,7 @@ from app.services.privacy import Privacy
 from app.services.send_patient import sent_under_lines
 from app.services.send_words import send_action_state, sent_text
 from app.services.sharing import ShareOptions, describe_share, share_options
+from app.services.user_mode import shown_text
 from app.services.viewer_text import display_date, display_name, display_text
 
 UID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -226,6 +227,7 @@ class LibraryView(QWidget):
         """Plain sentences (the simple view for patients) or the clinic's descriptions."""
         if plain != self.plain_words:
             self.plain_words = plain
+            self.send_button.setText(self.tr(shown_text("Send to &PACS...", plain)))
             self.show_rows(self.rows)
 
     def set_language(self, language: str) -> None:

@@ -129,7 +129,8 @@ class MainWindow(QMainWindow):
         self.library_view.open_requested.connect(self.open_study)
         self.library_view.compare_requested.connect(self.compare_with_previous)
         self._prior_task: GeneratorTask | None = None
-        self.transfers = Transfers(self, self.settings, self.privacy, self.open_path)
+        self.transfers = Transfers(self, self.settings, self.privacy, self.open_path,
+                                   user_mode=self.user_mode)
         self.transfers.library_changed.connect(self.library_view.refresh)
         self.library_view.import_requested.connect(self.transfers.import_folder)
         self.library_view.delete_requested.connect(self.transfers.delete_study)
@@ -253,6 +254,7 @@ class MainWindow(QMainWindow):
         self.browser_stack.setCurrentWidget(self.browser)
         self.browser_dock.show()
         self.action_library.setChecked(False)
+        self.refresh_summary()  # not the library's count under the disc's pictures
 
     def compare_with_previous(self, current_uid: str, prior_uid: str) -> None:
         """Library > Compare with previous: the two studies side by side on the compare

@@ -24,6 +24,7 @@ from app.services.accounts_service import Account, AccountsService
 from app.services.glance import MediumGlance, glance
 from app.services.library_service import LibraryService, PatientKey, StudyRow, UploadPlan
 from app.services.privacy import Privacy
+from app.services.user_mode import UserMode
 from app.services.viewer_text import display_date, display_name
 
 AUTO_IMPORT_KEY = "media/auto_import"
@@ -40,9 +41,11 @@ class Transfers(QObject):
 
     def __init__(self, window: QWidget, settings: QSettings, privacy: Privacy,
                  open_path: Callable[[Path], None], library: LibraryService | None = None,
-                 accounts: AccountsService | None = None) -> None:
+                 accounts: AccountsService | None = None,
+                 user_mode: UserMode | None = None) -> None:
         super().__init__(window)
         self.window = window
+        self.user_mode = user_mode  # the import dialog words its counts in this view
         self.settings = settings
         self.privacy = privacy
         self._open_path = open_path
@@ -83,7 +86,7 @@ class Transfers(QObject):
     def import_path(self, path: Path, start_now: bool = False) -> ImportDialog:
         """Show the import dialog for ``path`` (non-modal: the viewer stays usable)."""
         dialog = ImportDialog(path, self.privacy, self.window, start_now=start_now,
-                              library=self.library())
+                              library=self.library(), user_mode=self.user_mode)
         dialog.import_finished.connect(lambda _report: self.library_changed.emit())
         dialog.upload_requested.connect(lambda d=dialog: self._upload_from_import(d))
         dialog.finished.connect(lambda _code, d=dialog: self.import_dialogs.remove(d))

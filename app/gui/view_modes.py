@@ -15,7 +15,15 @@ from PySide6.QtWidgets import QMenu, QPushButton, QVBoxLayout, QWidget
 from app.gui.glossary_window import GlossaryWindow
 from app.gui.observe import observe
 from app.services.plain_words_language import PlainWordsLanguage
-from app.services.user_mode import MODE_EXPLANATIONS, MODE_NAMES, SETTING_KEY, Mode, UserMode
+from app.services.user_mode import (
+    MODE_EXPLANATIONS,
+    MODE_NAMES,
+    PLAIN_TEXTS,
+    SETTING_KEY,
+    Mode,
+    UserMode,
+    shown_text,
+)
 
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
@@ -45,6 +53,9 @@ class ViewModes(QObject):
         self.glossary_action = QAction(window.tr("What the &words mean"), window)
         self.glossary_action.triggered.connect(self.show_glossary)
         self.glossary: GlossaryWindow | None = None
+        # The menu items the simple view names otherwise, with their full view names
+        # (found in the menus at the first apply).
+        self._named: dict[QAction, str] | None = None
         # Under the series list: the glossary one click away from the words it explains.
         self.glossary_link = QPushButton(window.tr("What do these words mean?"))
         self.glossary_link.setFlat(True)
@@ -113,6 +124,22 @@ class ViewModes(QObject):
             w.compare_page.set_language(language)
         if self.glossary is not None:
             self.glossary.set_language(language)
+        for action, full in self._renamed().items():
+            action.setText(self.window.tr(shown_text(full, m.shows_plain_words)))
+
+    def _renamed(self) -> dict[QAction, str]:
+        if self._named is None:
+            self._named = {}
+            menus = [m for a in self.window.menuBar().actions()
+                     if isinstance(m := a.menu(), QMenu)]
+            while menus:
+                menu = menus.pop()
+                for action in menu.actions():
+                    if isinstance(sub := action.menu(), QMenu):
+                        menus.append(sub)
+                    elif action.text() in PLAIN_TEXTS:
+                        self._named[action] = action.text()
+        return self._named
 
     def show_glossary(self) -> None:
         """Help > What the words mean (and the link under the series list)."""

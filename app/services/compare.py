@@ -79,11 +79,45 @@ NO_POSITION = ("These pictures do not say where they lie in the body, so they ca
                "scroll together with the others.")
 ANCHOR_NO_POSITION = ("The first series does not say where its pictures lie in the body, "
                       "so nothing can scroll together with it.")
+PLAIN_ANCHOR_NO_POSITION = ("The first set of pictures does not say where its pictures lie in "
+                            "the body, so nothing can scroll together with it.")
 WAITING = "Finding where these pictures lie in the body…"
 MIDDLES = ("Lined up by their middles: show the same place in both, then choose "
            "“Align these two slices”.")
 BY_HAND = "Lined up by hand: scrolling keeps the two at the same place."
 NOTE_UNKNOWN = "This picture does not say where it lies in the body."
+
+
+@dataclass(frozen=True)
+class CompareWords:
+    """What the compare page calls a series: "series" in the full view for doctors, "set
+    of pictures" in the simple view for patients (as the status bar's "151 pictures in 3
+    sets"); :func:`compare_words` chooses."""
+
+    empty_pane: str
+    current_pane: str
+    list_name: str
+    first_series: str
+
+
+FULL_WORDS = CompareWords(
+    empty_pane="Drag a series here, or click one in the list on the left.",
+    current_pane="A series clicked in the list is shown here.",
+    list_name="Series to compare",
+    first_series="the first series",
+)
+PLAIN_WORDS = CompareWords(
+    empty_pane="Drag a set of pictures here, or click one in the list on the left.",
+    current_pane="A set of pictures clicked in the list is shown here.",
+    list_name="Sets of pictures to compare",
+    first_series="the first set of pictures",
+)
+
+
+def compare_words(plain: bool) -> CompareWords:
+    """The compare page's words in the simple view (``plain``, i.e.
+    UserMode.shows_plain_words) or the full view."""
+    return PLAIN_WORDS if plain else FULL_WORDS
 
 
 def plane_words(normal: Vector | None) -> str:
@@ -96,13 +130,16 @@ def plane_words(normal: Vector | None) -> str:
     return "from the side" if x >= y else "from the front"
 
 
-def different_planes_reason(anchor: Vector | None, pane: Vector | None) -> str:
-    """Why series cut in different directions do not scroll together."""
+def different_planes_reason(anchor: Vector | None, pane: Vector | None,
+                            plain: bool = False) -> str:
+    """Why series cut in different directions do not scroll together (``plain``: in the
+    simple view's words, see :func:`compare_words`)."""
     ours, theirs = plane_words(pane), plane_words(anchor)
+    first = compare_words(plain).first_series
     if ours == theirs:  # same main direction, but tilted too far apart
-        return ("These pictures are tilted differently from the first series, so they "
+        return (f"These pictures are tilted differently from {first}, so they "
                 "cannot scroll together with it.")
-    return (f"These pictures are cut {ours} and the first series {theirs}, so they "
+    return (f"These pictures are cut {ours} and {first} {theirs}, so they "
             "cannot scroll together.")
 
 
@@ -209,6 +246,9 @@ class CompareModel:
         self.scroll_linked = True
         self.window_linked = False
         self.zoom_linked = False
+        # The simple view's words in the panes' reasons (set_plain_words); the full view's
+        # until told.
+        self.plain_words = False
         self._last_links: CompareLinks | None = None
 
         self.layout_changed: Event[Layout] = Event()
@@ -263,6 +303,13 @@ class CompareModel:
             self._drop_pane()
         self.layout_changed.emit(layout)
         self._relink()
+
+    def set_plain_words(self, plain: bool) -> None:
+        """Say the panes' reasons in the simple view's words (``plain``) or the full
+        view's; ``links_changed`` fires when a reason changes."""
+        if plain != self.plain_words:
+            self.plain_words = plain
+            self._emit_links()
 
     def set_current_pane(self, pane: int) -> None:
         """The user clicked or scrolled ``pane``: a series chosen in the list goes there."""
@@ -531,8 +578,10 @@ class CompareModel:
         if pane not in self._mappers:
             anchor = self._stacks[self._anchor] if self._anchor is not None else None
             if anchor is None:
-                return PaneLink("unlinkable", ANCHOR_NO_POSITION)
-            return PaneLink("unlinkable", different_planes_reason(anchor.normal, stack.normal))
+                return PaneLink("unlinkable", PLAIN_ANCHOR_NO_POSITION if self.plain_words
+                                else ANCHOR_NO_POSITION)
+            return PaneLink("unlinkable", different_planes_reason(anchor.normal, stack.normal,
+                                                                  self.plain_words))
         offset, by_user = self._offset(pane)
         same = self._frame_key(pane) == self._frame_key(self._anchor or 0)
         reason = "" if same and not by_user else (BY_HAND if by_user else MIDDLES)

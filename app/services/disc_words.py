@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from app.core.models import PatientNode, ScanReport
 from app.services.importing import ImportReport
 from app.services.problem_words import ProblemGroup, sentence
+from app.services.viewer_text import in_sets_text
 
 # Headings of the groups in the details, by problem kind (the order they are shown in).
 KIND_TITLES = {
@@ -119,17 +120,20 @@ def import_outcome(report: ImportReport, left_out: int = 0) -> ImportOutcome:
     return ImportOutcome(text, eject, False)
 
 
-def readable_summary(report: ScanReport) -> str:
+def readable_summary(report: ScanReport, plain: bool = False) -> str:
     """What can be read from the medium, in one line: the scan's summary when nothing is
-    wrong, else only the readable part (the problems have their own sentences above it)."""
+    wrong, else only the readable part (the problems have their own sentences above it).
+    ``plain`` (the simple view for patients, UserMode.shows_plain_words) counts pictures
+    in sets, as the status bar does, not images in series."""
     from app.services.scan import health_summary
 
     if not report.problems and not report.unreferenced:
-        return health_summary(report)
+        return health_summary(report, plain)
     if report.instances == 0:
-        return "No image on this disc can be read."
-    return (f"{_count(report.instances, 'image', 'images')} in "
-            f"{_count(report.series_count, 'series', 'series')} can be read from this disc.")
+        return ("No picture on this disc can be read." if plain
+                else "No image on this disc can be read.")
+    return (f"{in_sets_text(report.instances, report.series_count, plain=plain)} can be "
+            "read from this disc.")
 
 
 def sex_words(code: str) -> str:

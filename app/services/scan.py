@@ -16,6 +16,7 @@ from app.media.dicomdir import DirectoryReference
 from app.media.directories import OUTSIDE_DETAIL, DirectoryScan, plan_medium
 from app.media.headers import HeaderResult, read_header
 from app.media.sources import MediaEntry, MediaSource, OpenedMedium, open_medium
+from app.services.viewer_text import in_sets_text
 
 
 def scan_media(path: Path) -> Iterator[ScanProgress | ScanReport]:
@@ -204,30 +205,40 @@ def _plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
 
-def health_summary(report: ScanReport) -> str:
+# The same problems in the simple view for patients, where the directory's name
+# (DICOMDIR) and the format's (DICOM) mean nothing.
+_PLAIN_PROBLEM_PHRASES = {
+    **_PROBLEM_PHRASES,
+    "not-dicom": ("listed file is not a medical picture", "listed files are not medical pictures"),
+    "mismatch": ("file differs from what the disc's list of pictures says",
+                 "files differ from what the disc's list of pictures says"),
+}
+
+
+def health_summary(report: ScanReport, plain: bool = False) -> str:
     """One line a patient can read: what is on the medium and what is wrong with it.
 
-    For example: "54 images in 2 series; 3 referenced files missing".
+    For example: "54 images in 2 series; 3 referenced files missing"; ``plain`` (the
+    simple view for patients) says "54 pictures in 2 sets; ..." and leaves the format's
+    names (DICOM, DICOMDIR) out.
     """
     if report.instances == 0 and not report.problems:
-        return "No DICOM images were found here."
-    parts = [
-        _plural(report.instances, "image", "images")
-        + " in "
-        + _plural(report.series_count, "series", "series")
-    ]
+        return "No pictures were found here." if plain else "No DICOM images were found here."
+    parts = [in_sets_text(report.instances, report.series_count, plain=plain)]
     counts: dict[str, int] = {}
     for problem in report.problems:
         counts[problem.problem] = counts.get(problem.problem, 0) + 1
-    for kind, (one, many) in _PROBLEM_PHRASES.items():
+    phrases = _PLAIN_PROBLEM_PHRASES if plain else _PROBLEM_PHRASES
+    for kind, (one, many) in phrases.items():
         if counts.get(kind):
             parts.append(_plural(counts[kind], one, many))
     if report.unreferenced:
+        listed_by = "the disc's list of pictures" if plain else "the DICOMDIR"
         parts.append(
             _plural(
                 len(report.unreferenced),
-                "image found that the DICOMDIR does not list",
-                "images found that the DICOMDIR does not list",
+                f"{'picture' if plain else 'image'} found that {listed_by} does not list",
+                f"{'pictures' if plain else 'images'} found that {listed_by} does not list",
             )
         )
     if len(parts) == 1:

@@ -20,8 +20,8 @@ from typing import Literal
 from app.explain import explain_body_part
 from app.imaging.slice_position import plane_normal
 
-__all__ = ["Plane", "SeriesMatch", "SeriesRecord", "describe_plane", "match_series",
-           "plane_of"]
+__all__ = ["NO_MATCH", "PLAIN_NO_MATCH", "Plane", "SeriesMatch", "SeriesRecord",
+           "describe_plane", "match_series", "no_match_sentence", "plane_of"]
 
 Plane = Literal["axial", "coronal", "sagittal", "oblique", ""]
 
@@ -51,6 +51,12 @@ class SeriesMatch:
     reason: str
     score: tuple[float, ...]
 
+    def reason_in(self, plain: bool) -> str:
+        """Why these two were paired: ``reason`` in the full view, in the simple view for
+        patients (``plain``) with the planes in words only ("side views", not
+        "sagittal")."""
+        return _reason(self.current, self.prior, plain) if plain else self.reason
+
 
 def plane_of(orientation: Sequence[float] | None) -> Plane:
     """The plane of an image from Image Orientation (Patient) (row then column cosines):
@@ -71,11 +77,15 @@ def plane_of(orientation: Sequence[float] | None) -> Plane:
     return "oblique"
 
 
-def describe_plane(plane: Plane) -> str:
+_PLANE_WORDS: dict[str, str] = {"axial": "cross-sections", "coronal": "front views",
+                                "sagittal": "side views", "oblique": "tilted"}
+
+
+def describe_plane(plane: Plane, plain: bool = False) -> str:
     """The plane in plain words, for images of it ("cross-sections (axial)"; ``""`` when
-    unknown)."""
-    return {"axial": "cross-sections (axial)", "coronal": "front views (coronal)",
-            "sagittal": "side views (sagittal)", "oblique": "tilted (oblique)"}.get(plane, "")
+    unknown); ``plain`` leaves the name in brackets out ("cross-sections")."""
+    words = _PLANE_WORDS.get(plane, "")
+    return words if plain or not words else f"{words} ({plane})"
 
 
 # Spellings of one body part that mean the same.
@@ -126,7 +136,7 @@ def _score(current: SeriesRecord, prior: SeriesRecord) -> tuple[float, ...]:
             round(images, 3))
 
 
-def _reason(current: SeriesRecord, prior: SeriesRecord) -> str:
+def _reason(current: SeriesRecord, prior: SeriesRecord, plain: bool = False) -> str:
     same, differ = [f"same kind of scan ({current.modality or 'unknown'})"], []
     a, b = _body_part(current.body_part), _body_part(prior.body_part)
     if a and b:
@@ -142,7 +152,11 @@ def _reason(current: SeriesRecord, prior: SeriesRecord) -> str:
         if current.plane == prior.plane:
             same.append(f"both {describe_plane(current.plane)}")
         else:
-            differ.append(f"direction ({current.plane} / {prior.plane})")
+            # The full view names the planes; the simple view says how they look.
+            these, those = ((describe_plane(current.plane, True),
+                             describe_plane(prior.plane, True))
+                            if plain else (current.plane, prior.plane))
+            differ.append(f"direction ({these} / {those})")
     likeness = _description_likeness(current.description, prior.description)
     if likeness >= 0.999:
         same.append("same description")
@@ -152,6 +166,17 @@ def _reason(current: SeriesRecord, prior: SeriesRecord) -> str:
     if differ:
         sentence += "; differs in " + " and ".join(differ)
     return sentence[0].upper() + sentence[1:] + "."
+
+
+NO_MATCH = "No series of the earlier study matches this one's; drag one from the list."
+PLAIN_NO_MATCH = ("No set of pictures of the earlier scan matches this one's; drag one from "
+                  "the list.")
+
+
+def no_match_sentence(plain: bool) -> str:
+    """What the compare page says when no series of the two studies pair up; ``plain``
+    in the simple view's words ("set of pictures", not "series")."""
+    return PLAIN_NO_MATCH if plain else NO_MATCH
 
 
 def match_series(current: Sequence[SeriesRecord],

@@ -48,6 +48,28 @@ MODE_EXPLANATIONS: dict[Mode, str] = {
             "the annotations saved on the disc and the display values over the image.",
 }
 
+# Menu items and buttons named in the trade's words, and their names in the simple view
+# (the full view keeps the first). The keyboard letter (&) stays the same in both, and a
+# name other sentences point to ("File > Accounts and PACS", the "Send to PACS" dialog)
+# keeps its words, with what they mean after them.
+PLAIN_TEXTS: dict[str, str] = {
+    "Open f&ile (ISO, ZIP, DICOMDIR, image)...": "Open f&ile (disc image, ZIP or picture)...",
+    "Import ISO or &ZIP file...": "Import disc image or &ZIP file...",
+    "Send selected or open to &PACS...":
+        "Send selected or open to &PACS (a hospital's picture archive)...",
+    "&Accounts and PACS...": "&Accounts and PACS (hospital picture archives)...",
+    "Send to &PACS...": "Send to &PACS (a hospital's picture archive)...",
+    "Next &series": "Next &set of pictures",
+    "Previous s&eries": "Previous s&et of pictures",
+    "Images": "Pictures",  # the import dialog's column, beside "51 pictures in 3 sets"
+}
+
+
+def shown_text(full: str, plain: bool) -> str:
+    """The name of a menu item or button in the simple view (``plain``, i.e.
+    UserMode.shows_plain_words) or the full view; ``full`` is its full view name."""
+    return PLAIN_TEXTS.get(full, full) if plain else full
+
 
 def mode_from_setting(value: object) -> Mode:
     """The mode stored in the settings; the default when none or an unknown value is."""

@@ -128,9 +128,18 @@ def contents_text(patients: tuple[PatientNode, ...], plain: bool = False,
     the jargon, in the plain words' ``language``: "151 pictures, 1 document in 4 sets"."""
     series = shown_series([s for p in patients for st in p.studies for s in st.series])
     images, documents = series_counts(series)
+    return in_sets_text(images, len(series), documents, plain, language)
+
+
+def in_sets_text(images: int, sets: int, documents: int = 0, plain: bool = False,
+                 language: str = "en") -> str:
+    """ "151 images, 1 document in 4 series"; ``plain`` (the simple view for patients,
+    UserMode.shows_plain_words) says it without the jargon, in the plain words'
+    ``language``: "151 pictures, 1 document in 4 sets". The status bar and the import
+    dialog's look at a disc both say it so."""
     if not plain:
-        return f"{counts_text(images, documents)} in {len(series)} series"
-    return explain_contents(images, documents, len(series), language)
+        return f"{counts_text(images, documents)} in {sets} series"
+    return explain_contents(images, documents, sets, language)
 
 
 def series_label(series: SeriesNode) -> str:

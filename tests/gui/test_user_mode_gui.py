@@ -270,3 +270,93 @@ def test_the_compare_page_follows_the_view(new_window: MainWindow, qtbot: QtBot,
     assert all(viewer.full_detail for viewer in page.compare.viewers)
     w.view_modes.mode_actions[PATIENT].trigger()
     assert not any(viewer.full_detail for viewer in page.compare.viewers)
+
+
+def test_the_import_dialog_counts_pictures_in_sets_in_the_simple_view(
+        new_window: MainWindow, qtbot: QtBot, ct_disc: Path) -> None:
+    w = new_window
+    dialog = w.import_path(ct_disc)
+    qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=TIMEOUT)
+    assert dialog.health.text() == "151 pictures in 3 sets; no problems found"
+    assert dialog.overview.headerItem().text(1) == "Pictures"
+    w.view_modes.mode_actions[DOCTOR].trigger()  # the open dialog follows
+    assert dialog.health.text() == "151 images in 3 series; no problems found"
+    assert dialog.overview.headerItem().text(1) == "Images"
+    dialog.reject()
+
+
+def test_the_compare_page_says_set_of_pictures_in_the_simple_view(
+        new_window: MainWindow, qtbot: QtBot, ct_disc: Path) -> None:
+    w = new_window
+    _open(w, qtbot, ct_disc)
+    w.show_compare()
+    page = w.compare_page
+    assert page is not None
+    empty = page.panes[1]
+    plain_empty = "Drag a set of pictures here, or click one in the list on the left."
+    full_empty = "Drag a series here, or click one in the list on the left."
+    assert (empty.title.text(), empty.viewport.message) == (plain_empty, plain_empty)
+    assert page.series_list.accessibleName() == "Sets of pictures to compare"
+    page.choose_pane(1)
+    assert empty.accessibleDescription() == (
+        "A set of pictures clicked in the list is shown here.")
+    page.compare.set_layout("2x2")  # panes made later say it too
+    assert page.panes[3].title.text() == plain_empty
+    page.compare.set_layout("1x2")
+    scout = next(s for s in page.series_list.all_series() if s.series_number == 1)
+    page.choose_series(scout.series_instance_uid)
+    qtbot.waitUntil(lambda: page.compare.links().panes[1].state == "unlinkable",
+                    timeout=TIMEOUT)
+    assert page.panes[1].link_text.text() == (
+        "These pictures are cut from the front and the first set of pictures across the "
+        "body, so they cannot scroll together.")
+
+    w.view_modes.mode_actions[DOCTOR].trigger()
+    assert page.panes[1].link_text.text() == (
+        "These pictures are cut from the front and the first series across the body, so "
+        "they cannot scroll together.")
+    assert page.series_list.accessibleName() == "Series to compare"
+    assert page.panes[1].accessibleDescription() == "A series clicked in the list is shown here."
+    page.compare.set_layout("2x2")
+    assert (page.panes[3].title.text(), page.panes[3].viewport.message) == (full_empty,
+                                                                            full_empty)
+
+
+def _menu_texts(window: MainWindow) -> set[str]:
+    return {a.text() for m in window.menuBar().actions() if m.menu() is not None
+            for a in m.menu().actions()}
+
+
+def test_menus_and_the_library_name_the_trades_words_only_in_the_full_view(
+        new_window: MainWindow) -> None:
+    w = new_window
+    plain = {"Open f&ile (disc image, ZIP or picture)...", "Import disc image or &ZIP file...",
+             "Send selected or open to &PACS (a hospital's picture archive)...",
+             "&Accounts and PACS (hospital picture archives)...", "Next &set of pictures",
+             "Previous s&et of pictures"}
+    full = {"Open f&ile (ISO, ZIP, DICOMDIR, image)...", "Import ISO or &ZIP file...",
+            "Send selected or open to &PACS...", "&Accounts and PACS...", "Next &series",
+            "Previous s&eries"}
+    assert plain <= _menu_texts(w) and not full & _menu_texts(w)
+    assert w.library_view.send_button.text() == (
+        "Send to &PACS (a hospital's picture archive)...")
+    assert "Next set of pictures" in w.help_text()  # F1 lists the menus as they are named
+    w.view_modes.mode_actions[DOCTOR].trigger()
+    assert full <= _menu_texts(w) and not plain & _menu_texts(w)
+    assert w.library_view.send_button.text() == "Send to &PACS..."
+    w.view_modes.mode_actions[PATIENT].trigger()
+    assert plain <= _menu_texts(w)
+
+
+def test_back_from_the_library_the_status_bar_describes_the_disc_again(
+        new_window: MainWindow, qtbot: QtBot, ct_disc: Path) -> None:
+    w = new_window
+    _open(w, qtbot, ct_disc)
+    w.show_library()
+    qtbot.waitUntil(lambda: "in the library" in w.summary.text(), timeout=TIMEOUT)
+    w.show_viewer()
+    assert w.summary.text() == "151 pictures in 3 sets"
+    w.show_library()
+    qtbot.waitUntil(lambda: "in the library" in w.summary.text(), timeout=TIMEOUT)
+    w.show_compare()
+    assert "in the library" not in w.summary.text()

@@ -15,6 +15,8 @@ from app.services.compare import (
     WAITING,
     CompareLinks,
     CompareModel,
+    compare_words,
+    different_planes_reason,
     offered_tree,
     series_geometry,
     target_pane,
@@ -185,6 +187,38 @@ def test_axial_and_sagittal_are_not_linked_and_say_why() -> None:
                            "across the body, so they cannot scroll together.")
     a.go_to(2)
     assert b.index == 0
+
+
+def test_the_simple_view_says_set_of_pictures_where_the_full_view_says_series() -> None:
+    model, seen = _compare([0.0, 5.0, 10.0], [0.0, 3.0, 6.0], orientation_b=SAGITTAL)
+    full = ("These pictures are cut from the side and the first series across the body, so "
+            "they cannot scroll together.")
+    assert model.links().panes[1].reason == full
+    model.set_plain_words(True)
+    assert seen[-1].panes[1].reason == (
+        "These pictures are cut from the side and the first set of pictures across the "
+        "body, so they cannot scroll together.")
+    model.set_plain_words(False)
+    assert seen[-1].panes[1].reason == full
+
+
+def test_the_compare_pages_words_in_each_view() -> None:
+    plain, full = compare_words(True), compare_words(False)
+    assert (plain.empty_pane, full.empty_pane) == (
+        "Drag a set of pictures here, or click one in the list on the left.",
+        "Drag a series here, or click one in the list on the left.")
+    assert (plain.current_pane, full.current_pane) == (
+        "A set of pictures clicked in the list is shown here.",
+        "A series clicked in the list is shown here.")
+    assert (plain.list_name, full.list_name) == ("Sets of pictures to compare",
+                                                 "Series to compare")
+    tilted = (0.0, 0.0, 1.0), (0.0, 0.3, 0.95)
+    assert different_planes_reason(*tilted, plain=True) == (
+        "These pictures are tilted differently from the first set of pictures, so they "
+        "cannot scroll together with it.")
+    assert different_planes_reason(*tilted) == (
+        "These pictures are tilted differently from the first series, so they cannot "
+        "scroll together with it.")
 
 
 def test_a_series_without_positions_is_not_linked() -> None:

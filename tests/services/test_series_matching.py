@@ -3,7 +3,13 @@ first, then the description; each series used once; a plain reason for each pair
 
 import pytest
 
-from app.services.series_matching import SeriesRecord, match_series, plane_of
+from app.services.series_matching import (
+    SeriesRecord,
+    describe_plane,
+    match_series,
+    no_match_sentence,
+    plane_of,
+)
 
 
 def s(uid: str, modality: str = "CT", body: str = "CHEST", plane: str = "axial",
@@ -96,3 +102,39 @@ def test_series_are_paired_best_first(current: list[SeriesRecord],
 def test_each_pair_says_why_in_plain_words(current: SeriesRecord, prior: SeriesRecord,
                                            reason: str) -> None:
     assert [m.reason for m in match_series([current], [prior])] == [reason]
+
+
+@pytest.mark.parametrize(("plane", "both"), [
+    ("sagittal", "both side views (sagittal)"),
+    ("coronal", "both front views (coronal)"),
+    ("axial", "both cross-sections (axial)"),
+])
+def test_a_pair_cut_the_same_way_names_its_own_plane(plane: str, both: str) -> None:
+    current, prior = s("a", plane=plane), s("b", plane=plane)
+    [match] = match_series([current], [prior])
+    reason = f"Same kind of scan (CT), same part of the body (the chest), {both}."
+    assert match.reason == reason
+    assert match.reason_in(plain=True) == reason  # the plane is already said in words
+
+
+def test_planes_that_differ_are_named_in_the_full_view_and_described_in_the_simple_one() -> None:
+    [match] = match_series([s("a", plane="sagittal")], [s("b", plane="coronal")])
+    assert match.reason == ("Same kind of scan (CT), same part of the body (the chest); "
+                            "differs in direction (sagittal / coronal).")
+    assert match.reason_in(plain=False) == match.reason
+    assert match.reason_in(plain=True) == (
+        "Same kind of scan (CT), same part of the body (the chest); differs in direction "
+        "(side views / front views).")
+
+
+def test_the_plane_in_words_with_and_without_its_name() -> None:
+    assert describe_plane("sagittal") == "side views (sagittal)"
+    assert describe_plane("sagittal", plain=True) == "side views"
+    assert describe_plane("") == describe_plane("", plain=True) == ""
+
+
+def test_no_match_in_each_view() -> None:
+    assert no_match_sentence(False) == (
+        "No series of the earlier study matches this one's; drag one from the list.")
+    assert no_match_sentence(True) == (
+        "No set of pictures of the earlier scan matches this one's; drag one from the list.")
