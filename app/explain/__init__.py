@@ -10,13 +10,14 @@ from app.explain.facts import SeriesFacts, StudyFacts
 from app.explain.sentences import (
     explain_body_part,
     explain_contents,
+    explain_library,
     explain_series,
     explain_study,
 )
 from app.explain.vocabulary import glossary, language_names, languages
 
 __all__ = [
-    "SeriesFacts", "StudyFacts", "explain_body_part", "explain_contents", "explain_series",
-    "explain_study",
+    "SeriesFacts", "StudyFacts", "explain_body_part", "explain_contents", "explain_library",
+    "explain_series", "explain_study",
     "glossary", "language_names", "languages",
 ]

@@ -259,6 +259,16 @@ def explain_contents(pictures: int, documents: int, sets: int,
     return t["status"].format(contents=t["list"].join(counted), sets=in_sets)
 
 
+def explain_library(scans: int, pictures: int, language: str = DEFAULT_LANGUAGE) -> str:
+    """What the library holds in plain words, for the status bar: "3 scans, 512 pictures
+    in the library" (a study is one scan: one visit's pictures)."""
+    t = words(language).templates
+    counted = t["library_scans_one"] if scans == 1 else t["library_scans_many"].format(
+        count=scans)
+    images = t["images_one"] if pictures == 1 else t["images_many"].format(count=pictures)
+    return t["library"].format(scans=counted, images=images)
+
+
 def _place(value: str) -> str:
     """Institution Name as said, unless it is empty, punctuation or a placeholder."""
     text = " ".join(clean(value).replace("^", " ").split()).rstrip(" .,;:")

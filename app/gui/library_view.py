@@ -36,7 +36,7 @@ from app.services.send_patient import sent_under_lines
 from app.services.send_words import send_action_state, sent_text
 from app.services.sharing import ShareOptions, describe_share, share_options
 from app.services.user_mode import shown_text
-from app.services.viewer_text import display_date, display_name, display_text
+from app.services.viewer_text import display_date, display_name, display_text, library_text
 
 UID_ROLE = Qt.ItemDataRole.UserRole + 1
 NEW_ACCOUNT = "<new>"  # Not a valid account name: "add an account first".
@@ -51,11 +51,11 @@ MAX_COLUMN_WIDTH = 220
 MAX_SHARES_SHOWN = 5
 
 
-def summary_text(summary: LibrarySummary) -> str:
-    """"3 studies, 512 images in the library"."""
-    studies = "1 study" if summary.studies == 1 else f"{summary.studies} studies"
-    images = "1 image" if summary.images == 1 else f"{summary.images} images"
-    return f"{studies}, {images} in the library"
+def summary_text(summary: LibrarySummary, plain: bool = False,
+                 language: str = DEFAULT_LANGUAGE) -> str:
+    """"3 studies, 512 images in the library"; in the simple view (``plain``) "3 scans,
+    512 pictures in the library", in the plain words' ``language``."""
+    return library_text(summary.studies, summary.images, plain, language)
 
 
 class LibraryView(QWidget):
@@ -317,7 +317,8 @@ class LibraryView(QWidget):
         self.compare.look(self.selected_study())  # An import may have brought a prior.
         self._update_buttons()
         self.summary = LibrarySummary.of(rows)
-        self.summary_changed.emit(self.tr(summary_text(self.summary)))
+        self.summary_changed.emit(self.tr(summary_text(self.summary, self.plain_words,
+                                                       self.language)))
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

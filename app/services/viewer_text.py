@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from app.core.models import InstanceRef, PatientNode, SeriesNode
 from app.core.printable import displayable
-from app.explain import explain_contents
+from app.explain import explain_contents, explain_library
 from app.imaging.documents import document_kind
 from app.imaging.presentation_state import PRESENTATION_STATE_PREFIX
 
@@ -140,6 +140,18 @@ def in_sets_text(images: int, sets: int, documents: int = 0, plain: bool = False
     if not plain:
         return f"{counts_text(images, documents)} in {sets} series"
     return explain_contents(images, documents, sets, language)
+
+
+def library_text(studies: int, images: int, plain: bool = False,
+                 language: str = "en") -> str:
+    """What the library holds, for its status line: "3 studies, 512 images in the
+    library"; ``plain`` (the simple view for patients, UserMode.shows_plain_words) says it
+    without the jargon, in the plain words' ``language``: "3 scans, 512 pictures in the
+    library"."""
+    if plain:
+        return explain_library(studies, images, language)
+    counted = "1 study" if studies == 1 else f"{studies} studies"
+    return f"{counted}, {'1 image' if images == 1 else f'{images} images'} in the library"
 
 
 def series_label(series: SeriesNode) -> str:
