@@ -67,7 +67,7 @@ from app.services.gsps_view import DiscPresentationStates
 from app.services.library_service import LibraryService
 from app.services.plain_words_language import PlainWordsLanguage
 from app.services.privacy import Privacy
-from app.services.problem_words import group_problems, nothing_to_show
+from app.services.problem_words import nothing_to_show
 from app.services.user_mode import UserMode
 from app.services.viewer_model import OpenSource, ViewerModel
 from app.services.viewer_text import contents_text
@@ -130,7 +130,7 @@ class MainWindow(QMainWindow):
         self.library_view.compare_requested.connect(self.compare_with_previous)
         self._prior_task: GeneratorTask | None = None
         self.transfers = Transfers(self, self.settings, self.privacy, self.open_path,
-                                   user_mode=self.user_mode)
+                                   user_mode=self.user_mode, language=self.plain_language)
         self.transfers.library_changed.connect(self.library_view.refresh)
         self.library_view.import_requested.connect(self.transfers.import_folder)
         self.library_view.delete_requested.connect(self.transfers.delete_study)
@@ -312,7 +312,7 @@ class MainWindow(QMainWindow):
     def _start_session(self, source: OpenSource, known: tuple[InstanceRef, ...]) -> None:
         self.show_viewer()
         self._close_session()
-        self.page.problem_bar.set_groups([])
+        self.page.problem_bar.set_problems(())
         self.measurement_panel.set_document(None)
         self.image_shown = False
         self.viewer.open_source(source)
@@ -358,7 +358,7 @@ class MainWindow(QMainWindow):
 
     def _on_problems(self, problems: tuple[Problem, ...]) -> None:
         """What is wrong with the medium, in the same words as the import dialog."""
-        self.page.problem_bar.set_groups(group_problems(problems, listed=self._listed()))
+        self.page.problem_bar.set_problems(problems, self._listed())
 
     def _listed(self) -> int | None:
         disc = self.session.disc if self.session is not None else None

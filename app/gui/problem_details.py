@@ -11,8 +11,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.models import Problem
 from app.services.disc_words import heading
-from app.services.problem_words import ProblemGroup
+from app.services.problem_words import ProblemGroup, group_problems
 
 
 class Disclosure(QWidget):
@@ -39,10 +40,12 @@ class Disclosure(QWidget):
         self.button.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
         self.tree.setVisible(shown)
 
-    def set_groups(self, groups: list[ProblemGroup]) -> None:
+    def set_groups(self, groups: list[ProblemGroup], plain: bool = False) -> None:
+        """Show ``groups``; ``plain`` (the simple view for patients) heads them without the
+        format's names (app.services.disc_words.heading)."""
         self.tree.clear()
         for group in groups:
-            top = QTreeWidgetItem([heading(group)])
+            top = QTreeWidgetItem([heading(group, plain)])
             top.setToolTip(0, group.sentence)
             self.tree.addTopLevelItem(top)
             details = {d.detail for d in group.details}
@@ -82,9 +85,26 @@ class ProblemBar(QWidget):
         layout.addWidget(self.sentences)
         layout.addWidget(self.details)
         self.details.tree.setMaximumHeight(180)  # The image keeps most of the page.
+        # The medium's problems, said again in the other view's words on a switch.
+        self.problems: tuple[Problem, ...] = ()
+        self.listed: int | None = None
+        self.plain_words = False  # the simple view for patients: no format's names
         self.hide()
 
     def set_groups(self, groups: list[ProblemGroup]) -> None:
         self.sentences.setText("\n".join(group.sentence for group in groups))
-        self.details.set_groups(groups)
+        self.details.set_groups(groups, self.plain_words)
         self.setVisible(bool(groups))
+
+    def set_problems(self, problems: tuple[Problem, ...], listed: int | None = None) -> None:
+        """Group and show ``problems`` of a medium whose directory lists ``listed`` images
+        (app.services.problem_words.group_problems), in the current view's words."""
+        self.problems, self.listed = problems, listed
+        self.set_groups(group_problems(problems, listed=listed, plain=self.plain_words))
+
+    def set_plain_words(self, plain: bool) -> None:
+        """Name the problems without the format's names (the simple view for patients)."""
+        if plain != self.plain_words:
+            self.plain_words = plain
+            if self.problems:
+                self.set_problems(self.problems, self.listed)

@@ -114,6 +114,7 @@ class ViewModes(QObject):
         w.viewport.update()  # the overlay planes are drawn into the picture
         w.browser.set_plain_words(m.shows_plain_words)
         w.library_view.set_plain_words(m.shows_plain_words)
+        w.page.problem_bar.set_plain_words(m.shows_plain_words)
         if w.compare_page is not None:
             w.compare_page.set_view_mode(m.shows_plain_words, m.shows_technical_text)
         self.glossary_link.setVisible(m.shows_glossary_link)

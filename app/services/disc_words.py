@@ -27,15 +27,26 @@ KIND_TITLES = {
     "duplicate": "Copies of the same image (counted once)",
     "unsupported": "In a format no installed decoder can show",
 }
+# The same headings in the simple view for patients, where the format's names (DICOM,
+# DICOMDIR) and the decoder mean nothing; the other kinds are said the same in both.
+PLAIN_KIND_TITLES = {
+    **KIND_TITLES,
+    "not-dicom": "Listed as pictures, but not medical pictures",
+    "mismatch": "Different from what the disc's list of pictures says",
+    "unsupported": "In a format Lightbox cannot show",
+}
 
 NEW_COPY = "Ask the clinic for a new copy."
 SEX_WORDS = {"M": "male", "F": "female", "O": "other"}
 UNATTRIBUTED = "Images not linked to any patient"
 
 
-def heading(group: ProblemGroup) -> str:
-    """A group's short heading in the details: "Listed on the disc but not there (378)"."""
-    return f"{KIND_TITLES.get(group.kind, group.kind)} ({group.count})"
+def heading(group: ProblemGroup, plain: bool = False) -> str:
+    """A group's short heading in the details: "Listed on the disc but not there (378)";
+    ``plain`` (the simple view for patients, UserMode.shows_plain_words) names the kind
+    without the format's names: "Listed as pictures, but not medical pictures (2)"."""
+    titles = PLAIN_KIND_TITLES if plain else KIND_TITLES
+    return f"{titles.get(group.kind, group.kind)} ({group.count})"
 
 
 @dataclass(frozen=True)

@@ -55,11 +55,40 @@ def _is(count: int) -> str:
     return "is" if count == 1 else "are"
 
 
-def sentence(kind: str, count: int, listed: int | None = None) -> str:
+# The trade's names in the files' own problem sentences (app.media, app.services.scan and
+# importing say them for the full view and the command line), and how the simple view for
+# patients says them; longest first, so that "a DICOM file" goes before "DICOM".
+_PLAIN_PHRASES = (
+    ("The DICOMDIR lists", "The disc's list of pictures names"),
+    ("The DICOMDIR", "The disc's list of pictures"),
+    ("the DICOMDIR", "the disc's list of pictures"),
+    ("a DICOMDIR", "a list of pictures"),
+    ("not a DICOM file", "not a medical picture"),
+    ("DICOM files", "medical pictures"),
+    ("DICOM images", "medical pictures"),
+    ("DICOM file", "medical picture"),
+)
+
+
+def plain_detail(detail: str) -> str:
+    """A file's problem sentence as the simple view for patients says it: the format's
+    names (DICOM, DICOMDIR) in words ("The disc's list of pictures names this file, but
+    it is not a medical picture.")."""
+    for trade, plain in _PLAIN_PHRASES:
+        detail = detail.replace(trade, plain)
+    # The scan adds the file's own reason after "not a DICOM file", which in plain words
+    # says the same again: said once.
+    return detail.replace("not a medical picture. This is not a medical picture.",
+                          "not a medical picture.")
+
+
+def sentence(kind: str, count: int, listed: int | None = None, plain: bool = False) -> str:
     """The plain sentence for ``count`` problems of ``kind``.
 
     ``listed`` is how many images the disc's DICOMDIR lists, when known; it lets the
-    sentence about missing images say "378 of 433".
+    sentence about missing images say "378 of 433". ``plain`` (the simple view for
+    patients, UserMode.shows_plain_words) calls the disc's index its list of pictures, as
+    the rest of that view does.
     """
     n = count
     if kind == "missing":
@@ -97,7 +126,8 @@ def sentence(kind: str, count: int, listed: int | None = None) -> str:
     if kind == "mismatch":
         return (
             f"{_images(n)} on this disc {'differs' if n == 1 else 'differ'} from what the "
-            "disc's index says. Lightbox shows what the image files themselves say."
+            f"disc's {'list of pictures' if plain else 'index'} says. Lightbox shows what "
+            "the image files themselves say."
         )
     if kind == "duplicate":
         return (
@@ -142,12 +172,15 @@ def group_problems(
     problems: Iterable[Problem] = (),
     failures: Iterable[ImportFailure] = (),
     listed: int | None = None,
+    plain: bool = False,
 ) -> list[ProblemGroup]:
     """Group scan ``problems`` and import ``failures`` by kind, one sentence each.
 
     A file reported by both (an import reads what a scan would) is counted once, with the
     scan's detail. Groups come in :data:`KIND_ORDER`; details are sorted by path.
-    ``listed`` is how many images the disc lists (see :func:`sentence`).
+    ``listed`` is how many images the disc lists (see :func:`sentence`); ``plain`` (the
+    simple view for patients) says the sentences and the files' details without the
+    format's names (:func:`plain_detail`).
     """
     by_kind: dict[str, dict[str, str]] = {}
     for problem in problems:
@@ -158,8 +191,8 @@ def group_problems(
     groups = []
     for kind in sorted(by_kind, key=lambda k: (order.get(k, len(order)), k)):
         details = tuple(
-            ProblemDetail(path, detail)
+            ProblemDetail(path, plain_detail(detail) if plain else detail)
             for path, detail in sorted(by_kind[kind].items(), key=lambda item: path_order(item[0]))
         )
-        groups.append(ProblemGroup(kind, sentence(kind, len(details), listed), details))
+        groups.append(ProblemGroup(kind, sentence(kind, len(details), listed, plain), details))
     return groups
