@@ -78,12 +78,20 @@ class WrappingDelegate(QStyledItemDelegate):
         while parent.isValid():
             depth += 1
             parent = parent.parent()
-        levels = depth + (1 if self.view.rootIsDecorated() else 0)
+        # Only the first column is indented; in a list of one column that column is the
+        # whole width (its own width lags behind a resize).
+        levels = depth + (1 if self.view.rootIsDecorated() else 0) if index.column() == 0 else 0
         measured = QStyleOptionViewItem(option)
         # Less the text margins the style draws on both sides (and a pixel of slack).
         margin = 2 * (self.view.style().pixelMetric(
             QStyle.PixelMetric.PM_FocusFrameHMargin, None, self.view) + 1) + 2
-        width = self.view.viewport().width() - self.view.indentation() * levels - margin
+        column = (self.view.viewport().width() if self.view.columnCount() == 1
+                  else self.view.columnWidth(index.column()))
+        if index.data(Qt.ItemDataRole.CheckStateRole) is not None:
+            # A checkbox before the text takes its width too.
+            column -= self.view.style().pixelMetric(
+                QStyle.PixelMetric.PM_IndicatorWidth, None, self.view) + margin
+        width = column - self.view.indentation() * levels - margin
         # A valid rectangle: the style wraps only inside one (the view often passes none).
         measured.rect = QRect(0, 0, max(60, width), 10_000)
         return super().sizeHint(measured, index)

@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.models import PatientNode, ScanProgress, ScanReport
+from app.core.models import PatientNode, ScanProgress, ScanReport, StudyNode
+from app.gui.browser import WrappingDelegate
 from app.gui.observe import observe
 from app.gui.problem_details import Disclosure
 from app.gui.tasks import GeneratorTask, start_task
@@ -40,6 +41,8 @@ from app.services.disc_words import (
 )
 from app.services.importing import ImportProgress, ImportReport, describe
 from app.services.library_service import LibraryService, PatientKey
+from app.services.plain_words import explain_listed_study
+from app.services.plain_words_language import PlainWordsLanguage
 from app.services.privacy import Privacy
 from app.services.problem_words import group_problems
 from app.services.scan import scan_media
@@ -64,12 +67,16 @@ class ImportDialog(QDialog):
 
     def __init__(self, path: Path, privacy: Privacy, parent: QWidget | None = None,
                  start_now: bool = False, library: LibraryService | None = None,
-                 user_mode: UserMode | None = None) -> None:
+                 user_mode: UserMode | None = None,
+                 language: PlainWordsLanguage | None = None) -> None:
         super().__init__(parent)
         self.path = path
         self.privacy = privacy
-        # The simple view counts "pictures in sets", the full view "images in series".
+        # The simple view counts "pictures in sets", the full view "images in series"; it
+        # says what each study is in a plain sentence, in the chosen language, and names
+        # the disc's problems without the format's names.
         self.user_mode = user_mode if user_mode is not None else UserMode()
+        self.language = language if language is not None else PlainWordsLanguage()
         self.library = library if library is not None else LibraryService()
         self.scan: ScanReport | None = None
         self.disc: DiscCompleteness | None = None
@@ -94,6 +101,13 @@ class ImportDialog(QDialog):
         self.overview.setAccessibleName(self.tr("Patients and studies on the disc"))
         self._name_columns()
         self.overview.setColumnWidth(0, 450)
+        # The simple view's sentences are whole, on as many lines as they need.
+        self.overview.setWordWrap(True)
+        self.overview.setUniformRowHeights(False)
+        self.overview.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.overview.setItemDelegate(WrappingDelegate(self.overview))
+        self.overview.header().sectionResized.connect(
+            lambda _column, _old, _new: self.overview.doItemsLayout())
         self.overview.itemChanged.connect(lambda _item, _column: self._update_import_button())
         self.health = QLabel(self.tr("Looking at {0}...").format(path))
         self.health.setWordWrap(True)
@@ -156,6 +170,7 @@ class ImportDialog(QDialog):
         outer.addWidget(self.buttons)
         observe(self, privacy.changed, lambda _hidden: self._show_patients())
         observe(self, self.user_mode.changed, lambda _mode: self._follow_view())
+        observe(self, self.language.changed, lambda _code: self._show_patients())
         if start_now:
             self.start_import()
         else:
@@ -183,12 +198,44 @@ class ImportDialog(QDialog):
         self.disc = completeness(report)
         self.verdict.setText(self.disc.sentence)
         self.verdict.setVisible(self.disc.incomplete)
-        self.problems.set_groups(group_problems(report.problems, listed=self.disc.listed))
+        self._show_problems()
         self._update_import_button()
 
     def _follow_view(self) -> None:
         self._name_columns()
         self._show_health()
+        self._show_patients()
+        self._show_problems()
+        self._show_failures()
+
+    def _show_problems(self) -> None:
+        if self.scan is not None and self.disc is not None:
+            plain = self.user_mode.shows_plain_words
+            self.problems.set_groups(group_problems(self.scan.problems, listed=self.disc.listed,
+                                                    plain=plain), plain)
+
+    def _show_failures(self) -> None:
+        report = self.report
+        if report is not None:
+            plain = self.user_mode.shows_plain_words
+            self.failures.set_groups(group_problems(failures=report.failed,
+                                                    listed=report.listed or None, plain=plain),
+                                     plain)
+
+    def _study_text(self, study: StudyNode) -> tuple[str, str]:
+        """A study's row: the date and the clinic's description, or in the simple view
+        the plain sentence (in the chosen language, without the place when names are
+        hidden), with the clinic's words in its tooltip; and that tooltip."""
+        label = display_text(f"{display_date(study.study_date)}  {study.study_description}")
+        if not self.user_mode.shows_plain_words:
+            return label, ""
+        sentence = explain_listed_study(study, self.language.code,
+                                        hide_place=self.privacy.hidden)
+        described = display_text(study.study_description)
+        if not described:
+            return sentence, sentence
+        return sentence, self.tr("{0}\nThe clinic's description: {1}").format(sentence,
+                                                                               described)
 
     def _name_columns(self) -> None:
         plain = self.user_mode.shows_plain_words
@@ -235,9 +282,11 @@ class ImportDialog(QDialog):
                                    else Qt.CheckState.Unchecked)
             self.overview.addTopLevelItem(item)
             for study in patient.studies:
-                label = display_text(
-                    f"{display_date(study.study_date)}  {study.study_description}")
-                item.addChild(QTreeWidgetItem([label, str(study.instance_count)]))
+                text, tip = self._study_text(study)
+                child = QTreeWidgetItem([text, str(study.instance_count)])
+                if tip:
+                    child.setToolTip(0, tip)
+                item.addChild(child)
         self.overview.expandAll()
         self.overview.blockSignals(False)
         sentence = patients_sentence(report.patients)
@@ -340,8 +389,7 @@ class ImportDialog(QDialog):
         outcome = import_outcome(report, self._left_out)
         self.outcome.setText(outcome.stored)
         self.eject.setText(outcome.eject)
-        self.failures.set_groups(group_problems(failures=report.failed,
-                                                listed=report.listed or None))
+        self._show_failures()
         self.cancel_button.setText(self.tr("Close"))
         self.cancel_button.setDefault(True)
         self.import_button.hide()  # Done: importing again is a new import, from the menu.

@@ -23,6 +23,7 @@ from app.gui.upload_dialog import UploadDialog, skip_confirmation_key
 from app.services.accounts_service import Account, AccountsService
 from app.services.glance import MediumGlance, glance
 from app.services.library_service import LibraryService, PatientKey, StudyRow, UploadPlan
+from app.services.plain_words_language import PlainWordsLanguage
 from app.services.privacy import Privacy
 from app.services.user_mode import UserMode
 from app.services.viewer_text import display_date, display_name
@@ -42,10 +43,12 @@ class Transfers(QObject):
     def __init__(self, window: QWidget, settings: QSettings, privacy: Privacy,
                  open_path: Callable[[Path], None], library: LibraryService | None = None,
                  accounts: AccountsService | None = None,
-                 user_mode: UserMode | None = None) -> None:
+                 user_mode: UserMode | None = None,
+                 language: PlainWordsLanguage | None = None) -> None:
         super().__init__(window)
         self.window = window
         self.user_mode = user_mode  # the import dialog words its counts in this view
+        self.language = language  # and says its plain sentences in this language
         self.settings = settings
         self.privacy = privacy
         self._open_path = open_path
@@ -86,7 +89,8 @@ class Transfers(QObject):
     def import_path(self, path: Path, start_now: bool = False) -> ImportDialog:
         """Show the import dialog for ``path`` (non-modal: the viewer stays usable)."""
         dialog = ImportDialog(path, self.privacy, self.window, start_now=start_now,
-                              library=self.library(), user_mode=self.user_mode)
+                              library=self.library(), user_mode=self.user_mode,
+                              language=self.language)
         dialog.import_finished.connect(lambda _report: self.library_changed.emit())
         dialog.upload_requested.connect(lambda d=dialog: self._upload_from_import(d))
         dialog.finished.connect(lambda _code, d=dialog: self.import_dialogs.remove(d))
