@@ -5,16 +5,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QApplication, QTreeWidgetItem
 from pytestqt.qtbot import QtBot
 
 from app.core.models import InstanceRef, build_tree
 from app.gui.browser import SERIES_ROLE, SeriesBrowser
 from app.gui.glossary_window import GlossaryWindow
+from app.gui.import_dialog import ImportDialog
 from app.gui.main_window import MainWindow
 from app.gui.preferences import PreferencesDialog
 from app.gui.settings import app_settings
+from app.samples.disc_writer import write_sample_disc
 from app.services.annotation_session import TOOLS
 from app.services.plain_words import (
     explain_listed_study,
@@ -24,7 +27,7 @@ from app.services.plain_words import (
 )
 from app.services.privacy import Privacy
 from app.services.user_mode import DOCTOR, PATIENT, SETTING_KEY
-from app.services.viewer_text import series_label
+from app.services.viewer_text import display_date, series_label
 from tests.gui.helpers import import_disc
 
 TIMEOUT = 30_000
@@ -360,3 +363,125 @@ def test_back_from_the_library_the_status_bar_describes_the_disc_again(
     qtbot.waitUntil(lambda: "in the library" in w.summary.text(), timeout=TIMEOUT)
     w.show_compare()
     assert "in the library" not in w.summary.text()
+
+
+def test_the_library_line_counts_scans_and_pictures_in_the_simple_view(
+        new_window: MainWindow, qtbot: QtBot, ct_disc: Path) -> None:
+    w = new_window
+    import_disc(w, qtbot, ct_disc)
+    w.show_library()
+    plain = "1 scan, 151 pictures in the library"
+    qtbot.waitUntil(lambda: w.summary.text() == plain, timeout=TIMEOUT)
+    w.view_modes.mode_actions[DOCTOR].trigger()  # the line follows at once
+    assert w.summary.text() == "1 study, 151 images in the library"
+    w.view_modes.mode_actions[PATIENT].trigger()
+    assert w.summary.text() == plain
+    w.plain_language.set_language("fr")  # in the language of the plain words
+    qtbot.waitUntil(lambda: w.summary.text() == "1 examen, 151 images dans la bibliothèque",
+                    timeout=TIMEOUT)
+
+
+def _study_row(dialog: ImportDialog) -> QTreeWidgetItem:
+    return dialog.overview.topLevelItem(0).child(0)
+
+
+def test_the_import_dialog_says_what_each_study_is_in_the_simple_view(
+        new_window: MainWindow, qtbot: QtBot, ct_disc: Path) -> None:
+    w = new_window
+    dialog = w.import_path(ct_disc)
+    qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=TIMEOUT)
+    assert dialog.scan is not None
+    study = dialog.scan.patients[0].studies[0]
+    row = _study_row(dialog)
+    sentence = explain_listed_study(study)
+    assert sentence.startswith("CT scan of the ")
+    assert sentence.endswith(" at Lightbox sample disc. 3 sets of pictures, 151 in all.")
+    assert row.text(0) == sentence and row.text(1) == "151"
+    assert row.toolTip(0) == (
+        f"{sentence}\nThe clinic's description: CT CHEST ABDOMEN PELVIS (SYNTHETIC SAMPLE)")
+    # Whole, on as many lines as it needs: the row is as tall as the wrapped sentence.
+    qtbot.waitUntil(lambda: dialog.overview.visualItemRect(row).height() > 0,
+                    timeout=TIMEOUT)
+    width = dialog.overview.columnWidth(0) - 2 * dialog.overview.indentation() - 12
+    needed = QFontMetrics(dialog.overview.font()).boundingRect(
+        QRect(0, 0, width, 10_000), Qt.TextFlag.TextWordWrap, sentence).height()
+    assert needed > QFontMetrics(dialog.overview.font()).height()  # it does wrap
+    assert dialog.overview.visualItemRect(row).height() >= needed
+    w.privacy.set_hidden(True)  # where it was taken points at the patient too
+    assert _study_row(dialog).text(0) == sentence.replace(" at Lightbox sample disc", "")
+    w.privacy.set_hidden(False)
+    w.plain_language.set_language("fr")
+    assert _study_row(dialog).text(0) == explain_listed_study(study, "fr")
+    assert _study_row(dialog).text(0).startswith("Scanner ")
+    w.view_modes.mode_actions[DOCTOR].trigger()  # the clinic's words, as before
+    row = _study_row(dialog)
+    assert row.text(0) == (
+        f"{display_date(study.study_date)}  CT CHEST ABDOMEN PELVIS (SYNTHETIC SAMPLE)")
+    assert row.toolTip(0) == ""
+    w.view_modes.mode_actions[PATIENT].trigger()
+    assert _study_row(dialog).text(0) == explain_listed_study(study, "fr")
+    dialog.reject()
+
+
+@pytest.fixture
+def broken_disc(tmp_path: Path) -> Path:
+    """A disc whose list of pictures names a file that is junk and one that is gone."""
+    disc = tmp_path / "broken"
+    write_sample_disc(disc, slices=8)
+    files = sorted(p for p in disc.rglob("*") if p.is_file() and p.name != "DICOMDIR")
+    files[0].write_bytes(b"not a picture at all" * 20)
+    files[1].unlink()
+    return disc
+
+
+def _problem_lines(dialog: ImportDialog) -> list[str]:
+    tree = dialog.problems.tree
+    return [tree.topLevelItem(i).child(j).text(0) for i in range(tree.topLevelItemCount())
+            for j in range(tree.topLevelItem(i).childCount())]
+
+
+def test_the_import_dialogs_problems_name_no_format_in_the_simple_view(
+        new_window: MainWindow, qtbot: QtBot, broken_disc: Path) -> None:
+    w = new_window
+    dialog = w.import_path(broken_disc)
+    qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=TIMEOUT)
+    plain_groups = [("Listed on the disc but not there (1)", 1),
+                    ("Listed as pictures, but not medical pictures (1)", 1)]
+    assert dialog.problems.groups() == plain_groups
+    assert dialog.scan is not None
+    junk = next(p.path for p in dialog.scan.problems if p.problem == "not-dicom")
+    lines = _problem_lines(dialog)
+    assert lines[0].endswith(
+        ": The disc's list of pictures names this file, but it is not on the disc.")
+    assert lines[1] == (f"{junk}: The disc's list of pictures names this file, but it is not "
+                        "a medical picture.")
+    assert not any("DICOM" in line for line in lines)
+    w.view_modes.mode_actions[DOCTOR].trigger()  # the open dialog follows
+    assert dialog.problems.groups() == [("Listed on the disc but not there (1)", 1),
+                                        ("Listed as images but not DICOM files (1)", 1)]
+    assert _problem_lines(dialog) == [
+        lines[0].replace("The disc's list of pictures names", "The DICOMDIR lists"),
+        f"{junk}: The DICOMDIR lists this file, but it is not a DICOM file. This is not a "
+        "DICOM file."]
+    w.view_modes.mode_actions[PATIENT].trigger()
+    assert dialog.problems.groups() == plain_groups and _problem_lines(dialog) == lines
+    dialog.reject()
+
+
+def test_the_viewers_problems_name_no_format_in_the_simple_view(
+        new_window: MainWindow, qtbot: QtBot, broken_disc: Path) -> None:
+    w = new_window
+    _open(w, qtbot, broken_disc)
+    bar = w.page.problem_bar
+    qtbot.waitUntil(lambda: bar.isVisibleTo(w), timeout=TIMEOUT)
+    tree = bar.details.tree
+    assert bar.details.groups() == [("Listed on the disc but not there (1)", 1)]
+    line = tree.topLevelItem(0).child(0).text(0)
+    assert line.endswith(": The disc's list of pictures names this file, but it is not on "
+                         "the disc.")
+    w.view_modes.mode_actions[DOCTOR].trigger()  # the bar follows
+    assert tree.topLevelItem(0).child(0).text(0) == line.replace(
+        "The disc's list of pictures names", "The DICOMDIR lists")
+    assert bar.sentences.text().startswith("1 of 11 images listed on this disc is missing")
+    w.view_modes.mode_actions[PATIENT].trigger()
+    assert tree.topLevelItem(0).child(0).text(0) == line

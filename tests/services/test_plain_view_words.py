@@ -6,11 +6,19 @@ from dataclasses import replace
 import pytest
 
 from app.core.models import Problem, ScanReport
-from app.services.disc_words import readable_summary
+from app.services.disc_words import heading, readable_summary
+from app.services.problem_words import (
+    KIND_ORDER,
+    ProblemDetail,
+    ProblemGroup,
+    group_problems,
+    plain_detail,
+    sentence,
+)
 from app.services.sample_disc import write_sample_disc
 from app.services.scan import health_summary, scan_report
 from app.services.user_mode import PLAIN_TEXTS, shown_text
-from app.services.viewer_text import in_sets_text
+from app.services.viewer_text import in_sets_text, library_text
 
 
 @pytest.fixture(scope="module")
@@ -74,3 +82,73 @@ def test_menu_items_in_the_trades_words_have_plain_names() -> None:
         assert not any(word in plain for word in ("DICOM", "series", "ISO"))
         # What other sentences call it ("File > Accounts and PACS") is still there.
         assert "PACS" not in full or plain.startswith(full.removesuffix("..."))
+
+
+def test_the_library_counts_scans_and_pictures_in_the_simple_view() -> None:
+    assert library_text(1, 51) == "1 study, 51 images in the library"
+    assert library_text(1, 51, plain=True) == "1 scan, 51 pictures in the library"
+    assert library_text(3, 1, plain=True) == "3 scans, 1 picture in the library"
+    assert library_text(0, 0) == "0 studies, 0 images in the library"
+    assert library_text(2, 9, plain=True, language="fr") == (
+        "2 examens, 9 images dans la bibliothèque")
+    assert library_text(1, 1, plain=True, language="fr") == (
+        "1 examen, 1 image dans la bibliothèque")
+
+
+@pytest.fixture(scope="module")
+def broken_disc_report(tmp_path_factory: pytest.TempPathFactory) -> ScanReport:
+    """A disc whose list names a file that is junk, one that is gone, and one whose
+    file holds another image than the list says."""
+    disc = tmp_path_factory.mktemp("broken") / "disc"
+    write_sample_disc(disc, slices=8)
+    files = sorted(p for p in disc.rglob("*") if p.is_file() and p.name != "DICOMDIR")
+    files[0].write_bytes(b"not a picture at all" * 20)
+    files[1].unlink()
+    return scan_report(disc)
+
+
+def test_the_problems_of_a_disc_name_no_format_in_the_simple_view(
+        broken_disc_report: ScanReport) -> None:
+    problems = broken_disc_report.problems
+    full = {g.kind: g for g in group_problems(problems)}
+    plain = {g.kind: g for g in group_problems(problems, plain=True)}
+    assert set(full) == set(plain) == {"missing", "not-dicom"}
+    assert [d.detail for d in full["not-dicom"].details] == [
+        "The DICOMDIR lists this file, but it is not a DICOM file. This is not a DICOM file."]
+    assert [d.detail for d in plain["not-dicom"].details] == [
+        "The disc's list of pictures names this file, but it is not a medical picture."]
+    assert [d.detail for d in full["missing"].details] == [
+        "The DICOMDIR lists this file, but it is not on the disc."]
+    assert [d.detail for d in plain["missing"].details] == [
+        "The disc's list of pictures names this file, but it is not on the disc."]
+    assert heading(full["not-dicom"]) == "Listed as images but not DICOM files (1)"
+    assert heading(plain["not-dicom"], plain=True) == (
+        "Listed as pictures, but not medical pictures (1)")
+    assert heading(full["missing"], plain=True) == heading(full["missing"]) == (
+        "Listed on the disc but not there (1)")
+    # The sentences a patient reads first were plain already and stay the same.
+    assert plain["missing"].sentence == full["missing"].sentence
+
+
+def test_every_problem_heading_and_sentence_is_plain_in_the_simple_view() -> None:
+    for kind in KIND_ORDER:
+        group = ProblemGroup(kind, "", (ProblemDetail("a", ""), ProblemDetail("b", "")))
+        words = heading(group, plain=True) + " " + sentence(kind, 2, 5, plain=True)
+        assert not any(trade in words for trade in ("DICOM", "decoder", "index")), words
+    mismatch = ProblemGroup("mismatch", "", (ProblemDetail("a", ""),))
+    assert heading(mismatch) == "Different from what the DICOMDIR says (1)"
+    assert heading(mismatch, plain=True) == (
+        "Different from what the disc's list of pictures says (1)")
+    unsupported = ProblemGroup("unsupported", "", (ProblemDetail("a", ""),))
+    assert heading(unsupported) == "In a format no installed decoder can show (1)"
+    assert heading(unsupported, plain=True) == "In a format Lightbox cannot show (1)"
+    assert sentence("mismatch", 1) == (
+        "1 image on this disc differs from what the disc's index says. Lightbox shows what "
+        "the image files themselves say.")
+    assert sentence("mismatch", 1, plain=True) == (
+        "1 image on this disc differs from what the disc's list of pictures says. Lightbox "
+        "shows what the image files themselves say.")
+    assert plain_detail("The DICOMDIR lists image 1.2 here, but the file holds 1.3.") == (
+        "The disc's list of pictures names image 1.2 here, but the file holds 1.3.")
+    assert plain_detail("The DICOMDIR could not be read (Input/output error).") == (
+        "The disc's list of pictures could not be read (Input/output error).")
