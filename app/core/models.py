@@ -207,6 +207,9 @@ class ScanReport:
     directories: tuple[str, ...] = ()
     files_seen: int = 0
     notes: tuple[str, ...] = field(default=())
+    # Image files the directories list, found or not (0: no directory was read). The
+    # viewer counts the same, so both say "1 of 6 images listed" of one disc.
+    listed: int = 0
 
     @property
     def instances(self) -> int:

@@ -359,6 +359,7 @@ class MainWindow(QMainWindow):
     def _on_problems(self, problems: tuple[Problem, ...]) -> None:
         """What is wrong with the medium, in the same words as the import dialog."""
         self.page.problem_bar.set_problems(problems, self._listed())
+        self.refresh_summary()  # A problem found while viewing counts in the line too.
 
     def _listed(self) -> int | None:
         disc = self.session.disc if self.session is not None else None
@@ -400,9 +401,11 @@ class MainWindow(QMainWindow):
             return
         text = contents_text(self.viewer.patients, plain=self.user_mode.shows_plain_words,
                              language=self.plain_language.code)
-        if self.session.problems:
-            text += self.tr("; {0} files with problems (see above the image)").format(
-                len(self.session.problems))
+        problems = len(self.session.problems)
+        if problems == 1:
+            text += self.tr("; 1 file with a problem (see above the image)")
+        elif problems:
+            text += self.tr("; {0} files with problems (see above the image)").format(problems)
         self.summary.setText(text)
 
     def _on_tree(self, patients: tuple[PatientNode, ...]) -> None:

@@ -66,6 +66,7 @@ class ViewerSession(QObject):
         self._identified = 0
         self._to_identify = 0
         self._learned: set[str] = set()
+        self._judged: set[str] = set()  # listed files judged after their image failed
         self._tree_timer = QTimer(self)
         self._tree_timer.setSingleShot(True)
         self._tree_timer.setInterval(TREE_REFRESH_MS)
@@ -98,7 +99,7 @@ class ViewerSession(QObject):
                 continue
             ref = node.instances[len(node.instances) // 2]
             load = partial(self.reader.thumbnail, ref.path, 0, THUMBNAIL_SIZE)
-            jobs.append((("thumb", node.series_instance_uid), load))
+            jobs.append((("thumb", node.series_instance_uid, ref.path), load))
         self.loader.add_background(jobs)
 
     def want_dataset(self, path: str) -> None:
@@ -153,7 +154,7 @@ class ViewerSession(QObject):
                     self._publish_tree()  # The first image must not wait.
             elif isinstance(result, Problem):
                 self.problems.append(result)
-                self.problems_changed.emit(tuple(self.problems))
+            self.problems_changed.emit(tuple(self.problems))
             self.identified.emit(self._identified, self._to_identify)
         elif kind == "frame":
             assert isinstance(result, LoadedFrame)
@@ -176,13 +177,20 @@ class ViewerSession(QObject):
             self.presentation_state_loaded.emit(str(key[1]), result)
         elif kind == "job":
             self.job_done.emit(str(key[1]), result)
+        elif (kind == "judge" and isinstance(result, Problem)
+              and all(p.path != result.path for p in self.problems)):
+            self.problems.append(result)
+            self.problems_changed.emit(tuple(self.problems))
 
     def _on_failed(self, key: tuple[object, ...], message: str) -> None:
         kind = key[0]
         if kind == "open":
             self.open_failed.emit(message)
         elif kind == "frame":
+            self._judge(str(key[1]))
             self.frame_failed.emit((str(key[1]), int(str(key[2]))), message)
+        elif kind == "thumb":
+            self._judge(str(key[2]))
         elif kind == "identify":
             self._identified += 1
             self.identified.emit(self._identified, self._to_identify)
@@ -192,6 +200,16 @@ class ViewerSession(QObject):
             self.presentation_state_failed.emit(str(key[1]), message)
         elif kind == "job":
             self.job_failed.emit(str(key[1]), message)
+
+    def _judge(self, path: str) -> None:
+        """A file's image could not be shown: a disc trusts its directory's list until
+        then, so have the file judged as ``lightbox scan`` judges it (once), and a listed
+        file that is not DICOM or is damaged joins the problems the window tells."""
+        if (self.reader.is_library or path in self._judged
+                or any(p.path == path for p in self.problems)):
+            return
+        self._judged.add(path)
+        self.loader.add_background([(("judge", path), partial(self.reader.judge_listed, path))])
 
     def _on_opened(self, disc: OpenedDisc) -> None:
         self.disc = disc

@@ -29,6 +29,7 @@ from pydicom.pixels.decoders.base import get_decoder
 from pydicom.uid import UID
 from rle.rle import decode_segment
 
+from app.core.dicom_prefix import PREFIX_BYTES, looks_like_dicom
 from app.core.dicom_values import element_int, element_text
 from app.core.errors import DecodeError
 from app.core.inflate import (
@@ -495,7 +496,16 @@ def _check_inflated_size(stream: IO[bytes]) -> None:
         raise DecodeError("The file is damaged: its deflated data cannot be read.") from exc
 
 
+# What the viewer says of a file that is not DICOM at all (a disc's list of pictures may
+# name one): pydicom, forced, would read such bytes as an empty dataset with no image.
+NOT_DICOM = "This file is not a medical image (it is not in the DICOM format): there is " \
+            "nothing to show."
+
+
 def _open_stream(stream: IO[bytes], owns: bool) -> DicomImage:
+    stream.seek(0)
+    if not looks_like_dicom(stream.read(PREFIX_BYTES)):
+        raise DecodeError(NOT_DICOM)
     _check_inflated_size(stream)
     stream.seek(0)
     try:

@@ -16,6 +16,7 @@ from pydicom.dataset import Dataset
 from pydicom.pixels.decoders.base import get_decoder
 from pydicom.uid import UID
 
+from app.core.dicom_prefix import PREFIX_BYTES, looks_like_dicom
 from app.core.dicom_values import (
     dataset_int,
     dataset_text,
@@ -34,7 +35,6 @@ from app.core.inflate import (
 from app.core.models import InstanceRef, ProblemKind
 from app.media.dicomdir import MEDIA_STORAGE_DIRECTORY
 
-PREFIX_BYTES = 132
 _PIXEL_TAGS = frozenset({0x7FE00010, 0x7FE00008, 0x7FE00009})
 _ITEM = 0xFFFEE000
 _SEQ_END = 0xFFFEE0DD
@@ -46,24 +46,6 @@ _NATIVE_SYNTAXES = frozenset(
 _DEFLATED = "1.2.840.10008.1.2.1.99"
 # Walking fragment headers is cheap, but a hostile file may claim millions of them.
 MAX_FRAGMENTS = 100_000
-
-
-def looks_like_dicom(prefix: bytes) -> bool:
-    """True when the first 132 bytes are a DICOM file: the preamble, or a bare dataset.
-
-    Bare datasets (ACR-NEMA style, no preamble) are accepted when they start with a group
-    0x0002 or 0x0008 element in either byte order, as every such file in the wild does.
-    Everything else (autorun files, viewers, HTML, JPEG) is rejected without parsing.
-    """
-    if len(prefix) >= 132 and prefix[128:132] == b"DICM":
-        return True
-    if len(prefix) < 8:
-        return False
-    little_group, little_elem = struct.unpack_from("<HH", prefix)
-    big_group, big_elem = struct.unpack_from(">HH", prefix)
-    plausible_little = little_group in (0x0002, 0x0008) and little_elem < 0x0200
-    plausible_big = big_group in (0x0002, 0x0008) and big_elem < 0x0200
-    return plausible_little or plausible_big
 
 
 @dataclass(frozen=True)

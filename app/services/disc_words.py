@@ -66,7 +66,8 @@ class DiscCompleteness:
     def sentence(self) -> str:
         """The first thing the import dialog says about an incomplete disc ("" if whole)."""
         if self.missing and self.damaged:
-            return (f"{self.missing} of {self.listed} images listed on this disc are missing "
+            return (f"{self.missing} of {self.listed} images listed on this disc "
+                    f"{'is' if self.missing == 1 else 'are'} missing "
                     f"and {_count(self.damaged, 'file is', 'files are')} damaged: this disc "
                     f"is incomplete. {NEW_COPY}")
         if self.missing:
@@ -82,7 +83,8 @@ def completeness(report: ScanReport) -> DiscCompleteness:
     """Listed, missing and damaged images of a scanned disc."""
     missing = sum(1 for p in report.problems if p.problem == "missing")
     damaged = sum(1 for p in report.problems if p.problem == "unreadable")
-    listed = report.instances - len(report.unreferenced) + missing
+    # The directories' own count when read; else what was found of them.
+    listed = report.listed or report.instances - len(report.unreferenced) + missing
     return DiscCompleteness(listed=max(listed, missing), missing=missing, damaged=damaged)
 
 

@@ -73,6 +73,7 @@ def _scan(medium: OpenedMedium, label: str) -> Iterator[ScanProgress | ScanRepor
         directories=tuple(directories.read),
         files_seen=len(source.entries()),
         notes=tuple(directories.notes),
+        listed=plan.listed_count,
     )
 
 
@@ -148,12 +149,10 @@ def judge_file(
     """
     if result.is_directory:
         return None  # Another directory file (e.g. a spare DICOMDIR copy): not an image.
-    if result.problem == "not-dicom":
-        if reference is not None:  # Unlisted junk (autorun, viewers) is normal on discs.
-            problems.append(Problem(entry.path, "not-dicom", _listed_but(result.detail)))
-        return None
     if result.instance is None:
-        problems.append(Problem(entry.path, result.problem or "unreadable", result.detail))
+        # Unlisted junk (autorun, viewers) is normal on discs: only a listed one is wrong.
+        if result.problem != "not-dicom" or reference is not None:
+            problems.append(_unusable(entry.path, result))
         return None
     instance = result.instance
     listed_uid = reference.context.get("ref_sop_instance_uid", "") if reference else ""
@@ -178,6 +177,26 @@ def judge_file(
     if result.problem == "unsupported":
         problems.append(Problem(entry.path, "unsupported", result.detail))
     return instance
+
+
+def listed_file_problem(path: str, result: HeaderResult) -> Problem | None:
+    """What is wrong with a file the disc's directory lists, judged from its header
+    ``result`` as :func:`judge_file` judges it: not DICOM, damaged, or in a format no
+    installed decoder can show; None when the header shows nothing wrong."""
+    if result.is_directory:
+        return None
+    if result.instance is None:
+        return _unusable(path, result)
+    if result.problem == "unsupported":
+        return Problem(path, "unsupported", result.detail)
+    return None
+
+
+def _unusable(path: str, result: HeaderResult) -> Problem:
+    """The problem of a listed file with no usable instance in it."""
+    if result.problem == "not-dicom":
+        return Problem(path, "not-dicom", _listed_but(result.detail))
+    return Problem(path, result.problem or "unreadable", result.detail)
 
 
 def _listed_but(detail: str) -> str:

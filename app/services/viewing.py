@@ -28,7 +28,7 @@ from app.imaging.render import PreparedFrame, prepare_frame, render
 from app.media.directories import plan_medium
 from app.media.headers import instance_from_dataset
 from app.media.sources import ListedFolderSource, MediaEntry, OpenedMedium, open_medium
-from app.services.scan import contents_differ, judge_file, read_entry
+from app.services.scan import contents_differ, judge_file, listed_file_problem, read_entry
 
 # Multi-frame files are decoded frame by frame: keep a few open instead of re-reading
 # their headers for every frame.
@@ -155,6 +155,14 @@ class MediumReader:
         if instance is not None:
             return instance
         return problems[0] if problems else None
+
+    def judge_listed(self, path: str) -> Problem | None:
+        """What is wrong with a file the disc's directory lists, once its image could not
+        be shown: read and judged as ``scan`` judges it (not DICOM, damaged, a format no
+        decoder here can show), or None when its header shows nothing wrong."""
+        entry = self._entry(path)
+        assert self._medium is not None  # _entry raises without one
+        return listed_file_problem(path, read_entry(self._medium.source, entry))
 
     def _image(self, path: str) -> DicomImage:
         held = self._open.get(path)

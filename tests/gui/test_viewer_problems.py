@@ -6,6 +6,9 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from app.gui.main_window import MainWindow
+from app.imaging.decode import NOT_DICOM
+from app.samples.disc_writer import write_sample_disc
+from app.services.disc_words import completeness
 from app.services.scan import scan_report
 
 TIMEOUT = 30_000
@@ -55,3 +58,46 @@ def test_an_incomplete_disc_says_so_above_the_image(
     with qtbot.waitSignal(window.first_image_shown, timeout=TIMEOUT):
         window.open_path(corpus / "discs" / "clunie_charset")
     assert not bar.isVisibleTo(window)
+
+
+def test_a_listed_file_that_is_not_dicom_is_told_as_the_scan_tells_it(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
+    """The viewer trusts the disc's list to open fast; a listed file that turns out to be
+    junk when its picture is read joins the problems, in the scan's words and count."""
+    disc = tmp_path / "disc"
+    write_sample_disc(disc, slices=8)
+    files = sorted(p for p in disc.rglob("*") if p.is_file() and p.name != "DICOMDIR")
+    files[0].write_bytes(b"autorun junk, not an image " * 20)
+    files[3].unlink()
+    report = scan_report(disc)
+    with qtbot.waitSignal(window.first_image_shown, timeout=TIMEOUT):
+        window.open_path(disc)
+    session = window.session
+    assert session is not None
+    qtbot.waitUntil(lambda: len(session.problems) == 2, timeout=TIMEOUT)
+    assert set(session.problems) == set(report.problems)
+    bar = window.page.problem_bar
+    assert bar.sentences.text().splitlines()[0] == completeness(report).sentence
+    assert report.listed == 11  # the disc's list, the junk file and the lost one included
+    assert "1 of 11 images listed on this disc is missing" in bar.sentences.text()
+    assert [n for _heading, n in bar.details.groups()] == [1, 1]
+    assert window.summary.text().endswith("; 2 files with problems (see above the image)")
+    # The junk file's own set of pictures says what it is, not "no pixel data".
+    junk_path = files[0].relative_to(disc).as_posix()
+    junk = next(s for p in window.viewer.patients for st in p.studies for s in st.series
+                if any(i.path == junk_path for i in s.instances))
+    window.viewer.select_series(junk)
+    qtbot.waitUntil(lambda: window.viewport.message == NOT_DICOM, timeout=TIMEOUT)
+
+
+def test_one_problem_is_counted_in_the_singular(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
+    disc = tmp_path / "disc"
+    write_sample_disc(disc, slices=8)
+    next(p for p in sorted(disc.rglob("IM*")) if p.is_file()).unlink()
+    with qtbot.waitSignal(window.first_image_shown, timeout=TIMEOUT):
+        window.open_path(disc)
+    qtbot.waitUntil(lambda: window.progress.isHidden(), timeout=TIMEOUT)
+    assert window.summary.text().endswith("; 1 file with a problem (see above the image)")

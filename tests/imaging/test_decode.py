@@ -13,7 +13,7 @@ from pydicom.pixels.decoders.base import DecodeRunner
 
 import app.imaging.jpeg as jpeg_module
 from app.core.errors import DecodeError, LightboxError, RenderError
-from app.imaging.decode import open_image
+from app.imaging.decode import NOT_DICOM, open_image
 from app.imaging.jpeg import repair_sequential_scan
 from app.imaging.syntaxes import syntax_label
 
@@ -190,6 +190,14 @@ def test_files_that_are_not_there_or_not_dicom(tmp_path: Path) -> None:
     junk.write_bytes(b"\x00" * 10)
     with pytest.raises(DecodeError):
         open_image(junk)
+    # Longer junk that pydicom, forced, would read as an empty dataset: said as the scan
+    # says it (not "no pixel data"), whether read from a path or a stream.
+    autorun = b"[autorun]\r\nopen=viewer.exe\r\n" * 20
+    (tmp_path / "autorun.inf").write_bytes(autorun)
+    for source in (tmp_path / "autorun.inf", io.BytesIO(autorun)):
+        with pytest.raises(DecodeError) as refused:
+            open_image(source)
+        assert str(refused.value) == NOT_DICOM
 
 
 def test_a_short_edge_tile_is_drawn_in_place(corpus: Path) -> None:
