@@ -65,13 +65,19 @@ class DiscCompleteness:
     @property
     def sentence(self) -> str:
         """The first thing the import dialog says about an incomplete disc ("" if whole)."""
+        return self.sentence_for(plain=False)
+
+    def sentence_for(self, plain: bool = False) -> str:
+        """:attr:`sentence` in the simple view for patients (``plain``, i.e.
+        UserMode.shows_plain_words), which counts pictures ("1 of 11 pictures listed on
+        this disc is missing: ..."), or in the full view (images)."""
         if self.missing and self.damaged:
-            return (f"{self.missing} of {self.listed} images listed on this disc "
+            return (f"{self.missing} of {self.listed} {_image(plain)}s listed on this disc "
                     f"{'is' if self.missing == 1 else 'are'} missing "
                     f"and {_count(self.damaged, 'file is', 'files are')} damaged: this disc "
                     f"is incomplete. {NEW_COPY}")
         if self.missing:
-            return sentence("missing", self.missing, self.listed)
+            return sentence("missing", self.missing, self.listed, plain)
         if self.damaged:
             return (f"{_count(self.damaged, 'file', 'files')} on this disc "
                     f"{'is' if self.damaged == 1 else 'are'} damaged and cannot be read: "
@@ -98,31 +104,35 @@ class ImportOutcome:
     all_stored: bool
 
 
-def import_outcome(report: ImportReport, left_out: int = 0) -> ImportOutcome:
+def import_outcome(report: ImportReport, left_out: int = 0,
+                   plain: bool = False) -> ImportOutcome:
     """The sentences after an import; ``left_out`` counts the images of patients the user
     chose not to import (not a failure). "Safe to eject" only when every image the medium
-    lists or holds (of the chosen patients) is stored."""
-    text = (f"{_count(report.stored, 'image is', 'images are')} stored on this computer "
+    lists or holds (of the chosen patients) is stored. ``plain`` (the simple view for
+    patients, UserMode.shows_plain_words) says pictures where the full view says images
+    ("51 pictures are stored on this computer ...")."""
+    image = _image(plain)
+    text = (f"{_count(report.stored, f'{image} is', f'{image}s are')} stored on this computer "
             f"({report.imported} new, {report.already_present} already in the library).")
     if report.repaired:
-        text += (f" {_count(report.repaired, 'stored image was', 'stored images were')} "
+        text += (f" {_count(report.repaired, f'stored {image} was', f'stored {image}s were')} "
                  "missing or damaged in the library and restored from this disc.")
     if left_out:
-        text += (f" {_count(left_out, 'image', 'images')} of patients you did not choose "
+        text += (f" {_count(left_out, image, f'{image}s')} of patients you did not choose "
                  f"{'was' if left_out == 1 else 'were'} left on the disc.")
     if report.stopped:
         return ImportOutcome(text, f"{report.stopped} Not everything is stored: keep the disc.",
                              False)
     if report.all_stored:
-        eject = ("Safe to eject: every image you chose is stored on this computer."
-                 if left_out else "Safe to eject: every image is stored on this computer.")
+        eject = (f"Safe to eject: every {image} you chose is stored on this computer."
+                 if left_out else f"Safe to eject: every {image} is stored on this computer.")
         return ImportOutcome(text, eject, True)
     if report.images == 0:
-        return ImportOutcome(text, "No images were found here.", False)
+        return ImportOutcome(text, f"No {image}s were found here.", False)
     not_stored = report.not_stored
     missing = sum(1 for f in report.failed if f.kind == "missing")
-    text += (f" {_count(not_stored, 'image is', 'images are')} not"
-             + (f": {missing} of the {report.listed} images listed on the disc "
+    text += (f" {_count(not_stored, f'{image} is', f'{image}s are')} not"
+             + (f": {missing} of the {report.listed} {image}s listed on the disc "
                 f"{'is' if missing == 1 else 'are'} not on it." if missing else "."))
     if missing:
         eject = ("Not everything is stored: this disc is incomplete. Keep the disc and ask "
@@ -169,3 +179,8 @@ def patients_sentence(patients: Iterable[PatientNode]) -> str:
 
 def _count(number: int, one: str, many: str) -> str:
     return f"{number} {one if number == 1 else many}"
+
+
+def _image(plain: bool) -> str:
+    # The simple view for patients says "picture" where the full view says "image".
+    return "picture" if plain else "image"

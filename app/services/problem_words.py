@@ -87,13 +87,15 @@ def sentence(kind: str, count: int, listed: int | None = None, plain: bool = Fal
 
     ``listed`` is how many images the disc's DICOMDIR lists, when known; it lets the
     sentence about missing images say "378 of 433". ``plain`` (the simple view for
-    patients, UserMode.shows_plain_words) calls the disc's index its list of pictures, as
+    patients, UserMode.shows_plain_words) calls the disc's index its list of pictures and
+    the missing images pictures ("1 of 11 pictures listed on this disc is missing"), as
     the rest of that view does.
     """
     n = count
     if kind == "missing":
         of = f"{n} of {listed}" if listed and listed >= n else str(n)
-        noun = "image" if n == 1 and not (listed and listed > 1) else "images"
+        noun = "picture" if plain else "image"
+        noun += "" if n == 1 and not (listed and listed > 1) else "s"
         return (
             f"{of} {noun} listed on this disc {_is(n)} missing: this disc is incomplete. "
             "Ask the clinic for a new copy."

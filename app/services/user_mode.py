@@ -61,7 +61,11 @@ PLAIN_TEXTS: dict[str, str] = {
     "Send to &PACS...": "Send to &PACS (a hospital's picture archive)...",
     "Next &series": "Next &set of pictures",
     "Previous s&eries": "Previous s&et of pictures",
-    "Images": "Pictures",  # the import dialog's column, beside "51 pictures in 3 sets"
+    # The import dialog's and the library's column, beside "51 pictures in 3 sets".
+    "Images": "Pictures",
+    # The import dialog's button ({0}: how many).
+    "&Import the {0} images that are there": "&Import the {0} pictures that are there",
+    "&Import {0} images": "&Import {0} pictures",
 }
 
 
