@@ -196,7 +196,7 @@ class ImportDialog(QDialog):
         self._show_patients()
         self._show_health()
         self.disc = completeness(report)
-        self.verdict.setText(self.disc.sentence)
+        self._show_verdict()
         self.verdict.setVisible(self.disc.incomplete)
         self._show_problems()
         self._update_import_button()
@@ -204,9 +204,16 @@ class ImportDialog(QDialog):
     def _follow_view(self) -> None:
         self._name_columns()
         self._show_health()
+        self._show_verdict()
         self._show_patients()
         self._show_problems()
+        self._update_import_button()
+        self._show_outcome()
         self._show_failures()
+
+    def _show_verdict(self) -> None:
+        if self.disc is not None:
+            self.verdict.setText(self.disc.sentence_for(self.user_mode.shows_plain_words))
 
     def _show_problems(self) -> None:
         if self.scan is not None and self.disc is not None:
@@ -333,11 +340,13 @@ class ImportDialog(QDialog):
             return
         images = self.chosen_images()
         incomplete = self.disc is not None and self.disc.incomplete
+        plain = self.user_mode.shows_plain_words
         if incomplete:
-            self.import_button.setText(self.tr("&Import the {0} images that are there").format(
-                images))
+            self.import_button.setText(self.tr(
+                shown_text("&Import the {0} images that are there", plain)).format(images))
         elif self.chosen_patients() is not None:
-            self.import_button.setText(self.tr("&Import {0} images").format(images))
+            self.import_button.setText(self.tr(
+                shown_text("&Import {0} images", plain)).format(images))
         else:
             self.import_button.setText(self.tr("&Import"))
         self.import_button.setEnabled(images > 0)
@@ -386,14 +395,21 @@ class ImportDialog(QDialog):
         self.report = report
         self._task = None
         self.pages.setCurrentIndex(2)
-        outcome = import_outcome(report, self._left_out)
-        self.outcome.setText(outcome.stored)
-        self.eject.setText(outcome.eject)
+        self._show_outcome()
         self._show_failures()
         self.cancel_button.setText(self.tr("Close"))
         self.cancel_button.setDefault(True)
         self.import_button.hide()  # Done: importing again is a new import, from the menu.
         self.import_finished.emit(report)
+
+    def _show_outcome(self) -> None:
+        # Only after an import that ended with a report (a failure or a cancel says its
+        # own sentence, left as it is).
+        if self.report is not None:
+            outcome = import_outcome(self.report, self._left_out,
+                                     self.user_mode.shows_plain_words)
+            self.outcome.setText(outcome.stored)
+            self.eject.setText(outcome.eject)
 
     def _on_import_failed(self, message: str) -> None:
         self._task = None

@@ -251,6 +251,8 @@ class LibraryView(QWidget):
         self.rows = rows
         self.model.setHeaderData(DESCRIPTION_COLUMN, Qt.Orientation.Horizontal, self.tr(
             "What was scanned") if self.plain_words else self.tr("Description"))
+        self.model.setHeaderData(IMAGES_COLUMN, Qt.Orientation.Horizontal,
+                                 self.tr(shown_text("Images", self.plain_words)))
         selected = set(self.selected_studies())
         self.model.setRowCount(0)
         show = self.privacy.show

@@ -14,6 +14,7 @@ from app.core.models import InstanceRef, build_tree
 from app.gui.browser import SERIES_ROLE, SeriesBrowser
 from app.gui.glossary_window import GlossaryWindow
 from app.gui.import_dialog import ImportDialog
+from app.gui.library_view import LibraryView
 from app.gui.main_window import MainWindow
 from app.gui.preferences import PreferencesDialog
 from app.gui.settings import app_settings
@@ -488,3 +489,62 @@ def test_the_viewers_problems_name_no_format_in_the_simple_view(
     assert bar.sentences.text().startswith("1 of 11 images listed on this disc is missing")
     w.view_modes.mode_actions[PATIENT].trigger()
     assert tree.topLevelItem(0).child(0).text(0) == line
+
+
+def test_the_import_dialog_counts_an_incomplete_discs_pictures_in_the_simple_view(
+        new_window: MainWindow, qtbot: QtBot, broken_disc: Path) -> None:
+    w = new_window
+    dialog = w.import_path(broken_disc)
+    qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=TIMEOUT)
+    plain_verdict = ("1 of 11 pictures listed on this disc is missing: this disc is "
+                     "incomplete. Ask the clinic for a new copy.")
+    assert dialog.verdict.text() == plain_verdict
+    count = dialog.chosen_images()
+    assert count > 0
+    plain_button = f"&Import the {count} pictures that are there"
+    assert dialog.import_button.text() == plain_button
+    w.view_modes.mode_actions[DOCTOR].trigger()  # the open dialog follows
+    assert dialog.verdict.text() == plain_verdict.replace("pictures", "images")
+    assert dialog.import_button.text() == f"&Import the {count} images that are there"
+    w.view_modes.mode_actions[PATIENT].trigger()
+    assert dialog.verdict.text() == plain_verdict
+    assert dialog.import_button.text() == plain_button
+    with qtbot.waitSignal(dialog.import_finished, timeout=TIMEOUT):
+        dialog.import_button.click()
+    plain_stored = dialog.outcome.text()
+    assert plain_stored.startswith(f"{count} pictures are stored on this computer (")
+    assert "image" not in plain_stored
+    w.view_modes.mode_actions[DOCTOR].trigger()
+    assert dialog.outcome.text() == plain_stored.replace("picture", "image")
+    w.view_modes.mode_actions[PATIENT].trigger()
+    assert dialog.outcome.text() == plain_stored
+    dialog.reject()
+
+
+def test_the_viewers_problem_bar_counts_pictures_in_the_simple_view(
+        new_window: MainWindow, qtbot: QtBot, broken_disc: Path) -> None:
+    w = new_window
+    _open(w, qtbot, broken_disc)
+    bar = w.page.problem_bar
+    qtbot.waitUntil(lambda: bar.isVisibleTo(w), timeout=TIMEOUT)
+    assert bar.sentences.text().startswith("1 of 11 pictures listed on this disc is missing")
+    w.view_modes.mode_actions[DOCTOR].trigger()  # the bar follows
+    assert bar.sentences.text().startswith("1 of 11 images listed on this disc is missing")
+    w.view_modes.mode_actions[PATIENT].trigger()
+    assert bar.sentences.text().startswith("1 of 11 pictures listed on this disc is missing")
+
+
+def test_the_librarys_column_counts_pictures_in_the_simple_view(
+        new_window: MainWindow, qtbot: QtBot, ct_disc: Path) -> None:
+    w = new_window
+    import_disc(w, qtbot, ct_disc)
+    w.show_library()
+    view = w.library_view
+    qtbot.waitUntil(lambda: view.proxy.rowCount() == 1, timeout=TIMEOUT)
+    column = LibraryView.COLUMNS.index("Images")
+    assert view.model.headerData(column, Qt.Orientation.Horizontal) == "Pictures"
+    assert view.proxy.index(0, column).data() == "151"
+    w.view_modes.mode_actions[DOCTOR].trigger()  # the header follows at once
+    assert view.model.headerData(column, Qt.Orientation.Horizontal) == "Images"
+    w.view_modes.mode_actions[PATIENT].trigger()
+    assert view.model.headerData(column, Qt.Orientation.Horizontal) == "Pictures"

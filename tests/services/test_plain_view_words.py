@@ -6,7 +6,7 @@ from dataclasses import replace
 import pytest
 
 from app.core.models import Problem, ScanReport
-from app.services.disc_words import heading, readable_summary
+from app.services.disc_words import DiscCompleteness, heading, readable_summary
 from app.services.problem_words import (
     KIND_ORDER,
     ProblemDetail,
@@ -126,8 +126,10 @@ def test_the_problems_of_a_disc_name_no_format_in_the_simple_view(
         "Listed as pictures, but not medical pictures (1)")
     assert heading(full["missing"], plain=True) == heading(full["missing"]) == (
         "Listed on the disc but not there (1)")
-    # The sentences a patient reads first were plain already and stay the same.
-    assert plain["missing"].sentence == full["missing"].sentence
+    # The sentence a patient reads first counts pictures; the full view's, images.
+    assert full["missing"].sentence.startswith("1 image listed on this disc is missing")
+    assert plain["missing"].sentence == full["missing"].sentence.replace(
+        "1 image listed", "1 picture listed")
 
 
 def test_every_problem_heading_and_sentence_is_plain_in_the_simple_view() -> None:
@@ -152,3 +154,28 @@ def test_every_problem_heading_and_sentence_is_plain_in_the_simple_view() -> Non
         "The disc's list of pictures names image 1.2 here, but the file holds 1.3.")
     assert plain_detail("The DICOMDIR could not be read (Input/output error).") == (
         "The disc's list of pictures could not be read (Input/output error).")
+
+
+def test_an_incomplete_disc_counts_pictures_in_the_simple_view() -> None:
+    one = DiscCompleteness(listed=11, missing=1, damaged=0)
+    assert one.sentence == one.sentence_for(plain=False) == (
+        "1 of 11 images listed on this disc is missing: this disc is incomplete. "
+        "Ask the clinic for a new copy.")
+    assert one.sentence_for(plain=True) == (
+        "1 of 11 pictures listed on this disc is missing: this disc is incomplete. "
+        "Ask the clinic for a new copy.")
+    both = DiscCompleteness(listed=433, missing=378, damaged=2)
+    assert both.sentence == (
+        "378 of 433 images listed on this disc are missing and 2 files are damaged: this "
+        "disc is incomplete. Ask the clinic for a new copy.")
+    assert both.sentence_for(plain=True) == (
+        "378 of 433 pictures listed on this disc are missing and 2 files are damaged: this "
+        "disc is incomplete. Ask the clinic for a new copy.")
+    damaged = DiscCompleteness(listed=5, missing=0, damaged=1)  # files, in both views
+    assert damaged.sentence_for(plain=True) == damaged.sentence == (
+        "1 file on this disc is damaged and cannot be read: this disc is incomplete. "
+        "Ask the clinic for a new copy.")
+    assert DiscCompleteness(listed=5, missing=0, damaged=0).sentence_for(plain=True) == ""
+    assert sentence("missing", 1, plain=True).startswith("1 picture listed on this disc is ")
+    assert sentence("missing", 2, plain=True).startswith("2 pictures listed on this disc are ")
+    assert sentence("missing", 1).startswith("1 image listed on this disc is ")
