@@ -342,11 +342,12 @@ class ImportDialog(QDialog):
         incomplete = self.disc is not None and self.disc.incomplete
         plain = self.user_mode.shows_plain_words
         if incomplete:
-            self.import_button.setText(self.tr(
-                shown_text("&Import the {0} images that are there", plain)).format(images))
+            text = ("&Import the 1 image that is there" if images == 1
+                    else "&Import the {0} images that are there")
+            self.import_button.setText(self.tr(shown_text(text, plain)).format(images))
         elif self.chosen_patients() is not None:
-            self.import_button.setText(self.tr(
-                shown_text("&Import {0} images", plain)).format(images))
+            text = "&Import 1 image" if images == 1 else "&Import {0} images"
+            self.import_button.setText(self.tr(shown_text(text, plain)).format(images))
         else:
             self.import_button.setText(self.tr("&Import"))
         self.import_button.setEnabled(images > 0)

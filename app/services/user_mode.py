@@ -66,6 +66,8 @@ PLAIN_TEXTS: dict[str, str] = {
     # The import dialog's button ({0}: how many).
     "&Import the {0} images that are there": "&Import the {0} pictures that are there",
     "&Import {0} images": "&Import {0} pictures",
+    "&Import the 1 image that is there": "&Import the 1 picture that is there",
+    "&Import 1 image": "&Import 1 picture",
 }
 
 

@@ -2,6 +2,7 @@
 hidden on every page when privacy is on, whose images a disc holds, and actions that act
 on what is selected."""
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,11 +11,12 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QAction, QKeySequence
 from pytestqt.qtbot import QtBot
 
-from app.gui.import_dialog import ImportDialog
+from app.gui.import_dialog import ImportDialog, patient_key
 from app.gui.library_view import LibraryView
 from app.gui.main_window import MainWindow
 from app.gui.tag_browser import TagBrowser
 from app.gui.upload_dialog import UploadDialog
+from app.samples.disc_writer import write_sample_disc
 from app.services.accounts_service import Account
 from app.services.library_service import LibraryService, StudyRow, UploadPlan
 from app.services.privacy import HIDDEN_TEXT, Privacy
@@ -33,6 +35,23 @@ def _shortcut(window: MainWindow, keys: str) -> QAction:
 def _texts(view: LibraryView) -> list[str]:
     return [str(view.proxy.index(r, c).data()) for r in range(view.proxy.rowCount())
             for c in range(view.proxy.columnCount())]
+
+
+def test_one_chosen_image_is_counted_in_the_singular(
+    window: MainWindow, qtbot: QtBot, corpus: Path, tmp_path: Path
+) -> None:
+    disc = tmp_path / "disc"
+    write_sample_disc(disc, slices=2, rows=64, columns=64)
+    # Another patient's single image, on the disc but not in its list.
+    shutil.copy(corpus / "files" / "series_mr_wrist" / "MR01.dcm", disc / "WRIST")
+    dialog = window.import_path(disc)
+    qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=TIMEOUT)
+    assert dialog.scan is not None
+    sample = next(patient_key(p) for p in dialog.scan.patients
+                  if p.patient_id == "LIGHTBOX-SAMPLE")
+    dialog.set_patient_chosen(sample, False)
+    assert dialog.import_button.text() == "&Import 1 image"
+    dialog.reject()
 
 
 def test_two_patients_are_said_and_only_the_chosen_one_is_imported(
