@@ -34,6 +34,7 @@ from app.services.disc_words import import_outcome
 from app.services.library_service import LibraryService, PatientKey
 from app.services.privacy import Privacy
 from app.services.uploading import describe_upload
+from app.services.user_mode import UserMode
 from app.services.viewer_text import display_date, display_name, display_text
 
 
@@ -44,8 +45,11 @@ class DiscUploadDialog(QDialog):
                  parent: QWidget | None = None, library: LibraryService | None = None,
                  accounts: AccountsService | None = None,
                  chosen: set[PatientKey] | None = None, images: int = 0,
-                 patient_count: int = 0, patient_name: str = "") -> None:
+                 patient_count: int = 0, patient_name: str = "",
+                 user_mode: UserMode | None = None) -> None:
         super().__init__(parent)
+        # The simple view says pictures in the import's result, the full view images.
+        self.user_mode = user_mode if user_mode is not None else UserMode()
         self.path = path
         self.account = account
         self.settings = settings
@@ -56,6 +60,7 @@ class DiscUploadDialog(QDialog):
         self._images, self._patient_count, self._patient_name = (images, patient_count,
                                                                  patient_name)
         self.report: DiscUploadReport | None = None
+        self._result: DiscUploadReport | None = None  # the report the status now tells
         self._task: GeneratorTask | None = None
         self.setWindowTitle(self.tr("Upload this disc to {0}").format(account.name))
         self.resize(640, 460)
@@ -66,6 +71,7 @@ class DiscUploadDialog(QDialog):
         self.summary.setWordWrap(True)
         self._describe()
         observe(self, privacy.changed, lambda _hidden: self._describe())
+        observe(self, self.user_mode.changed, lambda _mode: self._follow_view())
         self.skip = QCheckBox(self.tr("Don't ask again for {0}").format(account.name))
         first = QWidget()
         layout = QVBoxLayout(first)
@@ -134,6 +140,7 @@ class DiscUploadDialog(QDialog):
         self.send_button.hide()
         self.retry_button.hide()
         self.panel.show_failures([])
+        self._result = None
         self.eject.setText("")
         self.pause_button.setText(self.tr("&Pause"))
         self.pause_button.setEnabled(True)
@@ -177,7 +184,15 @@ class DiscUploadDialog(QDialog):
         self.panel.show_failures(
             [f"{f.path}: {f.error}" for f in report.imported.failed]
             + [f"{uid}: {reason}" for s in report.uploaded.studies for uid, reason in s.failed])
-        outcome = import_outcome(report.imported)
+        self._result = report
+        self._show_result(report)
+        if not report.complete and report.uploaded.studies:
+            self.retry_button.show()
+        QApplication.alert(self)  # The notification: the taskbar entry asks for attention.
+        self.upload_finished.emit(report)
+
+    def _show_result(self, report: DiscUploadReport) -> None:
+        outcome = import_outcome(report.imported, plain=self.user_mode.shows_plain_words)
         if report.complete:
             self.status.setText(self.tr("Done: {0} confirmed every image of this disc.").format(
                 self.account.name) + " " + outcome.stored)
@@ -187,10 +202,12 @@ class DiscUploadDialog(QDialog):
             self.status.setText(outcome.stored + " " + self.tr(
                 "Not every image of this disc is on {0}; what failed is listed below. Try "
                 "again sends only what is missing.").format(self.account.name))
-            self.retry_button.show()
         self.eject.setText(outcome.eject)
-        QApplication.alert(self)  # The notification: the taskbar entry asks for attention.
-        self.upload_finished.emit(report)
+
+    def _follow_view(self) -> None:
+        # The result, while the status tells it, follows a switch of view.
+        if self._result is not None:
+            self._show_result(self._result)
 
     def _on_failed(self, message: str) -> None:
         self._task = None

@@ -82,6 +82,7 @@ class ImportDialog(QDialog):
         self.disc: DiscCompleteness | None = None
         self.report: ImportReport | None = None
         self._left_out = 0
+        self._cancelled = False  # True once an import was cancelled: its sentence is shown.
         self._choosing = False  # True when the disc holds more than one patient.
         self._task: GeneratorTask | None = None
         self.setWindowTitle(self.tr("Import {0}").format(path.name or str(path)))
@@ -298,7 +299,9 @@ class ImportDialog(QDialog):
         self.overview.blockSignals(False)
         sentence = patients_sentence(report.patients)
         if sentence:
-            sentence += " " + self.tr("Tick the patients whose images you want to import.")
+            sentence += " " + self.tr(shown_text(
+                "Tick the patients whose images you want to import.",
+                self.user_mode.shows_plain_words))
         self.who.setText(sentence)
         self.who.setVisible(bool(sentence))
 
@@ -404,9 +407,13 @@ class ImportDialog(QDialog):
         self.import_finished.emit(report)
 
     def _show_outcome(self) -> None:
-        # Only after an import that ended with a report (a failure or a cancel says its
-        # own sentence, left as it is).
-        if self.report is not None:
+        # Only after an import that ended with a report or was cancelled (a failure says
+        # its own sentence, left as it is).
+        if self._cancelled:
+            self.outcome.setText(self.tr(shown_text(
+                "The import was cancelled. The images imported so far are stored; import the "
+                "disc again to finish.", self.user_mode.shows_plain_words)))
+        elif self.report is not None:
             outcome = import_outcome(self.report, self._left_out,
                                      self.user_mode.shows_plain_words)
             self.outcome.setText(outcome.stored)
@@ -423,10 +430,8 @@ class ImportDialog(QDialog):
     def _on_import_cancelled(self) -> None:
         self._task = None
         self.pages.setCurrentIndex(2)
-        self.outcome.setText(self.tr(
-            "The import was cancelled. The images imported so far are stored; import the "
-            "disc again to finish."
-        ))
+        self._cancelled = True
+        self._show_outcome()
         self.eject.setText("")
         self.failures.hide()
         self.cancel_button.setText(self.tr("Close"))

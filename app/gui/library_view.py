@@ -269,8 +269,13 @@ class LibraryView(QWidget):
                     "shared")
             missing = row.missing_on_source
             description, description_tip = self._description(row)
+            # The simple view says one picture in the singular; the full view's words
+            # stay as they were.
+            incomplete = ("Incomplete: 1 image missing on the disc"
+                          if missing == 1 and self.plain_words
+                          else "Incomplete: {0} images missing on the disc")
             flag = self.tr("Yes") if row.complete else self.tr(
-                "Incomplete: {0} images missing on the disc").format(missing)
+                shown_text(incomplete, self.plain_words)).format(missing)
             cells = [
                 (name, name.casefold()),
                 (patient_id, patient_id),
@@ -301,9 +306,9 @@ class LibraryView(QWidget):
                     self.sent_under.get(row.study_instance_uid, []), show)]
                 + [describe_share(s) for s in shared[:MAX_SHARES_SHOWN]]))
             if not row.complete:
-                items[IMAGES_COLUMN + 1].setToolTip(self.tr(
+                items[IMAGES_COLUMN + 1].setToolTip(self.tr(shown_text(
                     "The disc listed images that were not on it. Ask the clinic for a new "
-                    "copy."))
+                    "copy.", self.plain_words)))
             self.model.appendRow(items)
         self.table.resizeColumnsToContents()
         # Long account names must not squeeze the description away.
@@ -444,7 +449,9 @@ class LibraryView(QWidget):
         if row is None:
             return
         who = self.privacy.show(display_name(row.patient_name) or self.tr("(no name)"))
-        what = self.tr("{0}, {1} {2} ({3} images)").format(
+        question = ("{0}, {1} {2} (1 image)" if row.instances == 1 and self.plain_words
+                    else "{0}, {1} {2} ({3} images)")
+        what = self.tr(shown_text(question, self.plain_words)).format(
             who, display_date(row.study_date), display_text(row.study_description),
             row.instances
         )

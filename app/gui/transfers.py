@@ -195,7 +195,8 @@ class Transfers(QObject):
         dialog = DiscUploadDialog(path, account, self.settings, self.privacy, self.window,
                                   library=self.library(), accounts=self.accounts(),
                                   chosen=patients, images=images,
-                                  patient_count=patient_count, patient_name=patient_name)
+                                  patient_count=patient_count, patient_name=patient_name,
+                                  user_mode=self.user_mode)
         dialog.upload_finished.connect(lambda _report: self.library_changed.emit())
         # The share panel, with each study's link, once the last image is confirmed.
         dialog.upload_finished.connect(

@@ -68,6 +68,21 @@ PLAIN_TEXTS: dict[str, str] = {
     "&Import {0} images": "&Import {0} pictures",
     "&Import the 1 image that is there": "&Import the 1 picture that is there",
     "&Import 1 image": "&Import 1 picture",
+    # The import dialog's sentences around the choice of patients and after a cancel.
+    "Tick the patients whose images you want to import.":
+        "Tick the patients whose pictures you want to import.",
+    "The import was cancelled. The images imported so far are stored; import the disc "
+    "again to finish.":
+        "The import was cancelled. The pictures imported so far are stored; import the "
+        "disc again to finish.",
+    # The library's Complete column ({0}: how many), its tooltip, and the question before
+    # a study is deleted ({3}: how many). The simple view says one picture in the singular.
+    "Incomplete: {0} images missing on the disc": "Incomplete: {0} pictures missing on the disc",
+    "Incomplete: 1 image missing on the disc": "Incomplete: 1 picture missing on the disc",
+    "The disc listed images that were not on it. Ask the clinic for a new copy.":
+        "The disc listed pictures that were not on it. Ask the clinic for a new copy.",
+    "{0}, {1} {2} ({3} images)": "{0}, {1} {2} ({3} pictures)",
+    "{0}, {1} {2} (1 image)": "{0}, {1} {2} (1 picture)",
 }
 
 
