@@ -269,10 +269,7 @@ class LibraryView(QWidget):
                     "shared")
             missing = row.missing_on_source
             description, description_tip = self._description(row)
-            # The simple view says one picture in the singular; the full view's words
-            # stay as they were.
-            incomplete = ("Incomplete: 1 image missing on the disc"
-                          if missing == 1 and self.plain_words
+            incomplete = ("Incomplete: 1 image missing on the disc" if missing == 1
                           else "Incomplete: {0} images missing on the disc")
             flag = self.tr("Yes") if row.complete else self.tr(
                 shown_text(incomplete, self.plain_words)).format(missing)
@@ -449,7 +446,7 @@ class LibraryView(QWidget):
         if row is None:
             return
         who = self.privacy.show(display_name(row.patient_name) or self.tr("(no name)"))
-        question = ("{0}, {1} {2} (1 image)" if row.instances == 1 and self.plain_words
+        question = ("{0}, {1} {2} (1 image)" if row.instances == 1
                     else "{0}, {1} {2} ({3} images)")
         what = self.tr(shown_text(question, self.plain_words)).format(
             who, display_date(row.study_date), display_text(row.study_description),

@@ -97,7 +97,7 @@ def test_the_librarys_incomplete_study_and_delete_question_say_pictures(
     assert _complete_cell(view) == ("Incomplete: 2 pictures missing on the disc", plain_tip)
 
 
-def test_one_missing_picture_is_said_in_the_singular_in_the_simple_view(
+def test_one_missing_picture_is_said_in_the_singular(
         new_window: MainWindow, qtbot: QtBot, tmp_path: Path) -> None:
     w = new_window
     disc = tmp_path / "disc"
@@ -108,8 +108,8 @@ def test_one_missing_picture_is_said_in_the_singular_in_the_simple_view(
     view = w.library_view
     qtbot.waitUntil(lambda: view.proxy.rowCount() == 1, timeout=TIMEOUT)
     assert _complete_cell(view)[0] == "Incomplete: 1 picture missing on the disc"
-    w.view_modes.mode_actions[DOCTOR].trigger()  # the full view's words, as they were
-    assert _complete_cell(view)[0] == "Incomplete: 1 images missing on the disc"
+    w.view_modes.mode_actions[DOCTOR].trigger()  # the full view's words, singular too
+    assert _complete_cell(view)[0] == "Incomplete: 1 image missing on the disc"
 
 
 def test_the_import_dialogs_choice_and_cancel_say_pictures(
@@ -145,7 +145,7 @@ def test_the_import_dialogs_choice_and_cancel_say_pictures(
     cancelled.reject()
 
 
-def test_one_pictures_study_is_asked_about_in_the_singular_in_the_simple_view(
+def test_a_one_picture_study_is_asked_about_in_the_singular(
         new_window: MainWindow, qtbot: QtBot, corpus: Path, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     w = new_window
@@ -163,7 +163,7 @@ def test_one_pictures_study_is_asked_about_in_the_singular_in_the_simple_view(
     view.table.selectRow(0)
     view.delete_button.click()
     assert " (1 picture) from this computer?" in asked[-1]
-    w.view_modes.mode_actions[DOCTOR].trigger()  # the full view's words, as they were
+    w.view_modes.mode_actions[DOCTOR].trigger()  # the full view's words, singular too
     view.table.selectRow(0)
     view.delete_button.click()
-    assert " (1 images) from this computer?" in asked[-1]
+    assert " (1 image) from this computer?" in asked[-1]
