@@ -2,7 +2,6 @@
 carries its plain-words sentence, and a script sees the same words for a disc and for the
 library it was imported into."""
 
-import json
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -11,7 +10,7 @@ import pytest
 
 from app.library.schema import SCHEMA_VERSION
 from tests.library.helpers import SMALL_IMAGES, write_small_disc
-from tests.support.cli import run_in_process as _cli
+from tests.support.cli import json_of, studies_of
 
 # write_small_disc(seed=7): a CT of chest, abdomen and pelvis, contrast in the axial series.
 SMALL_STUDY = ("CT scan of the chest, belly and pelvis with contrast dye, taken {date} at "
@@ -37,22 +36,13 @@ def _said_date(yyyymmdd: str) -> str:
     return f"{int(yyyymmdd[6:])} {MONTHS[int(yyyymmdd[4:6]) - 1]} {yyyymmdd[:4]}"
 
 
-def _json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, object]:
-    code, out, _ = _cli(capsys, *args)
-    assert code in (0, 1)
-    data: dict[str, object] = json.loads(out)
-    return data
-
-
-def _studies(scan: dict[str, object]) -> list[dict[str, object]]:
-    return [s for p in scan["patients"] for s in p["studies"]]  # type: ignore[attr-defined]
 
 
 def test_scan_json_explains_every_study_and_series(
         corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
     for disc in ("discs/pydicom_dicomdirtests", "discs/philips_ct_dirfile_trimmed",
                  "discs/clunie_charset", "files/overlay/examples_overlay.dcm"):
-        studies = _studies(_json(capsys, "scan", str(corpus / disc), "--json"))
+        studies = studies_of(json_of(capsys, "scan", str(corpus / disc), "--json"))
         assert studies, disc
         for study in studies:
             assert isinstance(study["explained"], str) and study["explained"].endswith(".")
@@ -63,7 +53,7 @@ def test_scan_json_explains_every_study_and_series(
 
 def test_scan_json_says_what_the_headers_say(
         corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (study,) = _studies(_json(capsys, "scan", str(corpus / "discs/philips_ct_dirfile_trimmed"),
+    (study,) = studies_of(json_of(capsys, "scan", str(corpus / "discs/philips_ct_dirfile_trimmed"),
                               "--json"))
     assert study["explained"] == (
         "CT scan of the head and brain without contrast dye, taken 6 February 2015 at QMC. "
@@ -76,18 +66,18 @@ def test_scan_json_says_what_the_headers_say(
 
 def test_the_library_says_what_the_disc_said(
         small_disc: Path, home: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (scanned,) = _studies(_json(capsys, "scan", str(small_disc), "--json"))
+    (scanned,) = studies_of(json_of(capsys, "scan", str(small_disc), "--json"))
     date = _said_date(str(scanned["study_date"]))
     assert scanned["explained"] == SMALL_STUDY.format(date=date)
     assert [s["explained"] for s in scanned["series"]] == SMALL_SERIES  # type: ignore[attr-defined]
-    _json(capsys, "import", str(small_disc), "--json")
-    (listed,) = _json(capsys, "library", "list", "--json")["studies"]  # type: ignore[misc]
+    json_of(capsys, "import", str(small_disc), "--json")
+    (listed,) = json_of(capsys, "library", "list", "--json")["studies"]  # type: ignore[misc]
     assert listed["explained"] == scanned["explained"]
 
 
 def test_a_library_from_before_schema_10_explains_what_it_kept(
         small_disc: Path, home: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    _json(capsys, "import", str(small_disc), "--json")
+    json_of(capsys, "import", str(small_disc), "--json")
     with closing(sqlite3.connect(home / "library.sqlite")) as db:
         # A version 9 library: without the columns, so migration 10 adds them as NULL.
         db.executescript(
@@ -97,7 +87,7 @@ def test_a_library_from_before_schema_10_explains_what_it_kept(
                 ("series", "contrast_agent"), ("series", "view_position"),
                 ("studies", "institution")))
             + f"PRAGMA user_version = {SCHEMA_VERSION - 1};COMMIT;")
-    (listed,) = _json(capsys, "library", "list", "--json")["studies"]  # type: ignore[misc]
+    (listed,) = json_of(capsys, "library", "list", "--json")["studies"]  # type: ignore[misc]
     date = _said_date(str(listed["study_date"]))
     # The descriptions still name the regions (the lung series its own); contrast and place
     # were not kept.
@@ -111,12 +101,12 @@ def test_a_library_from_before_schema_10_explains_what_it_kept(
 
 def test_every_study_of_the_library_is_explained(
         corpus: Path, home: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    _json(capsys, "import", str(corpus / "discs/pydicom_dicomdirtests"), "--json")
-    studies = _json(capsys, "library", "list", "--json")["studies"]
+    json_of(capsys, "import", str(corpus / "discs/pydicom_dicomdirtests"), "--json")
+    studies = json_of(capsys, "library", "list", "--json")["studies"]
     assert len(studies) == 6  # type: ignore[arg-type]
     said = sorted(s["explained"] for s in studies)  # type: ignore[attr-defined]
-    scanned = sorted(s["explained"] for s in _studies(
-        _json(capsys, "scan", str(corpus / "discs/pydicom_dicomdirtests"), "--json")))
+    scanned = sorted(s["explained"] for s in studies_of(
+        json_of(capsys, "scan", str(corpus / "discs/pydicom_dicomdirtests"), "--json")))
     assert said == scanned
 
 
@@ -124,9 +114,9 @@ def test_the_library_counts_a_clip_as_the_disc_did(
         corpus: Path, home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # One ultrasound file of 30 frames: a moving picture, in the scan and in the library.
     clip = corpus / "files/multiframe/examples_ybr_color.dcm"
-    (scanned,) = _studies(_json(capsys, "scan", str(clip), "--json"))
+    (scanned,) = studies_of(json_of(capsys, "scan", str(clip), "--json"))
     said = "Ultrasound scan, taken 3 May 2016. 1 set: 1 moving picture (clip) of 30 frames."
     assert scanned["explained"] == said
-    _json(capsys, "import", str(clip), "--json")
-    (listed,) = _json(capsys, "library", "list", "--json")["studies"]  # type: ignore[misc]
+    json_of(capsys, "import", str(clip), "--json")
+    (listed,) = json_of(capsys, "library", "list", "--json")["studies"]  # type: ignore[misc]
     assert listed["explained"] == said

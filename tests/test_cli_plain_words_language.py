@@ -2,12 +2,12 @@
 in the window's Preferences (settings.ini under the home), which the command line reads
 without Qt: both give "explained" in French; an unknown code is a usage error."""
 
-import json
 from pathlib import Path
 
 import pytest
 
 from tests.library.helpers import SMALL_IMAGES, write_small_disc
+from tests.support.cli import json_of, studies_of
 from tests.support.cli import run_in_process as _cli
 
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
@@ -36,15 +36,6 @@ def _said_date(yyyymmdd: str) -> str:
     return f"{'1er' if day == 1 else day} {MONTHS[int(yyyymmdd[4:6]) - 1]} {yyyymmdd[:4]}"
 
 
-def _json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, object]:
-    code, out, _ = _cli(capsys, *args)
-    assert code in (0, 1)
-    data: dict[str, object] = json.loads(out)
-    return data
-
-
-def _studies(scan: dict[str, object]) -> list[dict[str, object]]:
-    return [s for p in scan["patients"] for s in p["studies"]]  # type: ignore[attr-defined]
 
 
 def _choose_in_preferences(home: Path, code: str) -> None:
@@ -57,7 +48,7 @@ def _choose_in_preferences(home: Path, code: str) -> None:
 
 def test_scan_json_in_french_with_language_option(
         small_disc: Path, home: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (study,) = _studies(_json(capsys, "scan", str(small_disc), "--json", "--language", "fr"))
+    (study,) = studies_of(json_of(capsys, "scan", str(small_disc), "--json", "--language", "fr"))
     assert study["explained"] == SMALL_STUDY.format(date=_said_date(str(study["study_date"])))
     assert [s["explained"] for s in study["series"]] == SMALL_SERIES  # type: ignore[attr-defined]
 
@@ -65,25 +56,25 @@ def test_scan_json_in_french_with_language_option(
 def test_the_stored_choice_gives_french_for_scan_and_library(
         small_disc: Path, home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _choose_in_preferences(home, "fr")
-    (scanned,) = _studies(_json(capsys, "scan", str(small_disc), "--json"))
+    (scanned,) = studies_of(json_of(capsys, "scan", str(small_disc), "--json"))
     said = SMALL_STUDY.format(date=_said_date(str(scanned["study_date"])))
     assert scanned["explained"] == said
     assert [s["explained"] for s in scanned["series"]] == SMALL_SERIES  # type: ignore[attr-defined]
-    _json(capsys, "import", str(small_disc), "--json")
-    (listed,) = _json(capsys, "library", "list", "--json")["studies"]  # type: ignore[misc]
+    json_of(capsys, "import", str(small_disc), "--json")
+    (listed,) = json_of(capsys, "library", "list", "--json")["studies"]  # type: ignore[misc]
     assert listed["explained"] == said
     # --language wins over the stored choice, for one command.
-    (english,) = _json(capsys, "library", "list", "--json", "--language", "en")["studies"]  # type: ignore[misc]
+    (english,) = json_of(capsys, "library", "list", "--json", "--language", "en")["studies"]  # type: ignore[misc]
     assert english["explained"].startswith(  # type: ignore[union-attr]
         "CT scan of the chest, belly and pelvis with contrast dye, taken ")
 
 
 def test_library_list_json_with_language_option(
         small_disc: Path, home: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    _json(capsys, "import", str(small_disc), "--json")
-    (english,) = _json(capsys, "library", "list", "--json")["studies"]  # type: ignore[misc]
+    json_of(capsys, "import", str(small_disc), "--json")
+    (english,) = json_of(capsys, "library", "list", "--json")["studies"]  # type: ignore[misc]
     assert english["explained"].startswith("CT scan of ")  # type: ignore[union-attr]
-    (french,) = _json(capsys, "library", "list", "--json", "--language", "FR")["studies"]  # type: ignore[misc]
+    (french,) = json_of(capsys, "library", "list", "--json", "--language", "FR")["studies"]  # type: ignore[misc]
     assert french["explained"] == SMALL_STUDY.format(
         date=_said_date(str(french["study_date"])))
 
@@ -91,7 +82,7 @@ def test_library_list_json_with_language_option(
 def test_an_unknown_stored_choice_is_english(
         small_disc: Path, home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _choose_in_preferences(home, "xx")
-    (study,) = _studies(_json(capsys, "scan", str(small_disc), "--json"))
+    (study,) = studies_of(json_of(capsys, "scan", str(small_disc), "--json"))
     assert str(study["explained"]).startswith("CT scan of the chest")
 
 
@@ -110,7 +101,7 @@ def test_an_unknown_language_is_a_usage_error(
 
 def test_a_corpus_disc_in_french(corpus: Path, home: Path,
                                  capsys: pytest.CaptureFixture[str]) -> None:
-    (study,) = _studies(_json(capsys, "scan", str(corpus / "discs/philips_ct_dirfile_trimmed"),
+    (study,) = studies_of(json_of(capsys, "scan", str(corpus / "discs/philips_ct_dirfile_trimmed"),
                               "--json", "--language", "fr"))
     assert study["explained"] == (
         "Scanner de la tête et du cerveau sans produit de contraste, le 6 février 2015 (QMC). "
@@ -120,6 +111,6 @@ def test_a_corpus_disc_in_french(corpus: Path, home: Path,
         "Scanner du cerveau. 54 images.",
     ]
     clip = corpus / "files/multiframe/examples_ybr_color.dcm"
-    (scanned,) = _studies(_json(capsys, "scan", str(clip), "--json", "--language", "fr"))
+    (scanned,) = studies_of(json_of(capsys, "scan", str(clip), "--json", "--language", "fr"))
     assert scanned["explained"] == (
         "Échographie, le 3 mai 2016. 1 série : 1 image animée (clip) de 30 vues.")

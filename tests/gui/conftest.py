@@ -48,3 +48,25 @@ def window(qtbot: QtBot) -> Iterator[MainWindow]:
     main.show()
     yield main
     main.close()
+
+
+@pytest.fixture
+def new_window(qtbot: QtBot, fresh_settings: Path) -> Iterator[MainWindow]:
+    """The main window of a new install (no settings file): the simple view, English."""
+    main = MainWindow()
+    qtbot.addWidget(main)
+    main.resize(1100, 750)
+    main.show()
+    yield main
+    main.close()
+
+
+@pytest.fixture
+def broken_disc(tmp_path: Path) -> Path:
+    """A disc whose list of pictures names a file that is junk and one that is gone."""
+    disc = tmp_path / "broken"
+    write_sample_disc(disc, slices=8)
+    files = sorted(p for p in disc.rglob("*") if p.is_file() and p.name != "DICOMDIR")
+    files[0].write_bytes(b"not a picture at all" * 20)
+    files[1].unlink()
+    return disc

@@ -18,3 +18,10 @@ def import_disc(window: MainWindow, qtbot: QtBot, path: Path) -> ImportDialog:
     with qtbot.waitSignal(dialog.import_finished, timeout=TIMEOUT):
         dialog.import_button.click()
     return dialog
+
+
+def open_and_wait(window: MainWindow, qtbot: QtBot, path: Path, timeout: int = 30_000) -> None:
+    """Open ``path`` in the viewer and wait for its first image and the end of reading."""
+    with qtbot.waitSignal(window.first_image_shown, timeout=timeout):
+        window.open_path(path)
+    qtbot.waitUntil(lambda: window.progress.isHidden(), timeout=timeout)

@@ -4,7 +4,6 @@ and the question before a delete, and the import dialog's choice of patients and
 cancel sentence. The full view keeps its words exactly."""
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,23 +20,9 @@ from app.services.importing import ImportReport
 from app.services.uploading import UploadReport
 from app.services.user_mode import DOCTOR, PATIENT
 from tests.gui.helpers import import_disc
-from tests.gui.test_user_mode_gui import broken_disc
-
-# The fixtures this module uses, imported so pytest finds them.
-__all__ = ["broken_disc"]
 
 TIMEOUT = 60_000
 
-
-@pytest.fixture
-def new_window(qtbot: QtBot, fresh_settings: Path) -> Iterator[MainWindow]:
-    """The main window of a new install: the simple view."""
-    main = MainWindow()
-    qtbot.addWidget(main)
-    main.resize(1100, 750)
-    main.show()
-    yield main
-    main.close()
 
 
 def test_the_disc_uploads_result_counts_pictures_in_the_simple_view(

@@ -2,10 +2,8 @@
 own names, and a choice switches the series list, the status bar, the glossary and the
 library's "What was scanned" live; the command line reads the same stored choice."""
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PySide6.QtWidgets import QTreeWidgetItem
 from pytestqt.qtbot import QtBot
 
@@ -14,27 +12,12 @@ from app.gui.main_window import MainWindow
 from app.gui.preferences import PreferencesDialog
 from app.services.plain_words import explain_scanned_series, glossary
 from app.services.plain_words_language import stored_language
-from tests.gui.helpers import import_disc
+from tests.gui.helpers import import_disc, open_and_wait
 
 TIMEOUT = 30_000
 LIBRARY_DESCRIPTION_COLUMN = 5
 
 
-@pytest.fixture
-def new_window(qtbot: QtBot, fresh_settings: Path) -> Iterator[MainWindow]:
-    """The main window of a new install (no settings file): the simple view, English."""
-    main = MainWindow()
-    qtbot.addWidget(main)
-    main.resize(1100, 750)
-    main.show()
-    yield main
-    main.close()
-
-
-def _open(window: MainWindow, qtbot: QtBot, path: Path) -> None:
-    with qtbot.waitSignal(window.first_image_shown, timeout=TIMEOUT):
-        window.open_path(path)
-    qtbot.waitUntil(lambda: window.progress.isHidden(), timeout=TIMEOUT)
 
 
 def _series_items(window: MainWindow) -> list[QTreeWidgetItem]:
@@ -66,7 +49,7 @@ def test_choosing_french_switches_the_words_live(
     new_window: MainWindow, qtbot: QtBot, ct_disc: Path, fresh_settings: Path
 ) -> None:
     w = new_window
-    _open(w, qtbot, ct_disc)
+    open_and_wait(w, qtbot, ct_disc)
     w.view_modes.glossary_link.click()
     words = w.view_modes.glossary
     assert words is not None and words.meanings() == list(glossary("en").values())
@@ -141,7 +124,7 @@ def test_the_compare_page_list_follows_the_language(
 ) -> None:
     w = new_window
     _choose(w, "Français")  # before the page exists: it starts in French
-    _open(w, qtbot, ct_disc)
+    open_and_wait(w, qtbot, ct_disc)
     w.show_compare()
     page = w.compare_page
     assert page is not None

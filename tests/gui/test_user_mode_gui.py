@@ -1,10 +1,8 @@
 """The simple view for patients and the full view for doctors in the main window: a new
 install starts simple, the View menu and Preferences switch it, every widget follows."""
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QApplication, QTreeWidgetItem
@@ -18,7 +16,6 @@ from app.gui.library_view import LibraryView
 from app.gui.main_window import MainWindow
 from app.gui.preferences import PreferencesDialog
 from app.gui.settings import app_settings
-from app.samples.disc_writer import write_sample_disc
 from app.services.annotation_session import TOOLS
 from app.services.plain_words import (
     explain_listed_study,
@@ -29,28 +26,13 @@ from app.services.plain_words import (
 from app.services.privacy import Privacy
 from app.services.user_mode import DOCTOR, PATIENT, SETTING_KEY
 from app.services.viewer_text import display_date, series_label
-from tests.gui.helpers import import_disc
+from tests.gui.helpers import import_disc, open_and_wait
 
 TIMEOUT = 30_000
 DOCTOR_TOOLS = ("angle", "rectangle", "ellipse", "freehand")
 SIMPLE_TOOLS = ("select", "length", "text", "arrow")
 
 
-@pytest.fixture
-def new_window(qtbot: QtBot, fresh_settings: Path) -> Iterator[MainWindow]:
-    """The main window of a new install (no settings file)."""
-    main = MainWindow()
-    qtbot.addWidget(main)
-    main.resize(1100, 750)
-    main.show()
-    yield main
-    main.close()
-
-
-def _open(window: MainWindow, qtbot: QtBot, path: Path) -> None:
-    with qtbot.waitSignal(window.first_image_shown, timeout=TIMEOUT):
-        window.open_path(path)
-    qtbot.waitUntil(lambda: window.progress.isHidden(), timeout=TIMEOUT)
 
 
 def _corner_text(window: MainWindow) -> str:
@@ -93,7 +75,7 @@ def test_the_view_menu_switches_everything_live(
     new_window: MainWindow, qtbot: QtBot, ct_disc: Path
 ) -> None:
     w = new_window
-    _open(w, qtbot, ct_disc)
+    open_and_wait(w, qtbot, ct_disc)
     preferences = PreferencesDialog(w.settings, w, w.user_mode)  # open while switching
     simple_summary = w.summary.text()
     simple_corners = _corner_text(w)
@@ -153,7 +135,7 @@ def test_the_series_list_says_in_plain_words_what_each_series_is(
     new_window: MainWindow, qtbot: QtBot, ct_disc: Path
 ) -> None:
     w = new_window
-    _open(w, qtbot, ct_disc)
+    open_and_wait(w, qtbot, ct_disc)
     items = _series_items(w)
     assert len(items) == 3
     for item in items:
@@ -259,7 +241,7 @@ def test_the_glossary_window_lists_every_term(
 def test_the_compare_page_follows_the_view(new_window: MainWindow, qtbot: QtBot,
                                            ct_disc: Path) -> None:
     w = new_window
-    _open(w, qtbot, ct_disc)
+    open_and_wait(w, qtbot, ct_disc)
     w.show_compare()
     page = w.compare_page
     assert page is not None
@@ -292,7 +274,7 @@ def test_the_import_dialog_counts_pictures_in_sets_in_the_simple_view(
 def test_the_compare_page_says_set_of_pictures_in_the_simple_view(
         new_window: MainWindow, qtbot: QtBot, ct_disc: Path) -> None:
     w = new_window
-    _open(w, qtbot, ct_disc)
+    open_and_wait(w, qtbot, ct_disc)
     w.show_compare()
     page = w.compare_page
     assert page is not None
@@ -355,7 +337,7 @@ def test_menus_and_the_library_name_the_trades_words_only_in_the_full_view(
 def test_back_from_the_library_the_status_bar_describes_the_disc_again(
         new_window: MainWindow, qtbot: QtBot, ct_disc: Path) -> None:
     w = new_window
-    _open(w, qtbot, ct_disc)
+    open_and_wait(w, qtbot, ct_disc)
     w.show_library()
     qtbot.waitUntil(lambda: "in the library" in w.summary.text(), timeout=TIMEOUT)
     w.show_viewer()
@@ -424,17 +406,6 @@ def test_the_import_dialog_says_what_each_study_is_in_the_simple_view(
     dialog.reject()
 
 
-@pytest.fixture
-def broken_disc(tmp_path: Path) -> Path:
-    """A disc whose list of pictures names a file that is junk and one that is gone."""
-    disc = tmp_path / "broken"
-    write_sample_disc(disc, slices=8)
-    files = sorted(p for p in disc.rglob("*") if p.is_file() and p.name != "DICOMDIR")
-    files[0].write_bytes(b"not a picture at all" * 20)
-    files[1].unlink()
-    return disc
-
-
 def _problem_lines(dialog: ImportDialog) -> list[str]:
     tree = dialog.problems.tree
     return [tree.topLevelItem(i).child(j).text(0) for i in range(tree.topLevelItemCount())
@@ -472,7 +443,7 @@ def test_the_import_dialogs_problems_name_no_format_in_the_simple_view(
 def test_the_viewers_problems_name_no_format_in_the_simple_view(
         new_window: MainWindow, qtbot: QtBot, broken_disc: Path) -> None:
     w = new_window
-    _open(w, qtbot, broken_disc)
+    open_and_wait(w, qtbot, broken_disc)
     bar = w.page.problem_bar
     qtbot.waitUntil(lambda: bar.isVisibleTo(w), timeout=TIMEOUT)
     tree = bar.details.tree
@@ -524,7 +495,7 @@ def test_the_import_dialog_counts_an_incomplete_discs_pictures_in_the_simple_vie
 def test_the_viewers_problem_bar_counts_pictures_in_the_simple_view(
         new_window: MainWindow, qtbot: QtBot, broken_disc: Path) -> None:
     w = new_window
-    _open(w, qtbot, broken_disc)
+    open_and_wait(w, qtbot, broken_disc)
     bar = w.page.problem_bar
     qtbot.waitUntil(lambda: bar.isVisibleTo(w), timeout=TIMEOUT)
     assert bar.sentences.text().startswith("1 of 11 pictures listed on this disc is missing")

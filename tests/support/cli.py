@@ -1,5 +1,6 @@
 """Running `lightbox` in its own process, with its own HOME, XDG folders and keyring."""
 
+import json
 import os
 import subprocess
 import sys
@@ -52,3 +53,16 @@ def run_in_process(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int,
     code = main(list(args))
     captured = capsys.readouterr()
     return code, captured.out, captured.err
+
+
+def json_of(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, object]:
+    """Run ``lightbox ARGS`` in this process and return its JSON output (exit 0 or 1)."""
+    code, out, _ = run_in_process(capsys, *args)
+    assert code in (0, 1)
+    data: dict[str, object] = json.loads(out)
+    return data
+
+
+def studies_of(scan: dict[str, object]) -> list[dict[str, object]]:
+    """Every study object of ``scan --json`` output, patient by patient."""
+    return [s for p in scan["patients"] for s in p["studies"]]  # type: ignore[attr-defined]
