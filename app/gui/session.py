@@ -27,6 +27,8 @@ from app.services.viewing import (
 
 THUMBNAIL_SIZE = 64
 TREE_REFRESH_MS = 250
+# Problems of a listed file that mean it holds no image at all (as the scan judges it).
+UNUSABLE = frozenset({"not-dicom", "unreadable"})
 
 
 class ViewerSession(QObject):
@@ -181,6 +183,10 @@ class ViewerSession(QObject):
               and all(p.path != result.path for p in self.problems)):
             self.problems.append(result)
             self.problems_changed.emit(tuple(self.problems))
+            if result.problem in UNUSABLE:
+                # No image in it: the tree counts what the scan counts, without it.
+                self.instances = [i for i in self.instances if i.path != result.path]
+                self._tree_timer.start()
 
     def _on_failed(self, key: tuple[object, ...], message: str) -> None:
         kind = key[0]

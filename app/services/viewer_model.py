@@ -153,8 +153,9 @@ class ViewerModel:
         self.title_changed.emit(self.title())
 
     def set_tree(self, patients: tuple[PatientNode, ...]) -> None:
-        """The tree as known now; the default series is selected when none is yet, and
-        the current series follows when files were added to it."""
+        """The tree as known now; the default series is selected when none is yet or the
+        current one is gone, and the current series follows when files were added to it
+        or dropped from it."""
         self.patients = patients
         self._record_view(patients)
         self.tree_changed.emit(patients)
@@ -169,6 +170,11 @@ class ViewerModel:
                 if len(node.instances) != len(self.series.instances):
                     self._grow_series(node)
                 return
+        # The series shown is gone (its only files turned out to hold no image): show
+        # the one a medium opens on instead.
+        first = default_series(patients)
+        if first is not None:
+            self.select_series(first)
 
     def _record_view(self, patients: tuple[PatientNode, ...]) -> None:
         # Studies of a medium appear as its files are identified: each is recorded once.

@@ -97,6 +97,23 @@ def test_next_and_previous_series_follow_the_tree() -> None:
     assert model.series.series_instance_uid == "2.2"
 
 
+def test_a_series_whose_files_hold_no_image_leaves_and_the_view_moves_on() -> None:
+    """A disc's list named files that turned out to be junk: the tree without them
+    shrinks the series shown, or, when none of its files is left, shows the series a
+    medium opens on."""
+    refs = [_ref("2.1", 0), _ref("2.2", 0), _ref("2.2", 1), _ref("2.2", 2)]
+    model = _model(refs)
+    assert model.series is not None and model.series.series_instance_uid == "2.2"
+    model.go_to(2)
+    model.set_tree(build_tree([r for r in refs if r.path != "2.2/1"]))
+    assert model.series.series_instance_uid == "2.2" and model.count == 2
+    assert model.slices is not None and model.slices.current.key == ("2.2/2", 0)
+    model.select_series(next(s for p in model.patients for st in p.studies
+                             for s in st.series if s.series_instance_uid == "2.1"))
+    model.set_tree(build_tree([r for r in refs if r.series_instance_uid == "2.2"]))
+    assert model.series.series_instance_uid == "2.2" and model.count == 3
+
+
 def test_cine_plays_only_a_series_of_several_frames_and_keeps_fps_in_range() -> None:
     single = _model([_ref("2.1", 0)])
     single.set_playing(True)
