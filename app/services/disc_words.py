@@ -88,7 +88,9 @@ class DiscCompleteness:
 def completeness(report: ScanReport) -> DiscCompleteness:
     """Listed, missing and damaged images of a scanned disc."""
     missing = sum(1 for p in report.problems if p.problem == "missing")
-    damaged = sum(1 for p in report.problems if p.problem == "unreadable")
+    # A file the list names that is not DICOM at all is a listed image that cannot be
+    # had, as a damaged one (the import fails it the same way).
+    damaged = sum(1 for p in report.problems if p.problem in ("unreadable", "not-dicom"))
     # The directories' own count when read; else what was found of them.
     listed = report.listed or report.instances - len(report.unreferenced) + missing
     return DiscCompleteness(listed=max(listed, missing), missing=missing, damaged=damaged)

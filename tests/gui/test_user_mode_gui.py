@@ -467,8 +467,8 @@ def test_the_import_dialog_counts_an_incomplete_discs_pictures_in_the_simple_vie
     w = new_window
     dialog = w.import_path(broken_disc)
     qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=TIMEOUT)
-    plain_verdict = ("1 of 11 pictures listed on this disc is missing: this disc is "
-                     "incomplete. Ask the clinic for a new copy.")
+    plain_verdict = ("1 of 11 pictures listed on this disc is missing and 1 file is "
+                     "damaged: this disc is incomplete. Ask the clinic for a new copy.")
     assert dialog.verdict.text() == plain_verdict
     count = dialog.chosen_images()
     assert count > 0

@@ -8,6 +8,7 @@ from pytestqt.qtbot import QtBot
 from app.gui.main_window import MainWindow
 from app.samples.disc_writer import write_sample_disc
 from app.services.disc_words import completeness
+from app.services.problem_words import sentence
 from app.services.scan import scan_report
 
 TIMEOUT = 30_000
@@ -78,7 +79,8 @@ def test_a_listed_file_that_is_not_dicom_is_told_as_the_scan_tells_it(
     qtbot.waitUntil(lambda: len(session.problems) == 2, timeout=TIMEOUT)
     assert set(session.problems) == set(report.problems)
     bar = window.page.problem_bar
-    assert bar.sentences.text().splitlines()[0] == completeness(report).sentence
+    assert bar.sentences.text().splitlines()[0] == sentence("missing", 1, report.listed)
+    assert completeness(report).incomplete  # the import dialog's verdict agrees
     assert report.listed == 11  # the disc's list, the junk file and the lost one included
     assert "1 of 11 images listed on this disc is missing" in bar.sentences.text()
     assert [n for _heading, n in bar.details.groups()] == [1, 1]

@@ -47,7 +47,7 @@ def test_the_scan_counts_the_listed_files_as_the_viewer_does(disc: Path) -> None
     assert report.listed == opened.listed_count == 11
     # Junk and damaged files count among the listed: "1 of 11", not "1 of 9".
     assert completeness(report).sentence.startswith(
-        "1 of 11 images listed on this disc is missing and 1 file is damaged")
+        "1 of 11 images listed on this disc is missing and 2 files are damaged")
     reader.close()
 
 
@@ -57,3 +57,16 @@ def test_a_good_listed_file_has_nothing_to_say(tmp_path: Path) -> None:
     opened = reader.open()
     assert all(reader.judge_listed(i.path) is None for i in opened.listed)
     reader.close()
+
+
+def test_a_disc_whose_list_names_junk_is_incomplete(tmp_path: Path) -> None:
+    """Only a junk file in the list, nothing missing: the import dialog still says the disc
+    is incomplete before the import fails that file, not after."""
+    disc = tmp_path / "junk"
+    write_sample_disc(disc, slices=4)
+    files = sorted(p for p in disc.rglob("*") if p.is_file() and p.name != "DICOMDIR")
+    files[1].write_bytes(b"not an image " * 30)
+    said = completeness(scan_report(disc))
+    assert (said.missing, said.damaged, said.incomplete) == (0, 1, True)
+    assert said.sentence == ("1 file on this disc is damaged and cannot be read: this disc "
+                             "is incomplete. Ask the clinic for a new copy.")
