@@ -26,6 +26,12 @@ BATCH_INSTANCES = 50
 BATCH_BYTES = 100 * 1024 * 1024
 CONNECTIONS = 3
 MAX_ATTEMPTS = 6
+# Batches of a stopped upload (paused, cancelled) still on the wire: they end on their own
+# (no retry), and a new upload waits for them before sending, so that no image travels in
+# two requests at once (the server may then store neither copy cleanly).
+_ON_THE_WIRE: set[Future["StowOutcome"]] = set()
+_ON_THE_WIRE_LOCK = threading.Lock()
+WAITING_NOTE = "Waiting for the images still being sent when the upload was paused."
 FIRST_PAUSE_S = 1.0
 LONGEST_PAUSE_S = 60.0
 
@@ -258,6 +264,10 @@ class BatchSender:
         time, harmlessly."""
         self._stopped.set()
         self._executor.shutdown(wait=False, cancel_futures=True)
+        with _ON_THE_WIRE_LOCK:
+            _ON_THE_WIRE.update(f for f in self._running if not f.done())
+        for future in self._running:
+            future.add_done_callback(_off_the_wire)
         self._running.clear()
 
     def _client(self) -> DicomWebClient:
@@ -295,6 +305,17 @@ class BatchSender:
         raise AssertionError("unreachable")
 
 
+def _off_the_wire(future: Future[StowOutcome]) -> None:
+    with _ON_THE_WIRE_LOCK:
+        _ON_THE_WIRE.discard(future)
+
+
+def still_on_the_wire() -> list[Future[StowOutcome]]:
+    """Batches of stopped uploads whose requests have not ended yet."""
+    with _ON_THE_WIRE_LOCK:
+        return [f for f in _ON_THE_WIRE if not f.done()]
+
+
 def upload_studies(
     study_uids: list[str],
     account: Account,
@@ -318,6 +339,14 @@ def upload_studies(
         if not library.study_exists(uid):
             raise LibraryError(f"There is no study {uid} in the library.")
     results = []
+    while unfinished := still_on_the_wire():
+        # Each ends within its request's timeout; a pause (closing this) stays possible.
+        if not wait(unfinished, timeout=1.0).not_done:
+            continue
+        yield UploadProgress(study_uids[0], library.confirmed_count(study_uids[0],
+                                                                    account.name),
+                             0, library.study_size(study_uids[0])[0], 0, 0, 0.0,
+                             WAITING_NOTE)
     for uid in study_uids:
         sender = BatchSender(library, make_client, connections=connections,
                              max_attempts=max_attempts, sleep=sleep)

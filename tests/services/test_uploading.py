@@ -472,3 +472,54 @@ def test_progress_in_plain_words() -> None:
     assert describe_upload(progress) == (
         "120/300 images confirmed, 9.8 MB/s, 1:02 left, 2 failed. "
         "The server is busy. Trying again in 4 s.")
+
+
+def test_resuming_at_once_after_a_pause_fails_nothing(
+    orthanc: Orthanc, account: Account, cloud_library: Library, cloud_home: Path,
+    discs: DiscMaker, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Pause while batches are still on the wire, then Resume at once: the resumed run
+    must not send an image while the paused run's request still carries it (the server
+    then stores neither copy cleanly and the image would be reported as failed)."""
+    monkeypatch.setattr(uploading, "BATCH_INSTANCES", 2)
+    for seed in range(4):
+        study = import_study(cloud_library, discs(slices=40, rows=128, columns=128,
+                                                  seed=20 + seed))
+        paused = upload_studies([study], account, cloud_library, Recorder(account),
+                                connections=3)
+        next(paused)
+        paused.close()  # Pause: batches already sent end on their own.
+        _, result = _run(upload_studies([study], account, cloud_library, Recorder(account),
+                                        connections=3))
+        assert result.failed == () and result.complete, (seed, result.failed)
+        assert orthanc.qido_instances(study) == set(study_files(cloud_home, study))
+
+
+def test_a_new_upload_waits_for_the_paused_uploads_request_still_on_the_wire(
+    orthanc: Orthanc, account: Account, cloud_library: Library, cloud_home: Path,
+    discs: DiscMaker, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The paused run's request has reached the server but not ended: the resumed run
+    says it waits, and sends only once that request is over."""
+    monkeypatch.setattr(uploading, "BATCH_INSTANCES", 3)
+    study = import_study(cloud_library, discs())
+    on_the_wire, release = threading.Event(), threading.Event()
+
+    def hold(_outcome: StowOutcome) -> None:
+        on_the_wire.set()
+        release.wait(30)
+
+    paused = upload_studies([study], account, cloud_library, Recorder(account, after=hold),
+                            connections=1)
+    next(paused)
+    assert on_the_wire.wait(30)
+    paused.close()  # Pause
+    resent = Recorder(account)
+    resumed = upload_studies([study], account, cloud_library, resent, connections=1)
+    waiting = next(resumed)
+    assert isinstance(waiting, UploadProgress) and waiting.note == uploading.WAITING_NOTE
+    assert resent.requests == []  # nothing sent while the other request is on the wire
+    release.set()
+    _, result = _run(resumed)
+    assert result.complete and result.failed == ()
+    assert orthanc.qido_instances(study) == set(study_files(cloud_home, study))
