@@ -261,7 +261,7 @@ class BatchSender:
     def close(self) -> None:
         """Stop: batches not started are dropped; one in flight ends on its own (no
         retry) and its verdict is not collected, so those images are sent again next
-        time, harmlessly."""
+        time, harmlessly: the next upload waits until it has ended (still_on_the_wire)."""
         self._stopped.set()
         self._executor.shutdown(wait=False, cancel_futures=True)
         with _ON_THE_WIRE_LOCK:
@@ -332,14 +332,15 @@ def upload_studies(
     Yields UploadProgress after every batch (and every retry pause), finally the
     UploadReport. Raises AuthError when the credentials are refused and LibraryError for
     an unknown study. Stop iterating to pause or cancel (close the generator): what was
-    confirmed stays so, and no batch is tried again. ``sleep`` pauses before a retry
-    (default: a wait that a cancel cuts short).
+    confirmed stays so, and no batch is tried again. A new upload first waits for the
+    requests a stopped one left on the wire (saying so in its progress). ``sleep`` pauses
+    before a retry (default: a wait that a cancel cuts short).
     """
     for uid in study_uids:
         if not library.study_exists(uid):
             raise LibraryError(f"There is no study {uid} in the library.")
     results = []
-    while unfinished := still_on_the_wire():
+    while study_uids and (unfinished := still_on_the_wire()):
         # Each ends within its request's timeout; a pause (closing this) stays possible.
         if not wait(unfinished, timeout=1.0).not_done:
             continue
