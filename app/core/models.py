@@ -10,6 +10,9 @@ from typing import Literal
 ProblemKind = Literal[
     "missing", "unreadable", "not-dicom", "outside-media", "mismatch", "duplicate", "unsupported"
 ]
+# The problems of a file that holds no image at all (not DICOM, or a header that cannot
+# be read): such a file is left out of the tree, and a listed one makes a disc incomplete.
+NO_IMAGE_PROBLEMS: frozenset[ProblemKind] = frozenset({"not-dicom", "unreadable"})
 SourceKind = Literal["dicomdir", "scan", "iso", "zip"]
 
 

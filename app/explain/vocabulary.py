@@ -125,7 +125,7 @@ def words(language: str = DEFAULT_LANGUAGE) -> Words:
 def language_names() -> dict[str, str]:
     """Language code -> the language's own name ("en" -> "English", "fr" -> "Français"),
     for every vocabulary file, in code order."""
-    return {code: str(_read(f"{code}.json").get("name", code)) for code in languages()}
+    return {code: words(code).name for code in languages()}
 
 
 def glossary(language: str = DEFAULT_LANGUAGE) -> dict[str, str]:

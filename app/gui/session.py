@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from app.core.models import InstanceRef, PatientNode, Problem, SeriesNode
+from app.core.models import NO_IMAGE_PROBLEMS, InstanceRef, PatientNode, Problem, SeriesNode
 from app.gui.loader import BackgroundLoader, Job
 from app.imaging.frame_cache import FrameCache
 from app.imaging.slices import Slice
@@ -27,8 +27,6 @@ from app.services.viewing import (
 
 THUMBNAIL_SIZE = 64
 TREE_REFRESH_MS = 250
-# Problems of a listed file that mean it holds no image at all (as the scan judges it).
-UNUSABLE = frozenset({"not-dicom", "unreadable"})
 
 
 class ViewerSession(QObject):
@@ -183,7 +181,7 @@ class ViewerSession(QObject):
               and all(p.path != result.path for p in self.problems)):
             self.problems.append(result)
             self.problems_changed.emit(tuple(self.problems))
-            if result.problem in UNUSABLE:
+            if result.problem in NO_IMAGE_PROBLEMS:
                 # No image in it: the tree counts what the scan counts, without it.
                 self.instances = [i for i in self.instances if i.path != result.path]
                 self._tree_timer.start()

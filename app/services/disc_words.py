@@ -10,7 +10,7 @@ After an import, "safe to eject" is said only when every image was stored.
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from app.core.models import PatientNode, ScanReport
+from app.core.models import NO_IMAGE_PROBLEMS, PatientNode, ScanReport
 from app.services.importing import ImportReport
 from app.services.problem_words import ProblemGroup, sentence
 from app.services.viewer_text import in_sets_text
@@ -90,7 +90,7 @@ def completeness(report: ScanReport) -> DiscCompleteness:
     missing = sum(1 for p in report.problems if p.problem == "missing")
     # A file the list names that is not DICOM at all is a listed image that cannot be
     # had, as a damaged one (the import fails it the same way).
-    damaged = sum(1 for p in report.problems if p.problem in ("unreadable", "not-dicom"))
+    damaged = sum(1 for p in report.problems if p.problem in NO_IMAGE_PROBLEMS)
     # The directories' own count when read; else what was found of them.
     listed = report.listed or report.instances - len(report.unreferenced) + missing
     return DiscCompleteness(listed=max(listed, missing), missing=missing, damaged=damaged)
